@@ -1,0 +1,1 @@
+"""The central provisioning server (never imports Qt or pjsua2)."""

@@ -1,0 +1,1 @@
+"""The only package that imports pjsua2: endpoint, account, call and audio adapters."""
