@@ -1,0 +1,305 @@
+"""Request and response bodies of the HTTP API (pydantic v2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Text200 = Annotated[str, StringConstraints(max_length=200)]
+Host = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+Extension = Annotated[int, Field(ge=0, le=99_999_999)]
+Transport = Literal["udp", "tcp", "tls"]
+Codec = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.\-]{1,32}$")]
+GroupList = Annotated[
+    str, StringConstraints(pattern=r"^([0-9]{1,2}(-[0-9]{1,2})?(,[0-9]{1,2}(-[0-9]{1,2})?)*)?$")
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="Machine-readable error code.")
+    message: str = Field(description="What is wrong, for people.")
+    problems: list[dict[str, Any]] = Field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------------- sessions
+
+
+class SignInRequest(Strict):
+    login: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class SignInResponse(BaseModel):
+    token: str = Field(description="Send as 'Authorization: Bearer <token>'.")
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_at: dt.datetime
+    agent: AgentPublic
+    extension: str = Field(description="Extension of the VoIP account of this session.")
+    pooled: bool = Field(description="True when the account was lent from the pool.")
+
+
+class AgentPublic(BaseModel):
+    id: int
+    login: str
+    display_name: str
+    group: str | None
+
+
+# ----------------------------------------------------------------------------------- call logs
+
+
+class CallLogIn(Strict):
+    id: uuid.UUID
+    line: Annotated[int, Field(ge=0, le=64)] = 1
+    direction: Literal["inbound", "outbound"]
+    remote: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    started_at: dt.datetime
+    answered_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+    duration_s: Annotated[float, Field(ge=0, le=10 * 86400)] = 0.0
+    end_reason: Annotated[str, StringConstraints(max_length=100)] = ""
+    sip_code: Annotated[int, Field(ge=100, le=699)] | None = None
+    quality: dict[str, float | int | str | None] | None = None
+
+
+class CallLogBatch(BaseModel):
+    logs: list[dict[str, Any]] = Field(description="Call logs (CallLogIn objects).")
+
+
+class Rejected(BaseModel):
+    index: int
+    id: str | None
+    error: str
+
+
+class CallLogBatchResult(BaseModel):
+    accepted: list[str] = Field(description="Ids stored now or before (safe to drop locally).")
+    duplicates: list[str] = Field(description="The accepted ids that were already stored.")
+    rejected: list[Rejected]
+
+
+class RecordingResult(BaseModel):
+    id: str
+    size: int
+    sha256: str
+    stored: bool = Field(description="False when the same recording was already stored.")
+
+
+# ------------------------------------------------------------------------------------- admin
+
+
+class NotReadyReason(Strict):
+    code: Annotated[str, StringConstraints(pattern=r"^\S{1,32}$")]
+    label: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class GroupFields(Strict):
+    name: Name | None = None
+    extension: Extension | None = None
+    email: Annotated[str, StringConstraints(max_length=254)] | None = None
+    call_order: Literal["random", "simultaneous", "least_busy"] | None = None
+    average_call_duration_s: Annotated[int, Field(ge=0, le=86400)] | None = None
+    max_queue_size: Annotated[int, Field(ge=0, le=100000)] | None = None
+    not_ready_reasons: list[NotReadyReason] | None = None
+    wrap_up_s: Annotated[int, Field(ge=0, le=86400)] | None = None
+    screen_pop_url: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    allow_offline_start: bool | None = None
+
+
+class GroupCreate(GroupFields):
+    name: Name
+
+
+class GroupOut(BaseModel):
+    id: int
+    name: str
+    extension: int | None
+    email: str
+    call_order: str
+    average_call_duration_s: int
+    max_queue_size: int
+    not_ready_reasons: list[dict[str, str]]
+    wrap_up_s: int
+    screen_pop_url: str
+    allow_offline_start: bool
+    members: list[int]
+
+
+class AgentFields(Strict):
+    login: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@\-]{1,100}$")] | None = None
+    display_name: Text200 | None = None
+    email: Annotated[str, StringConstraints(max_length=254)] | None = None
+    password: Annotated[str, StringConstraints(min_length=8, max_length=1024)] | None = None
+    group_id: int | None = None
+    active: bool | None = None
+    permission_level: Annotated[int, Field(ge=0, le=100)] | None = None
+    not_ready_reasons: list[NotReadyReason] | None = Field(
+        default=None, description="Own reasons; null = the group's."
+    )
+    wrap_up_s: Annotated[int, Field(ge=0, le=86400)] | None = Field(
+        default=None, description="Own wrap-up seconds; null = the group's."
+    )
+
+
+class AgentCreate(AgentFields):
+    login: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@\-]{1,100}$")]
+    password: Annotated[str, StringConstraints(min_length=8, max_length=1024)]
+
+
+class AgentOut(BaseModel):
+    id: int
+    login: str
+    display_name: str
+    email: str
+    group_id: int | None
+    group: str | None
+    active: bool
+    permission_level: int
+    not_ready_reasons: list[dict[str, str]] | None
+    wrap_up_s: int | None
+    effective_not_ready_reasons: list[dict[str, str]]
+    effective_wrap_up_s: int
+    account_id: int | None
+    extension: int | None
+
+
+class AccountFields(Strict):
+    agent_id: int | None = None
+    extension: Extension | None = None
+    active: bool | None = None
+    country_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{0,3}$")] | None = None
+    phone_number: Annotated[str, StringConstraints(pattern=r"^(\+?[0-9 ()\-]{1,32})?$")] | None = (
+        None
+    )
+    max_lines: Annotated[int, Field(ge=1, le=12)] | None = None
+    min_call_log_s: Annotated[int, Field(ge=0, le=86400)] | None = None
+    sip_username: Annotated[str, StringConstraints(pattern=r"^[^\s:]{1,128}$")] | None = None
+    sip_password: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
+    auth_name: Annotated[str, StringConstraints(pattern=r"^[^\s:]{0,128}$")] | None = None
+    sip_server: (
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.\-:\[\]]{1,255}$")] | None
+    ) = None
+    sip_port: Port | None = None
+    sip_domain: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.\-]{0,255}$")] | None = None
+    outbound_proxy: (
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.\-:\[\]]{0,255}$")] | None
+    ) = None
+    outbound_proxy_port: Port | None = None
+    transports: Annotated[list[Transport], Field(min_length=1, max_length=3)] | None = None
+    use_sdp: bool | None = None
+    caller_id: Annotated[str, StringConstraints(pattern=r'^[^"\\\x00-\x1f]{0,128}$')] | None = None
+    equipment_type: Literal["sip_id", "static_ip"] | None = None
+    workstation_ip: Annotated[str, StringConstraints(max_length=64)] | None = None
+    static_protocol: Literal["udp", "tcp"] | None = None
+    rport: bool | None = None
+    keepalive_s: Annotated[int, Field(ge=0, le=3600)] | None = None
+    stun_server: (
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.\-:\[\]]{0,255}$")] | None
+    ) = None
+    stun_port: Port | None = None
+    register_expiry_s: Annotated[int, Field(ge=2, le=86400)] | None = None
+    register_refresh_s: Annotated[int, Field(ge=1, le=86399)] | None = None
+    codecs: Annotated[list[Codec], Field(min_length=1, max_length=16)] | None = None
+    dtmf: Literal["rfc4733", "sip_info"] | None = None
+    srtp: Literal["disabled", "optional", "mandatory"] | None = None
+    record_calls: bool | None = None
+    record_format: Literal["wav", "wav49", "gsm"] | None = None
+    context: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,79}$")] | None = None
+    call_group: GroupList | None = None
+    pickup_group: GroupList | None = None
+    peer_type: Literal["user", "peer", "friend"] | None = None
+    pbx_host: (
+        Annotated[str, StringConstraints(pattern=r"^(dynamic|[0-9a-fA-F.:]{2,64})$")] | None
+    ) = None
+    pbx_nat: Literal["yes", "no", "force_rport", "comedia", "never", "route"] | None = None
+    chanspy: bool | None = None
+    video: bool | None = None
+    forwarding: dict[str, Any] | None = None
+
+
+class AccountCreate(AccountFields):
+    sip_username: Annotated[str, StringConstraints(pattern=r"^[^\s:]{1,128}$")]
+    sip_password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    sip_server: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.\-:\[\]]{1,255}$")]
+
+
+class AccountRow(BaseModel):
+    """One line of the accounts list (seed 000 columns: agent, group, phone number)."""
+
+    id: int
+    agent: str | None
+    agent_id: int | None
+    group: str | None
+    phone_number: str
+    extension: int
+    sip_username: str
+    active: bool
+    pool: bool
+    in_use_by: str | None
+
+
+class IdList(Strict):
+    ids: Annotated[list[int], Field(min_length=1, max_length=10000)]
+
+
+class BulkDeleteResult(BaseModel):
+    deleted: list[int]
+    missing: list[int]
+
+
+class ImportResult(BaseModel):
+    created: int
+    updated: int
+
+
+class ReportRow(BaseModel):
+    id: str
+    agent: str | None
+    agent_login: str | None
+    group: str | None
+    extension: int | None
+    line: int
+    direction: str
+    remote: str
+    started_at: dt.datetime
+    answered_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    duration_s: float
+    end_reason: str
+    sip_code: int | None
+    quality: dict[str, Any] | None
+    recording_url: str | None
+
+
+class Report(BaseModel):
+    total: int
+    rows: list[ReportRow]
+
+
+class DirectoryEntry(BaseModel):
+    login: str
+    display_name: str
+    group: str | None
+    extension: int | None
+
+
+class DirectoryGroup(BaseModel):
+    name: str
+    extension: int | None
+
+
+class Directory(BaseModel):
+    agents: list[DirectoryEntry]
+    groups: list[DirectoryGroup]
+
+
+SignInResponse.model_rebuild()

@@ -1,0 +1,216 @@
+"""Change notifications: which agents' profiles changed, and which sessions were revoked.
+
+A change is recorded in the same transaction as the data it describes. After commit it is
+delivered in-process at once; other processes learn it through PostgreSQL LISTEN/NOTIFY or,
+on SQLite, by polling the ``change_events`` table (so CLI edits and extra workers are seen too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+import json
+import logging
+import secrets
+import threading
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from .models import ChangeEvent, utcnow
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "communicator_changes"
+ORIGIN = secrets.token_hex(8)
+_MAX_IDS = 500
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    agents: frozenset[int] = frozenset()
+    everyone: bool = False
+    sessions_revoked: frozenset[int] = frozenset()
+
+    def to_json(self, origin: str) -> str:
+        everyone = self.everyone or len(self.agents) > _MAX_IDS
+        return json.dumps(
+            {
+                "o": origin,
+                "a": [] if everyone else sorted(self.agents),
+                "all": everyone,
+                "s": sorted(self.sessions_revoked),
+            }
+        )
+
+    @staticmethod
+    def from_json(payload: str) -> tuple[str, Change]:
+        d = json.loads(payload)
+        return str(d.get("o", "")), Change(
+            agents=frozenset(int(x) for x in d.get("a", [])),
+            everyone=bool(d.get("all", False)),
+            sessions_revoked=frozenset(int(x) for x in d.get("s", [])),
+        )
+
+
+def emit(
+    session: Session,
+    agents: Iterable[int | None] = (),
+    *,
+    everyone: bool = False,
+    sessions_revoked: Iterable[int] = (),
+) -> None:
+    """Records a change inside the caller's transaction."""
+    change = Change(
+        agents=frozenset(a for a in agents if a is not None),
+        everyone=everyone,
+        sessions_revoked=frozenset(sessions_revoked),
+    )
+    if not (change.agents or change.everyone or change.sessions_revoked):
+        return
+    session.info.setdefault("changes", []).append(change)
+    payload = change.to_json(ORIGIN)
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:c, :p)"), {"c": CHANNEL, "p": payload})
+    else:
+        session.add(ChangeEvent(payload=payload))
+
+
+Listener = Callable[[Change], None]
+
+
+class ChangeBus:
+    """Delivers changes to listeners on the event loop thread."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop = threading.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._thread: threading.Thread | None = None
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def attach(self, maker: sessionmaker[Session]) -> None:
+        from sqlalchemy import event
+
+        @event.listens_for(maker, "after_commit")
+        def _after_commit(session: Session) -> None:
+            for change in session.info.pop("changes", []):
+                self.publish(change)
+
+        @event.listens_for(maker, "after_rollback")
+        def _after_rollback(session: Session) -> None:
+            session.info.pop("changes", None)
+
+    def publish(self, change: Change) -> None:
+        loop = self._loop
+        if loop is None:
+            self._deliver(change)
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._deliver(change)
+        elif not loop.is_closed():
+            loop.call_soon_threadsafe(self._deliver, change)
+
+    def _deliver(self, change: Change) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(change)
+            except Exception:
+                log.exception("change listener failed")
+
+    async def start(self, engine: Engine, poll_s: float) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop.clear()
+        if engine.dialect.name == "postgresql":
+            self._thread = threading.Thread(
+                target=self._pg_listen, args=(engine,), name="pg-listen", daemon=True
+            )
+            self._thread.start()
+        else:
+            self._tasks.append(asyncio.create_task(self._sqlite_poll(engine, poll_s)))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self._thread is not None:
+            await asyncio.to_thread(self._thread.join, 5)
+            self._thread = None
+        self._loop = None
+
+    def _foreign(self, payload: str) -> None:
+        try:
+            origin, change = Change.from_json(payload)
+        except (ValueError, TypeError):
+            log.warning("ignoring malformed change notification")
+            return
+        if origin != ORIGIN:
+            self.publish(change)
+
+    async def _sqlite_poll(self, engine: Engine, poll_s: float) -> None:
+        def last_id() -> int:
+            with Session(engine) as s:
+                return int(s.scalar(select(func.coalesce(func.max(ChangeEvent.id), 0))) or 0)
+
+        def fetch(after: int, prune: bool) -> list[tuple[int, str]]:
+            with Session(engine) as s:
+                rows = s.execute(
+                    select(ChangeEvent.id, ChangeEvent.payload)
+                    .where(ChangeEvent.id > after)
+                    .order_by(ChangeEvent.id)
+                ).all()
+                if prune:
+                    s.execute(
+                        delete(ChangeEvent).where(
+                            ChangeEvent.created_at < utcnow() - dt.timedelta(minutes=10)
+                        )
+                    )
+                    s.commit()
+                return [(int(r[0]), str(r[1])) for r in rows]
+
+        last = await asyncio.to_thread(last_id)
+        n = 0
+        while not self._stop.is_set():
+            await asyncio.sleep(poll_s)
+            n += 1
+            try:
+                rows = await asyncio.to_thread(fetch, last, n % 240 == 0)
+            except Exception:
+                log.exception("change poll failed")
+                continue
+            for row_id, payload in rows:
+                last = max(last, row_id)
+                self._foreign(payload)
+
+    def _pg_listen(self, engine: Engine) -> None:
+        import psycopg
+
+        url = engine.url.set(drivername="postgresql")
+        conninfo = url.render_as_string(hide_password=False)
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(conninfo, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    while not self._stop.is_set():
+                        for note in conn.notifies(timeout=0.5):
+                            self._foreign(note.payload)
+            except Exception:
+                if self._stop.is_set():
+                    return
+                log.warning("LISTEN connection lost; reconnecting")
+                self._stop.wait(1.0)

@@ -1,0 +1,398 @@
+"""``communicator-server``: run the server and administer it from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import getpass
+import logging
+import os
+import resource
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import db as db_mod
+from . import exports, services
+from .api_models import AccountCreate, AgentCreate, GroupCreate
+from .config import ServerConfig
+from .errors import ApiError
+from .models import Agent, Group
+from .security import SecretBox, hash_password
+
+T = TypeVar("T")
+log = logging.getLogger("communicator.server")
+
+
+def _config(args: argparse.Namespace) -> ServerConfig:
+    lo, hi = 100, 999
+    if getattr(args, "extensions", None):
+        try:
+            lo_s, hi_s = args.extensions.split("-", 1)
+            lo, hi = int(lo_s), int(hi_s)
+        except ValueError:
+            raise SystemExit("--extensions must look like 100-999") from None
+    overrides: dict[str, Any] = {"extension_min": lo, "extension_max": hi}
+    for name in (
+        "heartbeat_s",
+        "signin_burst_per_address",
+        "signin_rate_per_address",
+        "signin_burst_per_agent",
+        "signin_rate_per_agent",
+        "session_ttl_s",
+    ):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = value
+    return ServerConfig.create(
+        db=args.db or os.environ.get("COMMUNICATOR_SERVER_DB"),
+        data_dir=Path(args.data_dir) if args.data_dir else None,
+        recordings_dir=Path(args.recordings_dir) if getattr(args, "recordings_dir", None) else None,
+        **overrides,
+    )
+
+
+def _with_db(cfg: ServerConfig, fn: Callable[[Session, SecretBox], T], *, commit: bool = True) -> T:
+    engine = db_mod.make_engine(cfg.db_url, pool_size=1)
+    try:
+        db_mod.upgrade(engine)
+        box = SecretBox.load(cfg.data_dir)
+        with db_mod.make_sessionmaker(engine)() as s:
+            result = fn(s, box)
+            if commit:
+                s.commit()
+            return result
+    finally:
+        engine.dispose()
+
+
+def _raise_fd_limit() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        target = hard if hard != resource.RLIM_INFINITY else 1 << 20
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .api import create_app
+
+    cfg = _config(args)
+    _raise_fd_limit()
+    app = create_app(cfg)
+    log.info("serving on http://%s:%d (database %s)", args.host, args.port, cfg.engine_name())
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=args.access_log,
+        timeout_graceful_shutdown=3,
+        backlog=4096,
+        timeout_keep_alive=30,
+    )
+    return 0
+
+
+def cmd_admin_create(args: argparse.Namespace) -> int:
+    token = _with_db(_config(args), lambda s, _b: services.create_admin_token(s, args.name))
+    print(token)
+    return 0
+
+
+def _password(args: argparse.Namespace, prompt: str) -> str:
+    if getattr(args, "password_env", None):
+        value = os.environ.get(args.password_env)
+        if not value:
+            raise SystemExit(f"${args.password_env} is empty")
+        return value
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    return getpass.getpass(prompt)
+
+
+def cmd_agents_add(args: argparse.Namespace) -> int:
+    password = _password(args, f"Password for {args.login}: ")
+    body = AgentCreate(
+        login=args.login,
+        password=password,
+        display_name=args.name or "",
+        email=args.email or "",
+        permission_level=args.permission_level,
+    )
+    pw_hash = hash_password(password)
+
+    def run(s: Session, _box: SecretBox) -> int:
+        group_id = None
+        if args.group:
+            g = s.scalar(select(Group).where(Group.name == args.group))
+            if g is None:
+                g = services.create_group(s, _config(args), GroupCreate(name=args.group))
+            group_id = g.id
+        a = services.create_agent(s, body, pw_hash)
+        a.group_id = group_id
+        return a.id
+
+    print(_with_db(_config(args), run))
+    return 0
+
+
+def cmd_agents_list(args: argparse.Namespace) -> int:
+    def run(s: Session, _box: SecretBox) -> list[Any]:
+        return [services.agent_out(s, a) for a in s.scalars(select(Agent).order_by(Agent.login))]
+
+    rows = _with_db(_config(args), run, commit=False)
+    print(f"{'ID':>5}  {'LOGIN':20} {'NAME':24} {'GROUP':16} {'EXT':>5} ACTIVE")
+    for r in rows:
+        print(
+            f"{r.id:>5}  {r.login:20} {r.display_name:24} {r.group or '-':16} "
+            f"{r.extension if r.extension is not None else '-':>5} {'yes' if r.active else 'no'}"
+        )
+    return 0
+
+
+def cmd_groups_add(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    body = GroupCreate(name=args.name, extension=args.extension, email=args.email or "")
+    print(_with_db(cfg, lambda s, _b: services.create_group(s, cfg, body).id))
+    return 0
+
+
+def cmd_accounts_add(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    password = _password(args, f"SIP password for {args.username}: ")
+
+    def run(s: Session, box: SecretBox) -> str:
+        data: dict[str, Any] = {
+            "sip_username": args.username,
+            "sip_password": password,
+            "sip_server": args.server,
+        }
+        if args.agent:
+            agent = services.agent_by_login(s, args.agent)
+            if agent is None:
+                raise ApiError(f"agent {args.agent!r} does not exist")
+            data["agent_id"] = agent.id
+        for key in ("extension", "sip_port", "sip_domain", "phone_number", "country_code"):
+            value = getattr(args, key)
+            if value is not None:
+                data[key] = value
+        if args.transport:
+            data["transports"] = args.transport
+        acc = services.create_account(s, cfg, box, AccountCreate.model_validate(data))
+        return f"{acc.id} extension {acc.extension}"
+
+    print(_with_db(cfg, run))
+    return 0
+
+
+def cmd_accounts_list(args: argparse.Namespace) -> int:
+    rows = _with_db(_config(args), lambda s, _b: services.account_rows(s), commit=False)
+    print(f"{'ID':>5}  {'AGENT':24} {'GROUP':16} {'PHONE NUMBER':16} {'EXT':>5} SIP USER")
+    for r in rows:
+        agent = r.agent or ("(pool, used by " + r.in_use_by + ")" if r.in_use_by else "(pool)")
+        print(
+            f"{r.id:>5}  {agent:24} {r.group or '-':16} {r.phone_number or '-':16} "
+            f"{r.extension:>5} {r.sip_username}"
+        )
+    return 0
+
+
+def cmd_accounts_delete(args: argparse.Namespace) -> int:
+    deleted, missing = _with_db(_config(args), lambda s, _b: services.delete_accounts(s, args.ids))
+    for i in deleted:
+        print(f"deleted {i}")
+    for i in missing:
+        print(f"no account {i}", file=sys.stderr)
+    return 1 if missing else 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    text = Path(args.csv).read_text(encoding="utf-8-sig")
+    created, updated = _with_db(cfg, lambda s, b: services.import_accounts_csv(s, cfg, b, text))
+    print(f"created {created}, updated {updated}")
+    return 0
+
+
+def cmd_export_accounts(args: argparse.Namespace) -> int:
+    text = _with_db(
+        _config(args),
+        lambda s, b: services.export_accounts_csv(s, b, with_passwords=args.with_passwords),
+        commit=False,
+    )
+    _write(args, text)
+    return 0
+
+
+def _date(value: str) -> dt.datetime:
+    try:
+        d = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date or time: {value!r}") from None
+    return d if d.tzinfo else d.replace(tzinfo=dt.UTC)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    f = services.ReportFilter(
+        agent=args.agent, group=args.group, number=args.number, start=args.start, end=args.end
+    )
+    total, rows = _with_db(
+        _config(args), lambda s, _b: services.report(s, f, limit=10_000_000), commit=False
+    )
+    if args.csv:
+        _write(args, services.report_csv(rows))
+        return 0
+    for r in rows:
+        print(
+            f"{r.started_at:%Y-%m-%d %H:%M:%S}  {r.agent_login or '-':16} {r.direction:8} "
+            f"{r.remote:24} {r.duration_s:8.1f}s {r.end_reason}"
+        )
+    print(f"{total} call(s)")
+    return 0
+
+
+def _write(args: argparse.Namespace, text: str) -> None:
+    out = getattr(args, "output", None)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_export_kamailio(args: argparse.Namespace) -> int:
+    fn = exports.kamailio_sql if args.sql else exports.kamailio_dbtext
+    _write(args, _with_db(_config(args), fn, commit=False))
+    return 0
+
+
+def cmd_export_asterisk(args: argparse.Namespace) -> int:
+    _write(args, _with_db(_config(args), exports.asterisk_pjsip, commit=False))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="communicator-server", description=__doc__)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="database URL (postgresql://...) or SQLite file path")
+    common.add_argument("--data-dir", help="where the default database and server key live")
+    common.add_argument("--extensions", help="extension range, default 100-999")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", parents=[common], help="run the HTTP API")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8080)
+    s.add_argument("--recordings-dir", help="where uploaded call recordings are stored")
+    s.add_argument("--log-level", default="info")
+    s.add_argument("--access-log", action="store_true")
+    s.add_argument("--heartbeat", dest="heartbeat_s", type=float)
+    s.add_argument("--session-ttl", dest="session_ttl_s", type=int)
+    s.add_argument("--signin-burst-per-address", type=int)
+    s.add_argument("--signin-rate-per-address", type=float)
+    s.add_argument("--signin-burst-per-agent", type=int)
+    s.add_argument("--signin-rate-per-agent", type=float)
+    s.set_defaults(func=cmd_serve)
+
+    adm = sub.add_parser("admin", help="admin tokens").add_subparsers(dest="sub", required=True)
+    a = adm.add_parser("create", parents=[common], help="create an admin token and print it")
+    a.add_argument("--name", default="admin")
+    a.set_defaults(func=cmd_admin_create)
+
+    ag = sub.add_parser("agents", help="agents").add_subparsers(dest="sub", required=True)
+    a = ag.add_parser("add", parents=[common], help="add an agent (password from stdin/tty)")
+    a.add_argument("login")
+    a.add_argument("--name")
+    a.add_argument("--email")
+    a.add_argument("--group", help="group name (created when missing)")
+    a.add_argument("--permission-level", type=int, default=10)
+    a.add_argument("--password-env", help="read the password from this environment variable")
+    a.set_defaults(func=cmd_agents_add)
+    a = ag.add_parser("list", parents=[common], help="list agents")
+    a.set_defaults(func=cmd_agents_list)
+
+    gr = sub.add_parser("groups", help="groups").add_subparsers(dest="sub", required=True)
+    a = gr.add_parser("add", parents=[common], help="add a group")
+    a.add_argument("name")
+    a.add_argument("--extension", type=int)
+    a.add_argument("--email")
+    a.set_defaults(func=cmd_groups_add)
+
+    ac = sub.add_parser("accounts", help="VoIP accounts").add_subparsers(dest="sub", required=True)
+    a = ac.add_parser("add", parents=[common], help="add a VoIP account (password stdin/tty)")
+    a.add_argument("username")
+    a.add_argument("--server", required=True)
+    a.add_argument("--agent", help="agent login (omit: the account goes to the pool)")
+    a.add_argument("--extension", type=int)
+    a.add_argument("--sip-port", type=int)
+    a.add_argument("--sip-domain")
+    a.add_argument("--phone-number")
+    a.add_argument("--country-code")
+    a.add_argument("--transport", action="append", choices=["udp", "tcp", "tls"])
+    a.add_argument("--password-env", help="read the SIP password from this environment variable")
+    a.set_defaults(func=cmd_accounts_add)
+    a = ac.add_parser("list", parents=[common], help="list accounts (agent, group, phone number)")
+    a.set_defaults(func=cmd_accounts_list)
+    a = ac.add_parser("delete", parents=[common], help="delete accounts (extensions recycled)")
+    a.add_argument("ids", type=int, nargs="+")
+    a.set_defaults(func=cmd_accounts_delete)
+    a = ac.add_parser("export", parents=[common], help="export accounts as CSV")
+    a.add_argument("--with-passwords", action="store_true")
+    a.add_argument("-o", "--output")
+    a.set_defaults(func=cmd_export_accounts)
+
+    a = sub.add_parser("import", parents=[common], help="import accounts.csv")
+    a.add_argument("csv")
+    a.set_defaults(func=cmd_import)
+
+    a = sub.add_parser("report", parents=[common], help="call log report")
+    a.add_argument("--from", dest="start", type=_date)
+    a.add_argument("--to", dest="end", type=_date)
+    a.add_argument("--agent")
+    a.add_argument("--group")
+    a.add_argument("--number")
+    a.add_argument("--csv", action="store_true")
+    a.add_argument("-o", "--output")
+    a.set_defaults(func=cmd_report)
+
+    ex = sub.add_parser("export", help="PBX configuration").add_subparsers(
+        dest="sub", required=True
+    )
+    a = ex.add_parser("kamailio", parents=[common], help="Kamailio subscriber table (db_text)")
+    a.add_argument("--sql", action="store_true", help="SQL INSERTs instead of db_text")
+    a.add_argument("-o", "--output")
+    a.set_defaults(func=cmd_export_kamailio)
+    a = ex.add_parser("asterisk", parents=[common], help="Asterisk pjsip.conf sections")
+    a.add_argument("-o", "--output")
+    a.set_defaults(func=cmd_export_asterisk)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ApiError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        for p in exc.problems:
+            print(f"  {p}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = ".".join(str(x) for x in err["loc"])
+            print(f"error: {loc}: {err['msg']}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Alembic migrations for the provisioning server (run by ``communicator-server serve``)."""

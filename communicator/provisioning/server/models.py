@@ -1,0 +1,254 @@
+"""The server's tables (SQLAlchemy 2 typed ORM). Migrations live in ``migrations/``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    Uuid,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        value = value.astimezone(dt.UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def _default_transports() -> list[str]:
+    return ["udp"]
+
+
+def _default_codecs() -> list[str]:
+    return ["opus", "G722", "PCMA", "PCMU"]
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class CallOrder(enum.Enum):
+    RANDOM = "random"
+    SIMULTANEOUS = "simultaneous"
+    LEAST_BUSY = "least_busy"
+
+
+def _enum_values(e: type[enum.Enum]) -> list[str]:
+    return [str(m.value) for m in e]
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Group(Base):
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    extension: Mapped[int | None] = mapped_column(Integer, unique=True)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    call_order: Mapped[CallOrder] = mapped_column(
+        Enum(CallOrder, native_enum=False, length=20, values_callable=_enum_values),
+        default=CallOrder.SIMULTANEOUS,
+    )
+    average_call_duration_s: Mapped[int] = mapped_column(Integer, default=60)
+    max_queue_size: Mapped[int] = mapped_column(Integer, default=99)
+    # Call-center defaults for the members; reasons are {"code", "label"} objects.
+    not_ready_reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    wrap_up_s: Mapped[int] = mapped_column(Integer, default=0)
+    screen_pop_url: Mapped[str] = mapped_column(String(2048), default="")
+    allow_offline_start: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list[Agent]] = relationship(back_populates="group")
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="SET NULL"), index=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    permission_level: Mapped[int] = mapped_column(Integer, default=10)
+    # None = inherit from the group.
+    not_ready_reasons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
+    wrap_up_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    group: Mapped[Group | None] = relationship(back_populates="members")
+
+
+class VoipAccount(Base):
+    """A SIP account (seed 000 + 004). ``agent_id`` set = fixed; otherwise in the pool."""
+
+    __tablename__ = "voip_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agents.id", ondelete="SET NULL"), unique=True
+    )
+    extension: Mapped[int] = mapped_column(Integer, unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    country_code: Mapped[str] = mapped_column(String(8), default="")
+    phone_number: Mapped[str] = mapped_column(String(40), default="")
+    max_lines: Mapped[int] = mapped_column(Integer, default=2)
+    min_call_log_s: Mapped[int] = mapped_column(Integer, default=0)
+    # SIP account (seed 000).
+    sip_username: Mapped[str] = mapped_column(String(128), unique=True)
+    sip_password_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    auth_name: Mapped[str] = mapped_column(String(128), default="")
+    sip_server: Mapped[str] = mapped_column(String(255))
+    sip_port: Mapped[int] = mapped_column(Integer, default=5060)
+    sip_domain: Mapped[str] = mapped_column(String(255), default="")
+    outbound_proxy: Mapped[str] = mapped_column(String(255), default="")
+    outbound_proxy_port: Mapped[int] = mapped_column(Integer, default=5060)
+    transports: Mapped[list[str]] = mapped_column(JSON, default=_default_transports)
+    use_sdp: Mapped[bool] = mapped_column(Boolean, default=True)
+    caller_id: Mapped[str] = mapped_column(String(128), default="")
+    # Equipment (SIP ID or static IP).
+    equipment_type: Mapped[str] = mapped_column(String(16), default="sip_id")
+    workstation_ip: Mapped[str] = mapped_column(String(64), default="")
+    static_protocol: Mapped[str] = mapped_column(String(8), default="udp")
+    # NAT traversal and registration timers (seed 002: refresh 15 s, expiry 30 s).
+    rport: Mapped[bool] = mapped_column(Boolean, default=True)
+    keepalive_s: Mapped[int] = mapped_column(Integer, default=15)
+    stun_server: Mapped[str] = mapped_column(String(255), default="")
+    stun_port: Mapped[int] = mapped_column(Integer, default=3478)
+    register_expiry_s: Mapped[int] = mapped_column(Integer, default=30)
+    register_refresh_s: Mapped[int] = mapped_column(Integer, default=15)
+    # Media and recording (seed 004).
+    codecs: Mapped[list[str]] = mapped_column(JSON, default=_default_codecs)
+    dtmf: Mapped[str] = mapped_column(String(16), default="rfc4733")
+    srtp: Mapped[str] = mapped_column(String(16), default="disabled")
+    record_calls: Mapped[bool] = mapped_column(Boolean, default=False)
+    record_format: Mapped[str] = mapped_column(String(8), default="wav")
+    # PBX-side settings exported to Asterisk (seed 004).
+    context: Mapped[str] = mapped_column(String(80), default="from-sip")
+    call_group: Mapped[str] = mapped_column(String(80), default="")
+    pickup_group: Mapped[str] = mapped_column(String(80), default="")
+    peer_type: Mapped[str] = mapped_column(String(10), default="friend")
+    pbx_host: Mapped[str] = mapped_column(String(64), default="dynamic")
+    pbx_nat: Mapped[str] = mapped_column(String(16), default="force_rport")
+    chanspy: Mapped[bool] = mapped_column(Boolean, default=False)
+    video: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Forwarding belongs to the extension (seed 002): reset when the extension is recycled.
+    forwarding: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Pool lease (seed 003): held by an agent for the span of its sessions.
+    lease_agent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agents.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agent: Mapped[Agent | None] = relationship(foreign_keys=[agent_id])
+
+
+class SignInSession(Base):
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("voip_accounts.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AdminToken(Base):
+    __tablename__ = "admin_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), default="admin")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class CallLog(Base):
+    __tablename__ = "call_logs"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    agent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agents.id", ondelete="SET NULL"), nullable=True
+    )
+    group_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    account_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    extension: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    line: Mapped[int] = mapped_column(Integer, default=1)
+    direction: Mapped[str] = mapped_column(String(10))
+    remote: Mapped[str] = mapped_column(String(255))
+    local_number: Mapped[str] = mapped_column(String(40), default="")
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    duration_s: Mapped[float] = mapped_column(default=0.0)
+    end_reason: Mapped[str] = mapped_column(String(100), default="")
+    sip_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    quality: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recording_file: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    recording_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    recording_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    recording_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    __table_args__ = (
+        Index("ix_call_logs_agent_started", "agent_id", "started_at"),
+        Index("ix_call_logs_started", "started_at"),
+    )
+
+
+class ChangeEvent(Base):
+    """Change notifications for other processes on SQLite (PostgreSQL uses NOTIFY)."""
+
+    __tablename__ = "change_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    payload: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,118 @@
+"""Builds an agent's VoIP profile document from its account, agent and group rows."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+from typing import Any
+
+from .errors import Invalid
+from .models import Agent, Group, VoipAccount
+
+
+def profile_document(
+    account: VoipAccount, agent: Agent | None, group: Group | None, sip_password: str | None
+) -> dict[str, Any]:
+    """The profile as the shared schema's JSON (plain data, secrets included when given)."""
+    reasons = (
+        agent.not_ready_reasons
+        if agent is not None and agent.not_ready_reasons is not None
+        else (group.not_ready_reasons if group is not None else [])
+    )
+    wrap_up = (
+        agent.wrap_up_s
+        if agent is not None and agent.wrap_up_s is not None
+        else (group.wrap_up_s if group is not None else 0)
+    )
+    stamps = [account.updated_at] + [x.updated_at for x in (agent, group) if x is not None]
+    revision = int(max(stamps).timestamp() * 1000)
+    return {
+        "schema_version": 1,
+        "revision": revision,
+        "agent": {
+            "display_name": agent.display_name if agent is not None else "",
+            "login": agent.login if agent is not None else account.sip_username,
+            "group": group.name if group is not None else "",
+            "country_code": account.country_code,
+            "phone_number": account.phone_number,
+            "extension": str(account.extension),
+            "max_lines": account.max_lines,
+            "min_call_log_seconds": account.min_call_log_s,
+        },
+        "sip": {
+            "username": account.sip_username,
+            "password": sip_password,
+            "auth_name": account.auth_name,
+            "server": account.sip_server,
+            "port": account.sip_port,
+            "domain": account.sip_domain,
+            "outbound_proxy": account.outbound_proxy or None,
+            "outbound_proxy_port": account.outbound_proxy_port,
+            "transports": list(account.transports),
+            "use_sdp": account.use_sdp,
+            "caller_id": account.caller_id or None,
+        },
+        "equipment": {
+            "type": account.equipment_type,
+            "workstation_ip": account.workstation_ip or None,
+            "protocol": account.static_protocol,
+        },
+        "nat": {
+            "rport": account.rport,
+            "keepalive_seconds": account.keepalive_s,
+            "stun_server": account.stun_server or None,
+            "stun_port": account.stun_port,
+        },
+        "registration": {
+            "expiry_seconds": account.register_expiry_s,
+            "refresh_seconds": account.register_refresh_s,
+        },
+        "media": {"codecs": list(account.codecs), "dtmf": account.dtmf, "srtp": account.srtp},
+        "recording": {"enabled": account.record_calls, "format": account.record_format},
+        "pbx": {
+            "context": account.context,
+            "call_group": account.call_group,
+            "pickup_group": account.pickup_group,
+            "peer_type": account.peer_type,
+            "host": account.pbx_host,
+            "nat": account.pbx_nat,
+            "chanspy_allowed": account.chanspy,
+            "video_allowed": account.video,
+            "permission_level": agent.permission_level if agent is not None else 10,
+        },
+        "call_center": {
+            "not_ready_reasons": list(reasons),
+            "wrap_up_seconds": wrap_up,
+            "screen_pop_url": (group.screen_pop_url or None) if group is not None else None,
+            "allow_offline_start": group.allow_offline_start if group is not None else False,
+        },
+        "forwarding": dict(account.forwarding or {}),
+    }
+
+
+def _schema() -> Any | None:
+    try:
+        module = importlib.import_module("communicator.provisioning.schema")
+    except ImportError:
+        return None
+    return module if hasattr(module, "parse_profile") else None
+
+
+def render(document: dict[str, Any]) -> tuple[bytes, str]:
+    """(JSON body with secrets, etag) for a profile document, validated by the shared schema."""
+    schema = _schema()
+    if schema is not None:
+        try:
+            profile = schema.parse_profile(document)
+        except schema.ProfileError as exc:
+            raise Invalid(f"the resulting VoIP profile is invalid: {exc}") from exc
+        body = profile.to_json(include_secrets=True)
+        data = body.encode() if isinstance(body, str) else bytes(body)
+        return data, str(profile.etag)
+    data = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+    return data, hashlib.sha256(data).hexdigest()[:32]
+
+
+def validate(document: dict[str, Any]) -> None:
+    render(document)

@@ -1,0 +1,214 @@
+"""Per-process server state: database executors, caches and the change hub."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import db as db_mod
+from . import services
+from .changes import Change, ChangeBus
+from .config import ServerConfig
+from .errors import NoFreeNumber
+from .ratelimit import TokenBuckets
+from .security import SecretBox
+
+T = TypeVar("T")
+
+SESSION_CACHE_S = 30.0
+
+
+@dataclasses.dataclass
+class _CachedSession:
+    info: services.SessionInfo
+    checked: float
+
+
+class Subscriber:
+    """One open event stream: woken with "check" on changes, "revoked" when signed out."""
+
+    def __init__(self, agent_id: int, session_id: int) -> None:
+        self.agent_id = agent_id
+        self.session_id = session_id
+        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=4)
+
+    def wake(self, what: str) -> None:
+        if what == "revoked":
+            while not self.queue.empty():
+                self.queue.get_nowait()
+        if not self.queue.full():
+            self.queue.put_nowait(what)
+
+
+class ServerState:
+    def __init__(self, cfg: ServerConfig, *, migrate: bool = True) -> None:
+        self.cfg = cfg
+        self.engine: Engine = db_mod.make_engine(cfg.db_url)
+        if migrate:
+            db_mod.upgrade(self.engine)
+        self.maker: sessionmaker[Session] = db_mod.make_sessionmaker(self.engine)
+        self.box = SecretBox.load(cfg.data_dir)
+        cfg.recordings_dir.mkdir(parents=True, exist_ok=True)
+        self.bus = ChangeBus()
+        self.bus.attach(self.maker)
+        self.bus.add_listener(self._on_change)
+        sqlite = self.engine.dialect.name == "sqlite"
+        self.reader = ThreadPoolExecutor(8, thread_name_prefix="db-read")
+        self.writer = ThreadPoolExecutor(1 if sqlite else 8, thread_name_prefix="db-write")
+        self.hasher = ThreadPoolExecutor(cfg.hash_workers, thread_name_prefix="argon2")
+        self.sessions: dict[str, _CachedSession] = {}
+        self.session_tokens: dict[int, str] = {}
+        self.admins: dict[str, float] = {}
+        self.profiles: dict[int, tuple[bytes, str]] = {}
+        self.directory: bytes | None = None
+        self.generation = 0
+        self.subscribers: dict[int, set[Subscriber]] = {}
+        self.by_session: dict[int, set[Subscriber]] = {}
+        self.limit_agent = TokenBuckets(cfg.signin_burst_per_agent, cfg.signin_rate_per_agent)
+        self.limit_address = TokenBuckets(cfg.signin_burst_per_address, cfg.signin_rate_per_address)
+        self.shutdown = asyncio.Event()
+
+    # ------------------------------------------------------------------------------ database
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(
+            self.reader, self._run, fn, False, args
+        )
+
+    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(
+            self.writer, self._run, fn, True, args
+        )
+
+    def _run(self, fn: Callable[..., T], commit: bool, args: tuple[Any, ...]) -> T:
+        with self.maker() as s:
+            result = fn(s, *args)
+            if commit:
+                s.commit()
+            return result
+
+    async def hash_call(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.hasher, fn, *args)
+
+    async def start(self) -> None:
+        self.shutdown.clear()
+        await self.bus.start(self.engine, self.cfg.change_poll_s)
+
+    async def stop(self) -> None:
+        self.shutdown.set()
+        for subs in list(self.subscribers.values()):
+            for sub in subs:
+                sub.wake("shutdown")
+        await self.bus.stop()
+        self.reader.shutdown(wait=False)
+        self.writer.shutdown(wait=True)
+        self.hasher.shutdown(wait=False)
+        self.engine.dispose()
+
+    # -------------------------------------------------------------------------------- caches
+
+    def _on_change(self, change: Change) -> None:
+        self.generation += 1
+        self.directory = None
+        for session_id in change.sessions_revoked:
+            token = self.session_tokens.pop(session_id, None)
+            if token is not None:
+                self.sessions.pop(token, None)
+            for sub in list(self.by_session.get(session_id, ())):
+                sub.wake("revoked")
+        if change.everyone:
+            self.profiles.clear()
+            targets = list(self.subscribers)
+        else:
+            for agent_id in change.agents:
+                self.profiles.pop(agent_id, None)
+            targets = [a for a in change.agents if a in self.subscribers]
+        if change.sessions_revoked and change.agents:
+            # Deactivation or a password change: drop every cached session of those agents.
+            for token, cached in list(self.sessions.items()):
+                if cached.info.agent_id in change.agents and cached.info.session_id in (
+                    change.sessions_revoked
+                ):
+                    self.sessions.pop(token, None)
+        for agent_id in targets:
+            for sub in list(self.subscribers.get(agent_id, ())):
+                sub.wake("check")
+
+    async def session_for(self, token: str) -> services.SessionInfo | None:
+        now = time.monotonic()
+        cached = self.sessions.get(token)
+        if cached is not None:
+            if now - cached.checked < SESSION_CACHE_S and cached.info.expires_at.timestamp() > (
+                time.time()
+            ):
+                return cached.info
+            self.sessions.pop(token, None)
+        info = await self.read(services.lookup_session, token)
+        if info is not None:
+            if len(self.sessions) > 200_000:
+                self.sessions.clear()
+            self.sessions[token] = _CachedSession(info, now)
+            self.session_tokens[info.session_id] = token
+        return info
+
+    def forget_session(self, session_id: int) -> None:
+        token = self.session_tokens.pop(session_id, None)
+        if token is not None:
+            self.sessions.pop(token, None)
+
+    async def admin_ok(self, token: str) -> bool:
+        now = time.monotonic()
+        checked = self.admins.get(token)
+        if checked is not None and now - checked < SESSION_CACHE_S:
+            return True
+        ok = await self.read(services.admin_token_valid, token)
+        if ok:
+            self.admins[token] = now
+        return ok
+
+    async def profile_for(self, agent_id: int) -> tuple[bytes, str]:
+        cached = self.profiles.get(agent_id)
+        if cached is not None:
+            return cached
+        generation = self.generation
+        built = await self.read(services.build_profile, self.box, agent_id)
+        if built is None:
+            raise NoFreeNumber()
+        if generation == self.generation:
+            self.profiles[agent_id] = built
+        return built
+
+    async def directory_json(self) -> bytes:
+        cached = self.directory
+        if cached is not None:
+            return cached
+        import json
+
+        generation = self.generation
+        data = json.dumps(await self.read(services.directory)).encode()
+        if generation == self.generation:
+            self.directory = data
+        return data
+
+    # --------------------------------------------------------------------------- subscribers
+
+    def subscribe(self, agent_id: int, session_id: int) -> Subscriber:
+        sub = Subscriber(agent_id, session_id)
+        self.subscribers.setdefault(agent_id, set()).add(sub)
+        self.by_session.setdefault(session_id, set()).add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        for table, key in ((self.subscribers, sub.agent_id), (self.by_session, sub.session_id)):
+            subs = table.get(key)
+            if subs is not None:
+                subs.discard(sub)
+                if not subs:
+                    del table[key]
