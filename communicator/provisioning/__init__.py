@@ -1,1 +1,2 @@
-"""Profile schema shared by client and server, the client of the provisioning API, and the server."""
+"""The profile schema shared by client and server, the client side of the provisioning API,
+and the central server (in ``server/``)."""
