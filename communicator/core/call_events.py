@@ -1,0 +1,71 @@
+"""Events the SIP adapter reports about existing calls (from pjsua2 callbacks).
+
+Feed them to `Lines.handle(event, now)`. Events for calls the core no longer knows (a late
+DISCONNECTED after a local hang-up, for example) are ignored, so the adapter need not filter.
+New incoming calls are not an event here: they go to `Lines.incoming_call`, which returns the
+id the adapter uses from then on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from communicator.core.calls import CallId
+
+
+@dataclass(frozen=True)
+class RemoteRinging:
+    """180 Ringing for an outgoing call."""
+
+    call_id: CallId
+
+
+@dataclass(frozen=True)
+class EarlyMedia:
+    """183 Session Progress with SDP for an outgoing call."""
+
+    call_id: CallId
+
+
+@dataclass(frozen=True)
+class CallConfirmed:
+    """The call is answered and confirmed (pjsua2 PJSIP_INV_STATE_CONFIRMED)."""
+
+    call_id: CallId
+
+
+@dataclass(frozen=True)
+class RemoteHoldChanged:
+    """The far end put us on hold (sendonly/inactive SDP) or took us off hold."""
+
+    call_id: CallId
+    held: bool
+
+
+@dataclass(frozen=True)
+class CallDisconnected:
+    """The call is gone (pjsua2 PJSIP_INV_STATE_DISCONNECTED) with its last status code."""
+
+    call_id: CallId
+    sip_code: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class TransferProgress:
+    """A NOTIFY about a REFER we sent on this call (pjsua2 onCallTransferStatus)."""
+
+    call_id: CallId
+    sip_code: int
+    reason: str = ""
+    final: bool = False
+
+
+CallEvent = (
+    RemoteRinging
+    | EarlyMedia
+    | CallConfirmed
+    | RemoteHoldChanged
+    | CallDisconnected
+    | TransferProgress
+)
