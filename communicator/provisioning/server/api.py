@@ -35,6 +35,8 @@ from .api_models import (
     AgentPublic,
     BulkDeleteResult,
     CallLogBatchResult,
+    CallLogIn,
+    DbId,
     Directory,
     ErrorBody,
     GroupCreate,
@@ -222,6 +224,11 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
     async def _busy(_r: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database busy: %s", type(exc.orig).__name__)
         return _error(503, "busy", "the database is busy; retry", headers={"Retry-After": "1"})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_r: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected %s while handling a request", type(exc).__name__)
+        return _error(500, "internal", "internal server error")
 
     # --------------------------------------------------------------------------- auth helpers
 
@@ -416,6 +423,22 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
         responses=ERRORS,
         tags=["agent"],
         summary="Upload call logs (batched, idempotent by id)",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["logs"],
+                            "properties": {
+                                "logs": {"type": "array", "items": CallLogIn.model_json_schema()}
+                            },
+                        }
+                    }
+                },
+            }
+        },
     )
     async def post_call_logs(request: Request, creds: Creds) -> Response:
         info = await agent_session(creds)
@@ -448,6 +471,15 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
         responses=ERRORS,
         tags=["agent"],
         summary="Upload the recording of a logged call (raw audio body; idempotent)",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    t: {"schema": {"type": "string", "format": "binary"}}
+                    for t in ("audio/wav", "audio/gsm", "application/octet-stream")
+                },
+            }
+        },
     )
     async def put_recording(log_id: uuid.UUID, request: Request, creds: Creds) -> Response:
         info = await agent_session(creds)
@@ -536,7 +568,7 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
         dependencies=[admin_dep],
         responses=ERRORS,
     )
-    async def get_agent(agent_id: int) -> AgentOut:
+    async def get_agent(agent_id: DbId) -> AgentOut:
         return await state.read(lambda s: services.agent_out(s, services.get_agent(s, agent_id)))
 
     @app.patch(
@@ -546,7 +578,7 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
         dependencies=[admin_dep],
         responses=ERRORS,
     )
-    async def patch_agent(agent_id: int, body: AgentFields) -> AgentOut:
+    async def patch_agent(agent_id: DbId, body: AgentFields) -> AgentOut:
         pw_hash = await state.hash_call(hash_password, body.password) if body.password else None
 
         def q(s: Session) -> AgentOut:
@@ -561,7 +593,7 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
         dependencies=[admin_dep],
         responses=ERRORS,
     )
-    async def delete_agent(agent_id: int) -> Response:
+    async def delete_agent(agent_id: DbId) -> Response:
         await state.write(services.delete_agent, agent_id)
         return Response(status_code=204)
 
@@ -624,7 +656,7 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
         dependencies=[admin_dep],
         responses=ERRORS,
     )
-    async def get_group(group_id: int) -> GroupOut:
+    async def get_group(group_id: DbId) -> GroupOut:
         return await state.read(lambda s: services.group_out(s, services.get_group(s, group_id)))
 
     @app.patch(
@@ -634,7 +666,7 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
         dependencies=[admin_dep],
         responses=ERRORS,
     )
-    async def patch_group(group_id: int, body: GroupFields) -> GroupOut:
+    async def patch_group(group_id: DbId, body: GroupFields) -> GroupOut:
         return await state.write(
             lambda s: services.group_out(s, services.update_group(s, cfg, group_id, body))
         )
@@ -646,7 +678,7 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
         dependencies=[admin_dep],
         responses=ERRORS,
     )
-    async def delete_group(group_id: int) -> Response:
+    async def delete_group(group_id: DbId) -> Response:
         await state.write(services.delete_group, group_id)
         return Response(status_code=204)
 
@@ -725,7 +757,7 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
         responses=ERRORS,
         summary="One account with every field (no password)",
     )
-    async def get_account(account_id: int) -> dict[str, Any]:
+    async def get_account(account_id: DbId) -> dict[str, Any]:
         def q(s: Session) -> dict[str, Any]:
             acc = services.get_account(s, account_id)
             d = {c: getattr(acc, c) for c in services.ACCOUNT_COLUMNS}
@@ -741,7 +773,7 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
         dependencies=[admin_dep],
         responses=ERRORS,
     )
-    async def patch_account(account_id: int, body: AccountFields) -> AccountRow:
+    async def patch_account(account_id: DbId, body: AccountFields) -> AccountRow:
         def q(s: Session) -> AccountRow:
             acc = services.update_account(s, cfg, state.box, account_id, body)
             return services.account_rows(s, [acc.id])[0]
@@ -755,7 +787,7 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
         dependencies=[admin_dep],
         responses=ERRORS,
     )
-    async def delete_account(account_id: int) -> Response:
+    async def delete_account(account_id: DbId) -> Response:
         _deleted, missing = await state.write(services.delete_accounts, [account_id])
         if missing:
             raise NotFound(f"VoIP account {account_id} does not exist")

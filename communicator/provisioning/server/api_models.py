@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+DbId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Text200 = Annotated[str, StringConstraints(max_length=200)]
 Host = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
@@ -139,7 +140,7 @@ class AgentFields(Strict):
     display_name: Text200 | None = None
     email: Annotated[str, StringConstraints(max_length=254)] | None = None
     password: Annotated[str, StringConstraints(min_length=8, max_length=1024)] | None = None
-    group_id: int | None = None
+    group_id: DbId | None = None
     active: bool | None = None
     permission_level: Annotated[int, Field(ge=0, le=100)] | None = None
     not_ready_reasons: list[NotReadyReason] | None = Field(
@@ -173,7 +174,7 @@ class AgentOut(BaseModel):
 
 
 class AccountFields(Strict):
-    agent_id: int | None = None
+    agent_id: DbId | None = None
     extension: Extension | None = None
     active: bool | None = None
     country_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{0,3}$")] | None = None
@@ -248,7 +249,7 @@ class AccountRow(BaseModel):
 
 
 class IdList(Strict):
-    ids: Annotated[list[int], Field(min_length=1, max_length=10000)]
+    ids: Annotated[list[DbId], Field(min_length=1, max_length=10000)]
 
 
 class BulkDeleteResult(BaseModel):
