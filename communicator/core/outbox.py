@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+REJECTED_PREFIX = "rejected by the server"
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     id TEXT PRIMARY KEY,
@@ -178,6 +180,17 @@ class Outbox:
                     ),
                 )
 
+    def retry_now(self, owner: str) -> int:
+        """The server just accepted a batch: it is back, so logs of this owner that were backed
+        off for an outage are due now. Logs the server rejected keep their backoff."""
+        with self._transaction():
+            cursor = self._db.execute(
+                "UPDATE outbox SET next_attempt_at = ? WHERE owner = ? AND attempts > 0"
+                " AND next_attempt_at > ? AND (last_error IS NULL OR last_error NOT LIKE ?)",
+                (self._clock(), owner, self._clock(), f"{REJECTED_PREFIX}%"),
+            )
+        return cursor.rowcount
+
     def confirm_recording(self, entry_id: str) -> str | None:
         """The server confirmed the recording: mark it, then the caller deletes the file and
         calls :meth:`forget`. Returns the file path to delete."""
@@ -202,6 +215,10 @@ class Outbox:
         return len(rows)
 
     # -- reading ----------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """The outbox's clock (injectable for tests), for scheduling against next_due_at."""
+        return self._clock()
 
     def owners(self) -> list[str]:
         return [r[0] for r in self._query("SELECT DISTINCT owner FROM outbox ORDER BY owner")]

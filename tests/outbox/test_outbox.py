@@ -150,3 +150,16 @@ def test_kill_9_loses_nothing_that_was_added(tmp_path: Path) -> None:
         entries = box.entries()
         assert box.pending_count() == len(entries) >= 150
         assert len({e.id for e in entries}) == len(entries)
+
+
+def test_retry_now_after_the_server_is_back(outbox: Outbox, clock: FakeClock) -> None:
+    from communicator.core.outbox import REJECTED_PREFIX
+
+    for i in ("a", "b", "c"):
+        outbox.add("anna", i, log())
+    for _ in range(5):
+        outbox.fail(["a", "b"], "server unreachable")
+    outbox.fail(["c"], REJECTED_PREFIX)
+    assert [e.id for e in outbox.due_logs("anna")] == []
+    assert outbox.retry_now("anna") == 2
+    assert [e.id for e in outbox.due_logs("anna")] == ["a", "b"]  # "c" keeps its backoff

@@ -1,0 +1,373 @@
+"""The client side of the provisioning API: sign in, fetch the VoIP profile, follow its changes,
+deliver call logs and recordings.
+
+Everything here is synchronous httpx and meant to run off the UI thread. Every failure becomes a
+:class:`ProvisioningError` whose ``kind`` says what happened and whose message an agent can read:
+a wrong password, a disabled agent, no free pool number, an unreachable server, a TLS problem or a
+malformed profile (naming the field). Tokens and passwords never appear in messages or logs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import logging
+import ssl
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from communicator.provisioning.credentials import credential_key
+from communicator.provisioning.schema import ProfileError, VoipProfile, parse_profile
+
+log = logging.getLogger(__name__)
+
+API = "/api/v1"
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+class ErrorKind(enum.Enum):
+    WRONG_CREDENTIALS = "wrong_credentials"
+    AGENT_DISABLED = "agent_disabled"
+    NO_FREE_NUMBER = "no_free_number"
+    RATE_LIMITED = "rate_limited"
+    SESSION_EXPIRED = "session_expired"
+    UNREACHABLE = "unreachable"
+    TLS = "tls"
+    MALFORMED_PROFILE = "malformed_profile"
+    REJECTED = "rejected"
+    SERVER_ERROR = "server_error"
+
+    @property
+    def retryable(self) -> bool:
+        """Worth trying again later without the agent changing anything."""
+        return self in {ErrorKind.UNREACHABLE, ErrorKind.SERVER_ERROR, ErrorKind.RATE_LIMITED}
+
+
+class ProvisioningError(Exception):
+    def __init__(self, kind: ErrorKind, message: str, *, retry_after: float | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class AgentSession:
+    """A signed-in agent on a server. The token is a bearer secret: repr never shows it."""
+
+    server_url: str
+    login: str
+    display_name: str
+    group: str | None
+    extension: str
+    pooled: bool
+    expires_at: dt.datetime
+    token: str = field(repr=False)
+    delivery_token: str | None = field(default=None, repr=False)
+
+    @property
+    def owner(self) -> str:
+        """The identity call logs are recorded for (see the outbox's owners)."""
+        return credential_key(self.server_url, self.login)
+
+
+@dataclass(frozen=True)
+class ProfileFetch:
+    """A profile answer: ``profile`` is None when the server said 304 Not Modified."""
+
+    etag: str
+    profile: VoipProfile | None
+
+
+@dataclass(frozen=True)
+class ProfileEvent:
+    """One server-sent event on the profile stream."""
+
+    kind: str  # "open" (stream connected), "profile" (etag changed), "revoked" (session ended)
+    etag: str | None
+    event_id: str | None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    accepted: tuple[str, ...]
+    rejected: tuple[tuple[str | None, str], ...]  # (id, problem)
+
+
+class ProvisioningClient:
+    """One server. ``ca_file`` adds a private CA; verification is never switched off."""
+
+    def __init__(
+        self,
+        server_url: str,
+        *,
+        ca_file: str | Path | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.server_url = normalise_server_url(server_url)
+        verify: ssl.SSLContext | bool = True
+        if ca_file is not None:
+            verify = ssl.create_default_context(cafile=str(ca_file))
+        self._http = httpx.Client(
+            base_url=self.server_url,
+            verify=verify,
+            timeout=timeout,
+            transport=transport,
+            headers={"User-Agent": "Communicator"},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ProvisioningClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- sessions -------------------------------------------------------------------------------
+
+    def sign_in(self, login: str, password: str) -> AgentSession:
+        body = self._json(
+            self._request("POST", f"{API}/sessions", json={"login": login, "password": password})
+        )
+        try:
+            agent = body["agent"]
+            return AgentSession(
+                server_url=self.server_url,
+                login=str(agent["login"]),
+                display_name=str(agent.get("display_name") or agent["login"]),
+                group=agent.get("group"),
+                extension=str(body["extension"]),
+                pooled=bool(body.get("pooled", False)),
+                expires_at=dt.datetime.fromisoformat(str(body["expires_at"])),
+                token=str(body["token"]),
+                delivery_token=body.get("delivery_token"),
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise ProvisioningError(
+                ErrorKind.SERVER_ERROR, "The server's sign-in answer was not understood."
+            ) from err
+
+    def sign_out(self, session: AgentSession) -> None:
+        try:
+            self._request("DELETE", f"{API}/sessions/current", token=session.token)
+        except ProvisioningError as err:
+            if err.kind is not ErrorKind.SESSION_EXPIRED:
+                raise
+
+    # -- profile --------------------------------------------------------------------------------
+
+    def fetch_profile(self, session: AgentSession, etag: str | None = None) -> ProfileFetch:
+        headers = {"If-None-Match": f'"{etag}"'} if etag else {}
+        response = self._request("GET", f"{API}/profile", token=session.token, headers=headers)
+        new_etag = response.headers.get("etag", "").removeprefix("W/").strip('"')
+        if response.status_code == 304:
+            return ProfileFetch(etag=new_etag or (etag or ""), profile=None)
+        try:
+            profile = parse_profile(response.content)
+        except ProfileError as err:
+            raise ProvisioningError(
+                ErrorKind.MALFORMED_PROFILE,
+                f"The server sent a VoIP profile this client cannot use: {err}",
+            ) from None
+        return ProfileFetch(etag=new_etag or profile.etag, profile=profile)
+
+    def profile_events(
+        self, session: AgentSession, last_event_id: str | None = None
+    ) -> Iterator[ProfileEvent]:
+        """Follow the profile's server-sent events until the stream ends (or raises)."""
+        headers = {"Accept": "text/event-stream"}
+        if last_event_id:
+            headers["Last-Event-ID"] = last_event_id
+        timeout = httpx.Timeout(None, connect=5.0, read=60.0)  # > the server's 15 s heartbeat
+        try:
+            with self._http.stream(
+                "GET",
+                f"{API}/profile/events",
+                headers={**headers, "Authorization": f"Bearer {session.token}"},
+                timeout=timeout,
+            ) as response:
+                if response.status_code != 200:
+                    response.read()
+                    raise _error_for(response)
+                yield ProfileEvent(kind="open", etag=None, event_id=None)
+                yield from parse_sse(response.iter_lines())
+        except httpx.HTTPError as err:
+            raise _transport_error(err, self.server_url) from None
+
+    # -- call logs ------------------------------------------------------------------------------
+
+    def post_call_logs(self, token: str, logs: Sequence[Mapping[str, Any]]) -> BatchResult:
+        body = self._json(
+            self._request("POST", f"{API}/call-logs", token=token, json={"logs": list(logs)})
+        )
+        accepted = tuple(str(i) for i in body.get("accepted", ()))
+        rejected = tuple(
+            (r.get("id"), str(r.get("error", "rejected"))) for r in body.get("rejected", ())
+        )
+        return BatchResult(accepted=accepted, rejected=rejected)
+
+    def upload_recording(self, token: str, log_id: str, path: Path) -> None:
+        content_type = {".wav": "audio/wav", ".gsm": "audio/gsm"}.get(
+            path.suffix.lower(), "application/octet-stream"
+        )
+        with path.open("rb") as f:
+            self._request(
+                "PUT",
+                f"{API}/call-logs/{log_id}/recording",
+                token=token,
+                content=f.read(),
+                headers={"Content-Type": content_type},
+            )
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        all_headers = dict(headers or {})
+        if token is not None:
+            all_headers["Authorization"] = f"Bearer {token}"
+        try:
+            response = self._http.request(method, path, headers=all_headers, **kwargs)
+        except httpx.HTTPError as err:
+            raise _transport_error(err, self.server_url) from None
+        if response.status_code >= 400:
+            raise _error_for(response)
+        return response
+
+    @staticmethod
+    def _json(response: httpx.Response) -> dict[str, Any]:
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise ProvisioningError(ErrorKind.SERVER_ERROR, "The server's answer was not JSON.")
+        return data
+
+
+def normalise_server_url(url: str) -> str:
+    """``pbx.example.com`` -> ``https://pbx.example.com``; no trailing slash."""
+    url = url.strip()
+    if not url:
+        raise ValueError("The server address is empty.")
+    if "://" not in url:
+        url = f"https://{url}"
+    parsed = httpx.URL(url)
+    if parsed.scheme not in {"http", "https"} or not parsed.host:
+        raise ValueError(f"Not a server address: {url!r} (use https://host[:port])")
+    return url.rstrip("/")
+
+
+def parse_sse(lines: Iterator[str]) -> Iterator[ProfileEvent]:
+    """Server-sent events (the subset the server uses): ``id``, ``event``, ``data``; comments
+    and ``retry`` are ignored."""
+    event_type, data, event_id = "message", "", None
+    for line in lines:
+        if line == "":
+            if data or event_type != "message":
+                yield _event(event_type, data, event_id)
+            event_type, data = "message", ""
+            continue
+        if line.startswith(":"):
+            continue
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "event":
+            event_type = value
+        elif name == "data":
+            data = f"{data}\n{value}" if data else value
+        elif name == "id":
+            event_id = value or None
+
+
+def _event(kind: str, data: str, event_id: str | None) -> ProfileEvent:
+    try:
+        payload = json.loads(data) if data else {}
+    except ValueError:
+        payload = {}
+    etag = payload.get("etag") if isinstance(payload, dict) else None
+    return ProfileEvent(kind=kind, etag=etag if isinstance(etag, str) else None, event_id=event_id)
+
+
+def _transport_error(err: httpx.HTTPError, server_url: str) -> ProvisioningError:
+    cause: BaseException | None = err
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError):
+            reason = getattr(cause, "reason", None) or type(cause).__name__
+            return ProvisioningError(
+                ErrorKind.TLS,
+                f"Secure connection to {server_url} failed ({reason}). Check the server "
+                "address, or ask IT for the server's certificate authority.",
+            )
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(err, httpx.TimeoutException):
+        what = "did not answer in time"
+    elif isinstance(err, httpx.ConnectError):
+        what = "cannot be reached"
+    else:
+        what = f"connection failed ({type(err).__name__})"
+    return ProvisioningError(
+        ErrorKind.UNREACHABLE, f"The server {server_url} {what}. Check the network or try later."
+    )
+
+
+def _error_for(response: httpx.Response) -> ProvisioningError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    code = body.get("error", "") if isinstance(body, dict) else ""
+    message = body.get("message", "") if isinstance(body, dict) else ""
+    status = response.status_code
+    if status == 401 and response.request.url.path.endswith("/sessions"):
+        if code == "agent_disabled" or "disabled" in message:
+            return ProvisioningError(
+                ErrorKind.AGENT_DISABLED,
+                "Your agent account is disabled. Ask an administrator to enable it.",
+            )
+        return ProvisioningError(ErrorKind.WRONG_CREDENTIALS, "Wrong user name or password.")
+    if status == 401:
+        return ProvisioningError(
+            ErrorKind.SESSION_EXPIRED, "Your session has ended. Please sign in again."
+        )
+    if code == "no_free_number":
+        return ProvisioningError(
+            ErrorKind.NO_FREE_NUMBER,
+            message or "No free number, or the number is invalid",
+        )
+    if status == 429:
+        retry_after = _float(response.headers.get("retry-after"))
+        return ProvisioningError(
+            ErrorKind.RATE_LIMITED,
+            message or "Too many attempts; wait a moment and try again.",
+            retry_after=retry_after,
+        )
+    if status >= 500:
+        return ProvisioningError(
+            ErrorKind.SERVER_ERROR, f"The server had a problem (HTTP {status}); try again later."
+        )
+    return ProvisioningError(
+        ErrorKind.REJECTED, message or f"The server refused the request (HTTP {status})."
+    )
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None

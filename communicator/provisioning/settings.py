@@ -1,0 +1,188 @@
+"""Where the client finds its server, and the agent's own settings.
+
+The server URL comes from, in order: the command line; the per-user settings file; the
+system-wide configuration that the installers write (``/etc/communicator/config.toml`` on Linux,
+``HKLM\\Software\\Communicator`` on Windows, the managed preference
+``com.communicator.Communicator`` on macOS); else the sign-in window asks for it.
+
+The per-user file (TOML in the user's config dir) holds only non-secret choices: server URL,
+last login, "remember me", a private CA file, audio devices. Passwords live in the OS keyring.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import os
+import plistlib
+import sys
+import tomllib
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "Communicator"
+LINUX_SYSTEM_CONFIG = Path("/etc/communicator/config.toml")
+MACOS_MANAGED_PLIST = Path("/Library/Managed Preferences/com.communicator.Communicator.plist")
+WINDOWS_REGISTRY_KEY = r"Software\Communicator"
+
+
+class UrlSource(enum.Enum):
+    COMMAND_LINE = "command line"
+    USER_SETTINGS = "your settings"
+    SYSTEM_CONFIG = "system configuration"
+    ASK = "ask at sign-in"
+
+
+@dataclass(frozen=True)
+class SystemConfig:
+    """What IT presets for every user of the workstation."""
+
+    server_url: str | None = None
+    ca_file: str | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class UserSettings:
+    server_url: str | None = None
+    login: str | None = None
+    remember_me: bool = False
+    ca_file: str | None = None
+    microphone: str | None = None
+    speaker: str | None = None
+    ringer: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def with_changes(self, **changes: Any) -> UserSettings:
+        return replace(self, **changes)
+
+
+def user_config_dir() -> Path:
+    override = os.environ.get("COMMUNICATOR_CONFIG_DIR")
+    return Path(override) if override else Path(platformdirs.user_config_dir(APP_NAME, False))
+
+
+def user_data_dir() -> Path:
+    override = os.environ.get("COMMUNICATOR_DATA_DIR")
+    return Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, False))
+
+
+def user_settings_path() -> Path:
+    return user_config_dir() / "settings.toml"
+
+
+def load_user_settings(path: Path | None = None) -> UserSettings:
+    """A missing or damaged file gives defaults (and a warning), never a crash."""
+    path = path or user_settings_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return UserSettings()
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        log.warning("ignoring unreadable settings file %s: %s", path, err)
+        return UserSettings()
+    known = {f for f in UserSettings.__dataclass_fields__ if f != "extra"}
+    values: dict[str, Any] = {}
+    for key in known:
+        value = data.get(key)
+        if key == "remember_me":
+            values[key] = value is True
+        elif isinstance(value, str) and value:
+            values[key] = value
+    extra = {k: v for k, v in data.items() if k not in known}
+    return UserSettings(**values, extra=extra)
+
+
+def save_user_settings(settings: UserSettings, path: Path | None = None) -> None:
+    """Written atomically (temp file + rename) so a crash never leaves half a file."""
+    path = path or user_settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {k: v for k, v in asdict(settings).items() if k != "extra" and v is not None}
+    data = {**settings.extra, **data}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
+    tmp.replace(path)
+
+
+def load_system_config() -> SystemConfig:
+    override = os.environ.get("COMMUNICATOR_SYSTEM_CONFIG")
+    if override:
+        return _from_toml(Path(override))
+    if sys.platform == "win32":
+        return _from_registry()
+    if sys.platform == "darwin":
+        return _from_plist(MACOS_MANAGED_PLIST)
+    return _from_toml(LINUX_SYSTEM_CONFIG)
+
+
+def resolve_server_url(
+    command_line: str | None,
+    user: UserSettings,
+    system: SystemConfig,
+) -> tuple[str | None, UrlSource]:
+    for value, source in (
+        (command_line, UrlSource.COMMAND_LINE),
+        (user.server_url, UrlSource.USER_SETTINGS),
+        (system.server_url, UrlSource.SYSTEM_CONFIG),
+    ):
+        if value and value.strip():
+            return value.strip(), source
+    return None, UrlSource.ASK
+
+
+def _from_toml(path: Path) -> SystemConfig:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return SystemConfig()
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        log.warning("ignoring unreadable system configuration %s: %s", path, err)
+        return SystemConfig()
+    return SystemConfig(
+        server_url=_str(data.get("server_url")), ca_file=_str(data.get("ca_file")), source=str(path)
+    )
+
+
+def _from_plist(path: Path) -> SystemConfig:
+    try:
+        data = plistlib.loads(path.read_bytes())
+    except FileNotFoundError:
+        return SystemConfig()
+    except (OSError, plistlib.InvalidFileException, ValueError) as err:
+        log.warning("ignoring unreadable managed preferences %s: %s", path, err)
+        return SystemConfig()
+    return SystemConfig(
+        server_url=_str(data.get("ServerUrl")), ca_file=_str(data.get("CaFile")), source=str(path)
+    )
+
+
+def _from_registry() -> SystemConfig:
+    if sys.platform != "win32":
+        return SystemConfig()
+    import winreg
+
+    values: dict[str, object] = {}
+    try:
+        with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, WINDOWS_REGISTRY_KEY) as key:
+            for name in ("ServerUrl", "CaFile"):
+                try:
+                    values[name] = winreg.QueryValueEx(key, name)[0]
+                except OSError:
+                    values[name] = None
+    except OSError:
+        return SystemConfig()
+    return SystemConfig(
+        server_url=_str(values.get("ServerUrl")),
+        ca_file=_str(values.get("CaFile")),
+        source=f"HKLM\\{WINDOWS_REGISTRY_KEY}",
+    )
+
+
+def _str(value: object) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
