@@ -285,13 +285,15 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
         if not found[2]:
             raise Unauthorized("this agent account is disabled; ask an administrator")
 
-        def open_session(s: Session) -> dict[str, Any]:
+        def open_session(
+            s: Session,
+        ) -> tuple[dict[str, Any], services.SessionInfo, tuple[bytes, str] | None]:
             agent = s.get(Agent, found[0])
             if agent is None or not agent.active:
                 raise Unauthorized("this agent account is disabled; ask an administrator")
             token, sess, account, pooled = services.create_session(s, cfg, agent, address)
             group = agent.group.name if agent.group is not None else None
-            return SignInResponse(
+            body = SignInResponse(
                 token=token,
                 expires_at=sess.expires_at,
                 agent=AgentPublic(
@@ -300,8 +302,19 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
                 extension=str(account.extension),
                 pooled=pooled,
             ).model_dump(mode="json")
+            info = services.SessionInfo(sess.id, agent.id, sess.expires_at)
+            # The client fetches its profile next: build it while the rows are at hand.
+            try:
+                built = services.build_profile(s, state.box, agent.id)
+            except ApiError:
+                built = None
+            return body, info, built
 
-        result = await state.write(open_session)
+        generation = state.generation
+        result, info, built = await state.write(open_session)
+        state.remember_session(result["token"], info)
+        if built is not None and generation == state.generation:
+            state.profiles[info.agent_id] = built
         return JSONResponse(result, status_code=201)
 
     @app.delete(

@@ -158,6 +158,10 @@ class ServerState:
             self.session_tokens[info.session_id] = token
         return info
 
+    def remember_session(self, token: str, info: services.SessionInfo) -> None:
+        self.sessions[token] = _CachedSession(info, time.monotonic())
+        self.session_tokens[info.session_id] = token
+
     def forget_session(self, session_id: int) -> None:
         token = self.session_tokens.pop(session_id, None)
         if token is not None:
