@@ -54,7 +54,8 @@ class DialPlan:
     """The part of the profile needed to complete a dial string.
 
     ``country_code`` is the calling code without ``+`` or ``00`` (``"44"``, ``"1"``); a leading
-    ``+`` is accepted and ignored.
+    ``+`` is accepted and ignored. ``""`` (the profile's default) means unknown: national
+    numbers with a trunk ``0`` are then dialled as typed, for the PBX to route.
     """
 
     domain: str
@@ -66,7 +67,7 @@ class DialPlan:
     def __post_init__(self) -> None:
         if not self.domain or not _HOST.fullmatch(self.domain):
             raise ValueError(f"SIP domain {self.domain!r} is not a host name")
-        if not re.fullmatch(r"\+?[0-9]{1,3}", self.country_code):
+        if self.country_code and not re.fullmatch(r"\+?[0-9]{1,3}", self.country_code):
             raise ValueError(f"country code {self.country_code!r} must be 1 to 3 digits")
         if self.scheme not in _SCHEMES:
             raise ValueError(f"scheme must be one of {_SCHEMES}, not {self.scheme!r}")
@@ -159,7 +160,7 @@ def _phone_number(raw: str, plan: DialPlan, original: str) -> DialTarget:
             f"{shown!r} is too short: extensions have {plan.min_extension_digits} to "
             f"{plan.max_extension_digits} digits"
         )
-    if number.startswith("0"):
+    if number.startswith("0") and plan.country_digits:
         return _e164(plan.country_digits + number[1:], plan, shown)
     if len(number) > E164_MAX_DIGITS:
         raise InvalidDialStringError(f"{shown!r} is too long for a phone number")

@@ -122,3 +122,10 @@ def test_extension_lengths_come_from_the_plan() -> None:
 def test_bad_dial_plans_are_refused(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         DialPlan(**kwargs)  # type: ignore[arg-type]
+
+
+def test_without_a_country_code_national_numbers_are_dialled_as_typed() -> None:
+    plan = DialPlan(domain="pbx.example.com", country_code="")
+    target = parse_dial_string("020 7946 0958", plan)
+    assert target.uri == "sip:02079460958@pbx.example.com"
+    assert parse_dial_string("+44 20 7946 0958", plan).uri == "sip:+442079460958@pbx.example.com"

@@ -1,0 +1,430 @@
+"""The one pjsua2 Endpoint of the process: creation, transports, STUN, codecs, SIP trace, shutdown.
+
+Created on the calling (Qt main) thread with ``threadCnt = 0`` and ``mainThreadOnly = True``:
+every pjsua2 callback then runs on that thread, inside ``libHandleEvents`` called by
+`communicator.sip.pump.Pump`. Creating a second `SipEndpoint` raises `EndpointExistsError`.
+
+Shutdown order (each step reproduced as a crash when skipped): engines hang up every call and
+drop their Call, recorder and player objects, ``gc.collect()``, accounts are unregistered and
+shut down, then ``libDestroy`` (``PJSUA_DESTROY_NO_NETWORK`` once nothing is registered, which
+takes ~27 ms instead of ~1 s). `SipEndpoint.shutdown` does all of it and is safe to call twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import logging
+import os
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import pjsua2 as pj
+
+from communicator.provisioning.schema import CodecReport, VoipProfile, canonical_codec
+from communicator.sip.events import CallbackFailed, Record, StunResolved
+from communicator.sip.pump import PollHint
+from communicator.sip.sipmsg import scrub
+
+log = logging.getLogger(__name__)
+trace_log = logging.getLogger("communicator.sip.trace")
+
+TRACE_ENV = "COMMUNICATOR_SIP_TRACE"
+TRACE_LEVEL = 5
+QUIET_LEVEL = 2
+"""pjsua log levels: 5 with the SIP messages, 2 errors and warnings only."""
+
+TRANSPORT_TYPES = {
+    "udp": pj.PJSIP_TRANSPORT_UDP,
+    "tcp": pj.PJSIP_TRANSPORT_TCP,
+    "tls": pj.PJSIP_TRANSPORT_TLS,
+}
+
+
+class _Registry:
+    """The process's one endpoint (a class attribute, not a module global)."""
+
+    lock = threading.Lock()
+    current: SipEndpoint | None = None
+
+
+class EndpointExistsError(RuntimeError):
+    """A second Endpoint in one process: pjsua2 supports exactly one."""
+
+
+class EndpointClient(Protocol):
+    """An engine on the endpoint: processes its records after each poll, closes on shutdown."""
+
+    def process(self) -> PollHint: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class EndpointOptions:
+    bound_address: str = ""
+    """Local address for SIP and RTP sockets ("" = all interfaces)."""
+    sip_port: int = 0
+    """UDP/TCP SIP port (0 = any free port; static-IP accounts usually need 5060). TLS uses
+    ``sip_port + 1`` when a port is given."""
+    user_agent: str = "Communicator"
+    max_calls: int = 16
+    sip_trace: bool | None = None
+    """None: from the environment variable COMMUNICATOR_SIP_TRACE=1."""
+
+
+@dataclass(frozen=True)
+class TransportAddress:
+    kind: str
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def default_ca_file() -> str | None:
+    """The system CA bundle OpenSSL would use, if there is one."""
+    paths = ssl.get_default_verify_paths()
+    for candidate in (paths.cafile, paths.openssl_cafile, "/etc/ssl/certs/ca-certificates.crt"):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def _nodelay() -> Any:
+    """SockOptParams with TCP_NODELAY (TCP/TLS call setup drops from ~50 ms to ~3.5 ms)."""
+    opt = pj.SockOpt()
+    opt.level = socket.IPPROTO_TCP
+    opt.optName = socket.TCP_NODELAY
+    opt.setOptValInt(1)
+    vec = pj.SockOptVector()
+    vec.append(opt)
+    params = pj.SockOptParams()
+    params.sockOpts = vec
+    return params
+
+
+class _LogWriter(pj.LogWriter):
+    """pjsua's log to Python logging, Authorization headers scrubbed."""
+
+    def write(self, entry: Any) -> None:
+        try:
+            level = int(entry.level)
+            py_level = (
+                logging.ERROR
+                if level <= 1
+                else logging.WARNING
+                if level == 2
+                else logging.INFO
+                if level == 3
+                else logging.DEBUG
+            )
+            if trace_log.isEnabledFor(py_level):
+                trace_log.log(py_level, "%s", scrub(str(entry.msg)).rstrip())
+        except Exception:  # never raise into pjsua2
+            return
+
+
+class _Endpoint(pj.Endpoint):
+    def __init__(self, owner: SipEndpoint) -> None:
+        pj.Endpoint.__init__(self)
+        self._owner = owner
+
+    def onNatCheckStunServersComplete(self, prm: Any) -> None:  # noqa: N802
+        try:
+            self._owner.records.append(StunResolved(int(prm.status), str(prm.name)))
+        except Exception as error:
+            self._owner.records.append(CallbackFailed("onNatCheckStunServersComplete", repr(error)))
+
+
+def _set_log_level(level: int) -> bool:
+    """Change pjlib's log level at run time (pjsua2 has no API for it)."""
+    try:
+        lib = ctypes.CDLL(pj._pjsua2.__file__)
+        lib.pj_log_set_level(ctypes.c_int(level))
+    except (OSError, AttributeError):
+        return False
+    return True
+
+
+class SipEndpoint:
+    """The process's pjsua2 Endpoint. Create on the thread that will pump it."""
+
+    def __init__(self, options: EndpointOptions | None = None) -> None:
+        with _Registry.lock:
+            if _Registry.current is not None:
+                raise EndpointExistsError(
+                    "a pjsua2 Endpoint already exists in this process; use it "
+                    "(SipEndpoint.current()) instead of creating another"
+                )
+            _Registry.current = self
+        self.options = options or EndpointOptions()
+        self.records: list[Record] = []
+        self._clients: list[EndpointClient] = []
+        self._transports: dict[tuple[str, str | None, bool], int] = {}
+        self._stun: tuple[str, ...] = ()
+        self._codec_key: tuple[str, ...] | None = None
+        self._codec_report: CodecReport | None = None
+        self._thread = threading.get_ident()
+        self._destroyed = False
+        self.wakeup: Callable[[], None] = lambda: None
+        """Set by the pump: poll soon (after an engine command)."""
+        env = os.environ.get(TRACE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+        self._trace = env if self.options.sip_trace is None else self.options.sip_trace
+        try:
+            self._create()
+        except BaseException:
+            with _Registry.lock:
+                _Registry.current = None
+            raise
+
+    @classmethod
+    def current(cls) -> SipEndpoint | None:
+        return _Registry.current
+
+    def _create(self) -> None:
+        ep = _Endpoint(self)
+        self._ep: Any = ep
+        ep.libCreate()
+        cfg = pj.EpConfig()
+        cfg.uaConfig.threadCnt = 0
+        cfg.uaConfig.mainThreadOnly = True
+        cfg.uaConfig.maxCalls = self.options.max_calls
+        cfg.uaConfig.userAgent = self.options.user_agent
+        cfg.uaConfig.stunIgnoreFailure = True
+        cfg.medConfig.sndAutoCloseTime = -1
+        cfg.medConfig.noVad = True
+        cfg.medConfig.ecTailLen = 0
+        writer = _LogWriter()
+        self._writer: Any = writer
+        cfg.logConfig.writer = writer
+        cfg.logConfig.level = TRACE_LEVEL if self._trace else QUIET_LEVEL
+        cfg.logConfig.consoleLevel = TRACE_LEVEL
+        cfg.logConfig.msgLogging = True
+        cfg.logConfig.decor = 0
+        ep.libInit(cfg)
+        writer.__disown__()  # the Endpoint deletes the writer in libDestroy
+        ep.audDevManager().setNullDev()
+        ep.libStart()
+        log.info("pjsua2 %s started (SIP trace %s)", ep.libVersion().full, self._trace)
+
+    # ------------------------------------------------------------------ basics
+
+    @property
+    def ep(self) -> Any:
+        self._check_alive()
+        return self._ep
+
+    @property
+    def destroyed(self) -> bool:
+        return self._destroyed
+
+    def _check_alive(self) -> None:
+        if self._destroyed:
+            raise RuntimeError("the SIP endpoint has been shut down")
+
+    def check_thread(self) -> None:
+        if threading.get_ident() != self._thread:
+            raise RuntimeError(
+                "pjsua2 must be called from the thread that created the SIP endpoint"
+            )
+
+    def attach(self, client: EndpointClient) -> None:
+        self._clients.append(client)
+
+    def detach(self, client: EndpointClient) -> None:
+        with contextlib.suppress(ValueError):
+            self._clients.remove(client)
+
+    def poll(self, block_ms: int = 0) -> tuple[int, PollHint]:
+        """One pump step: pjsua2 events, then every engine's records."""
+        if self._destroyed:
+            return 0, PollHint()
+        events = int(self._ep.libHandleEvents(block_ms))
+        if self.records:
+            self.records.clear()  # endpoint-level records are informational only
+        hot = False
+        live = False
+        deadline: float | None = None
+        for client in list(self._clients):
+            hint = client.process()
+            hot = hot or hint.hot
+            live = live or hint.live
+            if hint.next_deadline_in is not None:
+                deadline = (
+                    hint.next_deadline_in
+                    if deadline is None
+                    else min(deadline, hint.next_deadline_in)
+                )
+        return events, PollHint(hot=hot, live=live, next_deadline_in=deadline)
+
+    def pump_for(self, seconds: float, until: Callable[[], bool] | None = None) -> None:
+        """Poll synchronously (shutdown paths, benchmarks) until ``until()`` or the timeout."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.poll(5)
+            if until is not None and until():
+                return
+
+    # ------------------------------------------------------------------ SIP trace
+
+    @property
+    def sip_trace(self) -> bool:
+        return self._trace
+
+    def set_sip_trace(self, enabled: bool) -> None:
+        """Switch the SIP message trace (to the ``communicator.sip.trace`` logger) on or off."""
+        if _set_log_level(TRACE_LEVEL if enabled else QUIET_LEVEL):
+            self._trace = enabled
+
+    # ------------------------------------------------------------------ transports
+
+    def transport_id(
+        self, kind: str, *, ca_file: str | None = None, verify_server: bool = True
+    ) -> int:
+        """The transport of ``kind`` (created on first use). TLS transports are per CA list."""
+        self._check_alive()
+        kind = kind.lower()
+        key = (kind, ca_file if kind == "tls" else None, verify_server if kind == "tls" else True)
+        tid = self._transports.get(key)
+        if tid is not None:
+            return tid
+        tcfg = pj.TransportConfig()
+        port = self.options.sip_port
+        if port and kind == "tls":
+            port += 1
+        tls_in_use = any(k[0] == "tls" for k in self._transports)
+        tcfg.port = 0 if (kind == "tls" and tls_in_use) else port
+        if self.options.bound_address:
+            tcfg.boundAddress = self.options.bound_address
+        if kind in ("tcp", "tls"):
+            tcfg.sockOptParams = _nodelay()
+        if kind == "tls":
+            tls = tcfg.tlsConfig
+            tls.method = pj.PJSIP_TLSV1_2_METHOD
+            ca = ca_file or default_ca_file()
+            if ca:
+                tls.CaListFile = ca
+            tls.verifyServer = verify_server
+            tls.sockOptParams = _nodelay()
+            tcfg.tlsConfig = tls
+        tid = int(self._ep.transportCreate(TRANSPORT_TYPES[kind], tcfg))
+        self._transports[key] = tid
+        return tid
+
+    def transport_address(self, tid: int) -> TransportAddress:
+        info = self._ep.transportGetInfo(tid)
+        host, _, port = str(info.localName).rpartition(":")
+        return TransportAddress(str(info.typeName).lower(), host.strip("[]"), int(port))
+
+    def transport_ids(self) -> dict[str, int]:
+        """The first transport of each kind."""
+        out: dict[str, int] = {}
+        for (kind, _, _), tid in self._transports.items():
+            out.setdefault(kind, tid)
+        return out
+
+    # ------------------------------------------------------------------ STUN
+
+    @property
+    def stun_servers(self) -> tuple[str, ...]:
+        return self._stun
+
+    def set_stun_servers(self, servers: Iterable[str]) -> None:
+        wanted = tuple(servers)
+        if wanted == self._stun:
+            return
+        vec = pj.StringVector()
+        for server in wanted:
+            vec.append(server)
+        self._ep.natUpdateStunServers(vec, False)
+        self._stun = wanted
+
+    # ------------------------------------------------------------------ codecs
+
+    def available_codecs(self) -> list[str]:
+        return [str(c.codecId) for c in self._ep.codecEnum2()]
+
+    def apply_codecs(self, profile: VoipProfile) -> CodecReport:
+        """The profile's allowed codecs in order (highest priority first); every other codec
+        disabled. Unknown or unavailable codecs are reported, not dropped silently."""
+        available = self.available_codecs()
+        report = profile.codec_report(available)
+        key = report.usable
+        if key != self._codec_key:
+            rank = {name: index for index, name in enumerate(report.usable)}
+            for codec_id in available:
+                name = canonical_codec(codec_id)
+                if name is None or name not in rank:
+                    priority = 0
+                else:
+                    # 254, 244, ...: room below each for the variants of one codec (speex/16000
+                    # before speex/8000), sorted by clock rate, highest first.
+                    rate = _clock_rate(codec_id)
+                    priority = max(1, 254 - 10 * rank[name] - (0 if rate >= 16000 else 1))
+                self._ep.codecSetPriority(codec_id, priority)
+            self._codec_key = key
+        self._codec_report = report
+        if not report.complete:
+            log.warning("codecs: %s", report.describe())
+        return report
+
+    @property
+    def codec_report(self) -> CodecReport | None:
+        return self._codec_report
+
+    # ------------------------------------------------------------------ network
+
+    def handle_ip_change(self) -> None:
+        """The local IP address changed: restart listeners, re-register, update calls."""
+        prm = pj.IpChangeParam()
+        prm.restartListener = True
+        prm.restartLisDelay = 0
+        self._ep.handleIpChange(prm)
+
+    def str_error(self, status: int) -> str:
+        try:
+            return str(self._ep.utilStrError(status))
+        except Exception:
+            return f"error {status}"
+
+    # ------------------------------------------------------------------ shutdown
+
+    def shutdown(self) -> None:
+        """Close every engine (hang up, unregister, shut accounts down), then libDestroy."""
+        if self._destroyed:
+            return
+        try:
+            for client in list(reversed(self._clients)):
+                try:
+                    client.close()
+                except Exception:
+                    log.exception("closing a SIP engine failed")
+            self._clients.clear()
+            self.records.clear()
+            gc.collect()
+        finally:
+            self._destroyed = True
+            ep = self._ep
+            try:
+                ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)
+            finally:
+                self._ep = None
+                self._writer = None
+                del ep
+                gc.collect()
+                with _Registry.lock:
+                    _Registry.current = None
+
+
+def _clock_rate(codec_id: str) -> int:
+    parts = codec_id.split("/")
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 8000

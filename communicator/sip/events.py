@@ -1,0 +1,186 @@
+"""Frozen values crossing the engine's two boundaries.
+
+* Records (`RegStarted` ... `CallbackFailed`): what pjsua2 callbacks append to the engine's
+  queue. Callbacks do nothing else; the engine drains the queue after each poll.
+* Observable events (`RegistrationChanged` ... `CallEnded`): what `SipEngine.subscribe`
+  listeners receive, plus `EngineState`, the snapshot the UI renders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from communicator.core.call_record import CallRecord
+from communicator.core.calls import Call
+from communicator.core.registration import RegistrationStatus
+from communicator.provisioning.schema import CodecReport
+
+# ------------------------------------------------------------------ records from callbacks
+
+
+@dataclass(frozen=True, eq=False)
+class RegStarted:
+    account: Any
+    renew: bool
+
+
+@dataclass(frozen=True, eq=False)
+class RegState:
+    account: Any
+    code: int
+    reason: str
+    status: int
+    """pj_status_t of the operation (0 on success)."""
+    expiration: int
+    via_host: str
+    via_port: int
+    server: str
+    """Where the answer came from (``host:port``)."""
+
+
+@dataclass(frozen=True, eq=False)
+class IncomingCall:
+    call: Any
+    """The EngineCall created in onIncomingCall (kept by the engine until DISCONNECTED)."""
+    remote_uri: str
+    display_name: str
+    source: str
+    """``host:port`` the INVITE came from."""
+
+
+@dataclass(frozen=True, eq=False)
+class CallStateChanged:
+    call: Any
+    state: int
+    code: int
+    reason: str
+
+
+@dataclass(frozen=True, eq=False)
+class CallMediaChanged:
+    call: Any
+    statuses: tuple[int, ...]
+    """pjsua media status of each audio stream."""
+
+
+@dataclass(frozen=True, eq=False)
+class TransferStatus:
+    call: Any
+    code: int
+    reason: str
+    final: bool
+
+
+@dataclass(frozen=True, eq=False)
+class TransferRequested:
+    call: Any
+    target: str
+
+
+@dataclass(frozen=True, eq=False)
+class CallReplaced:
+    call: Any
+    new_call: Any
+
+
+@dataclass(frozen=True, eq=False)
+class InfoCompleted:
+    """A SIP INFO (DTMF) transaction we sent on this call finished."""
+
+    call: Any
+    code: int
+
+
+@dataclass(frozen=True, eq=False)
+class DtmfReceived:
+    call: Any
+    digit: str
+
+
+@dataclass(frozen=True, eq=False)
+class StunResolved:
+    status: int
+    server: str
+
+
+@dataclass(frozen=True, eq=False)
+class CallbackFailed:
+    where: str
+    error: str
+
+
+Record = (
+    RegStarted
+    | RegState
+    | IncomingCall
+    | CallStateChanged
+    | CallMediaChanged
+    | TransferStatus
+    | TransferRequested
+    | CallReplaced
+    | InfoCompleted
+    | DtmfReceived
+    | StunResolved
+    | CallbackFailed
+)
+
+# ------------------------------------------------------------------------ observable events
+
+
+@dataclass(frozen=True)
+class RegistrationChanged:
+    """Registration status changed (includes the lost-connection message and the Current
+    Registration info: contact IP:port, transport, expiry, server host)."""
+
+    status: RegistrationStatus
+    static_ip: bool = False
+
+
+@dataclass(frozen=True)
+class LinesChanged:
+    lines: tuple[Call | None, ...]
+    """The call on each line, line 1 first."""
+
+
+@dataclass(frozen=True)
+class NoticePosted:
+    text: str
+
+
+@dataclass(frozen=True)
+class CallEnded:
+    record: CallRecord
+
+
+@dataclass(frozen=True)
+class ForwardingChanged:
+    description: str | None
+    """What forwarding is in force now ("Always to 1002"), None when none."""
+
+
+@dataclass(frozen=True)
+class DtmfHeard:
+    line: int | None
+    digit: str
+
+
+EngineEvent = (
+    RegistrationChanged | LinesChanged | NoticePosted | CallEnded | ForwardingChanged | DtmfHeard
+)
+
+
+@dataclass(frozen=True)
+class EngineState:
+    """A snapshot of everything the UI shows."""
+
+    signed_in: bool
+    static_ip: bool
+    registration: RegistrationStatus
+    lines: tuple[Call | None, ...]
+    forwarding: str | None
+    codec_report: CodecReport | None
+    profile_pending: bool
+    """A new profile with other SIP settings waits for the last call to end."""
+    notices: tuple[str, ...] = field(default_factory=tuple)
+    """The most recent notices (newest last)."""

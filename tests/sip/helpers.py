@@ -1,0 +1,89 @@
+"""Helpers for the SIP engine tests: profiles for the rig, waiting on peers while pumping."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from communicator.provisioning.schema import VoipProfile, parse_profile
+from tests.rig.kamailio import KamailioServer
+from tests.rig.peer_client import Event, PeerError, PeerProcess
+
+TEST_CODECS = ["PCMU", "PCMA"]
+
+
+def make_profile(
+    server: KamailioServer,
+    user: str,
+    transport: str = "udp",
+    *,
+    sections: dict[str, dict[str, Any]] | None = None,
+) -> VoipProfile:
+    """A profile for ``user`` on the rig's Kamailio, reached through the server address."""
+    account = server.account(user)
+    doc: dict[str, Any] = {
+        "agent": {"login": f"agent{user}", "extension": user, "max_lines": 2},
+        "sip": {
+            "username": user,
+            "password": account.password,
+            "server": server.host,
+            "port": server.port(transport),
+            "domain": server.domain,
+            "transports": [transport],
+        },
+        "registration": {"expiry_seconds": 60, "refresh_seconds": 30},
+        "media": {"codecs": TEST_CODECS},
+        "nat": {"keepalive_seconds": 0},
+    }
+    for name, fields in (sections or {}).items():
+        doc.setdefault(name, {}).update(fields)
+    return parse_profile(doc)
+
+
+def wait_peer(
+    qtbot: Any,
+    peer: PeerProcess,
+    event_type: str,
+    predicate: Callable[[Event], bool] | None = None,
+    *,
+    since: int = 0,
+    timeout: float = 5.0,
+) -> Event:
+    """Await a peer event while the Qt loop (and so our engine) keeps running."""
+    found: list[Event] = []
+
+    def check() -> bool:
+        for event in peer.events(event_type, predicate):
+            if event["_i"] >= since:
+                found.append(event)
+                return True
+        if not peer.alive:
+            raise PeerError(f"peer {peer.name} exited")
+        return False
+
+    try:
+        qtbot.waitUntil(check, timeout=int(timeout * 1000))
+    except AssertionError as error:
+        raise AssertionError(
+            f"peer {peer.name}: no {event_type!r} within {timeout} s\n{peer._describe()}"
+        ) from error
+    return found[0]
+
+
+def peer_call_id(qtbot: Any, peer: PeerProcess, *, since: int = 0, timeout: float = 5.0) -> int:
+    return int(wait_peer(qtbot, peer, "incoming_call", since=since, timeout=timeout)["call_id"])
+
+
+def wav_complete(path: Path) -> bool:
+    """Whether pjmedia has written the final RIFF/data sizes of a WAV."""
+    try:
+        data = path.read_bytes()[:64]
+        size = path.stat().st_size
+    except OSError:
+        return False
+    if len(data) < 44 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return False
+    (riff,) = struct.unpack("<I", data[4:8])
+    return riff == size - 8 and size > 44

@@ -1,0 +1,96 @@
+"""Registration over the real rig: transports, bad credentials, lost connection and back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from communicator.core.registration import (
+    LOST_CONNECTION_MESSAGE,
+    FailureReason,
+    RegistrationState,
+)
+from communicator.sip.events import RegistrationChanged
+from tests.rig.kamailio import KamailioServer
+from tests.sip.helpers import make_profile
+
+pytestmark = [pytest.mark.rig, pytest.mark.timeout(90)]
+
+REGISTERED = RegistrationState.REGISTERED
+
+
+@pytest.mark.parametrize(("transport", "user"), [("udp", "1001"), ("tcp", "1002"), ("tls", "1003")])
+def test_registers_on_each_transport(
+    engine_factory: Any, kamailio: KamailioServer, qtbot: Any, transport: str, user: str
+) -> None:
+    engine = engine_factory(ca_file=kamailio.ca_file)
+    seen: list[RegistrationChanged] = []
+    engine.subscribe(lambda e: seen.append(e) if isinstance(e, RegistrationChanged) else None)
+    engine.apply_profile(make_profile(kamailio, user, transport))
+    engine.sign_in()
+    qtbot.waitUntil(lambda: engine.registration.state is REGISTERED, timeout=5000)
+
+    current = engine.registration.current
+    assert current is not None
+    assert current.transport == transport.upper()
+    assert current.contact_host == "127.0.0.1" and current.contact_port > 0
+    assert current.server_host == kamailio.host
+    assert current.expiry == 60
+    assert seen[-1].status.state is REGISTERED
+    assert engine.registration.message is None
+
+    engine.sign_out()
+    qtbot.waitUntil(lambda: engine.registration.state is RegistrationState.SIGNED_OUT, timeout=5000)
+
+
+def test_wrong_password_is_bad_credentials_without_retries(
+    engine_factory: Any, kamailio: KamailioServer, qtbot: Any
+) -> None:
+    engine = engine_factory()
+    profile = make_profile(kamailio, "1004").with_password("not-the-password")
+    engine.apply_profile(profile)
+    engine.sign_in()
+    qtbot.waitUntil(lambda: engine.registration.state is RegistrationState.FAILED, timeout=5000)
+
+    status = engine.registration
+    assert status.last_failure is not None
+    assert status.last_failure.reason is FailureReason.BAD_CREDENTIALS
+    assert status.message == LOST_CONNECTION_MESSAGE
+    assert "Wrong user name or password" in (status.detail or "")
+    attempts = engine.register_attempts
+    # No retry storm: nothing is scheduled, and nothing more goes out while we keep pumping.
+    assert status.next_attempt_at is None
+    qtbot.wait(1500)
+    assert engine.register_attempts == attempts
+    assert engine.registration.state is RegistrationState.FAILED
+
+
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+def test_lost_connection_is_shown_and_registration_comes_back(
+    engine_factory: Any, kamailio_factory: Any, qtbot: Any, transport: str
+) -> None:
+    server = kamailio_factory()
+    engine = engine_factory()
+    expiry, refresh = 4, 2
+    engine.apply_profile(
+        make_profile(
+            server,
+            "1005",
+            transport,
+            sections={"registration": {"expiry_seconds": expiry, "refresh_seconds": refresh}},
+        )
+    )
+    engine.sign_in()
+    qtbot.waitUntil(lambda: engine.registration.state is REGISTERED, timeout=5000)
+
+    server.stop()
+    # The message shows no later than the expiry after the last successful REGISTER.
+    qtbot.waitUntil(lambda: engine.registration.lost_connection, timeout=(expiry + 1) * 1000)
+    assert engine.registration.message == LOST_CONNECTION_MESSAGE
+    assert engine.state.registration.message == LOST_CONNECTION_MESSAGE
+
+    server.start()
+    qtbot.waitUntil(lambda: engine.registration.state.is_registered, timeout=5000)
+    assert not engine.registration.lost_connection
+    assert engine.registration.message is None
