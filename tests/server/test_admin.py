@@ -239,7 +239,7 @@ def test_migrations_match_the_models(config: ServerConfig) -> None:
     try:
         with engine.connect() as conn:
             ctx = MigrationContext.configure(conn)
-            assert ctx.get_current_revision() == "0001"
+            assert ctx.get_current_revision() == "0002"
             diff = compare_metadata(ctx, Base.metadata)
         assert diff == []
     finally:

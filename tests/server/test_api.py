@@ -301,6 +301,36 @@ def test_call_logs_are_idempotent_by_uuid(api: Api) -> None:
     assert "duration_s" in res["rejected"][2]["error"]
 
 
+def test_delivery_token_delivers_logs_after_sign_out(api: Api) -> None:
+    agent = api.agent("wendy")
+    acc = api.account(agent["id"])
+    signed = api.sign_in("wendy")
+    delivery = signed["delivery_token"]
+    assert delivery.startswith("cd_") and delivery != signed["token"]
+    assert (
+        api.c.delete("/api/v1/sessions/current", headers=api.bearer(signed["token"])).status_code
+        == 204
+    )
+    log = call_log()
+    res = api.ok(
+        api.c.post("/api/v1/call-logs", json={"logs": [log]}, headers=api.bearer(delivery))
+    )
+    assert res["accepted"] == [log["id"]]
+    up = api.c.put(
+        f"/api/v1/call-logs/{log['id']}/recording",
+        content=b"RIFFdata",
+        headers={**api.bearer(delivery), "Content-Type": "audio/wav"},
+    )
+    assert up.status_code == 200
+    row = api.ok(api.c.get("/api/v1/admin/reports/calls", headers=api.h))["rows"][0]
+    assert row["agent_login"] == "wendy" and row["extension"] == acc["extension"]
+    # It opens nothing else.
+    assert api.c.get("/api/v1/profile", headers=api.bearer(delivery)).status_code == 401
+    assert api.c.get("/api/v1/directory", headers=api.bearer(delivery)).status_code == 401
+    bogus = api.c.post("/api/v1/call-logs", json={"logs": []}, headers=api.bearer("cd_nope"))
+    assert bogus.status_code == 401
+
+
 def test_an_agent_cannot_touch_another_agents_logs(api: Api) -> None:
     _, _, ta = setup_agent(api, "ann")
     _, _, tb = setup_agent(api, "ben")

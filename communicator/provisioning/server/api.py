@@ -240,6 +240,18 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
             raise Unauthorized("the session token is invalid, expired or signed out")
         return info
 
+    async def log_owner(
+        creds: HTTPAuthorizationCredentials | None,
+    ) -> tuple[int, int | None]:
+        """(agent id, account id) for call-log delivery: a session or a delivery token."""
+        if creds is not None and creds.credentials.startswith("cd_"):
+            info = await state.delivery_for(creds.credentials)
+            if info is None:
+                raise Unauthorized("the delivery token is invalid or expired")
+            return info.agent_id, info.account_id
+        session = await agent_session(creds)
+        return session.agent_id, None
+
     async def admin(creds: Creds) -> None:
         if creds is None or not creds.credentials:
             raise Unauthorized("admin token required: send 'Authorization: Bearer <admin token>'")
@@ -292,6 +304,7 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
             if agent is None or not agent.active:
                 raise Unauthorized("this agent account is disabled; ask an administrator")
             token, sess, account, pooled = services.create_session(s, cfg, agent, address)
+            delivery, delivery_expires = services.create_delivery_token(s, agent.id, account.id)
             group = agent.group.name if agent.group is not None else None
             body = SignInResponse(
                 token=token,
@@ -301,6 +314,8 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
                 ),
                 extension=str(account.extension),
                 pooled=pooled,
+                delivery_token=delivery,
+                delivery_expires_at=delivery_expires,
             ).model_dump(mode="json")
             info = services.SessionInfo(sess.id, agent.id, sess.expires_at)
             # The client fetches its profile next: build it while the rows are at hand.
@@ -454,7 +469,7 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
         },
     )
     async def post_call_logs(request: Request, creds: Creds) -> Response:
-        info = await agent_session(creds)
+        agent_id, account_id = await log_owner(creds)
         raw = await request.body()
         try:
             data = json.loads(raw)
@@ -469,7 +484,7 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
         if len(items) > cfg.max_call_log_batch:
             raise TooLarge(f"at most {cfg.max_call_log_batch} logs per request")
         accepted, dups, rejected = await state.write(
-            services.ingest_call_logs, info.agent_id, items
+            services.ingest_call_logs, agent_id, items, account_id
         )
         result = {
             "accepted": accepted,
@@ -495,14 +510,14 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
         },
     )
     async def put_recording(log_id: uuid.UUID, request: Request, creds: Creds) -> Response:
-        info = await agent_session(creds)
+        agent_id, _account = await log_owner(creds)
         ctype = request.headers.get("content-type", "application/octet-stream").split(";")[0]
         ext = RECORDING_TYPES.get(ctype.strip().lower())
         if ext is None:
             raise Invalid(
                 f"unsupported recording type {ctype!r}; use one of {sorted(RECORDING_TYPES)}"
             )
-        await state.read(services.get_own_call_log, info.agent_id, log_id)
+        await state.read(services.get_own_call_log, agent_id, log_id)
         rec_dir = cfg.recordings_dir
         fd, tmp_name = tempfile.mkstemp(dir=rec_dir, prefix=".upload-")
         tmp = Path(tmp_name)
@@ -519,7 +534,7 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
             sha = digest.hexdigest()
 
             def store(s: Session) -> bool:
-                log_row = services.get_own_call_log(s, info.agent_id, log_id)
+                log_row = services.get_own_call_log(s, agent_id, log_id)
                 name = f"{log_id}.{ext}"
                 if log_row.recording_sha256 == sha and log_row.recording_file == name:
                     return False

@@ -46,6 +46,11 @@ class SignInResponse(BaseModel):
     agent: AgentPublic
     extension: str = Field(description="Extension of the VoIP account of this session.")
     pooled: bool = Field(description="True when the account was lent from the pool.")
+    delivery_token: str = Field(
+        description="Bearer token accepted only by POST /call-logs and PUT .../recording; "
+        "stays valid after sign-out so the session's logs can be delivered later."
+    )
+    delivery_expires_at: dt.datetime
 
 
 class AgentPublic(BaseModel):

@@ -201,6 +201,25 @@ class SignInSession(Base):
     address: Mapped[str] = mapped_column(String(64), default="")
 
 
+class DeliveryToken(Base):
+    """Lets a client deliver the call logs and recordings of a session after it ended.
+
+    Issued at sign-in next to the session token; accepted only by the call-log endpoints;
+    not revoked by sign-out (the logs of a session are delivered durably, maybe later).
+    """
+
+    __tablename__ = "delivery_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("voip_accounts.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 class AdminToken(Base):
     __tablename__ = "admin_tokens"
 

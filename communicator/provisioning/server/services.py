@@ -42,6 +42,7 @@ from .models import (
     Agent,
     CallLog,
     CallOrder,
+    DeliveryToken,
     Group,
     SignInSession,
     VoipAccount,
@@ -626,6 +627,41 @@ def _lease_pool_account(s: Session, agent_id: int, until: dt.datetime) -> VoipAc
     raise NoFreeNumber()
 
 
+DELIVERY_TTL = dt.timedelta(days=30)
+
+
+def create_delivery_token(
+    s: Session, agent_id: int, account_id: int | None
+) -> tuple[str, dt.datetime]:
+    token = new_token("cd")
+    expires = utcnow() + DELIVERY_TTL
+    s.add(
+        DeliveryToken(
+            token_hash=token_digest(token),
+            agent_id=agent_id,
+            account_id=account_id,
+            expires_at=expires,
+        )
+    )
+    return token, expires
+
+
+@dataclasses.dataclass(frozen=True)
+class DeliveryInfo:
+    agent_id: int
+    account_id: int | None
+    expires_at: dt.datetime
+
+
+def lookup_delivery(s: Session, token: str) -> DeliveryInfo | None:
+    row = s.execute(
+        select(DeliveryToken.agent_id, DeliveryToken.account_id, DeliveryToken.expires_at).where(
+            DeliveryToken.token_hash == token_digest(token), DeliveryToken.expires_at > utcnow()
+        )
+    ).first()
+    return DeliveryInfo(int(row[0]), row[1], row[2]) if row is not None else None
+
+
 def create_session(
     s: Session, cfg: ServerConfig, agent: Agent, address: str
 ) -> tuple[str, SignInSession, VoipAccount, bool]:
@@ -752,7 +788,7 @@ def directory(s: Session) -> dict[str, Any]:
 
 
 def ingest_call_logs(
-    s: Session, agent_id: int, items: Sequence[dict[str, Any]]
+    s: Session, agent_id: int, items: Sequence[dict[str, Any]], account_id: int | None = None
 ) -> tuple[list[str], list[str], list[Rejected]]:
     accepted: list[str] = []
     duplicates: list[str] = []
@@ -781,7 +817,9 @@ def ingest_call_logs(
         s.execute(select(CallLog.id, CallLog.agent_id).where(CallLog.id.in_(ids))).all()
     )
     agent = s.get(Agent, agent_id)
-    account = current_account(s, agent_id)
+    account = s.get(VoipAccount, account_id) if account_id is not None else None
+    if account is None:
+        account = current_account(s, agent_id)
     rows: list[dict[str, Any]] = []
     seen: set[uuid.UUID] = set()
     now = utcnow()

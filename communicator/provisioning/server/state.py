@@ -66,6 +66,7 @@ class ServerState:
         self.sessions: dict[str, _CachedSession] = {}
         self.session_tokens: dict[int, str] = {}
         self.admins: dict[str, float] = {}
+        self.deliveries: dict[str, tuple[services.DeliveryInfo, float]] = {}
         self.profiles: dict[int, tuple[bytes, str]] = {}
         self.directory: bytes | None = None
         self.generation = 0
@@ -166,6 +167,22 @@ class ServerState:
         token = self.session_tokens.pop(session_id, None)
         if token is not None:
             self.sessions.pop(token, None)
+
+    async def delivery_for(self, token: str) -> services.DeliveryInfo | None:
+        now = time.monotonic()
+        cached = self.deliveries.get(token)
+        if (
+            cached is not None
+            and now - cached[1] < SESSION_CACHE_S
+            and cached[0].expires_at.timestamp() > time.time()
+        ):
+            return cached[0]
+        info = await self.read(services.lookup_delivery, token)
+        if info is not None:
+            if len(self.deliveries) > 200_000:
+                self.deliveries.clear()
+            self.deliveries[token] = (info, now)
+        return info
 
     async def admin_ok(self, token: str) -> bool:
         now = time.monotonic()
