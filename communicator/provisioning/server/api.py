@@ -410,6 +410,9 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
                     try:
                         what = await asyncio.wait_for(sub.queue.get(), heartbeat)
                     except TimeoutError:
+                        if info.expires_at <= dt.datetime.now(dt.UTC):
+                            yield 'event: revoked\ndata: {"reason": "session expired"}\n\n'
+                            return
                         yield ": ping\n\n"
                         continue
                     if what == "shutdown":
@@ -529,6 +532,8 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
                     f.write(chunk)
                     digest.update(chunk)
                     size += len(chunk)
+                f.flush()
+                os.fsync(f.fileno())
             if size == 0:
                 raise Invalid("the recording is empty")
             sha = digest.hexdigest()
