@@ -506,5 +506,11 @@ def test_secrets_stay_out_of_logs_and_the_database(
             assert b"sip-secret-456" not in bytes(raw)
     finally:
         engine.dispose()
+    from communicator.provisioning.server.api_models import AccountCreate, SignInRequest
+
+    assert "agent-password-123" not in repr(SignInRequest(login="v", password="agent-password-123"))
+    assert "sip-secret-456" not in repr(
+        AccountCreate(sip_username="u", sip_password="sip-secret-456", sip_server="h")
+    )
     key = config.data_dir / "server.key"
     assert key.exists() and (key.stat().st_mode & 0o777) == 0o600

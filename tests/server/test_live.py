@@ -8,6 +8,7 @@ import queue
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -248,3 +249,24 @@ def test_cli_commands(cli: Callable[..., str], tmp_path: Path) -> None:
         "--csv",
     )
     assert report.startswith("id,agent,agent_login")
+
+
+def test_concurrent_sign_ins_never_share_a_pool_account(live: tuple[LiveServer, Api]) -> None:
+    server, api = live
+    pool = {api.account()["extension"] for _ in range(3)}
+    logins = [f"crowd{i}" for i in range(6)]
+    for login in logins:
+        api.agent(login)
+
+    def sign_in(login: str) -> tuple[int, dict]:
+        with httpx.Client(base_url=server.url, timeout=30) as c:
+            r = c.post("/api/v1/sessions", json={"login": login, "password": "correct horse"})
+            return r.status_code, r.json()
+
+    with ThreadPoolExecutor(len(logins)) as ex:
+        results = list(ex.map(sign_in, logins))
+    won = [body for status, body in results if status == 201]
+    lost = [body for status, body in results if status != 201]
+    assert len(won) == 3 and {int(b["extension"]) for b in won} == pool
+    assert all(b["error"] == "no_free_number" for b in lost), lost
+    assert all(b["message"] == "No free number, or the number is invalid" for b in lost)

@@ -36,7 +36,7 @@ class ErrorBody(BaseModel):
 
 class SignInRequest(Strict):
     login: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)] = Field(repr=False)
 
 
 class SignInResponse(BaseModel):
@@ -144,7 +144,9 @@ class AgentFields(Strict):
     login: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@\-]{1,100}$")] | None = None
     display_name: Text200 | None = None
     email: Annotated[str, StringConstraints(max_length=254)] | None = None
-    password: Annotated[str, StringConstraints(min_length=8, max_length=1024)] | None = None
+    password: Annotated[str, StringConstraints(min_length=8, max_length=1024)] | None = Field(
+        default=None, repr=False
+    )
     group_id: DbId | None = None
     active: bool | None = None
     permission_level: Annotated[int, Field(ge=0, le=100)] | None = None
@@ -158,7 +160,7 @@ class AgentFields(Strict):
 
 class AgentCreate(AgentFields):
     login: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@\-]{1,100}$")]
-    password: Annotated[str, StringConstraints(min_length=8, max_length=1024)]
+    password: Annotated[str, StringConstraints(min_length=8, max_length=1024)] = Field(repr=False)
 
 
 class AgentOut(BaseModel):
@@ -189,7 +191,9 @@ class AccountFields(Strict):
     max_lines: Annotated[int, Field(ge=1, le=12)] | None = None
     min_call_log_s: Annotated[int, Field(ge=0, le=86400)] | None = None
     sip_username: Annotated[str, StringConstraints(pattern=r"^[^\s:]{1,128}$")] | None = None
-    sip_password: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
+    sip_password: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = Field(
+        default=None, repr=False
+    )
     auth_name: Annotated[str, StringConstraints(pattern=r"^[^\s:]{0,128}$")] | None = None
     sip_server: (
         Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.\-:\[\]]{1,255}$")] | None
@@ -234,7 +238,9 @@ class AccountFields(Strict):
 
 class AccountCreate(AccountFields):
     sip_username: Annotated[str, StringConstraints(pattern=r"^[^\s:]{1,128}$")]
-    sip_password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    sip_password: Annotated[str, StringConstraints(min_length=1, max_length=256)] = Field(
+        repr=False
+    )
     sip_server: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.\-:\[\]]{1,255}$")]
 
 
