@@ -77,6 +77,21 @@ def test_agent_and_group_crud(api: Api) -> None:
     assert api.c.delete(f"/api/v1/admin/agents/{a['id']}", headers=api.h).status_code == 404
 
 
+def test_group_membership_is_set_in_one_call(api: Api) -> None:
+    a, b, c = (api.agent(x) for x in ("m1", "m2", "m3"))
+    g = api.group("Analyst", extension=152, members=[a["id"], b["id"]])
+    assert sorted(g["members"]) == [a["id"], b["id"]]
+    g = api.ok(
+        api.c.patch(
+            f"/api/v1/admin/groups/{g['id']}", json={"members": [b["id"], c["id"]]}, headers=api.h
+        )
+    )
+    assert sorted(g["members"]) == [b["id"], c["id"]]
+    assert api.ok(api.c.get(f"/api/v1/admin/agents/{a['id']}", headers=api.h))["group"] is None
+    bad = api.c.patch(f"/api/v1/admin/groups/{g['id']}", json={"members": [9999]}, headers=api.h)
+    assert bad.status_code == 404 and "9999" in bad.json()["message"]
+
+
 def test_account_list_columns_and_bulk_delete(api: Api) -> None:
     g = api.group("Tech support")
     a = api.agent("scott", group_id=g["id"], display_name="Scott")

@@ -119,6 +119,9 @@ class GroupFields(Strict):
     wrap_up_s: Annotated[int, Field(ge=0, le=86400)] | None = None
     screen_pop_url: Annotated[str, StringConstraints(max_length=2048)] | None = None
     allow_offline_start: bool | None = None
+    members: Annotated[list[DbId], Field(max_length=10000)] | None = Field(
+        default=None, description="Agent ids; replaces the membership (seed 001 'Add member')."
+    )
 
 
 class GroupCreate(GroupFields):

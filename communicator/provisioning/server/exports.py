@@ -185,6 +185,7 @@ def asterisk_pjsip(s: Session, box: SecretBox) -> str:
         endpoint = [
             f"[{name}]",
             "type=endpoint",
+            f"; chan_sip type={acc.peer_type} host={acc.pbx_host} nat={acc.pbx_nat}",
             f"context={acc.context}",
             "disallow=all",
             f"allow={','.join(dict.fromkeys(codecs))}",

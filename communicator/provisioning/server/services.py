@@ -147,8 +147,33 @@ def _apply_group(s: Session, cfg: ServerConfig, g: Group, data: dict[str, Any]) 
     g.updated_at = utcnow()
 
 
+def _set_members(s: Session, g: Group, members: list[int]) -> set[int]:
+    wanted = set(members)
+    found = set(s.scalars(select(Agent.id).where(Agent.id.in_(wanted)))) if wanted else set()
+    missing = sorted(wanted - found)
+    if missing:
+        raise NotFound(f"agent(s) {', '.join(map(str, missing))} do not exist")
+    current = set(_agents_of_group(s, g.id))
+    now = utcnow()
+    if current - wanted:
+        s.execute(
+            update(Agent)
+            .where(Agent.id.in_(current - wanted))
+            .values(group_id=None, updated_at=now)
+        )
+    if wanted - current:
+        s.execute(
+            update(Agent)
+            .where(Agent.id.in_(wanted - current))
+            .values(group_id=g.id, updated_at=now)
+        )
+    s.expire_all()
+    return current | wanted
+
+
 def create_group(s: Session, cfg: ServerConfig, body: GroupCreate) -> Group:
     data = body.model_dump(exclude_unset=True)
+    members = data.pop("members", None)
     g = Group(name="", not_ready_reasons=[])
     fill_defaults(g)
     if data.get("extension") is None:
@@ -156,16 +181,23 @@ def create_group(s: Session, cfg: ServerConfig, body: GroupCreate) -> Group:
     s.add(g)
     _apply_group(s, cfg, g, data)
     s.flush()
+    if members is not None:
+        emit(s, _set_members(s, g, members), everyone=True)
     return g
 
 
 def update_group(s: Session, cfg: ServerConfig, group_id: int, body: GroupFields) -> Group:
     g = get_group(s, group_id)
     data = body.model_dump(exclude_unset=True)
+    members = data.pop("members", None)
     if "name" in data and data["name"] is None:
         raise Invalid("name must not be null")
     _apply_group(s, cfg, g, data)
-    emit(s, _agents_of_group(s, g.id))
+    affected = set(_agents_of_group(s, g.id))
+    if members is not None:
+        s.flush()
+        affected |= _set_members(s, g, members)
+    emit(s, affected, everyone=members is not None)
     s.flush()
     return g
 
