@@ -1,0 +1,36 @@
+"""Call audio through sounddevice (PortAudio): the bridge port, devices, tones, meters.
+
+Composition (on the endpoint's thread)::
+
+    devices = DeviceManager()
+    bridge = AudioBridge(devices, microphone=settings.microphone, speaker=settings.speaker)
+    bridge.start()                      # opens the devices (notices if none / missing)
+    bridge.attach(engine)               # engine.set_local_audio(port, port)
+    ringer = Ringer(devices, settings.ringer)
+    tones = CallTones(engine, bridge, ringer)
+    # a QTimer every ~250 ms: bridge.poll() (device lost -> default device + notice);
+    # every ~5 s when idle: devices.refresh()
+    ...
+    tones.close(); bridge.detach(engine); bridge.close()   # before the endpoint shuts down
+"""
+
+from communicator.sip.audio.adapter import CallTones
+from communicator.sip.audio.bridge import BRIDGE_RATE, AudioBridge, AudioNotice, BridgeStats
+from communicator.sip.audio.devices import AudioDevice, DeviceManager, OpenStreams
+from communicator.sip.audio.meters import LevelMeter, MeterReading
+from communicator.sip.audio.tones import Ringer, ToneMixer
+
+__all__ = [
+    "BRIDGE_RATE",
+    "AudioBridge",
+    "AudioDevice",
+    "AudioNotice",
+    "BridgeStats",
+    "CallTones",
+    "DeviceManager",
+    "LevelMeter",
+    "MeterReading",
+    "OpenStreams",
+    "Ringer",
+    "ToneMixer",
+]

@@ -1,0 +1,747 @@
+"""The agent's sound card on pjsua2's conference bridge.
+
+One `AudioMediaPort` (16 kHz mono, 20 ms frames) is both the microphone the engine sends to
+the calls and the speaker it plays them to (`AudioBridge.attach` -> `SipEngine.set_local_audio`).
+It meets the sound card in two bounded rings (`ring.RingBuffer`):
+
+    mic  -> PortAudio callback -> resample (device rate -> 16 kHz, drift) -> capture ring
+         -> onFrameRequested (pjmedia clock thread) -> bridge -> calls
+    calls -> bridge -> onFrameReceived (pjmedia clock thread) -> resample (16 kHz -> device
+         rate, drift) -> playback ring -> PortAudio callback (+ tones) -> speaker
+
+Each ring's producer resamples with a variable ratio (`resample.StreamResampler`) steered by a
+`drift.DepthController`, so the two clocks never run a queue dry or full. Mic and speaker on
+one device share a duplex stream; otherwise there are two streams.
+
+Threads: the port callbacks run on pjmedia's clock thread, the stream callbacks on PortAudio's
+thread; neither calls pjsua2 (the port callbacks only fill or read the frame they are given).
+Frames are read with one ``memmove`` from the SWIG vector's storage (not ``bytes(frame.buf)``,
+~850 us) and written through a preallocated ``pj.ByteVector``. All hot-path buffers are
+preallocated; the resampler returns one small array per block (measured in the benchmark).
+
+Main thread: `AudioBridge.poll` (every ~250 ms from a QTimer) watches the streams; a device
+that stops (unplugged) is replaced by the default device without touching the calls, and an
+`AudioNotice` tells the agent. With no usable device the port stays on the bridge (calls still
+connect, silence both ways) and the notice says no microphone/speaker was found.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pjsua2 as pj
+
+from communicator.sip.audio.devices import AudioDevice, DeviceManager, OpenStreams
+from communicator.sip.audio.drift import AdaptiveTarget, DepthController
+from communicator.sip.audio.meters import LevelMeter, MeterReading
+from communicator.sip.audio.resample import StreamResampler
+from communicator.sip.audio.ring import RingBuffer, Samples
+from communicator.sip.audio.tones import ToneMixer
+
+log = logging.getLogger(__name__)
+
+BRIDGE_RATE = 16000
+FRAME_SAMPLES = 320
+FRAME_BYTES = FRAME_SAMPLES * 2
+FRAME_S = FRAME_SAMPLES / BRIDGE_RATE
+RING_SECONDS = 0.5
+ACTIVE_WINDOW_S = 0.15
+"""A side counts as running while it was served within this time."""
+MAX_BLOCK = 16384
+
+_from_address = ctypes.c_void_p.from_address
+_memmove = ctypes.memmove
+_AUDIO = pj.PJMEDIA_FRAME_TYPE_AUDIO
+
+
+def _vector_storage(vector: Any) -> tuple[int, int]:
+    """(data pointer, size) of a SWIG ``std::vector<unsigned char>`` (libstdc++/MSVC layout:
+    begin and end pointers first)."""
+    addr = int(vector.this)
+    begin = _from_address(addr).value or 0
+    end = _from_address(addr + ctypes.sizeof(ctypes.c_void_p)).value or 0
+    return begin, end - begin
+
+
+@dataclass(frozen=True)
+class AudioNotice:
+    kind: str
+    """``no_device`` | ``device_missing`` | ``device_lost`` | ``device_error``."""
+    text: str
+
+
+@dataclass(frozen=True)
+class BridgeStats:
+    capture_underruns: int
+    capture_overruns: int
+    playback_underruns: int
+    playback_overruns: int
+    capture_depth_ms: float
+    playback_depth_ms: float
+    capture_target_ms: float
+    playback_target_ms: float
+    capture_correction_ppm: float
+    playback_correction_ppm: float
+    frames_requested: int
+    frames_received: int
+    device_callbacks: int
+    port_cpu_s: float
+    """Time spent in the port callbacks (pjmedia clock thread)."""
+    device_cpu_s: float
+    """Time spent in the stream callbacks (PortAudio thread)."""
+
+    @property
+    def underruns(self) -> int:
+        return self.capture_underruns + self.playback_underruns
+
+    @property
+    def overruns(self) -> int:
+        return self.capture_overruns + self.playback_overruns
+
+
+class _Direction:
+    """One ring with its producer-side resampler and depth controller."""
+
+    def __init__(self, in_rate: int, out_rate: int, consumer_block: int, producer_block: int):
+        self.ring = RingBuffer(int(out_rate * RING_SECONDS))
+        self.resampler = StreamResampler(in_rate, out_rate)
+        base = producer_block // 2 + max(producer_block, consumer_block) // 2
+        self.target = AdaptiveTarget(
+            minimum=base,
+            maximum=int(out_rate * 0.15),
+            step_up=max(consumer_block, producer_block) // 2,
+            step_down=max(1, producer_block // 4),
+            value=base + consumer_block // 2,
+        )
+        self.ring.prime = self.target.value
+        self.control = DepthController(out_rate, self.target)
+        self.out_rate = out_rate
+        self.last_served = 0.0
+        self._window_start = 0.0
+        self._underruns_seen = 0
+
+    def produce(self, block: Samples, block_s: float, now: float) -> None:
+        ring = self.ring
+        if now - self.last_served > ACTIVE_WINDOW_S:
+            # Nobody consumes (no call on the bridge, or the device is closed): stay empty
+            # so the next start primes at the target, and count nothing.
+            if ring.level:
+                ring.clear()
+            self.control.reset()
+            self.resampler.process(block)
+            return
+        correction = self.control.update(ring.level, block_s)
+        ring.write(self.resampler.process(block, correction))
+
+    def consume(self, out: Samples, now: float) -> None:
+        ring = self.ring
+        ring.counting = now - self.last_served <= ACTIVE_WINDOW_S
+        self.last_served = now
+        ring.read_into(out)
+        if ring.underruns != self._underruns_seen:
+            self._underruns_seen = ring.underruns
+            self.target.on_underrun()
+            ring.prime = self.target.value
+            self._window_start = now
+        elif now - self._window_start >= 1.0:
+            if self._window_start:
+                self.target.on_window(now - self._window_start, ring.take_min_level())
+                ring.prime = self.target.value
+            self._window_start = now
+
+
+class _BridgePort(pj.AudioMediaPort):
+    """The port itself; holds no reference back to pjsua2 objects (no cycles)."""
+
+    def __init__(self, core: _Core) -> None:
+        pj.AudioMediaPort.__init__(self)
+        self._core = core
+
+    def onFrameRequested(self, frame: Any) -> None:  # noqa: N802
+        self._core.frame_requested(frame)
+
+    def onFrameReceived(self, frame: Any) -> None:  # noqa: N802
+        self._core.frame_received(frame)
+
+
+class _Core:
+    """State shared by the pjmedia and PortAudio callbacks (no pjsua2 objects but frames)."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.muted = False
+        self.mic_gain = 1.0
+        self.speaker_gain = 1.0
+        self.input_meter = LevelMeter()
+        self.output_meter = LevelMeter()
+        self.tones: ToneMixer | None = None
+        self.capture: _Direction | None = None
+        self.playback: _Direction | None = None
+        self.frames_requested = 0
+        self.frames_received = 0
+        self.device_callbacks = 0
+        self.port_ns = 0
+        self.device_ns = 0
+        self.failures: list[str] = []
+        self.stream_stopped = False
+        self._out_vec = pj.ByteVector()
+        self._out_vec.resize(FRAME_BYTES)
+        self._i16 = np.zeros(FRAME_SAMPLES, dtype=np.int16)
+        self._f32 = np.zeros(FRAME_SAMPLES, dtype=np.float32)
+        self._scratch = np.zeros(MAX_BLOCK, dtype=np.float32)
+        self._out_scratch = np.zeros(MAX_BLOCK, dtype=np.float32)
+
+    # ---------------------------------------------------------------- pjmedia clock thread
+
+    def frame_requested(self, frame: Any) -> None:
+        start = time.perf_counter_ns()
+        try:
+            f32, i16 = self._f32, self._i16
+            capture = self.capture
+            if capture is None or self.muted:
+                f32[:] = 0.0
+                if capture is not None:
+                    capture.consume(f32, self.clock())
+                    f32[:] = 0.0
+            else:
+                capture.consume(f32, self.clock())
+            np.multiply(f32, 32767.0, out=f32)
+            np.clip(f32, -32768.0, 32767.0, out=f32)
+            np.copyto(i16, f32, casting="unsafe")
+            vec = self._out_vec
+            _memmove(_from_address(int(vec.this)).value or 0, i16.ctypes.data, FRAME_BYTES)
+            frame.buf = vec
+            frame.size = FRAME_BYTES
+            frame.type = _AUDIO
+            self.frames_requested += 1
+        except Exception as error:  # never raise into pjmedia
+            self._fail("onFrameRequested", error)
+        finally:
+            self.port_ns += time.perf_counter_ns() - start
+
+    def frame_received(self, frame: Any) -> None:
+        start = time.perf_counter_ns()
+        try:
+            playback = self.playback
+            if playback is None or frame.type != _AUDIO:
+                return
+            ptr, size = _vector_storage(frame.buf)
+            if size != FRAME_BYTES or not ptr:
+                return
+            _memmove(self._i16.ctypes.data, ptr, FRAME_BYTES)
+            f32 = self._f32
+            np.multiply(self._i16, 1.0 / 32768.0, out=f32)
+            playback.produce(f32, FRAME_S, self.clock())
+            self.frames_received += 1
+        except Exception as error:
+            self._fail("onFrameReceived", error)
+        finally:
+            self.port_ns += time.perf_counter_ns() - start
+
+    # ---------------------------------------------------------------- PortAudio thread
+
+    def mic_block(self, block: Samples, rate: int) -> None:
+        n = len(block)
+        scratch = self._scratch[:n]
+        np.multiply(block, self.mic_gain, out=scratch)
+        self.input_meter.update(scratch)
+        capture = self.capture
+        if capture is not None:
+            capture.produce(scratch, n / rate, self.clock())
+
+    def speaker_block(self, out: Samples) -> None:
+        playback = self.playback
+        if playback is None:
+            out[:] = 0.0
+        else:
+            playback.consume(out, self.clock())
+            if self.speaker_gain != 1.0:
+                np.multiply(out, self.speaker_gain, out=out)
+        tones = self.tones
+        if tones is not None:
+            tones.mix_into(out)
+        self.output_meter.update(out)
+
+    def duplex_callback(self, indata: Any, outdata: Any, frames: int, _t: Any, _s: Any) -> None:
+        start = time.perf_counter_ns()
+        try:
+            self.device_callbacks += 1
+            rate = self.device_rate
+            self.mic_block(indata[:, 0], rate)
+            out = self._out_scratch[:frames]
+            self.speaker_block(out)
+            outdata[:, 0] = out
+            if outdata.shape[1] > 1:
+                outdata[:, 1:] = outdata[:, :1]
+        except Exception as error:
+            self._fail("duplex callback", error)
+        finally:
+            self.device_ns += time.perf_counter_ns() - start
+
+    def input_callback(self, indata: Any, frames: int, _t: Any, _s: Any) -> None:
+        start = time.perf_counter_ns()
+        try:
+            self.device_callbacks += 1
+            self.mic_block(indata[:, 0], self.input_rate)
+        except Exception as error:
+            self._fail("input callback", error)
+        finally:
+            self.device_ns += time.perf_counter_ns() - start
+
+    def output_callback(self, outdata: Any, frames: int, _t: Any, _s: Any) -> None:
+        start = time.perf_counter_ns()
+        try:
+            self.device_callbacks += 1
+            out = self._out_scratch[:frames]
+            self.speaker_block(out)
+            outdata[:, 0] = out
+            if outdata.shape[1] > 1:
+                outdata[:, 1:] = outdata[:, :1]
+        except Exception as error:
+            self._fail("output callback", error)
+        finally:
+            self.device_ns += time.perf_counter_ns() - start
+
+    def stream_finished(self) -> None:
+        self.stream_stopped = True
+
+    device_rate = BRIDGE_RATE
+    input_rate = BRIDGE_RATE
+
+    def _fail(self, where: str, error: Exception) -> None:
+        if len(self.failures) < 100:
+            self.failures.append(f"{where}: {error!r}")
+
+
+@dataclass(frozen=True)
+class _Opened:
+    microphone: AudioDevice | None
+    speaker: AudioDevice | None
+    streams: tuple[Any, ...]
+    kinds: tuple[str, ...]
+    input_rate: int
+    output_rate: int
+
+
+class AudioBridge:
+    """The agent's microphone and speaker as one port on the conference bridge.
+
+    Create after the endpoint (on its thread), `start` to open the devices, `attach` to an
+    engine. Before the endpoint shuts down: `detach` from every engine, then `close`.
+    """
+
+    def __init__(
+        self,
+        devices: DeviceManager | None = None,
+        *,
+        microphone: str | None = None,
+        speaker: str | None = None,
+        block_ms: float = 10.0,
+        device_skew_ppm: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.devices = devices if devices is not None else DeviceManager()
+        self.microphone = microphone
+        self.speaker = speaker
+        self.block_ms = block_ms
+        self.device_skew_ppm = device_skew_ppm
+        """Benchmarks only: open the streams this much faster (+) or slower (-) than the rate
+        the bridge assumes, to impose a clock skew on the device side."""
+        self._core = _Core(clock)
+        port = _BridgePort(self._core)
+        fmt = pj.MediaFormatAudio()
+        fmt.init(pj.PJMEDIA_FORMAT_PCM, BRIDGE_RATE, 1, int(FRAME_S * 1_000_000), 16)
+        port.createPort("communicator-audio", fmt)
+        self._port: Any = port
+        self._opened: _Opened | None = None
+        self._notices: list[AudioNotice] = []
+        self._listeners: list[Callable[[AudioNotice], None]] = []
+        self._engines: list[Any] = []
+        self._closed = False
+
+    # ------------------------------------------------------------------ engine plumbing
+
+    @property
+    def port(self) -> Any:
+        """The pjsua2 AudioMedia: the engine's LocalAudio source and sink."""
+        return self._port
+
+    def attach(self, engine: Any) -> None:
+        engine.set_local_audio(self._port, self._port)
+        self._engines.append(engine)
+
+    def detach(self, engine: Any) -> None:
+        with contextlib.suppress(ValueError):
+            self._engines.remove(engine)
+        if not getattr(engine, "_closed", False):
+            engine.reset_local_audio()
+
+    # ------------------------------------------------------------------ observable state
+
+    @property
+    def notices(self) -> tuple[AudioNotice, ...]:
+        return tuple(self._notices)
+
+    def subscribe(self, listener: Callable[[AudioNotice], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _notice(self, kind: str, text: str) -> None:
+        notice = AudioNotice(kind, text)
+        log.warning("audio: %s", text)
+        self._notices.append(notice)
+        del self._notices[:-20]
+        for listener in list(self._listeners):
+            try:
+                listener(notice)
+            except Exception:
+                log.exception("audio notice listener failed")
+
+    @property
+    def microphone_in_use(self) -> AudioDevice | None:
+        return self._opened.microphone if self._opened else None
+
+    @property
+    def speaker_in_use(self) -> AudioDevice | None:
+        return self._opened.speaker if self._opened else None
+
+    @property
+    def muted(self) -> bool:
+        return self._core.muted
+
+    def set_muted(self, muted: bool) -> None:
+        """Mute at the bridge: the calls receive silence (the input meter still moves)."""
+        self._core.muted = muted
+
+    @property
+    def mic_volume(self) -> float:
+        return self._core.mic_gain
+
+    def set_mic_volume(self, gain: float) -> None:
+        """Linear gain 0..4 applied to the microphone before the meter."""
+        self._core.mic_gain = max(0.0, min(4.0, float(gain)))
+
+    @property
+    def speaker_volume(self) -> float:
+        return self._core.speaker_gain
+
+    def set_speaker_volume(self, gain: float) -> None:
+        self._core.speaker_gain = max(0.0, min(4.0, float(gain)))
+
+    def input_level(self) -> MeterReading:
+        return self._core.input_meter.reading()
+
+    def output_level(self) -> MeterReading:
+        return self._core.output_meter.reading()
+
+    @property
+    def failures(self) -> list[str]:
+        return self._core.failures
+
+    def stats(self) -> BridgeStats:
+        core = self._core
+        cap, play = core.capture, core.playback
+
+        def ms(d: _Direction | None, value: float) -> float:
+            return 1000.0 * value / d.out_rate if d else 0.0
+
+        return BridgeStats(
+            capture_underruns=cap.ring.underruns if cap else 0,
+            capture_overruns=cap.ring.overruns if cap else 0,
+            playback_underruns=play.ring.underruns if play else 0,
+            playback_overruns=play.ring.overruns if play else 0,
+            capture_depth_ms=ms(cap, cap.control.average_depth) if cap else 0.0,
+            playback_depth_ms=ms(play, play.control.average_depth) if play else 0.0,
+            capture_target_ms=ms(cap, cap.target.value) if cap else 0.0,
+            playback_target_ms=ms(play, play.target.value) if play else 0.0,
+            capture_correction_ppm=cap.control.correction * 1e6 if cap else 0.0,
+            playback_correction_ppm=play.control.correction * 1e6 if play else 0.0,
+            frames_requested=core.frames_requested,
+            frames_received=core.frames_received,
+            device_callbacks=core.device_callbacks,
+            port_cpu_s=core.port_ns / 1e9,
+            device_cpu_s=core.device_ns / 1e9,
+        )
+
+    def latency_s(self) -> tuple[float, float]:
+        """(input, output) latency PortAudio reports for the open streams."""
+        opened = self._opened
+        if opened is None:
+            return (0.0, 0.0)
+        lin = lout = 0.0
+        for kind, stream in zip(opened.kinds, opened.streams, strict=True):
+            lat = stream.latency
+            if kind == "duplex":
+                lin, lout = float(lat[0]), float(lat[1])
+            elif kind == "input":
+                lin = float(lat)
+            else:
+                lout = float(lat)
+        return lin, lout
+
+    # ------------------------------------------------------------------ tones on the speaker
+
+    def ringback(self, on: bool) -> None:
+        tones = self._core.tones
+        if tones is not None:
+            tones.ringback(on)
+
+    def call_waiting_beep(self) -> None:
+        tones = self._core.tones
+        if tones is not None:
+            tones.call_waiting_beep()
+
+    def dtmf_feedback(self, digit: str) -> None:
+        tones = self._core.tones
+        if tones is not None:
+            tones.dtmf(digit)
+
+    # ------------------------------------------------------------------ devices
+
+    def start(self) -> None:
+        """Open the chosen (or default) devices; a missing device falls back to the default."""
+        self._open(announce_missing=True)
+
+    def set_devices(self, *, microphone: str | None, speaker: str | None) -> None:
+        """Switch devices (the calls stay; audio pauses for the reopen)."""
+        self.microphone, self.speaker = microphone, speaker
+        self._close_streams()
+        self._open(announce_missing=True)
+
+    def refresh_devices(self) -> bool:
+        """Re-read the device list now, re-initialising PortAudio if no stream is open."""
+        return self.devices.refresh()
+
+    def poll(self) -> None:
+        """Main-thread watchdog: reopen on the default device when a stream stopped."""
+        opened = self._opened
+        if opened is None or self._closed:
+            return
+        stopped = self._core.stream_stopped or any(not s.active for s in opened.streams)
+        if not stopped:
+            return
+        lost = [d.name for d in (opened.microphone, opened.speaker) if d is not None]
+        lost_text = " / ".join(dict.fromkeys(lost)) or "the sound device"
+        self._close_streams()
+        # With every stream closed PortAudio can be re-initialised to see what is left.
+        self.devices.refresh(force=True)
+        self._open(announce_missing=False, prefer_default=True)
+        opened = self._opened
+        used = opened.speaker or opened.microphone if opened else None
+        if used is not None:
+            self._notice(
+                "device_lost",
+                f"The audio device {lost_text} stopped working; now using {used.name}.",
+            )
+
+    def _open(self, *, announce_missing: bool, prefer_default: bool = False) -> None:
+        import sounddevice as sd
+
+        devices = self.devices
+        mic_choice = None if prefer_default else self.microphone
+        spk_choice = None if prefer_default else self.speaker
+        mic = devices.resolve(mic_choice, "input")
+        spk = devices.resolve(spk_choice, "output")
+        if announce_missing:
+            for choice, found, what in (
+                (self.microphone, mic, "microphone"),
+                (self.speaker, spk, "speaker"),
+            ):
+                if choice and (found is None or choice not in (found.name, found.label)):
+                    self._notice(
+                        "device_missing",
+                        f"The {what} {choice} is not connected; using the default {what}.",
+                    )
+        streams: list[Any] = []
+        kinds: list[str] = []
+        core = self._core
+        block_s = self.block_ms / 1000.0
+        skew = 1.0 + self.device_skew_ppm * 1e-6
+
+        def rate_for(device: AudioDevice, kind: str) -> int:
+            check = sd.check_input_settings if kind == "input" else sd.check_output_settings
+            try:
+                check(device=device.index, samplerate=BRIDGE_RATE, channels=1, dtype="float32")
+                return BRIDGE_RATE
+            except Exception:
+                return int(device.default_samplerate) or 48000
+
+        def open_stream(
+            kind: str, device_in: AudioDevice | None, device_out: AudioDevice | None
+        ) -> tuple[Any, int, int]:
+            base = rate_for(device_in or device_out, "input" if device_in else "output")  # type: ignore[arg-type]
+            actual = round(base * skew)
+            blocksize = max(1, round(base * block_s))
+            common: dict[str, Any] = {
+                "samplerate": actual,
+                "blocksize": blocksize,
+                "dtype": "float32",
+                "latency": "low",
+                "finished_callback": core.stream_finished,
+            }
+            if kind == "duplex":
+                stream = sd.Stream(
+                    device=(device_in.index, device_out.index),  # type: ignore[union-attr]
+                    channels=1,
+                    callback=core.duplex_callback,
+                    **common,
+                )
+            elif kind == "input":
+                stream = sd.InputStream(
+                    device=device_in.index,  # type: ignore[union-attr]
+                    channels=1,
+                    callback=core.input_callback,
+                    **common,
+                )
+            else:
+                stream = sd.OutputStream(
+                    device=device_out.index,  # type: ignore[union-attr]
+                    channels=1,
+                    callback=core.output_callback,
+                    **common,
+                )
+            return stream, base, blocksize
+
+        in_rate = out_rate = BRIDGE_RATE
+        in_block = out_block = FRAME_SAMPLES
+        opened_mic: AudioDevice | None = None
+        opened_spk: AudioDevice | None = None
+        try:
+            if mic is not None and spk is not None and mic.index == spk.index:
+                try:
+                    stream, rate, blk = open_stream("duplex", mic, spk)
+                    OpenStreams.opened()
+                    streams.append(stream)
+                    kinds.append("duplex")
+                    in_rate = out_rate = rate
+                    in_block = out_block = blk
+                    opened_mic, opened_spk = mic, spk
+                except Exception as error:
+                    log.warning("duplex stream on %s failed: %s", mic.name, error)
+            if not streams:
+                for kind, wanted in (("input", mic), ("output", spk)):
+                    if wanted is None:
+                        continue
+                    got = self._open_one(open_stream, kind, wanted)
+                    if got is None:
+                        continue
+                    stream, rate, blk, device = got
+                    OpenStreams.opened()
+                    streams.append(stream)
+                    kinds.append(kind)
+                    if kind == "input":
+                        in_rate, in_block, opened_mic = rate, blk, device
+                    else:
+                        out_rate, out_block, opened_spk = rate, blk, device
+            # Directions before the streams start: each callback finds its ring ready.
+            core.device_rate = in_rate if opened_mic else out_rate
+            core.input_rate = in_rate
+            core.capture = (
+                _Direction(
+                    in_rate, BRIDGE_RATE, FRAME_SAMPLES, round(in_block * BRIDGE_RATE / in_rate)
+                )
+                if opened_mic
+                else None
+            )
+            core.playback = (
+                _Direction(
+                    BRIDGE_RATE, out_rate, out_block, round(FRAME_SAMPLES * out_rate / BRIDGE_RATE)
+                )
+                if opened_spk
+                else None
+            )
+            core.tones = ToneMixer(out_rate) if opened_spk else None
+            core.stream_stopped = False
+            for stream in streams:
+                stream.start()
+        except Exception:
+            for stream in streams:
+                with contextlib.suppress(Exception):
+                    stream.close()
+                OpenStreams.closed()
+            raise
+        self._opened = _Opened(
+            opened_mic, opened_spk, tuple(streams), tuple(kinds), in_rate, out_rate
+        )
+        if opened_mic is None or opened_spk is None:
+            missing = (
+                "microphone/speaker"
+                if opened_mic is None and opened_spk is None
+                else ("microphone" if opened_mic is None else "speaker")
+            )
+            self._notice("no_device", f"No {missing} was found")
+
+    def _open_one(
+        self, open_stream: Callable[..., tuple[Any, int, int]], kind: str, device: AudioDevice
+    ) -> tuple[Any, int, int, AudioDevice] | None:
+        """A stream on ``device``, else on the default device (with a notice)."""
+
+        def attempt(dev: AudioDevice) -> tuple[Any, int, int]:
+            return open_stream(
+                kind, dev if kind == "input" else None, dev if kind == "output" else None
+            )
+
+        try:
+            return (*attempt(device), device)
+        except Exception as error:
+            log.warning("%s stream on %s failed: %s", kind, device.name, error)
+        fallback = self.devices.default("input" if kind == "input" else "output")
+        if fallback is None or fallback.index == device.index:
+            return None
+        try:
+            got = attempt(fallback)
+        except Exception as error:
+            log.warning("%s stream on %s failed: %s", kind, fallback.name, error)
+            return None
+        what = "microphone" if kind == "input" else "speaker"
+        self._notice(
+            "device_missing",
+            f"The {what} {device.name} could not be opened; using {fallback.name}.",
+        )
+        return (*got, fallback)
+
+    def _close_streams(self) -> None:
+        opened, self._opened = self._opened, None
+        if opened is None:
+            return
+        for stream in opened.streams:
+            try:
+                stream.abort()
+            except Exception as error:
+                log.debug("aborting a stream: %s", error)
+            try:
+                stream.close()
+            except Exception as error:
+                log.debug("closing a stream: %s", error)
+            OpenStreams.closed()
+        core = self._core
+        core.tones = None
+
+    # ------------------------------------------------------------------ shutdown
+
+    def close(self) -> None:
+        """Close the streams and destroy the port (after `detach` from every engine)."""
+        if self._closed:
+            return
+        self._closed = True
+        for engine in list(self._engines):
+            self.detach(engine)
+        self._close_streams()
+        self._core.capture = None
+        self._core.playback = None
+        port, self._port = self._port, None
+        del port
+        gc.collect()

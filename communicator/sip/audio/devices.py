@@ -1,0 +1,151 @@
+"""Sound devices through PortAudio (sounddevice): listing, choosing, defaults, refreshing.
+
+Settings name devices by PortAudio name (``UserSettings.microphone/speaker/ringer``); ``None``
+means the system default. PortAudio only sees devices added after ``Pa_Initialize`` when it is
+re-initialised, which is only safe with no stream open: `DeviceManager.refresh` re-initialises
+when `OpenStreams` is zero and otherwise keeps the cached list (the bridge closes its streams
+first when it needs a fresh list, e.g. after a device vanished).
+
+PortAudio reads ``PULSE_SERVER`` (and ALSA its configuration) at initialisation, so processes
+that point the environment elsewhere call `DeviceManager.refresh(force=True)` afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Literal
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["input", "output"]
+
+
+class OpenStreams:
+    """How many PortAudio streams this process has open (bridge and ringer)."""
+
+    _lock = threading.Lock()
+    count = 0
+
+    @classmethod
+    def opened(cls) -> None:
+        with cls._lock:
+            cls.count += 1
+
+    @classmethod
+    def closed(cls) -> None:
+        with cls._lock:
+            cls.count = max(0, cls.count - 1)
+
+
+@dataclass(frozen=True)
+class AudioDevice:
+    index: int
+    name: str
+    host_api: str
+    max_input_channels: int
+    max_output_channels: int
+    default_samplerate: float
+    default_input: bool = False
+    default_output: bool = False
+
+    @property
+    def label(self) -> str:
+        """What the settings dialog shows: ``name (host API)``."""
+        return f"{self.name} ({self.host_api})"
+
+    def can(self, kind: Kind) -> bool:
+        return (self.max_input_channels if kind == "input" else self.max_output_channels) > 0
+
+
+class DeviceManager:
+    def __init__(self) -> None:
+        self._devices: tuple[AudioDevice, ...] = ()
+        self.error: str | None = None
+        self.refresh()
+
+    @staticmethod
+    def reinitialize() -> bool:
+        """Re-initialise PortAudio (sees new devices and environment); only with no stream."""
+        if OpenStreams.count:
+            return False
+        import sounddevice as sd
+
+        try:
+            sd._terminate()
+            sd._initialize()
+        except Exception as error:
+            log.warning("PortAudio re-initialisation failed: %s", error)
+            return False
+        return True
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Re-read the device list; True when PortAudio was re-initialised for it."""
+        reinit = self.reinitialize() if (force or self._devices) else False
+        try:
+            import sounddevice as sd
+
+            apis = sd.query_hostapis()
+            default_in, default_out = sd.default.device
+            found = []
+            for info in sd.query_devices():
+                index = int(info["index"])
+                found.append(
+                    AudioDevice(
+                        index=index,
+                        name=str(info["name"]),
+                        host_api=str(apis[int(info["hostapi"])]["name"]),
+                        max_input_channels=int(info["max_input_channels"]),
+                        max_output_channels=int(info["max_output_channels"]),
+                        default_samplerate=float(info["default_samplerate"]),
+                        default_input=index == default_in,
+                        default_output=index == default_out,
+                    )
+                )
+            self._devices = tuple(found)
+            self.error = None
+        except Exception as error:  # no PortAudio library, or it failed to initialise
+            self._devices = ()
+            self.error = str(error)
+            log.warning("no sound devices: %s", error)
+        return reinit
+
+    @property
+    def devices(self) -> tuple[AudioDevice, ...]:
+        return self._devices
+
+    def inputs(self) -> tuple[AudioDevice, ...]:
+        return tuple(d for d in self._devices if d.can("input"))
+
+    def outputs(self) -> tuple[AudioDevice, ...]:
+        return tuple(d for d in self._devices if d.can("output"))
+
+    def default(self, kind: Kind) -> AudioDevice | None:
+        for device in self._devices:
+            if (device.default_input if kind == "input" else device.default_output) and device.can(
+                kind
+            ):
+                return device
+        candidates = self.inputs() if kind == "input" else self.outputs()
+        return candidates[0] if candidates else None
+
+    def find(self, name: str, kind: Kind) -> AudioDevice | None:
+        """A device by settings value: its name or its label, exact match first."""
+        usable = [d for d in self._devices if d.can(kind)]
+        for device in usable:
+            if name in (device.name, device.label):
+                return device
+        lowered = name.casefold()
+        for device in usable:
+            if device.name.casefold() == lowered:
+                return device
+        return None
+
+    def resolve(self, name: str | None, kind: Kind) -> AudioDevice | None:
+        """The chosen device, or the default when unset or not present."""
+        if name:
+            device = self.find(name, kind)
+            if device is not None:
+                return device
+        return self.default(kind)

@@ -1,0 +1,94 @@
+"""Drift compensation: hold a queue's depth near a small adaptive target.
+
+pjmedia's clock (the system clock) and the sound card's clock drift apart by tens to hundreds
+of ppm, so one side of each queue slowly produces more than the other consumes. The producer
+of each queue asks `DepthController.update` for a ratio correction before every block and
+resamples by ``nominal_ratio * (1 - correction)``: a PI controller on the smoothed depth
+(error in seconds), clamped to +-``max_correction``. At 300 ppm skew the steady correction is
+300 ppm, far too small to hear (a 0.03 % pitch change), and the queue stays at its target.
+
+The target adapts (`AdaptiveTarget`): an underrun raises it by half a consumer block, and
+after ``relax_after_s`` without underruns, with headroom left in the lowest pre-read level,
+it comes down a quarter of a producer block at a time, never below ``minimum``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class AdaptiveTarget:
+    minimum: int
+    maximum: int
+    step_up: int
+    step_down: int
+    relax_after_s: float = 10.0
+    value: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.value:
+            self.value = self.minimum
+        self._quiet_s = 0.0
+
+    def on_underrun(self) -> None:
+        self.value = min(self.maximum, self.value + self.step_up)
+        self._quiet_s = 0.0
+
+    def on_window(self, seconds: float, min_level: int) -> None:
+        """``seconds`` passed without underrun; ``min_level``: the lowest pre-read level."""
+        self._quiet_s += seconds
+        if self._quiet_s >= self.relax_after_s:
+            self._quiet_s = 0.0
+            if min_level > self.step_down * 2 and self.value > self.minimum:
+                self.value = max(self.minimum, self.value - self.step_down)
+
+
+class DepthController:
+    """PI controller: queue depth (samples at ``rate``) -> ratio correction (fraction)."""
+
+    def __init__(
+        self,
+        rate: int,
+        target: AdaptiveTarget,
+        *,
+        smoothing_s: float = 0.5,
+        kp: float = 0.02,
+        ki: float = 0.004,
+        max_correction: float = 0.002,
+    ) -> None:
+        self.rate = rate
+        self.target = target
+        self.smoothing_s = smoothing_s
+        self.kp = kp
+        self.ki = ki
+        self.max_correction = max_correction
+        self._avg: float | None = None
+        self._integral = 0.0
+        self.correction = 0.0
+
+    def reset(self) -> None:
+        self._avg = None
+        self._integral = 0.0
+        self.correction = 0.0
+
+    @property
+    def average_depth(self) -> float:
+        return self._avg if self._avg is not None else 0.0
+
+    def update(self, level: int, block_s: float) -> float:
+        """Feed the depth seen before a producer block of ``block_s`` seconds."""
+        if self._avg is None:
+            self._avg = float(level)
+        else:
+            alpha = min(1.0, block_s / self.smoothing_s)
+            self._avg += alpha * (level - self._avg)
+        error_s = (self._avg - self.target.value) / self.rate
+        limit = self.max_correction
+        integral = self._integral + error_s * block_s
+        # Anti-windup: the integral alone never asks for more than the clamp.
+        bound = limit / self.ki if self.ki else 0.0
+        self._integral = max(-bound, min(bound, integral))
+        value = self.kp * error_s + self.ki * self._integral
+        self.correction = max(-limit, min(limit, value))
+        return self.correction

@@ -1,0 +1,53 @@
+"""Call set-up and waiting helpers for the real-audio tests (keep the Qt loop running)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from communicator.core.calls import CallState
+from tests.sip.helpers import peer_call_id, wait_peer
+from tests.sip.sound.pulse import MonitorRecording, PulseServer
+
+
+def connected_call(qtbot: Any, engine: Any, peer: Any, dial: str) -> tuple[Any, int]:
+    """Place a call to an auto-answering peer; wait until both sides have active media."""
+    since = peer.mark()
+    call = engine.place_call(dial)
+    qtbot.waitUntil(lambda: engine.call(call).state is CallState.CONNECTED, timeout=5000)
+    peer_call = peer_call_id(qtbot, peer, since=since)
+    wait_peer(
+        qtbot,
+        peer,
+        "media_state",
+        lambda e: e["call_id"] == peer_call and e["state"] == "active",
+        since=since,
+    )
+    return call, peer_call
+
+
+def record_both(
+    qtbot: Any,
+    pulse: PulseServer,
+    peer: Any,
+    peer_call: int,
+    directory: Path,
+    *,
+    sink: str = "main_sink",
+    seconds: float = 1.5,
+    tag: str = "",
+) -> tuple[Path, Path]:
+    """Record what the far end hears and what reaches ``sink`` at the same time."""
+    far = directory / f"far_hears{tag}.wav"
+    local = directory / f"agent_hears{tag}.wav"
+    monitor = pulse.record_monitor(sink, seconds, local)
+    since = peer.mark()
+    peer.record(peer_call, far, duration_ms=int(seconds * 1000))
+    wait_recording(qtbot, monitor, seconds)
+    wait_peer(qtbot, peer, "recorded", since=since, timeout=seconds + 5)
+    return far, local
+
+
+def wait_recording(qtbot: Any, recording: MonitorRecording, seconds: float) -> None:
+    qtbot.waitUntil(recording.done.is_set, timeout=int((seconds + 5) * 1000))
+    assert recording.error is None, recording.error

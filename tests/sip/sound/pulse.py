@@ -1,0 +1,265 @@
+"""A private PulseAudio server for real-audio tests and the audio benchmark.
+
+Runs as the current user (root in CI) without systemd or D-Bus, on a private socket:
+``pulseaudio --daemonize=no --system=false --exit-idle-time=-1 -n -F CONFIG``. The config
+loads null sinks (``main_sink`` the default, ``speaker_sink``, ``ringer_sink``), a sine source
+``mic_sine`` (the default "microphone", a known tone), a null source, and a loopback from the
+null source into each sink (keeps the null sinks from idling at 2 s latency).
+
+PortAudio (ALSA host API) sees PulseAudio through ALSA's pulse plugin: ``default``/``pulse``
+use the default sink and source; an ALSA config (``ALSA_CONFIG_PATH`` = system config + ours)
+adds one named PCM per sink/source (``comm_speaker``, ``comm_ringer``, ``comm_mic``,
+``comm_spare`` for a sink a test loads and unloads), i.e. separate "devices".
+
+`env` holds ``PULSE_SERVER`` and ``ALSA_CONFIG_PATH``; PortAudio reads them at initialisation
+(sounddevice initialises at import: set them first or re-initialise). Stopped by PID.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+
+SYSTEM_ALSA_CONF = Path("/usr/share/alsa/alsa.conf")
+PCMS = {
+    "comm_speaker": "speaker_sink",
+    "comm_ringer": "ringer_sink",
+    "comm_mic": "mic_sine",
+    "comm_spare": "spare_sink",
+}
+
+
+def pulse_available() -> str | None:
+    """None when the server can run here, else what is missing."""
+    for binary in ("pulseaudio", "pactl", "parec"):
+        if shutil.which(binary) is None:
+            return f"{binary} is not installed (Debian: pulseaudio pulseaudio-utils)"
+    if not SYSTEM_ALSA_CONF.exists():
+        return "ALSA configuration missing (Debian: libasound2-data)"
+    return None
+
+
+class MonitorRecording:
+    """``seconds`` of a sink's monitor captured by parec in a thread (16 kHz mono)."""
+
+    def __init__(self, server: PulseServer, sink: str, seconds: float, path: Path) -> None:
+        self.path = path
+        self.rate = 16000
+        self._want = int(seconds * self.rate) * 2
+        self._proc = subprocess.Popen(
+            [
+                "parec",
+                f"--server={server.socket}",
+                f"--device={sink}.monitor",
+                "--raw",
+                "--format=s16le",
+                f"--rate={self.rate}",
+                "--channels=1",
+                "--latency-msec=20",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self.done = threading.Event()
+        self.error: str | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        data = bytearray()
+        try:
+            assert self._proc.stdout is not None
+            while len(data) < self._want:
+                chunk = self._proc.stdout.read(min(65536, self._want - len(data)))
+                if not chunk:
+                    self.error = "parec ended early"
+                    break
+                data += chunk
+            with wave.open(str(self.path), "wb") as wav:
+                wav.setnchannels(1)
+                wav.setsampwidth(2)
+                wav.setframerate(self.rate)
+                wav.writeframes(bytes(data))
+        except Exception as error:
+            self.error = repr(error)
+        finally:
+            self.close()
+            self.done.set()
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(3)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+
+
+class PulseServer:
+    def __init__(self, directory: Path, *, sine_hz: float = 440.0) -> None:
+        self.directory = directory
+        self.sine_hz = sine_hz
+        self.socket = directory / "native"
+        self.config = directory / "server.pa"
+        self.asoundrc = directory / "asoundrc"
+        self.log_path = directory / "pulseaudio.log"
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._log: object = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "PULSE_SERVER": f"unix:{self.socket}",
+            "ALSA_CONFIG_PATH": f"{SYSTEM_ALSA_CONF}:{self.asoundrc}",
+        }
+
+    def _write_config(self) -> None:
+        s = self.socket
+        lines = [
+            f"load-module module-native-protocol-unix auth-anonymous=1 socket={s}",
+            "load-module module-null-sink sink_name=main_sink rate=48000",
+            "load-module module-null-sink sink_name=speaker_sink rate=48000",
+            "load-module module-null-sink sink_name=ringer_sink rate=48000",
+            f"load-module module-sine-source source_name=mic_sine frequency={self.sine_hz:g}"
+            " rate=48000",
+            "load-module module-null-source source_name=silence rate=48000",
+        ]
+        lines += [
+            f"load-module module-loopback source=silence sink={sink} latency_msec=10"
+            for sink in ("main_sink", "speaker_sink", "ringer_sink")
+        ]
+        lines += ["set-default-sink main_sink", "set-default-source mic_sine"]
+        self.config.write_text("\n".join(lines) + "\n")
+        pcms = [
+            f'pcm.{name} {{ type pulse; device "{target}"; '
+            f'hint {{ show on; description "Test {target}" }} }}'
+            for name, target in PCMS.items()
+        ]
+        self.asoundrc.write_text("\n".join(pcms) + "\n")
+
+    def start(self, timeout: float = 10.0) -> PulseServer:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._write_config()
+        env = dict(os.environ)
+        env.pop("PULSE_SERVER", None)
+        env["HOME"] = str(self.directory)  # cookie and state files stay in the test directory
+        env["XDG_RUNTIME_DIR"] = str(self.directory)
+        env["XDG_CONFIG_HOME"] = str(self.directory / "config")
+        log = self.log_path.open("wb")
+        self._log = log
+        self._proc = subprocess.Popen(
+            [
+                "pulseaudio",
+                "--daemonize=no",
+                "--system=false",
+                "--exit-idle-time=-1",
+                "--use-pid-file=no",
+                "--disable-shm=yes",
+                "-n",
+                "-F",
+                str(self.config),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"pulseaudio exited: {self.log_path.read_text()[-2000:]}")
+            if self.socket.exists() and self._pactl_ok("info"):
+                return self
+            if time.monotonic() > deadline:
+                self.close()
+                raise RuntimeError("pulseaudio did not come up")
+            time.sleep(0.05)
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def _pactl_ok(self, *args: str) -> bool:
+        return (
+            subprocess.run(
+                ["pactl", f"--server={self.socket}", *args],
+                check=False,
+                capture_output=True,
+                timeout=10,
+            ).returncode
+            == 0
+        )
+
+    def pactl(self, *args: str) -> str:
+        done = subprocess.run(
+            ["pactl", f"--server={self.socket}", *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    def load_sink(self, name: str) -> list[int]:
+        """A new null sink kept awake by a loopback; returns the module ids (unload order)."""
+        sink = int(self.pactl("load-module", "module-null-sink", f"sink_name={name}", "rate=48000"))
+        loop = int(
+            self.pactl(
+                "load-module",
+                "module-loopback",
+                "source=silence",
+                f"sink={name}",
+                "latency_msec=10",
+            )
+        )
+        return [loop, sink]
+
+    def unload(self, *module_ids: int) -> None:
+        for module in module_ids:
+            self.pactl("unload-module", str(module))
+
+    def sinks(self) -> list[str]:
+        return [line.split("\t")[1] for line in self.pactl("list", "short", "sinks").splitlines()]
+
+    def sink_inputs(self) -> list[str]:
+        """Each playing stream as "sink-input-id sink-id" lines."""
+        return self.pactl("list", "short", "sink-inputs").splitlines()
+
+    def record_monitor(self, sink: str, seconds: float, path: Path) -> MonitorRecording:
+        return MonitorRecording(self, sink, seconds, path)
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        log = self._log
+        if log is not None:
+            log.close()  # type: ignore[attr-defined]
+            self._log = None
+
+    def __enter__(self) -> PulseServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def samples_of(path: Path) -> np.ndarray:
+    with wave.open(str(path), "rb") as wav:
+        return np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.float64)
