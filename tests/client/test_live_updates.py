@@ -7,7 +7,7 @@ import queue
 from communicator.provisioning.client import ProvisioningClient
 from communicator.provisioning.schema import VoipProfile
 from communicator.provisioning.watcher import ProfileWatcher
-from tests.client.conftest import Site
+from tests.client.site import Site
 
 
 def test_admin_change_arrives_within_two_seconds(site: Site) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from communicator.core.outbox import Outbox
 from communicator.provisioning.client import ProvisioningClient
-from tests.client.conftest import Site
+from tests.client.site import Site
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from communicator.provisioning.client import ErrorKind, ProvisioningClient, ProvisioningError
-from tests.client.conftest import Site
+from tests.client.site import Site
 
 
 def test_sign_in_fetch_profile_and_etag_reuse(site: Site) -> None:

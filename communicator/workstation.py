@@ -1,0 +1,256 @@
+"""An agent's session at this workstation: sign in, keep the profile live, run the phone, and
+never lose a call log.
+
+This is the composition of provisioning (HTTP client, keyring, profile cache, live updates,
+outbox sender), the SIP engine and the core outbox, without any widget, so the desktop app, the
+headless demo and the tests share it.
+
+Threads: everything here runs on the Qt main thread (the SIP engine's thread) except the HTTP
+work of the profile watcher and the outbox sender, which run on their own threads and hand their
+results back through ``post_to_main`` (the app passes a Qt queued call; tests may pass a queue).
+
+Call logs: the engine calls :meth:`Workstation._call_finished` in the same step that ends a call;
+a record that passes the Min Call Log Length rule is committed to the outbox there, before any
+network attempt, and the sender is woken. Too-short calls are not logged and their recording,
+if any, is deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from communicator.core.call_record import CallRecord, call_log_payload, should_log
+from communicator.core.outbox import Outbox
+from communicator.provisioning.client import (
+    AgentSession,
+    ProvisioningClient,
+    ProvisioningError,
+)
+from communicator.provisioning.credentials import (
+    CredentialStore,
+    CredentialStoreError,
+    credential_key,
+)
+from communicator.provisioning.profile_cache import CachedProfile, ProfileCache
+from communicator.provisioning.schema import VoipProfile
+from communicator.provisioning.sender import Delivery, OutboxSender
+from communicator.provisioning.watcher import ProfileWatcher
+from communicator.sip.engine import SipEngine
+
+log = logging.getLogger(__name__)
+
+PostToMain = Callable[[Callable[[], None]], None]
+DELIVERY_PREFIX = "delivery:"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    session: AgentSession
+    profile: VoipProfile
+    etag: str
+
+
+class Workstation:
+    def __init__(
+        self,
+        *,
+        engine: SipEngine,
+        data_dir: Path,
+        post_to_main: PostToMain,
+        credentials: CredentialStore | None = None,
+        ca_file: str | None = None,
+        on_notice: Callable[[str], None] | None = None,
+        on_pending_logs: Callable[[int], None] | None = None,
+        on_signed_out: Callable[[str], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.data_dir = data_dir
+        self._post = post_to_main
+        self._credentials = credentials or CredentialStore()
+        self._ca_file = ca_file
+        self._on_notice = on_notice or (lambda _text: None)
+        self._on_pending_logs = on_pending_logs or (lambda _n: None)
+        self._on_signed_out = on_signed_out or (lambda _why: None)
+        self.cache = ProfileCache(data_dir / "profiles")
+        self.outbox_path = data_dir / "outbox.sqlite3"
+        self.outbox = Outbox(self.outbox_path)
+        self._clients: dict[str, ProvisioningClient] = {}
+        self._lock = threading.Lock()
+        self.signed_in: SignedIn | None = None
+        self._watcher: ProfileWatcher | None = None
+        self.sender = OutboxSender(
+            self.outbox_path, self._delivery_for, on_progress=self._pending_changed
+        )
+        self.sender.start()
+        engine.on_call_finished = self._call_finished
+
+    # -- signing in and out -------------------------------------------------------------------
+
+    def client(self, server_url: str) -> ProvisioningClient:
+        with self._lock:
+            client = ProvisioningClient(server_url, ca_file=self._ca_file)
+            existing = self._clients.get(client.server_url)
+            if existing is not None:
+                client.close()
+                return existing
+            self._clients[client.server_url] = client
+            return client
+
+    def authenticate(
+        self, server_url: str, login: str, password: str, *, remember: bool = False
+    ) -> SignedIn:
+        """Sign in and fetch the profile (blocking HTTP: call it off the UI thread).
+
+        Raises :class:`ProvisioningError` with the agent-facing message on failure. On success
+        the profile is cached without secrets, and the agent's password is remembered in the OS
+        keyring only when asked (and forgotten otherwise)."""
+        client = self.client(server_url)
+        cached = self.cache_for(client.server_url, login)
+        session = client.sign_in(login, password)
+        try:
+            fetched = client.fetch_profile(session, etag=None)
+        except ProvisioningError:
+            client.sign_out(session)
+            raise
+        assert fetched.profile is not None  # no If-None-Match: never a 304
+        self.cache.store(session.owner, fetched.etag, fetched.profile)
+        if cached is not None and cached.etag != fetched.etag:
+            log.info("profile changed since the last sign-in at this workstation")
+        self._remember(client.server_url, login, password if remember else None)
+        if session.delivery_token:
+            self._store_delivery_token(session.owner, session.delivery_token)
+        return SignedIn(session=session, profile=fetched.profile, etag=fetched.etag)
+
+    def cache_for(self, server_url: str, login: str) -> CachedProfile | None:
+        """The last profile seen here for that agent (no secrets): what the sign-in window
+        shows while the server is unreachable."""
+        return self.cache.load(credential_key(server_url, login))
+
+    def start(self, signed_in: SignedIn) -> None:
+        """Apply the profile, register, and follow profile changes (main thread)."""
+        self.signed_in = signed_in
+        self.engine.apply_profile(signed_in.profile)
+        self.engine.sign_in()
+        self.sender.wake()  # this agent's waiting logs can go now
+        watcher = ProfileWatcher(
+            self.client(signed_in.session.server_url),
+            signed_in.session,
+            signed_in.etag,
+            on_profile=lambda profile, etag: self._post(
+                lambda: self._profile_changed(profile, etag)
+            ),
+            on_revoked=lambda why: self._post(lambda: self._revoked(why)),
+        )
+        self._watcher = watcher
+        watcher.start()
+
+    def sign_out(self, *, forget_password: bool = False) -> None:
+        """Hang up, unregister and end the server session. Logs already recorded stay in the
+        outbox and are still delivered as this agent (hot desk)."""
+        current = self.signed_in
+        self._stop_watcher()
+        self.engine.sign_out()
+        self.signed_in = None
+        if current is None:
+            return
+        session = current.session
+        if forget_password:
+            self._remember(session.server_url, session.login, None)
+        try:
+            self.client(session.server_url).sign_out(session)
+        except ProvisioningError as err:
+            log.warning("sign-out at the server failed: %s", err.message)
+
+    def close(self) -> None:
+        self._stop_watcher()
+        self.sender.stop()
+        self.outbox.close()
+        for client in self._clients.values():
+            client.close()
+
+    # -- call logs ------------------------------------------------------------------------------
+
+    def pending_logs(self) -> int:
+        return self.outbox.pending_count()
+
+    def _call_finished(self, record: CallRecord) -> None:
+        current = self.signed_in
+        if current is None:
+            log.error("a call ended with nobody signed in; its log is kept for support")
+            owner = "unknown"
+            min_seconds = 0
+        else:
+            owner = current.session.owner
+            min_seconds = current.profile.agent.min_call_log_seconds
+        if not should_log(record, min_seconds):
+            if record.recording_path:
+                Path(record.recording_path).unlink(missing_ok=True)
+            return
+        self.outbox.add(
+            owner, str(record.record_id), call_log_payload(record), record.recording_path
+        )
+        self.sender.wake()
+        self._on_pending_logs(self.outbox.pending_count())
+
+    def _pending_changed(self, pending: int) -> None:
+        self._post(lambda: self._on_pending_logs(pending))
+
+    def _delivery_for(self, owner: str) -> Delivery | None:
+        """Credentials to deliver ``owner``'s logs: the live session for the signed-in agent,
+        otherwise the delivery token the keyring kept from that agent's last sign-in."""
+        current = self.signed_in
+        login, _, server_url = owner.partition("@")
+        if current is not None and current.session.owner == owner:
+            token = current.session.delivery_token or current.session.token
+            return Delivery(self.client(current.session.server_url), token)
+        try:
+            kept = self._credentials.recall(server_url, f"{DELIVERY_PREFIX}{login}")
+        except CredentialStoreError:
+            return None
+        return Delivery(self.client(server_url), kept) if kept else None
+
+    # -- live updates ---------------------------------------------------------------------------
+
+    def _profile_changed(self, profile: VoipProfile, etag: str) -> None:
+        current = self.signed_in
+        if current is None:
+            return
+        self.signed_in = SignedIn(session=current.session, profile=profile, etag=etag)
+        self.cache.store(current.session.owner, etag, profile)
+        self.engine.apply_profile(profile)  # SIP changes wait for the last call to end
+        self._on_notice("Your profile was updated by an administrator")
+
+    def _revoked(self, why: str) -> None:
+        if self.signed_in is None:
+            return
+        self._stop_watcher()
+        self.engine.sign_out()
+        self.signed_in = None
+        self._on_signed_out(why)
+
+    def _stop_watcher(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop(timeout=1.0)
+            self._watcher = None
+
+    # -- keyring --------------------------------------------------------------------------------
+
+    def _remember(self, server_url: str, login: str, password: str | None) -> None:
+        try:
+            if password is None:
+                self._credentials.forget(server_url, login)
+            else:
+                self._credentials.remember(server_url, login, password)
+        except CredentialStoreError as err:
+            self._on_notice(str(err))
+
+    def _store_delivery_token(self, owner: str, token: str) -> None:
+        login, _, server_url = owner.partition("@")
+        try:
+            self._credentials.remember(server_url, f"{DELIVERY_PREFIX}{login}", token)
+        except CredentialStoreError as err:
+            log.warning("delivery token not kept: %s", err)

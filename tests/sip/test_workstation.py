@@ -1,0 +1,141 @@
+"""The whole client path against real parts: provisioning server process, Kamailio loaded from
+the server's own export, the SIP engine, a far-end pjsua2 peer, and the call-log outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from communicator.provisioning.client import ErrorKind, ProvisioningError
+from communicator.provisioning.credentials import CredentialStore
+from communicator.ui.dispatch import MainThreadDispatcher
+from communicator.workstation import Workstation
+from tests.client.site import Site, site
+from tests.credentials.memory_backend import MemoryKeyring
+from tests.rig.kamailio import KamailioServer
+from tests.sip.helpers import wait_peer
+
+pytestmark = pytest.mark.rig
+__all__ = ["site"]  # the server fixture, shared with tests/client
+
+AGENT_PW = "correct horse"
+
+
+class Deployment:
+    """Server accounts for an agent and a far end, exported to a real Kamailio."""
+
+    def __init__(self, site: Site, kamailio_factory: Any, tmp_path: Path) -> None:
+        self.site = site
+        api = site.api
+        agent = api.agent("anna", password=AGENT_PW)
+        common = {"sip_server": "127.0.0.1", "sip_domain": "sip.test.invalid"}
+        self.agent_account = api.account(
+            agent["id"],
+            sip_username="2001",
+            sip_password="agent-sip-pw",
+            codecs=["PCMU"],
+            keepalive_s=0,
+            min_call_log_s=0,
+            max_lines=2,
+            **common,
+        )
+        self.far_account = api.account(
+            None, sip_username="2002", sip_password="far-sip-pw", **common
+        )
+        export = site.http.get("/api/v1/admin/exports/kamailio", headers=api.h)
+        assert export.status_code == 200, export.text
+        subscriber = tmp_path / "subscriber"
+        subscriber.write_text(export.text)
+        self.kamailio: KamailioServer = kamailio_factory(subscriber_file=subscriber, start=False)
+        api.ok(
+            site.http.patch(
+                f"/api/v1/admin/accounts/{self.agent_account['id']}",
+                json={"sip_port": self.kamailio.udp_port},
+                headers=api.h,
+            )
+        )
+        self.kamailio.start()
+
+
+@pytest.fixture
+def deployment(site: Site, kamailio_factory: Any, tmp_path: Path) -> Deployment:
+    return Deployment(site, kamailio_factory, tmp_path)
+
+
+@pytest.fixture
+def workstation(engine_factory: Any, tmp_path: Path, qapp: Any) -> Iterator[Workstation]:
+    dispatcher = MainThreadDispatcher()
+    ws = Workstation(
+        engine=engine_factory(),
+        data_dir=tmp_path / "client",
+        post_to_main=dispatcher.post,
+        credentials=CredentialStore(MemoryKeyring()),
+    )
+    try:
+        yield ws
+    finally:
+        ws.sign_out()
+        ws.close()
+
+
+def test_profile_pushed_during_a_call_applies_after_it_and_the_log_arrives(
+    deployment: Deployment, workstation: Workstation, peer_factory: Any, qtbot: Any
+) -> None:
+    site, api = deployment.site, deployment.site.api
+    signed_in = workstation.authenticate(site.url, "anna", AGENT_PW)
+    workstation.start(signed_in)
+    engine = workstation.engine
+    qtbot.waitUntil(lambda: engine.registration.current is not None, timeout=5000)
+    assert engine.registration.current is not None
+    assert engine.registration.current.expiry == signed_in.profile.registration.expiry_seconds
+
+    far = peer_factory("far", account="2002", server=deployment.kamailio)
+    far.command("auto_answer", enabled=True, code=200)
+    call_id = engine.place_call("2002")
+    qtbot.waitUntil(
+        lambda: any(c is not None and c.answered_at for c in engine.state.lines), timeout=5000
+    )
+
+    attempts = engine.register_attempts
+    api.ok(
+        site.http.patch(
+            f"/api/v1/admin/accounts/{deployment.agent_account['id']}",
+            json={"register_expiry_s": 90, "register_refresh_s": 40},
+            headers=api.h,
+        )
+    )
+    # Pushed by the server and received within 2 s, but deferred while the call is up.
+    qtbot.waitUntil(lambda: engine.state.profile_pending, timeout=2000)
+    assert engine.register_attempts == attempts
+    assert workstation.signed_in is not None
+    assert workstation.signed_in.profile.registration.expiry_seconds == 90
+
+    engine.hangup(call_id)
+    qtbot.waitUntil(
+        lambda: (
+            engine.registration.current is not None and engine.registration.current.expiry == 90
+        ),
+        timeout=5000,
+    )
+    assert not engine.state.profile_pending
+    wait_peer(qtbot, far, "call_state", lambda e: e["state"] == "DISCONNECTED")
+
+    # The call's log went through the outbox to the server, as anna.
+    def delivered() -> bool:
+        report = api.ok(
+            site.http.get("/api/v1/admin/reports/calls", params={"agent": "anna"}, headers=api.h)
+        )
+        return report["total"] == 1
+
+    qtbot.waitUntil(delivered, timeout=10000)
+    assert workstation.pending_logs() == 0
+
+
+def test_wrong_password_keeps_nothing(deployment: Deployment, workstation: Workstation) -> None:
+    with pytest.raises(ProvisioningError) as info:
+        workstation.authenticate(deployment.site.url, "anna", "wrong horse")
+    assert info.value.kind is ErrorKind.WRONG_CREDENTIALS
+    assert workstation.cache_for(deployment.site.url, "anna") is None
