@@ -342,6 +342,10 @@ class SipEndpoint:
         wanted = tuple(servers)
         if wanted == self._stun:
             return
+        if not wanted:
+            # pjsua aborts on an empty list; accounts without STUN switch its use off instead.
+            self._stun = ()
+            return
         vec = pj.StringVector()
         for server in wanted:
             vec.append(server)

@@ -154,6 +154,7 @@ SRTP_MODES = {
 PJSIP_EBUSY = 171001
 """pjsip: "object is busy" - a REGISTER transaction is still pending."""
 MAX_NOTICES = 20
+AUDIT_SECONDS = 1.5
 NOT_REGISTERED = RegistrationStatus(
     state=RegistrationState.SIGNED_OUT,
     current=None,
@@ -275,6 +276,7 @@ class SipEngine:
         self._published_lines: tuple[Call | None, ...] | None = None
         self._published_forwarding: str | None = None
         self._processing = False
+        self._audit_until = 0.0
         self._closed = False
         self.register_attempts = 0
         """REGISTER attempts started (pjsua2 onRegStarted with renew): for tests and stats."""
@@ -382,7 +384,7 @@ class SipEngine:
     def set_sip_trace(self, enabled: bool) -> None:
         self._endpoint.set_sip_trace(enabled)
 
-    def _configure(self, profile: VoipProfile) -> None:
+    def _configure(self, profile: VoipProfile, previous: Any = None) -> None:
         ep = self._endpoint
         self._profile = profile
         self._pending_profile = None
@@ -416,6 +418,9 @@ class SipEngine:
         self._account_transport = kinds[0]
         self._allowed_sources = self._server_addresses(profile)
         self._account = self._create_account(profile, tids[kinds[0]], kinds[0])
+        # The old account goes only now: the new one must not get its pjsua id while the old
+        # Python object may still be alive (its destructor deletes by id).
+        self._dispose_account(previous)
         if self._signed_in and not self._static_ip:
             self._registration_event(SignIn())
 
@@ -484,21 +489,37 @@ class SipEngine:
     def _reconfigure(self, profile: VoipProfile) -> None:
         """Re-create the account for new SIP settings (no call is active)."""
         log.info("applying new SIP settings: re-creating the account")
-        self._drop_account(unregister=True)
-        self._configure(profile)
+        old = self._account
+        self._account = None
+        self._unregister_now(old)
+        self._configure(profile, previous=old)
 
     def _drop_account(self, *, unregister: bool) -> None:
         account = self._account
         self._account = None
+        if unregister:
+            self._unregister_now(account)
+        self._dispose_account(account)
+
+    def _unregister_now(self, account: Any) -> None:
+        """Unregister synchronously (bounded), so no un-REGISTER races a new REGISTER."""
+        if account is not None and _safe_active(account):
+            with contextlib.suppress(pj.Error):
+                account.setRegistration(False)
+                self._endpoint.pump_for(2.0, lambda: not _safe_active(account))
+
+    def _dispose_account(self, account: Any) -> None:
         if account is None:
             return
-        if unregister:
-            with contextlib.suppress(pj.Error):
-                if account.getInfo().regIsActive:
-                    account.setRegistration(False)
-                    self._endpoint.pump_for(2.0, lambda: not _safe_active(account))
         with contextlib.suppress(pj.Error):
             account.shutdown()
+        # Destroy the old Account now, before a new one can reuse its pjsua id: records still
+        # holding it would let its destructor run later, against the new account.
+        self._records[:] = [
+            r
+            for r in self._records
+            if not (isinstance(r, RegStarted | RegState) and r.account is account)
+        ]
         account = None
         gc.collect()
 
@@ -901,23 +922,30 @@ class SipEngine:
         worked = False
         try:
             while self._records:
-                record = self._records.pop(0)
+                self._handle_next_record()
                 worked = True
-                try:
-                    self._handle_record(record)
-                except InvalidOperationError as error:
-                    self._notice(str(error))
-                except pj.Error as error:
-                    self._failure(f"{type(record).__name__}: {error.info()}")
-                except Exception as error:
-                    log.exception("handling %s failed", type(record).__name__)
-                    self._failure(f"{type(record).__name__}: {error!r}")
             worked = self._run_timers() or worked
             if worked:
                 self._after_change()
+            if self._audit_until and self._mono() < self._audit_until:
+                self._audit_links()
+            else:
+                self._audit_until = 0.0
         finally:
             self._processing = False
         return self._hint()
+
+    def _handle_next_record(self) -> None:
+        record = self._records.pop(0)
+        try:
+            self._handle_record(record)
+        except InvalidOperationError as error:
+            self._notice(str(error))
+        except pj.Error as error:
+            self._failure(f"{type(record).__name__}: {error.info()}")
+        except Exception as error:
+            log.exception("handling %s failed", type(record).__name__)
+            self._failure(f"{type(record).__name__}: {error!r}")
 
     def _hint(self) -> PollHint:
         machine_state = self._machine.state
@@ -1073,6 +1101,7 @@ class SipEngine:
 
     def _on_media(self, record: CallMediaChanged) -> None:
         call_id: CallId | None = record.call.core_id
+        self._audit_until = self._mono() + AUDIT_SECONDS
         if call_id is None:
             return
         statuses = record.statuses
@@ -1170,22 +1199,41 @@ class SipEngine:
             return
         for key in [k for k in self._links if k not in wanted]:
             src, dst = self._links.pop(key)
+            log.debug("audio: disconnect %s", key)
             with contextlib.suppress(pj.Error):
                 src.stopTransmit(dst)
         for key, (src, dst) in wanted.items():
             if key in self._links:
                 continue
             try:
+                log.debug("audio: connect %s", key)
                 src.startTransmit(dst)
             except pj.Error as error:
                 self._failure(f"audio {key[0]} -> {key[1]}: {error.info()}")
                 continue
             self._links[key] = (src, dst)
 
+    def _audit_links(self) -> None:
+        """Re-make bridge connections that pjmedia dropped.
+
+        pjsua2 2.15 re-creates a call's conference port on hold/unhold re-INVITEs and hands a
+        freed slot to the next call; a removal still queued on the media clock can then cut a
+        connection just made to the reused slot. For a second after each media change the
+        engine checks its connections and re-makes missing ones (connecting is idempotent).
+        """
+        for key, (src, dst) in list(self._links.items()):
+            try:
+                if key[3] not in src.getPortInfo().listeners:
+                    log.debug("audio: re-connect %s", key)
+                    src.startTransmit(dst)
+            except pj.Error:
+                continue
+
     def _drop_links_of(self, call_id: CallId) -> None:
         names = {f"call:{call_id}", f"rec:{call_id}"}
         for key in [k for k in self._links if k[0] in names or k[1] in names]:
             src, dst = self._links.pop(key)
+            log.debug("audio: drop %s", key)
             with contextlib.suppress(pj.Error):
                 src.stopTransmit(dst)
 
@@ -1284,7 +1332,7 @@ def _op_param(code: int) -> Any:
 
 def _safe_active(account: Any) -> bool:
     try:
-        return bool(account.getInfo().regIsActive)
+        return bool(account.isValid() and account.getInfo().regIsActive)
     except pj.Error:
         return False
 

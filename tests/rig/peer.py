@@ -269,6 +269,18 @@ class PeerCall(pj.Call, _Recorder):
             ),
         )
 
+    follow_redirects = False
+    """Set by the ``follow_redirects`` command: accept 3xx targets (pjsua2's default stops)."""
+
+    def onCallRedirected(self, prm: Any) -> int:
+        try:
+            self.records.append(("redirected", self, self.getId(), str(prm.targetUri)))
+        except BaseException as exc:
+            self.records.append(
+                ("error", "onCallRedirected", f"{type(exc).__name__}: {exc}", _tb())
+            )
+        return pj.PJSIP_REDIRECT_ACCEPT_REPLACE if self.follow_redirects else pj.PJSIP_REDIRECT_STOP
+
     def onCallReplaceRequest(self, prm: Any) -> None:
         self._guard(
             "onCallReplaceRequest",
@@ -611,6 +623,9 @@ class Peer:
         elif kind == "transfer_status":
             _, call, cid, code, reason, final = rec
             self.emit("transfer_status", call_id=cid, code=code, reason=reason, final=final)
+        elif kind == "redirected":
+            _, call, cid, target = rec
+            self.emit("redirected", call_id=cid, target=target, followed=PeerCall.follow_redirects)
         elif kind == "replace_request":
             _, call, cid = rec
             self.emit("replace_request", call_id=cid)
@@ -1001,6 +1016,10 @@ class Peer:
         if not stopped:
             raise CommandError(f"not recording {path or 'anything'}")
         return {"paths": stopped}
+
+    def cmd_follow_redirects(self, msg: dict[str, Any]) -> dict[str, Any]:
+        PeerCall.follow_redirects = bool(msg.get("enabled", True))
+        return {"enabled": PeerCall.follow_redirects}
 
     def cmd_quit(self, msg: dict[str, Any]) -> dict[str, Any]:
         self.running = False

@@ -32,6 +32,7 @@ play_tone          call_id, freq (Hz; 0 stops), volume
 stop_tone          call_id
 record             call_id, path, duration_ms (optional: stops by itself)
 stop_record        path (or every recording)
+follow_redirects   enabled (True: follow 3xx targets; pjsua2's default stops at a 3xx)
 nat_detect         run STUN NAT type detection again
 info               -> ack {transports, calls, account, codecs, nat_type}
 ping               -> ack {calls}
@@ -53,6 +54,7 @@ receive time, and "_i", the event's index in ``history``: ``since=event["_i"] + 
 * ``dtmf`` {call_id, digit, method (rfc4733|sip_info)}
 * ``transfer_request`` {call_id, target} / ``transfer_status`` {call_id, code, reason, final}
 * ``replace_request`` {call_id} / ``replaced`` {call_id, new_call_id}
+* ``redirected`` {call_id, target, followed}
 * ``recorded`` {path, call_id, complete, bytes, duration_ms}
 * ``stun`` {kind: "nat_type", status, reason, nat_type, nat_type_name} or
   {kind: "resolved", status, server, address}

@@ -67,3 +67,46 @@ def engine_factory(sip_endpoint: Any, tmp_path: Path) -> Iterator[EngineFactory]
 def rig_kamailio(kamailio: KamailioServer) -> KamailioServer:
     require_kamailio()
     return kamailio
+
+
+class LocalTone:
+    """The agent's "microphone" plays a tone; the "speaker" records to a WAV."""
+
+    def __init__(self, directory: Path) -> None:
+        import pjsua2 as pj
+
+        from tests.rig.audio_check import write_tone_wav
+
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        self.player: Any = None
+        self.recorder: Any = None
+        self.speaker_path = directory / "agent_hears.wav"
+        self._pj = pj
+        self._write = write_tone_wav
+        self._engine: Any = None
+
+    def plug(self, engine: Any, freq: float) -> None:
+        pj = self._pj
+        wav = self._write(self.directory / f"mic_{int(freq)}.wav", freq, 2.0, 16000, dbfs=-8.0)
+        self.player = pj.AudioMediaPlayer()
+        self.player.createPlayer(str(wav), 0)  # loops
+        self.recorder = pj.AudioMediaRecorder()
+        self.recorder.createRecorder(str(self.speaker_path))
+        self._engine = engine
+        engine.set_local_audio(self.player, self.recorder)
+
+    def close(self) -> None:
+        if self._engine is not None and not self._engine._closed:
+            self._engine.reset_local_audio()
+        self.player = None
+        self.recorder = None
+
+
+@pytest.fixture
+def local_tone(sip_endpoint: Any, tmp_path: Path) -> Iterator[LocalTone]:
+    tone = LocalTone(tmp_path / "local")
+    try:
+        yield tone
+    finally:
+        tone.close()

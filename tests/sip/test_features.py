@@ -1,0 +1,312 @@
+"""Transfers, conference, SRTP, STUN, static IP, forwarding, recording, deferred re-registration."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from communicator.core.calls import CallState, EndReason
+from communicator.core.registration import RegistrationState
+from tests.rig.audio_check import assert_tone
+from tests.rig.kamailio import KamailioServer
+from tests.sip.audio import assert_tones
+from tests.sip.helpers import TEST_CODECS, make_profile, peer_call_id, wait_peer, wav_complete
+from tests.sip.test_calls import answering_peer, records_of, signed_in_engine
+
+pytestmark = [pytest.mark.rig, pytest.mark.timeout(90)]
+
+CONNECTED = CallState.CONNECTED
+
+
+def confirmed(peer: Any, call_id: int) -> Any:
+    return lambda e: e["call_id"] == call_id and e["state"] == "CONFIRMED"
+
+
+def media_active(call_id: int) -> Any:
+    return lambda e: e["call_id"] == call_id and e["state"] == "active"
+
+
+def connected_call(qtbot: Any, engine: Any, peer: Any, dial: str) -> tuple[Any, int]:
+    since = peer.mark()
+    call = engine.place_call(dial)
+    qtbot.waitUntil(lambda: engine.call(call).state is CONNECTED, timeout=5000)
+    peer_call = peer_call_id(qtbot, peer, since=since)
+    wait_peer(qtbot, peer, "media_state", media_active(peer_call), since=since)
+    return call, peer_call
+
+
+def peer_call_with(peer: Any, user: str) -> Any:
+    return lambda e: e["state"] == "CONFIRMED" and f"sip:{user}@" in e["remote_uri"]
+
+
+def test_blind_transfer_connects_the_far_ends(
+    engine_factory: Any,
+    kamailio: KamailioServer,
+    peer_factory: Any,
+    qtbot: Any,
+    tmp_path: Path,
+) -> None:
+    engine = signed_in_engine(engine_factory, kamailio, qtbot, "1006")
+    records = records_of(engine)
+    a = answering_peer(peer_factory, "a", "1007")
+    b = answering_peer(peer_factory, "b", "1008")
+    call, _ = connected_call(qtbot, engine, a, "1007")
+
+    engine.blind_transfer(call, "1008")
+    qtbot.waitUntil(lambda: call not in engine.lines.calls, timeout=8000)
+    assert records[-1].end_reason is EndReason.TRANSFERRED
+    assert records[-1].transferred_to == f"sip:1008@{kamailio.domain}"
+
+    a_new = wait_peer(qtbot, a, "call_state", peer_call_with(a, "1008"))
+    b_call = wait_peer(qtbot, b, "call_state", peer_call_with(b, "1007"))
+    wait_peer(qtbot, b, "media_state", media_active(b_call["call_id"]))
+    wait_peer(qtbot, a, "media_state", media_active(a_new["call_id"]))
+    # Audio flows between them.
+    b.command("play_tone", call_id=b_call["call_id"], freq=1000)
+    heard = tmp_path / "a_hears_b.wav"
+    a.record(a_new["call_id"], heard, duration_ms=900)
+    wait_peer(qtbot, a, "recorded", timeout=5)
+    assert_tone(heard, 1000.0, tolerance_hz=5.0, min_dbfs=-30.0)
+
+
+def test_attended_transfer_connects_the_far_ends(
+    engine_factory: Any, kamailio: KamailioServer, peer_factory: Any, qtbot: Any
+) -> None:
+    engine = signed_in_engine(engine_factory, kamailio, qtbot, "1006")
+    records = records_of(engine)
+    a = answering_peer(peer_factory, "a", "1007")
+    b = answering_peer(peer_factory, "b", "1008")
+    original, _ = connected_call(qtbot, engine, a, "1007")
+
+    consult = engine.start_consult(original, "1008")
+    qtbot.waitUntil(lambda: engine.call(consult).state is CONNECTED, timeout=5000)
+    assert engine.call(original).state is CallState.HELD
+    b_consult = peer_call_id(qtbot, b)
+    engine.complete_transfer(consult)
+
+    qtbot.waitUntil(lambda: not engine.lines.calls, timeout=8000)
+    assert {r.end_reason for r in records} == {EndReason.TRANSFERRED}
+    wait_peer(qtbot, b, "replaced", lambda e: e["call_id"] == b_consult)
+    wait_peer(qtbot, a, "call_state", peer_call_with(a, "1008"))
+    wait_peer(qtbot, b, "call_state", peer_call_with(b, "1007"))
+
+
+def test_three_way_conference_everyone_hears_the_others(
+    engine_factory: Any,
+    kamailio: KamailioServer,
+    peer_factory: Any,
+    qtbot: Any,
+    local_tone: Any,
+    tmp_path: Path,
+) -> None:
+    engine = signed_in_engine(engine_factory, kamailio, qtbot, "1006")
+    local_tone.plug(engine, 500.0)
+    a = answering_peer(peer_factory, "a", "1007")
+    b = answering_peer(peer_factory, "b", "1008")
+    first, a_call = connected_call(qtbot, engine, a, "1007")
+    second, b_call = connected_call(qtbot, engine, b, "1008")
+    mark_a = a.mark()
+    engine.conference(first, second)
+    assert {engine.call(first).state, engine.call(second).state} == {CONNECTED}
+    wait_peer(qtbot, a, "media_state", media_active(a_call), since=mark_a)
+
+    a.command("play_tone", call_id=a_call, freq=700)
+    b.command("play_tone", call_id=b_call, freq=1100)
+    a_hears, b_hears = tmp_path / "a_hears.wav", tmp_path / "b_hears.wav"
+    a.record(a_call, a_hears, duration_ms=1500)
+    b.record(b_call, b_hears, duration_ms=1500)
+    wait_peer(qtbot, a, "recorded", timeout=6)
+    wait_peer(qtbot, b, "recorded", timeout=6)
+    engine.hangup_all()
+    local_tone.close()
+    qtbot.waitUntil(lambda: wav_complete(local_tone.speaker_path), timeout=3000)
+
+    assert_tones(a_hears, [500.0, 1100.0], [700.0])
+    assert_tones(b_hears, [500.0, 700.0], [1100.0])
+    assert_tones(local_tone.speaker_path, [700.0, 1100.0], [500.0])
+
+
+def test_split_conference_holds_the_other_call(
+    engine_factory: Any, kamailio: KamailioServer, peer_factory: Any, qtbot: Any
+) -> None:
+    engine = signed_in_engine(engine_factory, kamailio, qtbot, "1006")
+    a = answering_peer(peer_factory, "a", "1007")
+    b = answering_peer(peer_factory, "b", "1008")
+    first, _ = connected_call(qtbot, engine, a, "1007")
+    second, b_call = connected_call(qtbot, engine, b, "1008")
+    engine.conference(first, second)
+    mark_b = b.mark()
+    engine.split_conference(first)
+    assert engine.call(first).state is CONNECTED
+    assert engine.call(second).state is CallState.HELD
+    wait_peer(
+        qtbot,
+        b,
+        "media_state",
+        lambda e: e["call_id"] == b_call and e["state"] == "remote_hold",
+        since=mark_b,
+    )
+
+
+def test_srtp_mandatory_call_and_488_against_plain_rtp(
+    engine_factory: Any, kamailio: KamailioServer, peer_factory: Any, qtbot: Any
+) -> None:
+    engine = signed_in_engine(engine_factory, kamailio, qtbot, "1006", media={"srtp": "mandatory"})
+    records = records_of(engine)
+    secure = peer_factory("secure", account="1007", codecs=TEST_CODECS, srtp="mandatory")
+    secure.command("auto_answer", code=200)
+    call, secure_call = connected_call(qtbot, engine, secure, "1007")
+    incoming = wait_peer(qtbot, secure, "incoming_call", lambda e: e["call_id"] == secure_call)
+    assert "RTP/SAVP" in incoming["message"] and "a=crypto:" in incoming["message"]
+    engine.hangup(call)
+
+    plain = answering_peer(peer_factory, "plain", "1008")
+    refused = engine.place_call("1008")
+    qtbot.waitUntil(lambda: refused not in engine.lines.calls, timeout=5000)
+    assert records[-1].sip_code == 488
+    assert plain.alive
+
+
+def test_stun_is_configured_and_used(
+    engine_factory: Any,
+    kamailio: KamailioServer,
+    peer_factory: Any,
+    qtbot: Any,
+    stun_server: Any,
+) -> None:
+    host, port = stun_server.address.split(":")
+
+    def requests() -> int:
+        return len(re.findall(r"Got a request", stun_server.process.log_text()))
+
+    before = requests()
+    engine = signed_in_engine(
+        engine_factory,
+        kamailio,
+        qtbot,
+        "1006",
+        nat={"stun_server": host, "stun_port": int(port)},
+    )
+    assert engine._endpoint.stun_servers == (stun_server.address,)
+    far = answering_peer(peer_factory, "far", "1007")
+    call, _ = connected_call(qtbot, engine, far, "1007")
+    # The call's media transport asked the STUN server for its mapped address.
+    qtbot.waitUntil(lambda: requests() > before, timeout=5000)
+    engine.hangup(call)
+
+
+def test_static_ip_account_calls_without_register_and_takes_calls_only_from_the_server(
+    engine_factory: Any, kamailio: KamailioServer, peer_factory: Any, qtbot: Any
+) -> None:
+    engine = engine_factory()
+    records = records_of(engine)
+    profile = make_profile(
+        kamailio,
+        "1006",
+        sections={
+            "equipment": {"type": "static_ip", "workstation_ip": "127.0.0.1", "protocol": "udp"},
+        },
+    )
+    engine.apply_profile(profile)
+    engine.sign_in()
+    assert engine.state.static_ip and engine.state.signed_in
+    far = answering_peer(peer_factory, "far", "1007")
+    call, _ = connected_call(qtbot, engine, far, "1007")
+    engine.hangup(call)
+    assert engine.register_attempts == 0
+    assert engine.registration.state is RegistrationState.SIGNED_OUT
+
+    local = engine.local_address("udp")
+    target = f"sip:1006@{local.host}:{local.port}"
+    # Through the SIP server: accepted (rings).
+    caller = peer_factory("caller", account="1008", codecs=TEST_CODECS)
+    via_server = caller.call(target)
+    wait_peer(
+        qtbot, caller, "call_state", lambda e: e["call_id"] == via_server and e["state"] == "EARLY"
+    )
+    (ringing,) = [c for c in engine.state.lines if c is not None]
+    engine.answer(ringing.call_id)
+    wait_peer(qtbot, caller, "call_state", confirmed(caller, via_server))
+    caller.command("hangup", call_id=via_server)
+    qtbot.waitUntil(lambda: not engine.lines.calls, timeout=5000)
+
+    # Straight from another address: 403.
+    intruder = peer_factory("intruder", codecs=TEST_CODECS)
+    intruder.register(user="9999", password="x", domain="127.0.0.1", register=False)
+    direct = intruder.call(target)
+    end = wait_peer(
+        qtbot,
+        intruder,
+        "call_state",
+        lambda e: e["call_id"] == direct and e["state"] == "DISCONNECTED",
+    )
+    assert end["code"] == 403
+    assert len(records) == 2
+
+
+@pytest.mark.parametrize("rule", ["always", "no_answer"])
+def test_forwarding_redirects_to_another_peer(
+    engine_factory: Any, kamailio: KamailioServer, peer_factory: Any, qtbot: Any, rule: str
+) -> None:
+    fields: dict[str, Any] = {"enabled": True, "target": "1008"}
+    if rule == "no_answer":
+        fields["after_seconds"] = 1
+    engine = signed_in_engine(engine_factory, kamailio, qtbot, "1006", forwarding={rule: fields})
+    records = records_of(engine)
+    assert engine.state.forwarding is not None and "1008" in engine.state.forwarding
+    target = peer_factory("target", account="1008", codecs=TEST_CODECS)
+    caller = peer_factory("caller", account="1007", codecs=TEST_CODECS)
+    caller.command("follow_redirects", enabled=True)
+    caller.call(kamailio.aor("1006"))
+    rang = wait_peer(qtbot, target, "incoming_call", timeout=6)
+    assert "sip:1007@" in rang["remote_uri"]
+    assert records[-1].end_reason is EndReason.FORWARDED
+    assert records[-1].forwarded_to == f"sip:1008@{kamailio.domain}"
+    assert records[-1].sip_code == 302
+
+
+def test_recording_holds_the_far_end_and_is_attached(
+    engine_factory: Any, kamailio: KamailioServer, peer_factory: Any, qtbot: Any, tmp_path: Path
+) -> None:
+    engine = signed_in_engine(engine_factory, kamailio, qtbot, "1006", recording={"enabled": True})
+    records = records_of(engine)
+    far = answering_peer(peer_factory, "far", "1007")
+    call, far_call = connected_call(qtbot, engine, far, "1007")
+    far.command("play_tone", call_id=far_call, freq=700)
+    qtbot.wait(1200)  # let a second of audio be recorded
+    engine.hangup(call)
+    (record,) = records
+    assert record.recording_path is not None
+    path = Path(record.recording_path)
+    assert path.parent == tmp_path / "recordings"
+    qtbot.waitUntil(lambda: wav_complete(path), timeout=3000)
+    assert_tone(path, 700.0, tolerance_hz=5.0, min_dbfs=-35.0)
+
+
+def test_profile_change_during_a_call_reregisters_after_it(
+    engine_factory: Any, kamailio: KamailioServer, peer_factory: Any, qtbot: Any
+) -> None:
+    engine = signed_in_engine(engine_factory, kamailio, qtbot, "1006")
+    far = answering_peer(peer_factory, "far", "1007")
+    call, _ = connected_call(qtbot, engine, far, "1007")
+    changed = make_profile(
+        kamailio, "1006", sections={"registration": {"expiry_seconds": 45, "refresh_seconds": 20}}
+    )
+    attempts = engine.register_attempts
+    engine.apply_profile(changed)
+    assert engine.state.profile_pending
+    qtbot.wait(300)
+    assert engine.register_attempts == attempts
+    assert engine.registration.current.expiry == 60
+
+    engine.hangup(call)
+    qtbot.waitUntil(
+        lambda: (
+            engine.registration.current is not None and engine.registration.current.expiry == 45
+        ),
+        timeout=5000,
+    )
+    assert not engine.state.profile_pending
