@@ -82,6 +82,7 @@ class Workstation:
         self._lock = threading.Lock()
         self.signed_in: SignedIn | None = None
         self._watcher: ProfileWatcher | None = None
+        self._last_pending = -1
         self.sender = OutboxSender(
             self.outbox_path, self._delivery_for, on_progress=self._pending_changed
         )
@@ -194,10 +195,14 @@ class Workstation:
             owner, str(record.record_id), call_log_payload(record), record.recording_path
         )
         self.sender.wake()
-        self._on_pending_logs(self.outbox.pending_count())
+        self._last_pending = self.outbox.pending_count()
+        self._on_pending_logs(self._last_pending)
 
     def _pending_changed(self, pending: int) -> None:
-        self._post(lambda: self._on_pending_logs(pending))
+        """From the sender thread after each round: tell the UI only about changes."""
+        if pending != self._last_pending:
+            self._last_pending = pending
+            self._post(lambda: self._on_pending_logs(pending))
 
     def _delivery_for(self, owner: str) -> Delivery | None:
         """Credentials to deliver ``owner``'s logs: the live session for the signed-in agent,
