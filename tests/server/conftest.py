@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -227,9 +228,17 @@ def api(config: ServerConfig) -> Iterator[Api]:
 
 
 class LiveServer:
-    def __init__(self, db_url: str, tmp_path: Path, *extra: str, name: str = "server") -> None:
+    def __init__(
+        self,
+        db_url: str,
+        tmp_path: Path,
+        *extra: str,
+        name: str = "server",
+        verify: ssl.SSLContext | None = None,
+    ) -> None:
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.verify: ssl.SSLContext | bool = verify if verify is not None else True
+        self.url = f"{'https' if verify else 'http'}://127.0.0.1:{self.port}"
         self.data_dir = tmp_path / "data"
         self.log = tmp_path / f"{name}-{self.port}.log"
         self.args = [
@@ -260,7 +269,8 @@ class LiveServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
+                ok = httpx.get(f"{self.url}/healthz", timeout=1.0, verify=self.verify)
+                if ok.status_code == 200:
                     return self
             except httpx.TransportError:
                 pass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import queue
+import ssl
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -270,3 +271,60 @@ def test_concurrent_sign_ins_never_share_a_pool_account(live: tuple[LiveServer, 
     assert len(won) == 3 and {int(b["extension"]) for b in won} == pool
     assert all(b["error"] == "no_free_number" for b in lost), lost
     assert all(b["message"] == "No free number, or the number is invalid" for b in lost)
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_serves_https(tmp_path: Path, sqlite_template: Path) -> None:
+    cert, key = _self_signed(tmp_path)
+    db = f"sqlite:///{tmp_path / 'tls.sqlite3'}"
+    ctx = ssl.create_default_context(cafile=str(cert))
+    server = LiveServer(
+        db, tmp_path, "--ssl-certfile", str(cert), "--ssl-keyfile", str(key), verify=ctx
+    ).start()
+    try:
+        with httpx.Client(base_url=server.url, verify=ctx, timeout=10) as c:
+            api = Api(c, admin_token(make_config(db, tmp_path)))
+            agent = api.agent("tls")
+            api.account(agent["id"])
+            token = api.sign_in("tls")["token"]
+            assert c.get("/api/v1/profile", headers=api.bearer(token)).status_code == 200
+    finally:
+        server.stop()

@@ -88,7 +88,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     cfg = _config(args)
     _raise_fd_limit()
     app = create_app(cfg)
-    log.info("serving on http://%s:%d (database %s)", args.host, args.port, cfg.engine_name())
+    scheme = "https" if args.ssl_certfile else "http"
+    log.info("serving on %s://%s:%d (database %s)", scheme, args.host, args.port, cfg.engine_name())
     uvicorn.run(
         app,
         host=args.host,
@@ -98,6 +99,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=3,
         backlog=4096,
         timeout_keep_alive=30,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
+        proxy_headers=args.forwarded_allow_ips is not None,
+        forwarded_allow_ips=args.forwarded_allow_ips,
     )
     return 0
 
@@ -291,6 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8080)
     s.add_argument("--recordings-dir", help="where uploaded call recordings are stored")
+    s.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
+    s.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
+    s.add_argument(
+        "--forwarded-allow-ips",
+        help="trust X-Forwarded-For from these proxies (load balancer), e.g. 10.0.0.5",
+    )
     s.add_argument("--log-level", default="info")
     s.add_argument("--access-log", action="store_true")
     s.add_argument("--heartbeat", dest="heartbeat_s", type=float)
