@@ -139,3 +139,31 @@ def test_wrong_password_keeps_nothing(deployment: Deployment, workstation: Works
         workstation.authenticate(deployment.site.url, "anna", "wrong horse")
     assert info.value.kind is ErrorKind.WRONG_CREDENTIALS
     assert workstation.cache_for(deployment.site.url, "anna") is None
+
+
+def test_remember_me_and_cached_profile(
+    deployment: Deployment, engine_factory: Any, tmp_path: Path, qapp: Any
+) -> None:
+    keyring = MemoryKeyring()
+    ws = Workstation(
+        engine=engine_factory(),
+        data_dir=tmp_path / "client",
+        post_to_main=MainThreadDispatcher().post,
+        credentials=CredentialStore(keyring),
+    )
+    url = deployment.site.url
+    try:
+        signed_in = ws.authenticate(url, "anna", AGENT_PW, remember=True)
+        assert CredentialStore(keyring).recall(url, "anna") == AGENT_PW
+        # The cache holds the settings without any secret, for a restart while offline.
+        cached = ws.cache_for(url, "anna")
+        assert cached is not None and cached.etag == signed_in.etag
+        assert not cached.profile.has_secrets
+        for path in (tmp_path / "client" / "profiles").iterdir():
+            assert "agent-sip-pw" not in path.read_text()
+            assert AGENT_PW not in path.read_text()
+        ws.start(signed_in)
+        ws.sign_out(forget_password=True)
+        assert CredentialStore(keyring).recall(url, "anna") is None
+    finally:
+        ws.close()
