@@ -312,7 +312,7 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def test_serves_https(tmp_path: Path, sqlite_template: Path) -> None:
+def test_serves_https(tmp_path: Path) -> None:
     cert, key = _self_signed(tmp_path)
     db = f"sqlite:///{tmp_path / 'tls.sqlite3'}"
     ctx = ssl.create_default_context(cafile=str(cert))

@@ -320,7 +320,7 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
             info = services.SessionInfo(sess.id, agent.id, sess.expires_at)
             # The client fetches its profile next: build it while the rows are at hand.
             try:
-                built = services.build_profile(s, state.box, agent.id)
+                built = services.render_profile(s, state.box, agent, account)
             except ApiError:
                 built = None
             return body, info, built
