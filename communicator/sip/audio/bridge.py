@@ -138,7 +138,12 @@ class _Direction:
             self.control.reset()
             self.resampler.process(block)
             return
-        correction = self.control.update(ring.level, block_s)
+        # The level as if the consumer drained continuously: without this the measurement
+        # aliases the consumer's block sawtooth, and jumps by a block each time the two
+        # clocks' phases slip past each other (every ~30 s at 300 ppm).
+        since = min(max(now - self.last_served, 0.0), ACTIVE_WINDOW_S)
+        level = ring.level - since * self.out_rate
+        correction = self.control.update(round(level), block_s)
         ring.write(self.resampler.process(block, correction))
 
     def consume(self, out: Samples, now: float) -> None:
@@ -153,7 +158,8 @@ class _Direction:
             self._window_start = now
         elif now - self._window_start >= 1.0:
             if self._window_start:
-                self.target.on_window(now - self._window_start, ring.take_min_level())
+                headroom = ring.take_min_level() - len(out)
+                self.target.on_window(now - self._window_start, headroom)
                 ring.prime = self.target.value
             self._window_start = now
 
@@ -533,28 +539,30 @@ class AudioBridge:
         stopped = self._core.stream_stopped or any(not s.active for s in opened.streams)
         if not stopped:
             return
-        lost = [d.name for d in (opened.microphone, opened.speaker) if d is not None]
-        lost_text = " / ".join(dict.fromkeys(lost)) or "the sound device"
         self._close_streams()
-        # With every stream closed PortAudio can be re-initialised to see what is left.
+        # With every stream closed PortAudio can be re-initialised to see what is left; the
+        # chosen devices are tried again, each falling back to the default on failure.
         self.devices.refresh(force=True)
-        self._open(announce_missing=False, prefer_default=True)
-        opened = self._opened
-        used = opened.speaker or opened.microphone if opened else None
-        if used is not None:
-            self._notice(
-                "device_lost",
-                f"The audio device {lost_text} stopped working; now using {used.name}.",
-            )
+        self._open(announce_missing=False)
+        now = self._opened
+        for what, old, new in (
+            ("microphone", opened.microphone, now.microphone if now else None),
+            ("speaker", opened.speaker, now.speaker if now else None),
+        ):
+            if old is None or new is None:
+                continue
+            if new.name != old.name:
+                text = f"The {what} {old.name} stopped working; now using {new.name}."
+            else:
+                text = f"The {what} {old.name} stopped and was restarted."
+            self._notice("device_lost", text)
 
-    def _open(self, *, announce_missing: bool, prefer_default: bool = False) -> None:
+    def _open(self, *, announce_missing: bool) -> None:
         import sounddevice as sd
 
         devices = self.devices
-        mic_choice = None if prefer_default else self.microphone
-        spk_choice = None if prefer_default else self.speaker
-        mic = devices.resolve(mic_choice, "input")
-        spk = devices.resolve(spk_choice, "output")
+        mic = devices.resolve(self.microphone, "input")
+        spk = devices.resolve(self.speaker, "output")
         if announce_missing:
             for choice, found, what in (
                 (self.microphone, mic, "microphone"),

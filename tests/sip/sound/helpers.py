@@ -51,3 +51,31 @@ def record_both(
 def wait_recording(qtbot: Any, recording: MonitorRecording, seconds: float) -> None:
     qtbot.waitUntil(recording.done.is_set, timeout=int((seconds + 5) * 1000))
     assert recording.error is None, recording.error
+
+
+def tone_level_db(path: Path, freq: float, *, skip_ms: float = 300.0) -> float:
+    """Level at ``freq`` relative to the strongest spectral peak of the recording (dB)."""
+    import numpy as np
+
+    from tests.rig.audio_check import read_wav
+
+    samples, rate, _ = read_wav(path)
+    samples = samples[int(rate * skip_ms / 1000) :]
+    if len(samples) < rate // 10 or not np.any(samples):
+        return float("-inf")
+    x = samples - np.mean(samples)
+    spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+    spectrum[0] = 0.0
+    top = float(np.max(spectrum)) or 1e-300
+    k = round(freq / (rate / len(x)))
+    peak = float(np.max(spectrum[max(0, k - 3) : k + 4]))
+    return float(20 * np.log10(max(peak, 1e-300) / top))
+
+
+def assert_mix(
+    path: Path, present: list[float], absent: list[float] | None = None, *, skip_ms: float = 300.0
+) -> None:
+    absent = absent or []
+    levels = {f: tone_level_db(path, f, skip_ms=skip_ms) for f in [*present, *absent]}
+    assert all(levels[f] > -20.0 for f in present), (path, levels)
+    assert all(levels[f] < -30.0 for f in absent), (path, levels)

@@ -18,6 +18,7 @@ adds one named PCM per sink/source (``comm_speaker``, ``comm_ringer``, ``comm_mi
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import signal
@@ -70,6 +71,8 @@ class MonitorRecording:
             stderr=subprocess.DEVNULL,
         )
         self.done = threading.Event()
+        self.started = threading.Event()
+        """Set when the first audio arrived (the capture is running)."""
         self.error: str | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -77,13 +80,15 @@ class MonitorRecording:
     def _run(self) -> None:
         data = bytearray()
         try:
-            assert self._proc.stdout is not None
+            stdout = self._proc.stdout
+            assert isinstance(stdout, io.BufferedReader)
             while len(data) < self._want:
-                chunk = self._proc.stdout.read(min(65536, self._want - len(data)))
+                chunk = stdout.read1(min(65536, self._want - len(data)))
                 if not chunk:
                     self.error = "parec ended early"
                     break
                 data += chunk
+                self.started.set()
             with wave.open(str(self.path), "wb") as wav:
                 wav.setnchannels(1)
                 wav.setsampwidth(2)
@@ -110,6 +115,7 @@ class PulseServer:
         self.directory = directory
         self.sine_hz = sine_hz
         self.socket = directory / "native"
+        self.cli_socket = directory / "cli"
         self.config = directory / "server.pa"
         self.asoundrc = directory / "asoundrc"
         self.log_path = directory / "pulseaudio.log"
@@ -127,6 +133,7 @@ class PulseServer:
         s = self.socket
         lines = [
             f"load-module module-native-protocol-unix auth-anonymous=1 socket={s}",
+            f"load-module module-cli-protocol-unix socket={self.cli_socket}",
             "load-module module-null-sink sink_name=main_sink rate=48000",
             "load-module module-null-sink sink_name=speaker_sink rate=48000",
             "load-module module-null-sink sink_name=ringer_sink rate=48000",
@@ -234,6 +241,32 @@ class PulseServer:
     def sink_inputs(self) -> list[str]:
         """Each playing stream as "sink-input-id sink-id" lines."""
         return self.pactl("list", "short", "sink-inputs").splitlines()
+
+    def cli(self, command: str) -> str:
+        """One command on the CLI protocol socket (what ``pacmd`` does; pactl has no kill)."""
+        import socket
+
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(5)
+            sock.connect(str(self.cli_socket))
+            sock.sendall(command.encode() + b"\n")
+            sock.shutdown(socket.SHUT_WR)  # ("exit" would stop the daemon)
+            chunks = []
+            while chunk := sock.recv(4096):
+                chunks.append(chunk)
+        return b"".join(chunks).decode(errors="replace")
+
+    def kill_playback_of(self, pid: int) -> int:
+        """Kill every playback stream of process ``pid`` (as a backend does whose device
+        vanished; PulseAudio itself would move the streams to the default sink)."""
+        import json
+
+        killed = 0
+        for item in json.loads(self.pactl("--format=json", "list", "sink-inputs")):
+            if item.get("properties", {}).get("application.process.id") == str(pid):
+                # It may be gone already (the plug-in re-creates its stream after an xrun).
+                killed += "No sink input" not in self.cli(f"kill-sink-input {item['index']}")
+        return killed
 
     def record_monitor(self, sink: str, seconds: float, path: Path) -> MonitorRecording:
         return MonitorRecording(self, sink, seconds, path)

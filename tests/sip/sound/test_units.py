@@ -1,0 +1,294 @@
+"""Pure-numpy parts of the audio bridge: ring, drift compensation, meters, tones, adapter."""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+
+from communicator.core.calls import Call as CoreCall
+from communicator.core.calls import CallDirection, CallId, CallState, RemoteParty
+from communicator.sip.audio.adapter import CallTones
+from communicator.sip.audio.bridge import _Direction
+from communicator.sip.audio.devices import AudioDevice, DeviceManager
+from communicator.sip.audio.drift import AdaptiveTarget, DepthController
+from communicator.sip.audio.meters import SILENCE_DBFS, LevelMeter
+from communicator.sip.audio.ring import RingBuffer
+from communicator.sip.audio.tones import DTMF_FREQS, RINGTONE, ToneMixer, dtmf_tone, load_wav
+from communicator.sip.events import LinesChanged
+
+
+def ramp(start: int, n: int) -> np.ndarray:
+    return np.arange(start, start + n, dtype=np.float32)
+
+
+# ------------------------------------------------------------------ ring
+
+
+def test_ring_wraps_and_keeps_order() -> None:
+    ring = RingBuffer(10)
+    out = np.zeros(4, np.float32)
+    written = 0
+    for _ in range(20):
+        ring.write(ramp(written, 3))
+        written += 3
+        assert ring.read_into(out[:3]) == 3
+        assert list(out[:3]) == list(ramp(written - 3, 3))
+    assert ring.underruns == ring.overruns == 0
+
+
+def test_ring_overrun_drops_oldest_and_counts() -> None:
+    ring = RingBuffer(8)
+    ring.write(ramp(0, 6))
+    ring.write(ramp(6, 6))
+    assert ring.overruns == 1 and ring.dropped_samples == 4 and ring.level == 8
+    out = np.zeros(8, np.float32)
+    ring.read_into(out)
+    assert list(out) == list(ramp(4, 8))
+    ring.write(ramp(0, 20))  # larger than the ring: the newest 8 survive
+    ring.read_into(out)
+    assert list(out) == list(ramp(12, 8))
+
+
+def test_ring_underrun_pads_silence_then_waits_for_prime() -> None:
+    ring = RingBuffer(32)
+    ring.prime = 6
+    out = np.ones(4, np.float32)
+    assert ring.read_into(out) == 0 and not out.any()  # not primed yet: silence, no count
+    assert ring.underruns == 0
+    ring.write(ramp(1, 6))
+    assert ring.read_into(out) == 4
+    assert ring.read_into(out) == 2 and list(out) == [5, 6, 0, 0]
+    assert ring.underruns == 1 and ring.missing_samples == 2
+    ring.write(ramp(1, 3))
+    assert ring.read_into(out) == 0  # below prime again after the underrun
+    ring.counting = False
+    ring.write(ramp(1, 10))
+    ring.read_into(np.zeros(20, np.float32))
+    assert ring.underruns == 1
+
+
+# ------------------------------------------------------------------ drift
+
+
+def test_depth_controller_converges_on_a_constant_skew() -> None:
+    rate, block = 16000, 320
+    ctl = DepthController(
+        rate, AdaptiveTarget(minimum=400, maximum=2400, step_up=160, step_down=40)
+    )
+    level = 400.0
+    skew = 300e-6  # producer runs fast
+    for _ in range(50 * 120):
+        corr = ctl.update(round(level), block / rate)
+        level += block * (1 + skew) * (1 - corr) - block
+    assert abs(level - ctl.target.value) < 40
+    assert ctl.correction == pytest.approx(skew, rel=0.2)
+
+
+@pytest.mark.parametrize("skew_ppm", [-300.0, 300.0])
+@pytest.mark.parametrize("direction", ["capture", "playback"])
+def test_direction_holds_its_queue_under_clock_skew(direction: str, skew_ppm: float) -> None:
+    """A simulated device clock `skew_ppm` off pjmedia's for 5 minutes: no underrun/overrun."""
+    bridge_rate, device_rate = 16000, 48000
+    if direction == "capture":  # device (producer, 10 ms blocks) -> bridge (consumer, 20 ms)
+        d = _Direction(device_rate, bridge_rate, 320, 160)
+        prod_block, prod_period = 480, 0.010 / (1 + skew_ppm * 1e-6)
+        cons_block, cons_period = 320, 0.020
+    else:  # bridge (producer, 20 ms) -> device (consumer, 10 ms blocks)
+        d = _Direction(bridge_rate, device_rate, 480, 960)
+        prod_block, prod_period = 320, 0.020
+        cons_block, cons_period = 480, 0.010 / (1 + skew_ppm * 1e-6)
+    src = np.zeros(prod_block, np.float32)
+    out = np.zeros(cons_block, np.float32)
+    events = [(0.0, 0, "p"), (0.0005, 1, "c")]
+    seq = 2
+    end = 300.0
+    levels: list[int] = []
+    corrections: list[float] = []
+    while events:
+        t, _, kind = heapq.heappop(events)
+        if t > end:
+            break
+        if kind == "p":
+            d.produce(src, prod_block / (device_rate if direction == "capture" else bridge_rate), t)
+            heapq.heappush(events, (t + prod_period, seq, "p"))
+        else:
+            d.consume(out, t)
+            if t > 60:
+                levels.append(d.ring.level)
+                corrections.append(d.control.correction)
+            heapq.heappush(events, (t + cons_period, seq, "c"))
+        seq += 1
+    assert d.ring.overruns == 0
+    assert d.ring.underruns <= 1  # at most the first read before the producer primed
+    # A fast device clock: the capture side produces fewer samples, the playback side more.
+    expected = skew_ppm if direction == "capture" else -skew_ppm
+    assert abs(float(np.mean(corrections)) * 1e6 - expected) < 60
+    target_s = d.target.value / d.out_rate
+    assert target_s < 0.06
+    assert max(levels) < d.ring.capacity // 2
+
+
+# ------------------------------------------------------------------ meters
+
+
+def test_meter_rms_and_peak_of_a_sine() -> None:
+    now = [0.0]
+    meter = LevelMeter(clock=lambda: now[0])
+    t = np.arange(16000) / 16000
+    meter.update((0.5 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32))
+    reading = meter.reading()
+    assert reading.rms_dbfs == pytest.approx(20 * math.log10(0.5 / math.sqrt(2)), abs=0.1)
+    assert reading.peak_dbfs == pytest.approx(20 * math.log10(0.5), abs=0.1)
+    # Peak holds, then decays; silence reads as silence.
+    meter.update(np.zeros(160, np.float32))
+    now[0] = 0.5
+    assert meter.reading().peak_dbfs == pytest.approx(-6.02, abs=0.1)
+    meter.update(np.zeros(160, np.float32))
+    now[0] = 2.0
+    late = meter.reading()
+    assert late.peak_dbfs < -6.02 - 15 and late.rms_dbfs == SILENCE_DBFS
+
+
+# ------------------------------------------------------------------ tones
+
+
+def dominant(samples: np.ndarray, rate: int) -> float:
+    spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples))))
+    return float(np.argmax(spectrum) * rate / len(samples))
+
+
+def test_tone_mixer_loops_ringback_and_ends_one_shots() -> None:
+    mixer = ToneMixer(8000)
+    mixer.ringback(True)
+    block = np.zeros(8000 * 6, np.float32)
+    mixer.mix_into(block)
+    on = block[: 8000 // 2]
+    assert dominant(on, 8000) == pytest.approx(425, abs=3)
+    assert not block[8000 * 2 : 8000 * 4].any()  # 1 s on, 4 s off
+    assert block[8000 * 5 + 100 :].any()  # looped
+    mixer.ringback(False)
+    mixer.dtmf("5")
+    out = np.zeros(4000, np.float32)
+    mixer.mix_into(out)
+    assert out[:900].any() and not out[1000:].any()
+    assert not mixer.busy
+    low, high = DTMF_FREQS["5"]
+    spectrum = np.abs(np.fft.rfft(dtmf_tone("5", 8000, 1.0)))
+    assert sorted(np.argsort(spectrum)[-2:]) == [low, high]
+
+
+def test_bundled_ringtone_is_the_generated_one() -> None:
+    samples, rate = load_wav(RINGTONE)
+    assert rate == 16000 and 2.5 < len(samples) / rate < 4
+    assert dominant(samples[: int(0.4 * rate)], rate) in (
+        pytest.approx(880, abs=5),
+        pytest.approx(1320, abs=5),
+    )
+
+
+# ------------------------------------------------------------------ devices
+
+
+class FakeDevices(DeviceManager):
+    def __init__(self, devices: list[AudioDevice]) -> None:
+        self._fake = tuple(devices)
+        super().__init__()
+
+    def refresh(self, *, force: bool = False) -> bool:
+        self._devices = self._fake
+        return False
+
+
+def dev(index: int, name: str, ins: int, outs: int, **kw: Any) -> AudioDevice:
+    return AudioDevice(index, name, "ALSA", ins, outs, 48000.0, **kw)
+
+
+def test_device_choice_defaults_and_fallback() -> None:
+    devices = FakeDevices(
+        [
+            dev(0, "Headset", 1, 2),
+            dev(1, "Speakers", 0, 2, default_output=True),
+            dev(2, "Webcam mic", 1, 0, default_input=True),
+        ]
+    )
+    assert [d.name for d in devices.inputs()] == ["Headset", "Webcam mic"]
+    assert devices.resolve(None, "input").name == "Webcam mic"  # type: ignore[union-attr]
+    assert devices.resolve(None, "output").name == "Speakers"  # type: ignore[union-attr]
+    assert devices.resolve("Headset (ALSA)", "output").index == 0  # type: ignore[union-attr]
+    assert devices.resolve("headset", "input").index == 0  # type: ignore[union-attr]
+    assert devices.resolve("Unplugged USB", "output").name == "Speakers"  # type: ignore[union-attr]
+    assert devices.find("Webcam mic", "output") is None
+    assert FakeDevices([]).resolve(None, "input") is None
+
+
+# ------------------------------------------------------------------ adapter
+
+
+@dataclass
+class FakeEngine:
+    listeners: list[Any] = field(default_factory=list)
+
+    def subscribe(self, listener: Any) -> Any:
+        self.listeners.append(listener)
+        return lambda: self.listeners.remove(listener)
+
+    def lines(self, *states: CallState) -> None:
+        calls = tuple(
+            CoreCall(
+                call_id=CallId(f"c{i}"),
+                direction=CallDirection.INCOMING,
+                remote=RemoteParty(uri=f"sip:{i}@x", number=str(i)),
+                line=i + 1,
+                state=state,
+                created_at=0.0,
+            )
+            for i, state in enumerate(states)
+        )
+        for listener in list(self.listeners):
+            listener(LinesChanged(calls))
+
+
+@dataclass
+class Recorder:
+    log: list[str] = field(default_factory=list)
+    ringing: bool = False
+
+    def start_ringing(self) -> bool:
+        if not self.ringing:
+            self.log.append("ring")
+        self.ringing = True
+        return True
+
+    def stop_ringing(self) -> None:
+        if self.ringing:
+            self.log.append("stop")
+        self.ringing = False
+
+    def ringback(self, on: bool) -> None:
+        self.log.append(f"ringback {on}")
+
+    def call_waiting_beep(self) -> None:
+        self.log.append("beep")
+
+
+def test_call_tones_follow_the_lines() -> None:
+    engine, tones, ringer = FakeEngine(), Recorder(), Recorder()
+    adapter = CallTones(engine, tones, ringer)
+    engine.lines(CallState.RINGING_IN)
+    assert ringer.ringing
+    engine.lines(CallState.CONNECTED)
+    assert not ringer.ringing
+    engine.lines(CallState.CONNECTED, CallState.RINGING_IN)
+    engine.lines(CallState.CONNECTED, CallState.RINGING_IN)
+    assert tones.log.count("beep") == 1 and not ringer.ringing
+    engine.lines(CallState.RINGING_OUT)
+    assert tones.log[-1] == "ringback True"
+    engine.lines(CallState.CONNECTED)
+    assert tones.log[-1] == "ringback False"
+    adapter.close()
+    assert engine.listeners == []
