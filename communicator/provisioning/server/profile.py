@@ -107,9 +107,9 @@ def render(document: dict[str, Any]) -> tuple[bytes, str]:
             profile = schema.parse_profile(document)
         except schema.ProfileError as exc:
             raise Invalid(f"the resulting VoIP profile is invalid: {exc}") from exc
-        body = profile.to_json(include_secrets=True)
-        data = body.encode() if isinstance(body, str) else bytes(body)
-        return data, str(profile.etag)
+        # The canonical JSON is both the body and the etag's input (VoipProfile.etag).
+        data = bytes(profile.canonical_json())
+        return data, hashlib.sha256(data).hexdigest()
     data = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
     return data, hashlib.sha256(data).hexdigest()[:32]
 
