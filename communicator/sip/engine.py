@@ -154,6 +154,8 @@ SRTP_MODES = {
 PJSIP_EBUSY = 171001
 """pjsip: "object is busy" - a REGISTER transaction is still pending."""
 MAX_NOTICES = 20
+CLOCK_LINGER = 1.5
+"""Seconds the bridge clock keeps running after the last call/recorder (WAV headers)."""
 AUDIT_SECONDS = 1.5
 NOT_REGISTERED = RegistrationStatus(
     state=RegistrationState.SIGNED_OUT,
@@ -277,6 +279,10 @@ class SipEngine:
         self._published_forwarding: str | None = None
         self._processing = False
         self._audit_until = 0.0
+        self._clock_until = 0.0
+        self._reg_in_flight = False
+        self._custom_local_audio = False
+        self._clock_key = f"engine-{id(self):x}"
         self._closed = False
         self.register_attempts = 0
         """REGISTER attempts started (pjsua2 onRegStarted with renew): for tests and stats."""
@@ -374,12 +380,16 @@ class SipEngine:
     def set_local_audio(self, source: Any, sink: Any) -> None:
         """Plug in the agent's microphone (source) and speaker (sink) AudioMedia."""
         self._local_audio = LocalAudio(source, sink)
+        self._custom_local_audio = True
+        self._update_clock()
         self._sync_audio()
 
     def reset_local_audio(self) -> None:
         """Back to the sound device ports (before the plugged-in media are destroyed)."""
         self._local_audio = null_device_audio(self._endpoint.ep)
+        self._custom_local_audio = False
         self._sync_audio()
+        self._update_clock()
 
     def set_sip_trace(self, enabled: bool) -> None:
         self._endpoint.set_sip_trace(enabled)
@@ -417,6 +427,7 @@ class SipEngine:
         )
         self._account_transport = kinds[0]
         self._allowed_sources = self._server_addresses(profile)
+        self._reg_in_flight = False
         self._account = self._create_account(profile, tids[kinds[0]], kinds[0])
         # The old account goes only now: the new one must not get its pjsua id while the old
         # Python object may still be alive (its destructor deletes by id).
@@ -464,7 +475,9 @@ class SipEngine:
         acfg.regConfig.retryIntervalSec = 0  # the core drives retries
         acfg.regConfig.firstRetryIntervalSec = 0
         acfg.regConfig.randomRetryIntervalSec = 0
-        acfg.regConfig.delayBeforeRefreshSec = max(1, reg.expiry_seconds - reg.refresh_seconds)
+        # pjsua2 refreshes on its own too; make its timer fall after the core's refresh, so
+        # the core's REGISTER goes first and pjsua2's timer is re-armed by its 200.
+        acfg.regConfig.delayBeforeRefreshSec = max(1, reg.expiry_seconds - reg.refresh_seconds - 2)
         acfg.regConfig.dropCallsOnFail = False
         password = sip.password.get_secret_value() if sip.password is not None else ""
         if not self._static_ip or password:
@@ -583,8 +596,8 @@ class SipEngine:
 
     def _send_register(self) -> None:
         account = self._account
-        if account is None:
-            return
+        if account is None or self._reg_in_flight:
+            return  # a pending REGISTER will answer for this attempt
         try:
             account.setRegistration(True)
         except pj.Error as error:
@@ -606,12 +619,14 @@ class SipEngine:
     def _on_reg_started(self, record: RegStarted) -> None:
         if record.account is not self._account or not record.renew:
             return
+        self._reg_in_flight = True
         self.register_attempts += 1
         self._registration_event(RegisterAttemptStarted())
 
     def _on_reg_state(self, record: RegState) -> None:
         if record.account is not self._account:
             return
+        self._reg_in_flight = False
         code = record.code
         if 200 <= code < 300:
             if record.expiration > 0:
@@ -749,7 +764,15 @@ class SipEngine:
         self._endpoint.wakeup()
         return outcome
 
+    def _update_clock(self) -> None:
+        """Keep the bridge clock running while calls, recorders or plugged-in audio need it."""
+        now = self._mono()
+        if self._alive or self._recorders or self._custom_local_audio:
+            self._clock_until = now + CLOCK_LINGER
+        self._endpoint.set_clock_demand(self._clock_key, now < self._clock_until)
+
     def _after_change(self) -> None:
+        self._update_clock()
         self._sync_audio()
         self._apply_pending_profile()
         self._publish()
@@ -927,6 +950,8 @@ class SipEngine:
             worked = self._run_timers() or worked
             if worked:
                 self._after_change()
+            if self._clock_until and self._mono() >= self._clock_until:
+                self._update_clock()
             if self._audit_until and self._mono() < self._audit_until:
                 self._audit_links()
             else:
@@ -971,10 +996,14 @@ class SipEngine:
             deadlines.append(machine_deadline - self._mono())
         if self._no_answer_timers:
             deadlines.append(min(self._no_answer_timers.values()) - self._wall())
+        if self._endpoint.sound_clock_running and self._clock_until:
+            deadlines.append(self._clock_until - self._mono())
+        live = bool(self._alive)
         return PollHint(
             hot=hot,
-            live=bool(self._alive),
+            live=live,
             next_deadline_in=min(deadlines) if deadlines else None,
+            rtp=live and not self._endpoint.options.media_thread,
         )
 
     def _run_timers(self) -> bool:
@@ -1320,6 +1349,7 @@ class SipEngine:
         finally:
             self._closed = True
             self._local_audio = LocalAudio(None, None)
+            self._endpoint.set_clock_demand(self._clock_key, False)
             self._endpoint.detach(self)
             gc.collect()
 

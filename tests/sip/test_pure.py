@@ -26,12 +26,14 @@ POLICY = PumpPolicy(hot_block_ms=5, warm_interval=0.02, idle_interval=0.1, linge
         (3, PollHint(), 10.0, PollPlan(0.0, 5)),
         # A transaction is in progress (call setup, REGISTER): hot.
         (0, PollHint(hot=True), 10.0, PollPlan(0.0, 5)),
-        # Just after a command or an event: stay hot a little.
-        (0, PollHint(), 0.1, PollPlan(0.0, 5)),
+        # Just after a command or an event: one poll blocks for the rest of the linger time.
+        (0, PollHint(), 0.1, PollPlan(0.0, 150)),
         # Calls are up but quiet: warm.
         (0, PollHint(live=True), 10.0, PollPlan(0.02, 0)),
         # Idle and registered: slow.
         (0, PollHint(), 10.0, PollPlan(0.1, 0)),
+        # Calls whose RTP comes through the pump: poll continuously, blocking in epoll.
+        (0, PollHint(live=True, rtp=True), 10.0, PollPlan(0.0, 10)),
         # A timer is due sooner than the idle interval: wake for it.
         (0, PollHint(next_deadline_in=0.03), 10.0, PollPlan(0.03, 0)),
         # An overdue timer: now.
