@@ -342,7 +342,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--idle-seconds", type=float, default=30.0)
     parser.add_argument(
-        "--media-thread", action="store_true", help="engine: RTP on pjmedia's own thread"
+        "--rtp-on-pump",
+        action="store_true",
+        help="engine: RTP on the pumped SIP ioqueue (EndpointOptions(media_thread=False))",
     )
     parser.add_argument("--worker", choices=["raw", "engine"])
     parser.add_argument("--config")
@@ -367,7 +369,7 @@ def main() -> int:
             cfg = {
                 "runs": runs,
                 "idle_seconds": args.idle_seconds,
-                "media_thread": args.media_thread,
+                "media_thread": not args.rtp_on_pump,
                 "domain": server.domain,
                 "ca_file": str(server.ca_file),
                 "proxies": {t: server.proxy_uri(t) for t in TRANSPORTS},

@@ -7,10 +7,10 @@ pjsip unless this thread polls. `plan_next_poll` (pure, unit-tested) decides how
   just issued) or events were just processed: poll again at once and let ``libHandleEvents``
   *block* in epoll for up to ``hot_block_ms``. A response is then handled the moment it arrives
   (no timer latency), and waiting costs no CPU. The Qt loop still runs between polls.
-* **media** - calls are up and their RTP comes through the pumped ioqueue (the default, see
-  `EndpointOptions.media_thread`): poll continuously, blocking up to ``rtp_block_ms`` in epoll,
-  so each packet is handled as it arrives at no CPU cost while waiting.
-* **warm** - calls are up but quiet (media on pjmedia's own thread): poll every
+* **media** - calls are up and their RTP comes through the pumped ioqueue (only with
+  ``EndpointOptions(media_thread=False)``): poll continuously, blocking up to
+  ``rtp_block_ms`` in epoll, so each packet is handled as it arrives.
+* **warm** - calls are up, media on pjmedia's own thread (the default): poll every
   ``warm_interval`` without blocking.
 * **idle** - registered, nothing going on: poll every ``idle_interval``. This is what an idle
   agent costs. Measured: each wake-up of a Python QTimer costs ~0.13 ms of CPU (PySide6 signal
