@@ -462,6 +462,15 @@ def test_invalid_requests_get_4xx_json_naming_the_problem(api: Api) -> None:
     )
     assert big.status_code == 413 and big.json()["error"] == "too_large"
 
+    def chunks():
+        yield b'{"logs": ['
+        for _ in range(200):
+            yield b'{"id": "' + b"x" * 50_000 + b'"},'
+        yield b"{}]}"
+
+    chunked = api.c.post("/api/v1/call-logs", content=chunks(), headers=h)
+    assert chunked.status_code == 413 and chunked.json()["error"] == "too_large"
+
 
 def test_sign_in_is_rate_limited_per_agent_and_per_address(db_url: str, tmp_path: Path) -> None:
     cfg = make_config(

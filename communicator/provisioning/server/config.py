@@ -42,8 +42,8 @@ class ServerConfig:
     # Sign-in rate limits: token buckets (burst, refill per second).
     signin_burst_per_agent: int = 10
     signin_rate_per_agent: float = 1 / 6
-    signin_burst_per_address: int = 100
-    signin_rate_per_address: float = 2.0
+    signin_burst_per_address: int = 300
+    signin_rate_per_address: float = 5.0
     max_body_bytes: int = 1 << 20
     max_call_log_batch_bytes: int = 8 << 20
     max_recording_bytes: int = 256 << 20
