@@ -194,6 +194,18 @@ def test_sign_out_releases_the_pool_account(api: Api) -> None:
     assert api.sign_in("q2")["extension"] == str(acc["extension"])
 
 
+def test_agent_whose_account_is_deleted_borrows_one_from_the_pool(api: Api) -> None:
+    agent, acc, token = setup_agent(api, "xena")
+    spare = api.account()
+    assert api.c.delete(f"/api/v1/admin/accounts/{acc['id']}", headers=api.h).status_code == 204
+    profile = api.ok(api.c.get("/api/v1/profile", headers=api.bearer(token)))
+    assert profile["agent"]["extension"] == str(spare["extension"])
+    api.c.delete(f"/api/v1/admin/accounts/{spare['id']}", headers=api.h)
+    gone = api.c.get("/api/v1/profile", headers=api.bearer(token))
+    assert gone.status_code == 409 and gone.json()["error"] == "no_free_number"
+    _ = agent
+
+
 def test_inactive_fixed_account_means_no_number(api: Api) -> None:
     agent = api.agent("dora")
     api.account(agent["id"], active=False)

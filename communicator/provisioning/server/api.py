@@ -359,7 +359,7 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
     )
     async def get_profile(request: Request, creds: Creds) -> Response:
         info = await agent_session(creds)
-        body, etag = await state.profile_for(info.agent_id)
+        body, etag = await state.profile_for(info.agent_id, info)
         quoted = f'"{etag}"'
         inm = request.headers.get("if-none-match")
         headers = {"ETag": quoted, "Cache-Control": "private, no-cache"}

@@ -721,6 +721,14 @@ def create_session(
     return token, sess, account, pooled
 
 
+def ensure_account(s: Session, agent_id: int, until: dt.datetime) -> None:
+    """An agent whose account went away mid-session (deleted) borrows one from the pool."""
+    if current_account(s, agent_id) is not None:
+        return
+    _lease_pool_account(s, agent_id, until)
+    emit(s, [agent_id], everyone=True)
+
+
 def lookup_session(s: Session, token: str) -> SessionInfo | None:
     row = s.execute(
         select(SignInSession.id, SignInSession.agent_id, SignInSession.expires_at)

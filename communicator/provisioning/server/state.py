@@ -194,12 +194,18 @@ class ServerState:
             self.admins[token] = now
         return ok
 
-    async def profile_for(self, agent_id: int) -> tuple[bytes, str]:
+    async def profile_for(
+        self, agent_id: int, session: services.SessionInfo | None = None
+    ) -> tuple[bytes, str]:
         cached = self.profiles.get(agent_id)
         if cached is not None:
             return cached
         generation = self.generation
         built = await self.read(services.build_profile, self.box, agent_id)
+        if built is None and session is not None:
+            await self.write(services.ensure_account, agent_id, session.expires_at)
+            generation = self.generation
+            built = await self.read(services.build_profile, self.box, agent_id)
         if built is None:
             raise NoFreeNumber()
         if generation == self.generation:
