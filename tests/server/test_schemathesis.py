@@ -76,7 +76,7 @@ def test_no_server_errors(target: Target) -> None:
 
         @given(case=op.as_strategy())
         @settings(
-            max_examples=40,
+            max_examples=30,
             deadline=None,
             suppress_health_check=list(HealthCheck),
             derandomize=True,
