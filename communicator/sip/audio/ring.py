@@ -113,6 +113,17 @@ class RingBuffer:
                 self.missing_samples += n - take
         return take
 
+    def drop(self, samples: int) -> int:
+        """Discard the oldest ``samples`` (a resync after a start-up backlog); counted as
+        an overrun, since audio is lost."""
+        with self._lock:
+            n = max(0, min(samples, self._write - self._read))
+            self._read += n
+        if n and self.counting:
+            self.overruns += 1
+            self.dropped_samples += n
+        return n
+
     def take_min_level(self) -> int:
         """The lowest pre-read level since the last call (then reset)."""
         value = self.min_level_before_read

@@ -250,7 +250,7 @@ class Ringer:
         if stream is None:
             return
         try:
-            stream.abort()
+            stream.stop()  # abort() pthread_cancels ALSA's thread, maybe in our callback
             stream.close()
         except Exception as error:
             log.debug("closing the ringer stream: %s", error)

@@ -36,6 +36,8 @@ PCMS = {
     "comm_ringer": "ringer_sink",
     "comm_mic": "mic_sine",
     "comm_spare": "spare_sink",
+    "comm_click": "click_sink",
+    "comm_click_mic": "click_sink.monitor",
 }
 
 

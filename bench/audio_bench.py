@@ -1,0 +1,639 @@
+"""Audio bridge benchmark: click latency, queue health over a long call, CPU per call.
+
+Run from the repository root: ``python bench/audio_bench.py [--duration 600] [--clicks 8]``.
+
+Starts a private PulseAudio (tests/sip/sound/pulse.py), Kamailio (tests/rig) and a far-end
+pjsua2 process (this script with ``--far-end``: auto-answers, emits a click every second into
+each call and time-stamps the clicks it receives). This process is the agent: one Endpoint,
+`SipEngine` and `AudioBridge`, pumped from the main thread (the Qt thread's role).
+
+* Latency, both directions, clicks time-stamped with CLOCK_MONOTONIC in both processes:
+  - mic -> far end: a click played into ``click_sink`` whose monitor is the agent's
+    microphone; time = PortAudio's ADC time of the click's first sample (input probe).
+  - far end -> speaker: time = PortAudio's DAC time of the click's first sample (output probe).
+  - baseline, same run, same call path without devices: the engine's local audio is a plain
+    pjsua2 AudioMediaPort that emits and time-stamps clicks (port-to-port, the pjsua2
+    equivalent of file-to-file).
+  ``added_latency_ms`` = end-to-end - PortAudio's reported stream latency - baseline, for the
+  worse direction (its queues, the phase wait between the two clocks, the resampler).
+* Underruns/overruns: a call of ``--duration`` seconds (default 600) while the main thread is
+  kept busy (``--busy-ms`` of Python work in every 50 ms), once with the devices as they are
+  and once each with the device clock ``--skew-ppm`` fast and slow (the streams are opened at a
+  rate that much off the rate the bridge assumes). Counted after ``--warmup`` seconds.
+* CPU: process CPU time / wall time with 1 call and with ``--lines`` calls in conference.
+
+The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import gc
+import json
+import os
+import queue
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+AGENT, FAR = "1006", "1007"
+RATE = 16000
+FRAME = 320
+CLICK_PERIOD_FRAMES = 50  # one click a second
+THRESHOLD = 0.2
+REFRACTORY_S = 0.5
+
+
+def click(rate: int) -> np.ndarray:
+    """3 ms of 1 kHz at 0.6 full scale: survives G.711 and resampling, easy to find."""
+    t = np.arange(int(0.003 * rate)) / rate
+    return (0.6 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
+
+
+class Detector:
+    """First sample above the threshold, at most one click per refractory period."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self._last = -1e9
+
+    def feed(self, block: np.ndarray, t0: float, rate: int) -> None:
+        if len(block) == 0:
+            return
+        peak = float(np.max(np.abs(block)))
+        if peak < THRESHOLD:
+            return
+        k = int(np.argmax(np.abs(block) >= THRESHOLD))
+        t = t0 + k / rate
+        if t - self._last >= REFRACTORY_S:
+            self._last = t
+            self.times.append(t)
+
+
+def _vec(vector: Any) -> tuple[int, int]:
+    addr = int(vector.this)
+    begin = ctypes.c_void_p.from_address(addr).value or 0
+    end = ctypes.c_void_p.from_address(addr + ctypes.sizeof(ctypes.c_void_p)).value or 0
+    return begin, end - begin
+
+
+def make_click_port(pj: Any, name: str) -> Any:
+    """An AudioMediaPort that emits a click every second (when ``emit``) and records the
+    times of the clicks it receives (monotonic time of the frame callback)."""
+
+    click16 = (click(RATE) * 32767).astype(np.int16)
+
+    class ClickPort(pj.AudioMediaPort):  # type: ignore[misc]
+        def __init__(self) -> None:
+            pj.AudioMediaPort.__init__(self)
+            self.emit = False
+            self.tx: list[float] = []
+            self.rx = Detector()
+            self._n = 0
+            self._vec = pj.ByteVector()
+            self._vec.resize(FRAME * 2)
+            self._buf = np.zeros(FRAME, np.int16)
+            self._rx = np.zeros(FRAME, np.int16)
+
+        def onFrameRequested(self, frame: Any) -> None:  # noqa: N802
+            now = time.monotonic()
+            self._buf[:] = 0
+            self._n += 1
+            if self.emit and self._n % CLICK_PERIOD_FRAMES == 0:
+                self._buf[: len(click16)] = click16
+                self.tx.append(now)
+            ptr = ctypes.c_void_p.from_address(int(self._vec.this)).value or 0
+            ctypes.memmove(ptr, self._buf.ctypes.data, FRAME * 2)
+            frame.buf = self._vec
+            frame.size = FRAME * 2
+            frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
+
+        def onFrameReceived(self, frame: Any) -> None:  # noqa: N802
+            now = time.monotonic()
+            if frame.type != pj.PJMEDIA_FRAME_TYPE_AUDIO:
+                return
+            ptr, size = _vec(frame.buf)
+            if size != FRAME * 2 or not ptr:
+                return
+            ctypes.memmove(self._rx.ctypes.data, ptr, size)
+            self.rx.feed(self._rx.astype(np.float32) / 32768.0, now, RATE)
+
+    port = ClickPort()
+    fmt = pj.MediaFormatAudio()
+    fmt.init(pj.PJMEDIA_FORMAT_PCM, RATE, 1, 20000, 16)
+    port.createPort(name, fmt)
+    return port
+
+
+# ----------------------------------------------------------------------------- far end
+
+
+def far_end(args: argparse.Namespace) -> int:
+    import pjsua2 as pj
+
+    out_lock = threading.Lock()
+
+    def say(**event: Any) -> None:
+        with out_lock:
+            sys.stdout.write(json.dumps(event) + "\n")
+            sys.stdout.flush()
+
+    ep = pj.Endpoint()
+    ep.libCreate()
+    cfg = pj.EpConfig()
+    cfg.uaConfig.threadCnt = 0
+    cfg.uaConfig.mainThreadOnly = True
+    cfg.medConfig.sndAutoCloseTime = -1
+    cfg.medConfig.noVad = True
+    cfg.medConfig.ecTailLen = 0
+    cfg.logConfig.level = 1
+    cfg.logConfig.consoleLevel = 1
+    ep.libInit(cfg)
+    ep.audDevManager().setNullDev()
+    tcfg = pj.TransportConfig()
+    tcfg.boundAddress = "127.0.0.1"
+    tid = ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tcfg)
+    ep.libStart()
+    for codec in ep.codecEnum2():
+        cid = str(codec.codecId)
+        ep.codecSetPriority(cid, 255 if cid.startswith("PCMU") else 0)
+    port = make_click_port(pj, "far-click")
+    calls: list[Any] = []
+
+    class FarCall(pj.Call):  # type: ignore[misc]
+        def onCallMediaState(self, prm: Any) -> None:  # noqa: N802
+            info = self.getInfo()
+            for media in info.media:
+                if (
+                    media.type == pj.PJMEDIA_TYPE_AUDIO
+                    and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE
+                ):
+                    audio = self.getAudioMedia(int(media.index))
+                    audio.startTransmit(port)
+                    port.startTransmit(audio)
+
+        def onCallState(self, prm: Any) -> None:  # noqa: N802
+            if self.getInfo().state == pj.PJSIP_INV_STATE_DISCONNECTED:
+                say(event="ended")
+
+    class FarAccount(pj.Account):  # type: ignore[misc]
+        def onRegState(self, prm: Any) -> None:  # noqa: N802
+            say(event="reg", code=int(prm.code))
+
+        def onIncomingCall(self, prm: Any) -> None:  # noqa: N802
+            call = FarCall(self, prm.callId)
+            calls.append(call)
+            op = pj.CallOpParam()
+            op.statusCode = 200
+            call.answer(op)
+
+    acfg = pj.AccountConfig()
+    acfg.idUri = f"sip:{FAR}@{args.domain}"
+    acfg.regConfig.registrarUri = f"sip:{args.domain}"
+    acfg.sipConfig.proxies.append(args.proxy)
+    acfg.sipConfig.transportId = tid
+    acfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", FAR, 0, args.password))
+    acfg.mediaConfig.transportConfig.boundAddress = "127.0.0.1"
+    account = FarAccount()
+    account.create(acfg)
+
+    commands: queue.Queue[str] = queue.Queue()
+
+    def read_stdin() -> None:
+        for line in sys.stdin:
+            commands.put(line.strip())
+        commands.put("quit")
+
+    threading.Thread(target=read_stdin, daemon=True).start()
+    sent_tx = sent_rx = 0
+    try:
+        while True:
+            ep.libHandleEvents(10)
+            while len(port.tx) > sent_tx:
+                say(event="tx", t=port.tx[sent_tx])
+                sent_tx += 1
+            while len(port.rx.times) > sent_rx:
+                say(event="rx", t=port.rx.times[sent_rx])
+                sent_rx += 1
+            try:
+                command = commands.get_nowait()
+            except queue.Empty:
+                continue
+            if command == "emit on":
+                port.emit = True
+            elif command == "emit off":
+                port.emit = False
+            elif command == "quit":
+                break
+    finally:
+        for call in calls:
+            with contextlib.suppress(Exception):
+                call.hangup(pj.CallOpParam(True))
+        calls.clear()
+        port = None
+        gc.collect()
+        with contextlib.suppress(Exception):
+            account.shutdown()
+        del account
+        gc.collect()
+        ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)
+    return 0
+
+
+class FarProcess:
+    def __init__(self, domain: str, proxy: str, password: str) -> None:
+        self.events: list[dict[str, Any]] = []
+        self._proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--far-end",
+                "--domain",
+                domain,
+                "--proxy",
+                proxy,
+                "--password",
+                password,
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:
+            with contextlib.suppress(json.JSONDecodeError):
+                self.events.append(json.loads(line))
+
+    def send(self, command: str) -> None:
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(command + "\n")
+        self._proc.stdin.flush()
+
+    def times(self, kind: str, since: float = 0.0) -> list[float]:
+        return [e["t"] for e in list(self.events) if e["event"] == kind and e["t"] >= since]
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.send("quit")
+        try:
+            self._proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+
+
+# ----------------------------------------------------------------------------- agent
+
+
+def latencies(tx: list[float], rx: list[float], period: float = 1.0) -> list[float]:
+    """Each received click against the latest click sent before it."""
+    out: list[float] = []
+    sent = sorted(tx)
+    for r in rx:
+        before = [t for t in sent if t <= r]
+        if before and r - before[-1] < 0.9 * period:
+            out.append(r - before[-1])
+    return out
+
+
+def median_ms(values: list[float]) -> float | None:
+    return round(statistics.median(values) * 1000.0, 2) if values else None
+
+
+class Agent:
+    def __init__(self, args: argparse.Namespace, kamailio: Any, tmp: Path) -> None:
+        from communicator.sip.endpoint import EndpointOptions, SipEndpoint
+        from communicator.sip.engine import SipEngine
+        from tests.sip.helpers import make_profile
+
+        self.args = args
+        self.endpoint = SipEndpoint(EndpointOptions(bound_address="127.0.0.1"))
+        self.engine = SipEngine(self.endpoint, recordings_dir=tmp / "recordings")
+        self.engine.apply_profile(
+            make_profile(kamailio, AGENT, sections={"agent": {"max_lines": args.lines}})
+        )
+        self.engine.sign_in()
+        from communicator.core.registration import RegistrationState
+
+        self.pump(10, lambda: self.engine.registration.state is RegistrationState.REGISTERED)
+
+    def pump(
+        self, seconds: float, until: Callable[[], bool] | None = None, *, busy: bool = False
+    ) -> bool:
+        """Poll like the Qt thread; with ``busy`` it also does UI-like Python work."""
+        end = time.monotonic() + seconds
+        busy_s = self.args.busy_ms / 1000.0
+        while time.monotonic() < end:
+            if busy:
+                spin_end = time.perf_counter() + busy_s
+                x = 0
+                while time.perf_counter() < spin_end:
+                    x += 1
+                self.endpoint.poll(max(0, int((0.05 - busy_s) * 1000)))
+            else:
+                self.endpoint.poll(10)
+            if until is not None and until():
+                return True
+        if until is not None:
+            raise TimeoutError("condition not reached")
+        return False
+
+    def call(self) -> Any:
+        from communicator.core.calls import CallState
+
+        call = self.engine.place_call(FAR)
+        self.pump(10, lambda: self.engine.call(call).state is CallState.CONNECTED)
+        self.pump(0.5)
+        return call
+
+    def hangup_all(self) -> None:
+        self.engine.hangup_all()
+        self.pump(5, lambda: not any(self.engine.state.lines))
+
+    def close(self) -> None:
+        self.engine.close()
+        self.endpoint.shutdown()
+
+
+def measure_clicks(agent: Agent, far: FarProcess, seconds: float, sources: dict[str, Any]) -> Any:
+    start = time.monotonic()
+    far.send("emit on")
+    agent.pump(seconds)
+    far.send("emit off")
+    agent.pump(1.2)
+    out_tx = sources["agent_tx"]()
+    in_rx = sources["agent_rx"]()
+    mic_to_far = latencies([t for t in out_tx if t >= start], far.times("rx", start))
+    far_to_spk = latencies(far.times("tx", start), [t for t in in_rx if t >= start])
+    return mic_to_far, far_to_spk
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from tests.rig.kamailio import KamailioServer, random_accounts
+    from tests.sip.sound.pulse import PulseServer
+
+    tmp = Path(tempfile.mkdtemp(prefix="audio-bench-"))
+    pulse = PulseServer(tmp / "pulse").start()
+    os.environ.update(pulse.env)
+    pulse.load_sink("click_sink")
+    kamailio = KamailioServer(
+        random_accounts([AGENT, FAR, "1008"]), run_dir=tmp / "kamailio"
+    ).start()
+    far = FarProcess(kamailio.domain, kamailio.proxy_uri("udp"), kamailio.account(FAR).password)
+    results: dict[str, Any] = {"duration_s": args.duration, "skew_ppm": args.skew_ppm}
+    agent: Agent | None = None
+    clicker: Any = None
+    bridge: Any = None
+    try:
+        deadline = time.monotonic() + 10
+        while not any(e.get("event") == "reg" and e.get("code") == 200 for e in far.events):
+            if time.monotonic() > deadline:
+                raise TimeoutError("far end did not register")
+            time.sleep(0.05)
+        import pjsua2 as pj
+
+        from communicator.sip.audio import AudioBridge, DeviceManager
+
+        DeviceManager.reinitialize()
+        agent = Agent(args, kamailio, tmp)
+
+        # -------- baseline: the same call path with a plain port as local audio
+        probe = make_click_port(pj, "agent-click")
+        probe.emit = True
+        agent.engine.set_local_audio(probe, probe)
+        agent.call()
+        base_out, base_in = measure_clicks(
+            agent,
+            far,
+            args.clicks,
+            {"agent_tx": lambda: list(probe.tx), "agent_rx": lambda: list(probe.rx.times)},
+        )
+        c0, w0 = time.process_time(), time.monotonic()
+        agent.pump(args.cpu_seconds)
+        cpu_baseline_call = 100.0 * (time.process_time() - c0) / (time.monotonic() - w0)
+        agent.hangup_all()
+        agent.engine.reset_local_audio()
+        probe = None
+        gc.collect()
+        results["baseline_ms"] = {
+            "mic_to_far": median_ms(base_out),
+            "far_to_speaker": median_ms(base_in),
+        }
+        print(f"baseline (pjsua2 port to port): {results['baseline_ms']}", flush=True)
+
+        # -------- the bridge on PulseAudio devices
+        devices = DeviceManager()
+        devices.refresh(force=True)
+        # The clicks come from another process (paplay into click_sink, whose monitor is the
+        # agent's microphone), so their playback costs nothing here.
+        seconds = int(args.clicks + 6)
+        pattern = np.zeros(48000 * seconds, np.float32)
+        for k in range(seconds):
+            pattern[48000 * k : 48000 * k + len(click(48000))] = click(48000)
+        wav = tmp / "clicks.wav"
+        import wave
+
+        with wave.open(str(wav), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(48000)
+            w.writeframes((pattern * 32767).astype("<i2").tobytes())
+
+        def new_bridge(skew: float) -> Any:
+            b = AudioBridge(
+                devices,
+                microphone="comm_click_mic",
+                device_skew_ppm=skew,
+                latency=args.latency,
+                block_ms=args.block_ms,
+            )
+            b.start()
+            b.attach(agent.engine)
+            return b
+
+        bridge = new_bridge(0.0)
+        c0, w0 = time.process_time(), time.monotonic()
+        agent.pump(args.cpu_seconds)
+        cpu_idle_bridge = 100.0 * (time.process_time() - c0) / (time.monotonic() - w0)
+        mic_det, spk_det = Detector(), Detector()
+        bridge.set_probes(
+            lambda block, t0: mic_det.feed(block, t0, bridge.device_rates[0]),
+            lambda block, t0: spk_det.feed(block, t0, bridge.device_rates[1]),
+        )
+        call = agent.call()
+        agent.pump(2.0)  # the rings settle at their targets
+        clicker = subprocess.Popen(
+            ["paplay", f"--server={pulse.socket}", "--device=click_sink", str(wav)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        e2e_out, e2e_in = measure_clicks(
+            agent,
+            far,
+            args.clicks,
+            {"agent_tx": lambda: list(mic_det.times), "agent_rx": lambda: list(spk_det.times)},
+        )
+        bridge.set_probes(None, None)
+        clicker.terminate()
+        clicker.wait()
+        clicker = None
+        lat_in, lat_out = bridge.latency_s()
+        e2e = {"mic_to_far": median_ms(e2e_out), "far_to_speaker": median_ms(e2e_in)}
+        device = {"input": round(lat_in * 1000, 2), "output": round(lat_out * 1000, 2)}
+        added = {}
+        if e2e["mic_to_far"] is not None and results["baseline_ms"]["mic_to_far"] is not None:
+            added["mic_to_far"] = round(
+                e2e["mic_to_far"] - device["input"] - results["baseline_ms"]["mic_to_far"], 2
+            )
+        if (
+            e2e["far_to_speaker"] is not None
+            and results["baseline_ms"]["far_to_speaker"] is not None
+        ):
+            added["far_to_speaker"] = round(
+                e2e["far_to_speaker"] - device["output"] - results["baseline_ms"]["far_to_speaker"],
+                2,
+            )
+        stats = bridge.stats()
+        results.update(
+            end_to_end_ms=e2e,
+            device_latency_ms=device,
+            added_ms=added,
+            added_latency_ms=max(added.values()) if added else None,
+            ring_depth_ms={
+                "capture": round(stats.capture_depth_ms, 2),
+                "playback": round(stats.playback_depth_ms, 2),
+                "capture_target": round(stats.capture_target_ms, 2),
+                "playback_target": round(stats.playback_target_ms, 2),
+            },
+            clicks_matched={"mic_to_far": len(e2e_out), "far_to_speaker": len(e2e_in)},
+        )
+        print(
+            f"end to end {e2e}, device {device}, added {added}, rings {results['ring_depth_ms']}",
+            flush=True,
+        )
+
+        # -------- CPU: one call, then max lines in conference (main thread not busy)
+        def cpu_pct(seconds: float) -> float:
+            c0, w0 = time.process_time(), time.monotonic()
+            agent.pump(seconds)
+            return 100.0 * (time.process_time() - c0) / (time.monotonic() - w0)
+
+        s0 = bridge.stats()
+        cpu_one = cpu_pct(args.cpu_seconds)
+        s1 = bridge.stats()
+        callbacks_pct = (
+            100.0
+            * ((s1.port_cpu_s - s0.port_cpu_s) + (s1.device_cpu_s - s0.device_cpu_s))
+            / args.cpu_seconds
+        )
+        calls = [call]
+        for _ in range(args.lines - 1):
+            calls.append(agent.call())
+        if len(calls) >= 2:
+            agent.engine.conference(calls[0], calls[1])
+            agent.pump(1.0)
+        cpu_max = cpu_pct(args.cpu_seconds)
+        agent.hangup_all()
+        results["cpu_pct"] = {
+            "baseline_call_without_bridge": round(cpu_baseline_call, 2),
+            "bridge_no_call": round(cpu_idle_bridge, 2),
+            "one_call": round(cpu_one, 2),
+            f"{args.lines}_calls": round(cpu_max, 2),
+            "bridge_callbacks_one_call": round(callbacks_pct, 2),
+        }
+        results["cpu_pct_per_call"] = round(max(cpu_one, cpu_max / args.lines), 2)
+        print(f"cpu {results['cpu_pct']}", flush=True)
+
+        # -------- long call with the main thread busy: as is, then skewed both ways
+        runs: dict[str, Any] = {}
+        agent.call()
+        for skew in (0.0, args.skew_ppm, -args.skew_ppm):
+            if skew != 0.0:  # the call stays up while the devices reopen skewed
+                bridge.detach(agent.engine)
+                bridge.close()
+                bridge = new_bridge(skew)
+            agent.pump(args.warmup, busy=True)
+            before = bridge.stats()
+            agent.pump(args.duration, busy=True)
+            after = bridge.stats()
+            runs[f"{skew:+g}ppm"] = {
+                "underruns": after.underruns - before.underruns,
+                "overruns": after.overruns - before.overruns,
+                "startup_underruns": before.underruns,
+                "startup_overruns": before.overruns,
+                "capture_correction_ppm": round(after.capture_correction_ppm, 1),
+                "playback_correction_ppm": round(after.playback_correction_ppm, 1),
+                "capture_depth_ms": round(after.capture_depth_ms, 2),
+                "playback_depth_ms": round(after.playback_depth_ms, 2),
+                "frames": after.frames_requested - before.frames_requested,
+                "device_rates": bridge.device_rates,
+                "capture_target_ms": round(after.capture_target_ms, 2),
+                "playback_target_ms": round(after.playback_target_ms, 2),
+                "failures": len(bridge.failures),
+            }
+            print(f"long call {skew:+g} ppm: {runs[f'{skew:+g}ppm']}", flush=True)
+        results["long_call"] = runs
+        results["underruns"] = sum(r["underruns"] for r in runs.values())
+        results["overruns"] = sum(r["overruns"] for r in runs.values())
+        agent.hangup_all()
+    finally:
+        if bridge is not None and agent is not None:
+            bridge.detach(agent.engine)
+            bridge.close()
+            bridge = None
+        if clicker is not None:
+            clicker.kill()
+            clicker.wait()
+        if agent is not None:
+            agent.close()
+        far.close()
+        kamailio.close()
+        pulse.close()
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=float, default=600.0, help="seconds per long call")
+    parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--skew-ppm", type=float, default=300.0)
+    parser.add_argument("--clicks", type=float, default=8.0, help="seconds of clicks")
+    parser.add_argument("--busy-ms", type=float, default=30.0, help="UI work per 50 ms")
+    parser.add_argument("--cpu-seconds", type=float, default=15.0)
+    parser.add_argument("--lines", type=int, default=2)
+    parser.add_argument(
+        "--latency", type=lambda v: v if v in ("low", "high") else float(v), default="low"
+    )
+    parser.add_argument("--block-ms", type=float, default=10.0)
+    parser.add_argument("--far-end", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--domain", help=argparse.SUPPRESS)
+    parser.add_argument("--proxy", help=argparse.SUPPRESS)
+    parser.add_argument("--password", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.far_end:
+        return far_end(args)
+    results = run(args)
+    print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
