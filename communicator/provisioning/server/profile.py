@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import importlib
-import json
 from typing import Any
+
+from communicator.provisioning.schema import ProfileError, parse_profile
 
 from .errors import Invalid
 from .models import Agent, Group, VoipAccount
@@ -91,27 +91,17 @@ def profile_document(
     }
 
 
-def _schema() -> Any | None:
-    try:
-        module = importlib.import_module("communicator.provisioning.schema")
-    except ImportError:
-        return None
-    return module if hasattr(module, "parse_profile") else None
-
-
 def render(document: dict[str, Any]) -> tuple[bytes, str]:
-    """(JSON body with secrets, etag) for a profile document, validated by the shared schema."""
-    schema = _schema()
-    if schema is not None:
-        try:
-            profile = schema.parse_profile(document)
-        except schema.ProfileError as exc:
-            raise Invalid(f"the resulting VoIP profile is invalid: {exc}") from exc
-        # The canonical JSON is both the body and the etag's input (VoipProfile.etag).
-        data = bytes(profile.canonical_json())
-        return data, hashlib.sha256(data).hexdigest()
-    data = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
-    return data, hashlib.sha256(data).hexdigest()[:32]
+    """(JSON body with secrets, etag) for a profile document, validated by the shared schema.
+
+    The body is the schema's canonical JSON; the etag is its SHA-256 (``VoipProfile.etag``).
+    """
+    try:
+        profile = parse_profile(document)
+    except ProfileError as exc:
+        raise Invalid(f"the resulting VoIP profile is invalid: {exc}") from None
+    data = bytes(profile.canonical_json())
+    return data, hashlib.sha256(data).hexdigest()
 
 
 def validate(document: dict[str, Any]) -> None:
