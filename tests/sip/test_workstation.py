@@ -167,3 +167,47 @@ def test_remember_me_and_cached_profile(
         assert CredentialStore(keyring).recall(url, "anna") is None
     finally:
         ws.close()
+
+
+def test_hot_desk_logs_of_a_are_delivered_as_a_after_b_signs_in(
+    deployment: Deployment, workstation: Workstation, peer_factory: Any, qtbot: Any
+) -> None:
+    site, api = deployment.site, deployment.site.api
+    bob = api.agent("bob", password="bob horse")
+    bob_account = api.account(
+        bob["id"],
+        sip_username="2003",
+        sip_password="bob-sip-pw",
+        sip_server="127.0.0.1",
+        sip_domain="sip.test.invalid",
+        sip_port=deployment.kamailio.udp_port,
+    )
+    assert bob_account["extension"]
+    engine = workstation.engine
+    workstation.start(workstation.authenticate(site.url, "anna", AGENT_PW))
+    qtbot.waitUntil(lambda: engine.registration.current is not None, timeout=5000)
+    far = peer_factory("far", account="2002", server=deployment.kamailio)
+    far.command("auto_answer", enabled=True, code=200)
+
+    site.stop()  # the server goes away before anna's call ends: her log must wait
+    call_id = engine.place_call("2002")
+    qtbot.waitUntil(
+        lambda: any(c is not None and c.answered_at for c in engine.state.lines), timeout=5000
+    )
+    engine.hangup(call_id)
+    qtbot.waitUntil(lambda: workstation.pending_logs() == 1, timeout=5000)
+    workstation.sign_out()  # anna leaves the desk (the server is still down)
+
+    site.start()
+    # bob signs in at the same workstation; anna's log goes out as anna, not as bob.
+    workstation.start(workstation.authenticate(site.url, "bob", "bob horse"))
+
+    def report(agent: str) -> int:
+        body = api.ok(
+            site.http.get("/api/v1/admin/reports/calls", params={"agent": agent}, headers=api.h)
+        )
+        return int(body["total"])
+
+    qtbot.waitUntil(lambda: report("anna") == 1, timeout=15000)
+    assert report("bob") == 0
+    assert workstation.pending_logs() == 0
