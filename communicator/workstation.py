@@ -17,7 +17,11 @@ if any, is deleted.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import hmac
 import logging
+import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +33,7 @@ from communicator.provisioning.client import (
     AgentSession,
     ProvisioningClient,
     ProvisioningError,
+    normalise_server_url,
 )
 from communicator.provisioning.credentials import (
     CredentialStore,
@@ -45,6 +50,8 @@ log = logging.getLogger(__name__)
 
 PostToMain = Callable[[Callable[[], None]], None]
 DELIVERY_PREFIX = "delivery:"
+OFFLINE_SIP_PREFIX = "offline-sip:"
+OFFLINE_VERIFIER_PREFIX = "offline-verifier:"
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,12 @@ class SignedIn:
     session: AgentSession
     profile: VoipProfile
     etag: str
+    offline: bool = False
+    """Started from the cached profile while the server was unreachable (admin-allowed)."""
+
+
+class OfflineStartError(Exception):
+    """Offline start is not possible; the message says why, for the agent."""
 
 
 class Workstation:
@@ -124,7 +137,56 @@ class Workstation:
         self._remember(client.server_url, login, password if remember else None)
         if session.delivery_token:
             self._store_delivery_token(session.owner, session.delivery_token)
+        self._keep_offline_material(client.server_url, login, password, fetched.profile)
         return SignedIn(session=session, profile=fetched.profile, etag=fetched.etag)
+
+    def start_offline(self, server_url: str, login: str, password: str) -> SignedIn:
+        """Register from the cached profile while the server is unreachable, only where the
+        admin's profile allows offline start. The agent's password is checked against the
+        verifier kept at the last sign-in here; the SIP password comes from the OS keyring,
+        where it is kept only for this purpose. No live updates until the next online sign-in;
+        call logs wait in the outbox as usual."""
+        server_url = normalise_server_url(server_url)
+        cached = self.cache_for(server_url, login)
+        if cached is None:
+            raise OfflineStartError(
+                "The server cannot be reached and this workstation has no saved settings for "
+                f"{login}. Sign in once while the server is reachable."
+            )
+        if not cached.profile.call_center.allow_offline_start:
+            raise OfflineStartError(
+                "The server cannot be reached, and your administrator does not allow starting "
+                "the phone without it."
+            )
+        verifier = self._recall(server_url, f"{OFFLINE_VERIFIER_PREFIX}{login}")
+        sip_password = self._recall(server_url, f"{OFFLINE_SIP_PREFIX}{login}")
+        if verifier is None or sip_password is None:
+            raise OfflineStartError(
+                "The server cannot be reached and no offline credentials are kept here."
+            )
+        if not _verify(password, verifier):
+            raise OfflineStartError("Wrong user name or password.")
+        session = AgentSession(
+            server_url=server_url,
+            login=login,
+            display_name=cached.profile.agent.display_name or login,
+            group=cached.profile.agent.group or None,
+            extension=cached.profile.agent.extension,
+            pooled=False,
+            expires_at=dt.datetime.now(dt.UTC),
+            token="",
+        )
+        signed_in = SignedIn(
+            session=session,
+            profile=cached.profile.with_password(sip_password),
+            etag=cached.etag,
+            offline=True,
+        )
+        self.signed_in = signed_in
+        self.engine.apply_profile(signed_in.profile)
+        self.engine.sign_in()
+        self._on_notice("Working offline: the server is unreachable; settings may be out of date")
+        return signed_in
 
     def cache_for(self, server_url: str, login: str) -> CachedProfile | None:
         """The last profile seen here for that agent (no secrets): what the sign-in window
@@ -133,6 +195,7 @@ class Workstation:
 
     def start(self, signed_in: SignedIn) -> None:
         """Apply the profile, register, and follow profile changes (main thread)."""
+        self._stop_watcher()
         self.signed_in = signed_in
         self.engine.apply_profile(signed_in.profile)
         self.engine.sign_in()
@@ -161,6 +224,8 @@ class Workstation:
         session = current.session
         if forget_password:
             self._remember(session.server_url, session.login, None)
+        if current.offline:
+            return
         try:
             self.client(session.server_url).sign_out(session)
         except ProvisioningError as err:
@@ -209,13 +274,10 @@ class Workstation:
         otherwise the delivery token the keyring kept from that agent's last sign-in."""
         current = self.signed_in
         login, _, server_url = owner.partition("@")
-        if current is not None and current.session.owner == owner:
+        if current is not None and current.session.owner == owner and not current.offline:
             token = current.session.delivery_token or current.session.token
             return Delivery(self.client(current.session.server_url), token)
-        try:
-            kept = self._credentials.recall(server_url, f"{DELIVERY_PREFIX}{login}")
-        except CredentialStoreError:
-            return None
+        kept = self._recall(server_url, f"{DELIVERY_PREFIX}{login}")
         return Delivery(self.client(server_url), kept) if kept else None
 
     # -- live updates ---------------------------------------------------------------------------
@@ -253,9 +315,47 @@ class Workstation:
         except CredentialStoreError as err:
             self._on_notice(str(err))
 
+    def _recall(self, server_url: str, key: str) -> str | None:
+        try:
+            return self._credentials.recall(server_url, key)
+        except CredentialStoreError:
+            return None
+
+    def _keep_offline_material(
+        self, server_url: str, login: str, password: str, profile: VoipProfile
+    ) -> None:
+        """Keep (or drop) what an offline start needs, following the admin's choice."""
+        keys = (f"{OFFLINE_SIP_PREFIX}{login}", f"{OFFLINE_VERIFIER_PREFIX}{login}")
+        try:
+            sip_password = profile.sip.password
+            if profile.call_center.allow_offline_start and sip_password is not None:
+                self._credentials.remember(server_url, keys[0], sip_password.get_secret_value())
+                self._credentials.remember(server_url, keys[1], _verifier(password))
+            else:
+                for key in keys:
+                    self._credentials.forget(server_url, key)
+        except CredentialStoreError as err:
+            log.warning("offline start material not kept: %s", err)
+
     def _store_delivery_token(self, owner: str, token: str) -> None:
         login, _, server_url = owner.partition("@")
         try:
             self._credentials.remember(server_url, f"{DELIVERY_PREFIX}{login}", token)
         except CredentialStoreError as err:
             log.warning("delivery token not kept: %s", err)
+
+
+def _verifier(password: str) -> str:
+    """A salted scrypt hash of the agent's password (never the password itself)."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def _verify(password: str, verifier: str) -> bool:
+    try:
+        _scheme, salt_hex, digest_hex = verifier.split("$")
+        digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), n=2**14, r=8, p=1)
+    except ValueError:
+        return False
+    return hmac.compare_digest(digest.hex(), digest_hex)

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from communicator.core.registration import RegistrationState
 from communicator.provisioning.client import ErrorKind, ProvisioningError
 from communicator.provisioning.credentials import CredentialStore
 from communicator.ui.dispatch import MainThreadDispatcher
-from communicator.workstation import Workstation
+from communicator.workstation import OfflineStartError, Workstation
 from tests.client.site import Site, site
 from tests.credentials.memory_backend import MemoryKeyring
 from tests.rig.kamailio import KamailioServer
@@ -211,3 +212,37 @@ def test_hot_desk_logs_of_a_are_delivered_as_a_after_b_signs_in(
     qtbot.waitUntil(lambda: report("anna") == 1, timeout=15000)
     assert report("bob") == 0
     assert workstation.pending_logs() == 0
+
+
+def test_offline_start_only_where_the_admin_allows_it(
+    deployment: Deployment, workstation: Workstation, qtbot: Any
+) -> None:
+    site, api = deployment.site, deployment.site.api
+    engine = workstation.engine
+    agent = api.ok(site.http.get("/api/v1/admin/agents", headers=api.h))[0]
+
+    # Not allowed (the default): nothing for an offline start is kept, and it is refused.
+    workstation.start(workstation.authenticate(site.url, "anna", AGENT_PW))
+    workstation.sign_out()
+    site.stop()
+    with pytest.raises(OfflineStartError, match="does not allow"):
+        workstation.start_offline(site.url, "anna", AGENT_PW)
+    site.start()
+
+    group = api.group("Night shift", allow_offline_start=True)
+    api.ok(
+        site.http.patch(
+            f"/api/v1/admin/agents/{agent['id']}", json={"group_id": group["id"]}, headers=api.h
+        )
+    )
+    workstation.start(workstation.authenticate(site.url, "anna", AGENT_PW))
+    qtbot.waitUntil(lambda: engine.registration.current is not None, timeout=5000)
+    workstation.sign_out()
+    qtbot.waitUntil(lambda: engine.registration.state is RegistrationState.SIGNED_OUT, timeout=5000)
+
+    site.stop()
+    with pytest.raises(OfflineStartError, match="Wrong user name or password"):
+        workstation.start_offline(site.url, "anna", "wrong horse")
+    signed_in = workstation.start_offline(site.url, "anna", AGENT_PW)
+    assert signed_in.offline and signed_in.profile.has_secrets
+    qtbot.waitUntil(lambda: engine.registration.current is not None, timeout=5000)
