@@ -246,3 +246,45 @@ def test_offline_start_only_where_the_admin_allows_it(
     signed_in = workstation.start_offline(site.url, "anna", AGENT_PW)
     assert signed_in.offline and signed_in.profile.has_secrets
     qtbot.waitUntil(lambda: engine.registration.current is not None, timeout=5000)
+
+
+def test_calls_shorter_than_the_minimum_are_not_posted(
+    deployment: Deployment, workstation: Workstation, peer_factory: Any, qtbot: Any
+) -> None:
+    site, api = deployment.site, deployment.site.api
+    api.ok(
+        site.http.patch(
+            f"/api/v1/admin/accounts/{deployment.agent_account['id']}",
+            json={"min_call_log_s": 3600},
+            headers=api.h,
+        )
+    )
+    engine = workstation.engine
+    workstation.start(workstation.authenticate(site.url, "anna", AGENT_PW))
+    qtbot.waitUntil(lambda: engine.registration.current is not None, timeout=5000)
+    far = peer_factory("far", account="2002", server=deployment.kamailio)
+    far.command("auto_answer", enabled=True, code=200)
+
+    call_id = engine.place_call("2002")  # answered, then hung up well before an hour
+    qtbot.waitUntil(
+        lambda: any(c is not None and c.answered_at for c in engine.state.lines), timeout=5000
+    )
+    finished: list[Any] = []
+    engine.subscribe(lambda e: finished.append(e) if type(e).__name__ == "CallEnded" else None)
+    engine.hangup(call_id)
+    qtbot.waitUntil(lambda: len(finished) == 1, timeout=5000)
+    assert workstation.pending_logs() == 0
+
+    # An unanswered call is always logged, whatever its length (core's should_log rule).
+    far.command("auto_answer", enabled=False)
+    unanswered = engine.place_call("2002")
+    wait_peer(qtbot, far, "incoming_call")
+    engine.hangup(unanswered)
+
+    def report() -> list[dict[str, Any]]:
+        body = api.ok(site.http.get("/api/v1/admin/reports/calls", headers=api.h))
+        return list(body["rows"])
+
+    qtbot.waitUntil(lambda: len(report()) == 1, timeout=10000)
+    (row,) = report()
+    assert row["answered_at"] is None
