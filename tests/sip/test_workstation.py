@@ -3,6 +3,10 @@ the server's own export, the SIP engine, a far-end pjsua2 peer, and the call-log
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -288,3 +292,53 @@ def test_calls_shorter_than_the_minimum_are_not_posted(
     qtbot.waitUntil(lambda: len(report()) == 1, timeout=10000)
     (row,) = report()
     assert row["answered_at"] is None
+
+
+def test_console_client_signs_in_registers_and_stops_in_order(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    """`communicator` as an agent runs it: a separate process with its own pjsua2 endpoint."""
+    env = {
+        **os.environ,
+        "COMMUNICATOR_CONFIG_DIR": str(tmp_path / "config"),
+        "COMMUNICATOR_DATA_DIR": str(tmp_path / "data"),
+        "AGENT_PASSWORD": AGENT_PW,
+        "PYTHONUNBUFFERED": "1",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "communicator.app",
+            "--server",
+            deployment.site.url,
+            "--login",
+            "anna",
+            "--password-env",
+            "AGENT_PASSWORD",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("registration: registered"):
+                break
+        else:
+            raise AssertionError("".join(lines))
+        assert any("signed in as Anna" in line for line in lines)
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, "".join(lines) + rest
+    assert "signing out" in rest
+    settings = (tmp_path / "config" / "settings.toml").read_text()
+    assert "anna" in settings and AGENT_PW not in settings
