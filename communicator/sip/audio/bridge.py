@@ -134,9 +134,10 @@ class _Direction:
         self.control = DepthController(out_rate, self.target)
         self.out_rate = out_rate
         self.resync_above = max(consumer_block, producer_block) * 2 + int(out_rate * RESYNC_S)
-        self.resync = False
-        """Playback only (set by the bridge): with it on the capture side the device-loss test
-        lost the microphone after the reopen - not understood yet, so left off there."""
+        self.resync = True
+        """Drop a backlog beyond ``resync_above`` at once (both directions). A device that
+        delivers in bursts longer than that (not a sound card) would lose audio each time:
+        the test rig's old sine "microphone" did (see tests/sip/sound/pulse.py)."""
         self.last_served = 0.0
         self._window_start = 0.0
         self._underruns_seen = 0
@@ -729,8 +730,6 @@ class AudioBridge:
                 if opened_spk
                 else None
             )
-            if core.playback is not None:
-                core.playback.resync = True
             core.tones = ToneMixer(out_rate) if opened_spk else None
             core.stream_stopped = False
             for stream in streams:

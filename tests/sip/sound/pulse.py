@@ -2,9 +2,15 @@
 
 Runs as the current user (root in CI) without systemd or D-Bus, on a private socket:
 ``pulseaudio --daemonize=no --system=false --exit-idle-time=-1 -n -F CONFIG``. The config
-loads null sinks (``main_sink`` the default, ``speaker_sink``, ``ringer_sink``), a sine source
-``mic_sine`` (the default "microphone", a known tone), a null source, and a loopback from the
-null source into each sink (keeps the null sinks from idling at 2 s latency).
+loads null sinks (``main_sink`` the default, ``speaker_sink``, ``ringer_sink``, ``mic_sink``),
+a null source, and a loopback from the null source into each sink (keeps the null sinks from
+idling at 2 s latency). The default "microphone" is ``mic_sink.monitor``, into which
+``module-sine`` plays a known tone.
+
+Not ``module-sine-source``: it renders at its maximum latency (2 s) whatever its clients ask
+for, so a capture stream on it gets ~2 s of audio in one burst every 2 s - nothing like a
+sound card (measured: PortAudio callbacks in 200-block bursts with ~2 s gaps). A bridge that
+drops a capture backlog beyond its target then passes ~40 ms of every 2 s.
 
 PortAudio (ALSA host API) sees PulseAudio through ALSA's pulse plugin: ``default``/``pulse``
 use the default sink and source; an ALSA config (``ALSA_CONFIG_PATH`` = system config + ours)
@@ -34,7 +40,7 @@ SYSTEM_ALSA_CONF = Path("/usr/share/alsa/alsa.conf")
 PCMS = {
     "comm_speaker": "speaker_sink",
     "comm_ringer": "ringer_sink",
-    "comm_mic": "mic_sine",
+    "comm_mic": "mic_sink.monitor",
     "comm_spare": "spare_sink",
     "comm_click": "click_sink",
     "comm_click_mic": "click_sink.monitor",
@@ -139,15 +145,17 @@ class PulseServer:
             "load-module module-null-sink sink_name=main_sink rate=48000",
             "load-module module-null-sink sink_name=speaker_sink rate=48000",
             "load-module module-null-sink sink_name=ringer_sink rate=48000",
-            f"load-module module-sine-source source_name=mic_sine frequency={self.sine_hz:g}"
-            " rate=48000",
+            "load-module module-null-sink sink_name=mic_sink rate=48000",
+            f"load-module module-sine sink=mic_sink frequency={self.sine_hz:g}",
             "load-module module-null-source source_name=silence rate=48000",
         ]
+        # Defaults before the loopbacks: streams that follow the default source are moved when
+        # it changes (the loopbacks would then carry the sine into every sink).
+        lines += ["set-default-sink main_sink", "set-default-source mic_sink.monitor"]
         lines += [
             f"load-module module-loopback source=silence sink={sink} latency_msec=10"
-            for sink in ("main_sink", "speaker_sink", "ringer_sink")
+            for sink in ("main_sink", "speaker_sink", "ringer_sink", "mic_sink")
         ]
-        lines += ["set-default-sink main_sink", "set-default-source mic_sine"]
         self.config.write_text("\n".join(lines) + "\n")
         pcms = [
             f'pcm.{name} {{ type pulse; device "{target}"; '

@@ -292,3 +292,53 @@ def test_call_tones_follow_the_lines() -> None:
     assert tones.log[-1] == "ringback False"
     adapter.close()
     assert engine.listeners == []
+
+
+# ------------------------------------------------------------------ backlog drop
+
+
+@pytest.mark.parametrize("direction", ["capture", "playback"])
+def test_direction_drops_a_startup_backlog_at_once(direction: str) -> None:
+    """A device that starts with a burst (200 ms at once) is back near the target after the
+    next read instead of draining for tens of seconds at the drift clamp; the drop is counted
+    as one overrun (audio was lost), and nothing more is dropped in the steady state."""
+    if direction == "capture":  # device 10 ms blocks at 48 kHz -> bridge 20 ms frames
+        d = _Direction(48000, 16000, 320, 160)
+        prod_block, prod_rate, cons_block, cons_per_prod = 480, 48000, 320, 0.5
+    else:  # bridge 20 ms frames -> device 10 ms blocks at 48 kHz
+        d = _Direction(16000, 48000, 480, 960)
+        prod_block, prod_rate, cons_block, cons_per_prod = 320, 16000, 480, 2.0
+    src = np.full(prod_block, 0.25, np.float32)
+    out = np.zeros(cons_block, np.float32)
+    block_s = prod_block / prod_rate
+    t = 100.0
+    d.consume(out, t)  # the consumer runs (a call is on the bridge)
+    for _ in range(round(0.2 / block_s)):  # 200 ms arrive at once
+        d.produce(src, block_s, t)
+    assert d.ring.level > d.resync_above + d.target.value
+    d.consume(out, t + 0.001)
+    assert d.ring.level <= d.target.value
+    assert d.ring.overruns == 1 and d.ring.underruns == 0
+    consumed = 0.0
+    for _ in range(1000):
+        t += block_s
+        d.produce(src, block_s, t)
+        consumed += cons_per_prod
+        while consumed >= 1.0:
+            consumed -= 1.0
+            d.consume(out, t + 0.0005)
+            assert out.all()
+    assert d.ring.overruns == 1 and d.ring.underruns == 0
+    assert d.ring.level <= d.target.value + d.resync_above
+
+
+def test_direction_without_backlog_drop_keeps_the_backlog() -> None:
+    d = _Direction(48000, 16000, 320, 160)
+    d.resync = False
+    out = np.zeros(320, np.float32)
+    d.consume(out, 0.0)
+    for _ in range(20):
+        d.produce(np.zeros(480, np.float32), 0.01, 0.0)
+    before = d.ring.level
+    d.consume(out, 0.001)
+    assert d.ring.level == before - 320
