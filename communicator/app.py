@@ -27,6 +27,7 @@ from communicator.provisioning.settings import (
     save_user_settings,
     user_data_dir,
 )
+from communicator.sip.engine import SipEngine
 
 log = logging.getLogger("communicator")
 
@@ -40,6 +41,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--forget", action="store_true", help="forget the remembered password")
     parser.add_argument("--call", help="number or SIP URI to call once registered")
     parser.add_argument("--sip-trace", action="store_true", help="log SIP messages (support)")
+    parser.add_argument(
+        "--no-audio", action="store_true", help="no sound devices (calls use the null device)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser.parse_args(argv)
 
@@ -107,6 +111,7 @@ def run(
         on_signed_out=signed_out,
     )
     client.engine.subscribe(lambda event: print(describe_event(event), flush=True))
+    audio = None if args.no_audio else Audio(client.engine, user)
     exit_code = 0
     try:
         try:
@@ -147,8 +152,46 @@ def run(
     finally:
         workstation.sign_out(forget_password=args.forget)
         workstation.close()
+        if audio is not None:
+            audio.close()
         client.shutdown()
     return exit_code
+
+
+class Audio:
+    """The agent's sound: the sounddevice bridge on the conference bridge, the ringer, call
+    tones, and the timers that watch the devices (on the endpoint's thread)."""
+
+    POLL_MS = 250  # a lost device falls back to the default within this
+    REFRESH_MS = 5000  # new devices appear in the list within this (when no stream is open)
+
+    def __init__(self, engine: SipEngine, user: UserSettings) -> None:
+        from PySide6.QtCore import QTimer
+
+        from communicator.sip.audio import AudioBridge, CallTones, DeviceManager, Ringer
+
+        self.devices = DeviceManager()
+        self.bridge = AudioBridge(self.devices, microphone=user.microphone, speaker=user.speaker)
+        self.bridge.subscribe(lambda notice: print(f"audio: {notice.text}", flush=True))
+        self.bridge.start()
+        self.bridge.attach(engine)
+        self.ringer = Ringer(self.devices, user.ringer)
+        self.tones = CallTones(engine, self.bridge, self.ringer)
+        self._engine = engine
+        self._poll = QTimer()
+        self._poll.timeout.connect(self.bridge.poll)
+        self._poll.start(self.POLL_MS)
+        self._refresh = QTimer()
+        self._refresh.timeout.connect(self.bridge.refresh_devices)
+        self._refresh.start(self.REFRESH_MS)
+
+    def close(self) -> None:
+        """Before the endpoint shuts down: nothing pjsua2 may outlive libDestroy."""
+        self._poll.stop()
+        self._refresh.stop()
+        self.tones.close()
+        self.bridge.detach(self._engine)
+        self.bridge.close()
 
 
 if __name__ == "__main__":
