@@ -331,6 +331,9 @@ class Agent:
             make_profile(kamailio, AGENT, sections={"agent": {"max_lines": args.lines}})
         )
         self.engine.sign_in()
+        self.housekeeping: Callable[[], None] | None = None
+        """The app's 200 ms timer (`AudioHousekeeper.tick`), run from `pump`."""
+        self._next_tick = 0.0
         from communicator.core.registration import RegistrationState
 
         self.pump(10, lambda: self.engine.registration.state is RegistrationState.REGISTERED)
@@ -350,6 +353,10 @@ class Agent:
                 self.endpoint.poll(max(0, int((0.05 - busy_s) * 1000)))
             else:
                 self.endpoint.poll(10)
+            tick = self.housekeeping
+            if tick is not None and time.monotonic() >= self._next_tick:
+                self._next_tick = time.monotonic() + 0.2
+                tick()
             if until is not None and until():
                 return True
         if until is not None:
@@ -398,7 +405,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         random_accounts([AGENT, FAR, "1008"]), run_dir=tmp / "kamailio"
     ).start()
     far = FarProcess(kamailio.domain, kamailio.proxy_uri("udp"), kamailio.account(FAR).password)
-    results: dict[str, Any] = {"duration_s": args.duration, "skew_ppm": args.skew_ppm}
+    results: dict[str, Any] = {
+        "duration_s": args.duration,
+        "skew_ppm": args.skew_ppm,
+        "block_ms": args.block_ms,
+        "latency": args.latency,
+        "busy_ms": args.busy_ms,
+    }
     agent: Agent | None = None
     clicker: Any = None
     bridge: Any = None
@@ -410,7 +423,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             time.sleep(0.05)
         import pjsua2 as pj
 
-        from communicator.sip.audio import AudioBridge, DeviceManager
+        from communicator.sip.audio import AudioBridge, AudioHousekeeper, DeviceManager
 
         DeviceManager.reinitialize()
         agent = Agent(args, kamailio, tmp)
@@ -467,12 +480,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             b.start()
             b.attach(agent.engine)
+            agent.housekeeping = AudioHousekeeper(b).tick
             return b
 
         bridge = new_bridge(0.0)
+        # Between calls the bridge keeps the devices closed (lazy streams); also measured
+        # with them held open, what a call adds on top of that is the streams' own cost.
         c0, w0 = time.process_time(), time.monotonic()
         agent.pump(args.cpu_seconds)
         cpu_idle_bridge = 100.0 * (time.process_time() - c0) / (time.monotonic() - w0)
+        idle_streams_closed = not bridge.streams_open
+        bridge.keep_open(True)
+        agent.pump(1.0)
+        c0, w0 = time.process_time(), time.monotonic()
+        agent.pump(args.cpu_seconds)
+        cpu_idle_open = 100.0 * (time.process_time() - c0) / (time.monotonic() - w0)
+        bridge.keep_open(False)
         mic_det, spk_det = Detector(), Detector()
         bridge.set_probes(
             lambda block, t0: mic_det.feed(block, t0, bridge.device_rates[0]),
@@ -555,7 +578,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         results["cpu_pct"] = {
             "baseline_call_without_bridge": round(cpu_baseline_call, 2),
             "bridge_no_call": round(cpu_idle_bridge, 2),
+            "bridge_no_call_streams_closed": idle_streams_closed,
+            "bridge_streams_open_no_call": round(cpu_idle_open, 2),
             "one_call": round(cpu_one, 2),
+            "bridge_added_one_call": round(cpu_one - cpu_baseline_call, 2),
             f"{args.lines}_calls": round(cpu_max, 2),
             "bridge_callbacks_one_call": round(callbacks_pct, 2),
         }
@@ -567,6 +593,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         agent.call()
         for skew in (0.0, args.skew_ppm, -args.skew_ppm):
             if skew != 0.0:  # the call stays up while the devices reopen skewed
+                agent.housekeeping = None
                 bridge.detach(agent.engine)
                 bridge.close()
                 bridge = new_bridge(skew)
@@ -595,6 +622,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         results["overruns"] = sum(r["overruns"] for r in runs.values())
         agent.hangup_all()
     finally:
+        if agent is not None:
+            agent.housekeeping = None
         if bridge is not None and agent is not None:
             bridge.detach(agent.engine)
             bridge.close()

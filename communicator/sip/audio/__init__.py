@@ -4,12 +4,14 @@ Composition (on the endpoint's thread)::
 
     devices = DeviceManager()
     bridge = AudioBridge(devices, microphone=settings.microphone, speaker=settings.speaker)
-    bridge.start()                      # opens the devices (notices if none / missing)
+    bridge.start()                      # resolves the devices (notices if none / missing)
     bridge.attach(engine)               # engine.set_local_audio(port, port)
     ringer = Ringer(devices, settings.ringer)
     tones = CallTones(engine, bridge, ringer)
-    # a QTimer every ~250 ms: bridge.poll() (device lost -> default device + notice);
-    # every ~5 s when idle: devices.refresh()
+    keeper = AudioHousekeeper(bridge)   # a QTimer every keeper.interval_ms -> keeper.tick()
+    # (bridge.poll(): idle streams closed, device lost -> default device + notice; the device
+    # list re-read every 10 s while no stream is open). The bridge opens the devices itself
+    # while a call is up (it follows the attached engines' lines) or a tone plays.
     ...
     tones.close(); bridge.detach(engine); bridge.close()   # before the endpoint shuts down
 """
@@ -17,6 +19,7 @@ Composition (on the endpoint's thread)::
 from communicator.sip.audio.adapter import CallTones
 from communicator.sip.audio.bridge import BRIDGE_RATE, AudioBridge, AudioNotice, BridgeStats
 from communicator.sip.audio.devices import AudioDevice, DeviceManager, OpenStreams
+from communicator.sip.audio.housekeeping import AudioHousekeeper
 from communicator.sip.audio.meters import LevelMeter, MeterReading
 from communicator.sip.audio.tones import Ringer, ToneMixer
 
@@ -24,6 +27,7 @@ __all__ = [
     "BRIDGE_RATE",
     "AudioBridge",
     "AudioDevice",
+    "AudioHousekeeper",
     "AudioNotice",
     "BridgeStats",
     "CallTones",

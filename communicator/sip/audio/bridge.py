@@ -19,8 +19,14 @@ Frames are read with one ``memmove`` from the SWIG vector's storage (not ``bytes
 ~850 us) and written through a preallocated ``pj.ByteVector``. All hot-path buffers are
 preallocated; the resampler returns one small array per block (measured in the benchmark).
 
-Main thread: `AudioBridge.poll` (every ~250 ms from a QTimer) watches the streams; a device
-that stops (unplugged) is replaced by the default device without touching the calls, and an
+Streams run only while they are needed: the bridge follows the attached engines' lines and
+opens the devices when a call is dialled, rings out, has early media, is connected or held,
+or when a tone is asked for; `AudioBridge.poll` closes them `LINGER_S` after the last such
+call ended and the tones finished (no PortAudio, ALSA/PulseAudio or resampler work between
+calls; the port then yields silence). ``AudioBridge(..., lazy=False)`` keeps them open.
+
+Main thread: `AudioBridge.poll` (see `housekeeping.AudioHousekeeper`) watches the streams; a
+device that stops (unplugged) is replaced by the default device without touching the calls, and an
 `AudioNotice` tells the agent. With no usable device the port stays on the bridge (calls still
 connect, silence both ways) and the notice says no microphone/speaker was found.
 """
@@ -40,12 +46,14 @@ from typing import Any
 import numpy as np
 import pjsua2 as pj
 
+from communicator.core.calls import CallState
 from communicator.sip.audio.devices import AudioDevice, DeviceManager, OpenStreams
 from communicator.sip.audio.drift import AdaptiveTarget, DepthController
 from communicator.sip.audio.meters import LevelMeter, MeterReading
 from communicator.sip.audio.resample import StreamResampler
 from communicator.sip.audio.ring import RingBuffer, Samples
 from communicator.sip.audio.tones import ToneMixer
+from communicator.sip.events import LinesChanged
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +68,19 @@ MAX_BLOCK = 16384
 GIL_SWITCH_S = 0.001
 RESYNC_S = 0.06
 """Backlog beyond the target (plus two blocks) that is dropped at once instead of drained."""
+LINGER_S = 2.0
+"""Streams stay open this long after the last call or tone (a quick next call, a late tone)."""
+STREAM_STATES = frozenset(
+    {
+        CallState.DIALING,
+        CallState.RINGING_OUT,
+        CallState.EARLY_MEDIA,
+        CallState.CONNECTED,
+        CallState.HELD,
+    }
+)
+"""A call in one of these states keeps the devices open (dialling opens them early, so the
+first words after the answer are not lost to the stream start)."""
 
 _from_address = ctypes.c_void_p.from_address
 _memmove = ctypes.memmove
@@ -387,6 +408,7 @@ class AudioBridge:
         latency: float | str = "low",
         device_skew_ppm: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
+        lazy: bool = True,
     ) -> None:
         self.devices = devices if devices is not None else DeviceManager()
         self.microphone = microphone
@@ -407,7 +429,17 @@ class AudioBridge:
         self._notices: list[AudioNotice] = []
         self._listeners: list[Callable[[AudioNotice], None]] = []
         self._engines: list[Any] = []
+        self._unsubscribe: dict[int, Callable[[], None]] = {}
         self._closed = False
+        self._started = False
+        self.lazy = lazy
+        """Open the devices only while a call or a tone needs them (see module doc)."""
+        self._calls_need_audio = False
+        self._idle_since = time.monotonic()
+        self._selected: tuple[AudioDevice | None, AudioDevice | None] = (None, None)
+        self._missing_said: str | None = None
+        self._past = [0, 0, 0, 0]
+        """Underruns/overruns of closed streams (capture u/o, playback u/o)."""
 
     # ------------------------------------------------------------------ engine plumbing
 
@@ -419,12 +451,60 @@ class AudioBridge:
     def attach(self, engine: Any) -> None:
         engine.set_local_audio(self._port, self._port)
         self._engines.append(engine)
+        subscribe = getattr(engine, "subscribe", None)
+        if subscribe is not None:
+            self._unsubscribe[id(engine)] = subscribe(self._on_engine_event)
+        self._update_demand()
 
     def detach(self, engine: Any) -> None:
         with contextlib.suppress(ValueError):
             self._engines.remove(engine)
+        unsubscribe = self._unsubscribe.pop(id(engine), None)
+        if unsubscribe is not None:
+            unsubscribe()
         if not getattr(engine, "_closed", False):
             engine.reset_local_audio()
+        self._update_demand()
+
+    def _on_engine_event(self, event: Any) -> None:
+        if isinstance(event, LinesChanged):
+            self._update_demand()
+
+    def _update_demand(self) -> None:
+        """Main thread: open the devices when a call needs them (start the linger if not)."""
+        busy = False
+        for engine in self._engines:
+            state = getattr(engine, "state", None)
+            lines = getattr(state, "lines", ()) or ()
+            if any(c is not None and c.state in STREAM_STATES for c in lines):
+                busy = True
+                break
+        if self._calls_need_audio and not busy:
+            self._idle_since = time.monotonic()
+        self._calls_need_audio = busy
+        if busy:
+            self._ensure_open()
+
+    def keep_open(self, on: bool = True) -> None:
+        """Keep the devices open without a call (``lazy`` off), e.g. a microphone test in the
+        settings dialog; off: closed again by `poll` after the linger."""
+        self.lazy = not on
+        self._idle_since = time.monotonic()
+        if on:
+            self._ensure_open()
+
+    @property
+    def needs_streams(self) -> bool:
+        """A call (or ``lazy=False``) needs the devices now."""
+        return not self.lazy or self._calls_need_audio
+
+    @property
+    def streams_open(self) -> bool:
+        return self._opened is not None
+
+    def _ensure_open(self) -> None:
+        if self._started and not self._closed and self._opened is None:
+            self._open(announce_missing=False)
 
     # ------------------------------------------------------------------ observable state
 
@@ -454,11 +534,12 @@ class AudioBridge:
 
     @property
     def microphone_in_use(self) -> AudioDevice | None:
-        return self._opened.microphone if self._opened else None
+        """The open microphone, or (streams closed between calls) the one the next call uses."""
+        return self._opened.microphone if self._opened else self._selected[0]
 
     @property
     def speaker_in_use(self) -> AudioDevice | None:
-        return self._opened.speaker if self._opened else None
+        return self._opened.speaker if self._opened else self._selected[1]
 
     @property
     def muted(self) -> bool:
@@ -515,11 +596,12 @@ class AudioBridge:
         def ms(d: _Direction | None, value: float) -> float:
             return 1000.0 * value / d.out_rate if d else 0.0
 
+        past = self._past
         return BridgeStats(
-            capture_underruns=cap.ring.underruns if cap else 0,
-            capture_overruns=cap.ring.overruns if cap else 0,
-            playback_underruns=play.ring.underruns if play else 0,
-            playback_overruns=play.ring.overruns if play else 0,
+            capture_underruns=past[0] + (cap.ring.underruns if cap else 0),
+            capture_overruns=past[1] + (cap.ring.overruns if cap else 0),
+            playback_underruns=past[2] + (play.ring.underruns if play else 0),
+            playback_overruns=past[3] + (play.ring.overruns if play else 0),
             capture_depth_ms=ms(cap, cap.control.average_depth) if cap else 0.0,
             playback_depth_ms=ms(play, play.control.average_depth) if play else 0.0,
             capture_target_ms=ms(cap, cap.target.value) if cap else 0.0,
@@ -551,18 +633,24 @@ class AudioBridge:
 
     # ------------------------------------------------------------------ tones on the speaker
 
+    def _tone_mixer(self) -> ToneMixer | None:
+        """The speaker's mixer, opening the devices for the tone if they are closed."""
+        self._idle_since = time.monotonic()
+        self._ensure_open()
+        return self._core.tones
+
     def ringback(self, on: bool) -> None:
-        tones = self._core.tones
+        tones = self._tone_mixer() if on else self._core.tones
         if tones is not None:
             tones.ringback(on)
 
     def call_waiting_beep(self) -> None:
-        tones = self._core.tones
+        tones = self._tone_mixer()
         if tones is not None:
             tones.call_waiting_beep()
 
     def dtmf_feedback(self, digit: str) -> None:
-        tones = self._core.tones
+        tones = self._tone_mixer()
         if tones is not None:
             tones.dtmf(digit)
 
@@ -578,22 +666,72 @@ class AudioBridge:
         """
         if sys.getswitchinterval() > GIL_SWITCH_S:
             sys.setswitchinterval(GIL_SWITCH_S)
-        self._open(announce_missing=True)
+        self._started = True
+        self._select(announce_missing=True)
+        if self.needs_streams:
+            self._open(announce_missing=False)
 
     def set_devices(self, *, microphone: str | None, speaker: str | None) -> None:
         """Switch devices (the calls stay; audio pauses for the reopen)."""
         self.microphone, self.speaker = microphone, speaker
         self._close_streams()
-        self._open(announce_missing=True)
+        self._select(announce_missing=True)
+        if self.needs_streams:
+            self._open(announce_missing=False)
+
+    def _select(self, *, announce_missing: bool) -> None:
+        """Resolve the chosen devices (notices for missing ones) without opening them."""
+        devices = self.devices
+        mic = devices.resolve(self.microphone, "input")
+        spk = devices.resolve(self.speaker, "output")
+        self._selected = (mic, spk)
+        if announce_missing:
+            self._announce_missing(mic, spk)
+        self._announce_no_device(mic is not None, spk is not None)
+
+    def _announce_missing(self, mic: AudioDevice | None, spk: AudioDevice | None) -> None:
+        for choice, found, what in (
+            (self.microphone, mic, "microphone"),
+            (self.speaker, spk, "speaker"),
+        ):
+            if choice and (found is None or choice not in (found.name, found.label)):
+                self._notice(
+                    "device_missing",
+                    f"The {what} {choice} is not connected; using the default {what}.",
+                )
+
+    def _announce_no_device(self, have_mic: bool, have_spk: bool) -> None:
+        """Say once (until it changes) that no microphone/speaker is usable."""
+        if have_mic and have_spk:
+            self._missing_said = None
+            return
+        missing = (
+            "microphone/speaker"
+            if not have_mic and not have_spk
+            else ("microphone" if not have_mic else "speaker")
+        )
+        text = f"No {missing} was found"
+        if text != self._missing_said:
+            self._missing_said = text
+            self._notice("no_device", text)
 
     def refresh_devices(self) -> bool:
         """Re-read the device list now, re-initialising PortAudio if no stream is open."""
         return self.devices.refresh()
 
     def poll(self) -> None:
-        """Main-thread watchdog: reopen on the default device when a stream stopped."""
+        """Main thread, every ~100-250 ms (`AudioHousekeeper.tick`): close idle streams after
+        `LINGER_S`; reopen on the default device when a stream stopped (unplugged)."""
         opened = self._opened
         if opened is None or self._closed:
+            return
+        tones = self._core.tones
+        if (
+            not self.needs_streams
+            and not (tones is not None and tones.busy)
+            and time.monotonic() - self._idle_since >= LINGER_S
+        ):
+            self._close_streams()
             return
         stopped = self._core.stream_stopped or any(not s.active for s in opened.streams)
         if not stopped:
@@ -623,15 +761,7 @@ class AudioBridge:
         mic = devices.resolve(self.microphone, "input")
         spk = devices.resolve(self.speaker, "output")
         if announce_missing:
-            for choice, found, what in (
-                (self.microphone, mic, "microphone"),
-                (self.speaker, spk, "speaker"),
-            ):
-                if choice and (found is None or choice not in (found.name, found.label)):
-                    self._notice(
-                        "device_missing",
-                        f"The {what} {choice} is not connected; using the default {what}.",
-                    )
+            self._announce_missing(mic, spk)
         streams: list[Any] = []
         kinds: list[str] = []
         core = self._core
@@ -743,13 +873,8 @@ class AudioBridge:
         self._opened = _Opened(
             opened_mic, opened_spk, tuple(streams), tuple(kinds), in_rate, out_rate
         )
-        if opened_mic is None or opened_spk is None:
-            missing = (
-                "microphone/speaker"
-                if opened_mic is None and opened_spk is None
-                else ("microphone" if opened_mic is None else "speaker")
-            )
-            self._notice("no_device", f"No {missing} was found")
+        self._selected = (opened_mic, opened_spk)
+        self._announce_no_device(opened_mic is not None, opened_spk is not None)
 
     def _open_one(
         self, open_stream: Callable[..., tuple[Any, int, int]], kind: str, device: AudioDevice
@@ -796,6 +921,15 @@ class AudioBridge:
             OpenStreams.closed()
         core = self._core
         core.tones = None
+        # The port yields silence until the next open; keep the closed rings' counts.
+        cap, play = core.capture, core.playback
+        core.capture = core.playback = None
+        if cap is not None:
+            self._past[0] += cap.ring.underruns
+            self._past[1] += cap.ring.overruns
+        if play is not None:
+            self._past[2] += play.ring.underruns
+            self._past[3] += play.ring.overruns
 
     # ------------------------------------------------------------------ shutdown
 
