@@ -160,15 +160,18 @@ def run(
 
 class Audio:
     """The agent's sound: the sounddevice bridge on the conference bridge, the ringer, call
-    tones, and the timers that watch the devices (on the endpoint's thread)."""
-
-    POLL_MS = 250  # a lost device falls back to the default within this
-    REFRESH_MS = 5000  # new devices appear in the list within this (when no stream is open)
+    tones, and the housekeeping timer that watches the devices (on the endpoint's thread)."""
 
     def __init__(self, engine: SipEngine, user: UserSettings) -> None:
         from PySide6.QtCore import QTimer
 
-        from communicator.sip.audio import AudioBridge, CallTones, DeviceManager, Ringer
+        from communicator.sip.audio import (
+            AudioBridge,
+            AudioHousekeeper,
+            CallTones,
+            DeviceManager,
+            Ringer,
+        )
 
         self.devices = DeviceManager()
         self.bridge = AudioBridge(self.devices, microphone=user.microphone, speaker=user.speaker)
@@ -178,21 +181,14 @@ class Audio:
         self.ringer = Ringer(self.devices, user.ringer)
         self.tones = CallTones(engine, self.bridge, self.ringer)
         self._engine = engine
-        self._poll = QTimer()
-        self._poll.timeout.connect(self.bridge.poll)
-        self._poll.start(self.POLL_MS)
-        self._refresh = QTimer()
-        self._refresh.timeout.connect(self.bridge.refresh_devices)
-        self._refresh.start(self.REFRESH_MS)
+        keeper = AudioHousekeeper(self.bridge)
+        self._timer = QTimer()
+        self._timer.timeout.connect(keeper.tick)
+        self._timer.start(keeper.interval_ms)
 
     def close(self) -> None:
         """Before the endpoint shuts down: nothing pjsua2 may outlive libDestroy."""
-        self._poll.stop()
-        self._refresh.stop()
+        self._timer.stop()
         self.tones.close()
         self.bridge.detach(self._engine)
         self.bridge.close()
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
