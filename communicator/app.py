@@ -192,3 +192,7 @@ class Audio:
         self.tones.close()
         self.bridge.detach(self._engine)
         self.bridge.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
