@@ -7,6 +7,7 @@ the parameters it was given; the engine acts on the records after the poll.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pjsua2 as pj
@@ -26,6 +27,11 @@ class EngineAccount(pj.Account):
     def __init__(self, records: list[Record]) -> None:
         pj.Account.__init__(self)
         self.records = records
+        self.transfer_gate: Callable[[], bool] | None = None
+        """Whether a far end's REFER may be followed now (set by the engine; read by the
+        calls' onCallTransferRequest, which must answer at once)."""
+        self.reg_answers = 0
+        """onRegState calls so far (the engine waits for an un-REGISTER's answer with it)."""
 
     def onRegStarted(self, prm: Any) -> None:  # noqa: N802
         try:
@@ -34,6 +40,7 @@ class EngineAccount(pj.Account):
             self.records.append(CallbackFailed("onRegStarted", repr(error)))
 
     def onRegState(self, prm: Any) -> None:  # noqa: N802
+        self.reg_answers += 1
         try:
             message = ""
             server = ""

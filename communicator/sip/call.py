@@ -24,6 +24,12 @@ from communicator.sip.events import (
     TransferStatus,
 )
 
+USABLE_MEDIA = (
+    pj.PJSUA_CALL_MEDIA_ACTIVE,
+    pj.PJSUA_CALL_MEDIA_REMOTE_HOLD,
+    pj.PJSUA_CALL_MEDIA_LOCAL_HOLD,
+)
+
 
 class EngineCall(pj.Call):
     def __init__(self, account: Any, records: list[Record], call_id: int | None = None) -> None:
@@ -35,6 +41,13 @@ class EngineCall(pj.Call):
         self.records = records
         self.core_id: CallId | None = None
         """The core's id for this call; None for calls the core does not know (refused)."""
+        self.audio_index: int | None = None
+        """The call's audio stream with media (active or held), as of the last media change:
+        the engine connects it without asking pjsua2 for the whole CallInfo again."""
+        self.info_pending = 0
+        """SIP INFO requests (DTMF) sent and not yet completed: only then is a transaction
+        state change worth looking at (reading the SipEvent costs ~50 us per callback, and
+        call setup alone has several)."""
 
     def _failed(self, where: str, error: BaseException) -> None:
         self.records.append(CallbackFailed(where, repr(error)))
@@ -53,12 +66,18 @@ class EngineCall(pj.Call):
     def onCallMediaState(self, prm: Any) -> None:  # noqa: N802
         try:
             info = self.getInfo()
-            statuses = tuple(int(m.status) for m in info.media if m.type == pj.PJMEDIA_TYPE_AUDIO)
+            audio = [m for m in info.media if m.type == pj.PJMEDIA_TYPE_AUDIO]
+            statuses = tuple(int(m.status) for m in audio)
+            self.audio_index = next(
+                (int(m.index) for m in audio if int(m.status) in USABLE_MEDIA), None
+            )
             self.records.append(CallMediaChanged(self, statuses))
         except BaseException as error:
             self._failed("onCallMediaState", error)
 
     def onCallTsxState(self, prm: Any) -> None:  # noqa: N802
+        if not self.info_pending:
+            return
         try:
             tsx = prm.e.body.tsxState.tsx
             if (
@@ -78,10 +97,17 @@ class EngineCall(pj.Call):
 
     def onCallTransferRequest(self, prm: Any) -> None:  # noqa: N802
         try:
-            # The agent's lines are managed by the core; a far end may not move our call
-            # elsewhere behind the agent's back. Decline (the agent can transfer it).
-            prm.statusCode = 603
-            self.records.append(TransferRequested(self, str(prm.dstUri)))
+            # The far end transfers us (REFER): follow it when a line is free for the new
+            # call (the engine's gate), with a Call object of ours that the engine keeps;
+            # otherwise decline with 603.
+            gate = getattr(self.account, "transfer_gate", None)
+            if gate is not None and gate():
+                new_call = EngineCall(self.account, self.records)
+                prm.newCall = new_call
+                self.records.append(TransferRequested(self, str(prm.dstUri), new_call))
+            else:
+                prm.statusCode = 603
+                self.records.append(TransferRequested(self, str(prm.dstUri), None))
         except BaseException as error:
             self._failed("onCallTransferRequest", error)
 

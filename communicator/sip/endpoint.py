@@ -32,6 +32,7 @@ from communicator.provisioning.schema import CodecReport, VoipProfile, canonical
 from communicator.sip.events import CallbackFailed, Record, StunResolved
 from communicator.sip.pump import PollHint
 from communicator.sip.sipmsg import scrub
+from communicator.sip.wakeup import SipSockets, SocketScanner, TimerHeap, TimeVal
 
 log = logging.getLogger(__name__)
 trace_log = logging.getLogger("communicator.sip.trace")
@@ -79,11 +80,12 @@ class EndpointOptions:
     sip_trace: bool | None = None
     """None: from the environment variable COMMUNICATOR_SIP_TRACE=1."""
     media_thread: bool = True
-    """True (default): RTP sockets get pjmedia's own ioqueue and worker thread. False: RTP
-    shares the SIP ioqueue and is received by the pump, which then polls continuously while
-    calls are up; this saves the media thread's idle wake-ups but crashed (SIGSEGV in
-    libHandleEvents) together with the sounddevice AudioMediaPort bridge in
-    tests/sip/sound, so it is not the default."""
+    """True (default): RTP sockets get pjmedia's own ioqueue, polled by a media thread that
+    runs only while calls need it (`MediaPoller`; pjmedia's own worker would wake up every
+    10 ms for ever, ~0.25 % of a core on an idle client). False: RTP shares the SIP ioqueue
+    and is received by the pump, which then polls continuously while calls are up; this
+    crashed (SIGSEGV in libHandleEvents) together with the sounddevice AudioMediaPort bridge
+    in tests/sip/sound, so it is not the default."""
 
 
 @dataclass(frozen=True)
@@ -139,10 +141,87 @@ class _LogWriter(pj.LogWriter):
             return
 
 
+class MediaPoller:
+    """Polls pjmedia's ioqueue (RTP/RTCP) on a thread of ours, only while calls need it.
+
+    pjmedia's own worker thread calls ``pj_ioqueue_poll`` with a 10 ms timeout for the whole
+    life of the endpoint: 100 wake-ups a second with no call at all (measured: ~0.3 % of a
+    core). pjsua insists on one worker when pjmedia has its own ioqueue, so after
+    ``libInit`` pjmedia's workers are stopped (``pjmedia_endpt_stop_threads``; pjmedia keeps
+    its ioqueue) and this thread does exactly what the worker did - but waits on an Event, at
+    no cost, while no call exists. It is registered with pjlib, never runs Python callbacks
+    (pjsua2 queues callbacks from other threads for the main thread), and is stopped before
+    ``libDestroy``.
+    """
+
+    POLL_MS = 100
+    """Packets end a poll at once; the timeout only bounds how late a stop or pause is seen
+    (pjmedia's worker uses 10 ms; longer means fewer GIL round trips on quiet calls)."""
+
+    def __init__(self, ep: Any) -> None:
+        lib = ctypes.CDLL(pj._pjsua2.__file__)
+        lib.pjsua_get_pjmedia_endpt.restype = ctypes.c_void_p
+        lib.pjmedia_endpt_get_ioqueue.restype = ctypes.c_void_p
+        lib.pjmedia_endpt_get_ioqueue.argtypes = [ctypes.c_void_p]
+        lib.pj_ioqueue_poll.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        lib.pjmedia_endpt_stop_threads.argtypes = [ctypes.c_void_p]
+        self._lib = lib
+        media_endpoint = lib.pjsua_get_pjmedia_endpt()
+        self._ioqueue = lib.pjmedia_endpt_get_ioqueue(media_endpoint)
+        if not self._ioqueue:
+            raise RuntimeError("pjmedia has no ioqueue of its own")
+        if lib.pjmedia_endpt_stop_threads(media_endpoint) != 0:
+            raise RuntimeError("pjmedia's worker threads could not be stopped")
+        self._ep = ep
+        self._active = threading.Event()
+        self._stopping = False
+        self._registered = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pjmedia-io", daemon=True)
+        self._thread.start()
+        self._registered.wait(5.0)
+
+    @property
+    def active(self) -> bool:
+        return self._active.is_set()
+
+    def set_active(self, active: bool) -> None:
+        if active:
+            self._active.set()
+        else:
+            self._active.clear()
+
+    def _run(self) -> None:
+        try:
+            self._ep.libRegisterThread("pjmedia-io")
+        finally:
+            self._registered.set()
+        timeout = TimeVal(0, self.POLL_MS)
+        poll = self._lib.pj_ioqueue_poll
+        ioqueue = self._ioqueue
+        while True:
+            self._active.wait()
+            if self._stopping:
+                return
+            poll(ioqueue, ctypes.byref(timeout))
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._active.set()
+        self._thread.join(5.0)
+
+
 class _Endpoint(pj.Endpoint):
     def __init__(self, owner: SipEndpoint) -> None:
         pj.Endpoint.__init__(self)
         self._owner = owner
+
+    def onTransportState(self, prm: Any) -> None:  # noqa: N802
+        # A TCP/TLS connection came or went: its socket is (no longer) one to watch.
+        self._owner.sockets_changed()
+
+    def onIpChangeProgress(self, prm: Any) -> None:  # noqa: N802
+        # handleIpChange restarts the listeners (new sockets) in steps reported here.
+        self._owner.sockets_changed()
 
     def onNatCheckStunServersComplete(self, prm: Any) -> None:  # noqa: N802
         try:
@@ -182,6 +261,14 @@ class SipEndpoint:
         self._thread = threading.get_ident()
         self._clock_demand: set[str] = set()
         self._clock_on = False
+        self._media_demand: set[str] = set()
+        self._media_poller: MediaPoller | None = None
+        self._sip_peers: dict[str, frozenset[tuple[str, int]]] = {}
+        self._scanner = SocketScanner()
+        self._watch_generation = 0
+        self._watched: tuple[int, frozenset[int] | None] = (-1, None)
+        self._socket_inodes: frozenset[int] = frozenset()
+        self._timer_heap: TimerHeap | None = None
         self._destroyed = False
         self.wakeup: Callable[[], None] = lambda: None
         """Set by the pump: poll soon (after an engine command)."""
@@ -227,6 +314,12 @@ class SipEndpoint:
         self._clock_on = True
         ep.libStart()
         self.set_clock_demand("startup", False)
+        if self.options.media_thread:
+            try:
+                self._media_poller = MediaPoller(ep)
+            except (OSError, AttributeError, RuntimeError) as error:
+                log.warning("pjmedia's own worker thread stays (%s)", error)
+        self._timer_heap = TimerHeap(pj._pjsua2.__file__)
         log.info("pjsua2 %s started (SIP trace %s)", ep.libVersion().full, self._trace)
 
     # ------------------------------------------------------------------ basics
@@ -266,18 +359,20 @@ class SipEndpoint:
             self.records.clear()  # endpoint-level records are informational only
         hot = False
         live = False
-        deadline: float | None = None
+        rtp = False
+        deadline: float | None = self._timer_heap.next_in() if self._timer_heap else None
         for client in list(self._clients):
             hint = client.process()
             hot = hot or hint.hot
             live = live or hint.live
+            rtp = rtp or hint.rtp
             if hint.next_deadline_in is not None:
                 deadline = (
                     hint.next_deadline_in
                     if deadline is None
                     else min(deadline, hint.next_deadline_in)
                 )
-        return events, PollHint(hot=hot, live=live, next_deadline_in=deadline)
+        return events, PollHint(hot=hot, live=live, next_deadline_in=deadline, rtp=rtp)
 
     def pump_for(self, seconds: float, until: Callable[[], bool] | None = None) -> None:
         """Poll synchronously (shutdown paths, benchmarks) until ``until()`` or the timeout."""
@@ -286,6 +381,61 @@ class SipEndpoint:
             self.poll(5)
             if until is not None and until():
                 return
+
+    # ------------------------------------------------------------------ what wakes the pump
+
+    @property
+    def watch_generation(self) -> int:
+        """Changes whenever the set of pjsip's sockets may have changed."""
+        return self._watch_generation
+
+    def sockets_changed(self) -> None:
+        self._watch_generation += 1
+
+    def set_sip_peers(self, owner: str, peers: Iterable[tuple[str, int]]) -> None:
+        """Addresses of the SIP servers/proxies an engine talks to over TCP/TLS."""
+        wanted = frozenset(peers)
+        if self._sip_peers.get(owner) != wanted:
+            if wanted:
+                self._sip_peers[owner] = wanted
+            else:
+                self._sip_peers.pop(owner, None)
+            self.sockets_changed()
+
+    def check_sockets(self) -> None:
+        """Cheap periodic check (the pump's slow tick): rescan if our sockets changed."""
+        if not self._scanner.supported:
+            return
+        inodes = self._scanner.socket_inode_set()
+        if inodes != self._socket_inodes:
+            self._socket_inodes = inodes
+            self.sockets_changed()
+
+    def watched_fds(self) -> frozenset[int] | None:
+        """pjsip's socket descriptors to wake up on (None: not available; poll instead)."""
+        if self._destroyed:
+            return None
+        generation, fds = self._watched
+        if generation == self._watch_generation:
+            return fds
+        udp: set[int] = set()
+        tcp: set[int] = set()
+        try:
+            for (kind, _, _), tid in self._transports.items():
+                info = self._ep.transportGetInfo(tid)
+                _, _, port = str(info.localAddress).rpartition(":")
+                (udp if kind == "udp" else tcp).add(int(port))
+        except (pj.Error, ValueError):
+            fds = None
+        else:
+            peers = frozenset().union(*self._sip_peers.values()) if self._sip_peers else frozenset()
+            wanted = SipSockets(frozenset(udp), frozenset(tcp), peers)
+            try:
+                fds = self._scanner.scan(wanted)
+            except OSError:
+                fds = None
+        self._watched = (self._watch_generation, fds)
+        return fds
 
     # ------------------------------------------------------------------ SIP trace
 
@@ -331,6 +481,7 @@ class SipEndpoint:
             tcfg.tlsConfig = tls
         tid = int(self._ep.transportCreate(TRANSPORT_TYPES[kind], tcfg))
         self._transports[key] = tid
+        self.sockets_changed()
         return tid
 
     def transport_address(self, tid: int) -> TransportAddress:
@@ -427,6 +578,19 @@ class SipEndpoint:
             manager.setNoDev()
         self._clock_on = want
 
+    @property
+    def media_polling(self) -> bool:
+        return self._media_poller is not None and self._media_poller.active
+
+    def set_media_demand(self, owner: str, needed: bool) -> None:
+        """Run the media thread (RTP/RTCP of calls) while anyone needs it."""
+        if needed:
+            self._media_demand.add(owner)
+        else:
+            self._media_demand.discard(owner)
+        if self._media_poller is not None and not self._destroyed:
+            self._media_poller.set_active(bool(self._media_demand))
+
     # ------------------------------------------------------------------ network
 
     def handle_ip_change(self) -> None:
@@ -435,6 +599,7 @@ class SipEndpoint:
         prm.restartListener = True
         prm.restartLisDelay = 0
         self._ep.handleIpChange(prm)
+        self.sockets_changed()
 
     def str_error(self, status: int) -> str:
         try:
@@ -459,6 +624,11 @@ class SipEndpoint:
             gc.collect()
         finally:
             self._destroyed = True
+            if self._media_poller is not None:
+                self._media_poller.stop()
+                self._media_poller = None
+            if self._timer_heap is not None:
+                self._timer_heap.close()
             ep = self._ep
             try:
                 ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)

@@ -14,7 +14,14 @@ The engine is the adapter between pjsua2 and the pure core:
   bridge connections is recomputed after every change and applied as a difference.
 * Observers: `subscribe(callback)` receives `EngineEvent` values; `state` is the snapshot.
   `on_call_finished` receives each `CallRecord` in the step the call ends (the app writes it to
-  the outbox there).
+  the outbox there) - except a recorded call, whose record (and `CallEnded`) waits until the
+  recorder is destroyed and its WAV file is complete (pjmedia writes the RIFF sizes when the
+  recorder's bridge port goes, on the media clock, a few frames later; at most
+  ``RECORDING_CLOSE_TIMEOUT``): whoever gets the record may upload the file at once.
+* Recording formats: pjsua2's `AudioMediaRecorder` writes WAV with 16-bit PCM (its encoding
+  argument is unused in pjproject 2.15; pjmedia's WAV writer knows PCM, A-law and u-law, and
+  has no GSM 6.10 encoder for WAV49 or raw .gsm files). A profile asking for ``wav49`` or
+  ``gsm`` is therefore recorded as PCM WAV, and the agent is told so once (a notice).
 
 All methods must be called on the thread that created the endpoint.
 """
@@ -108,6 +115,7 @@ from communicator.provisioning.schema import (
     CodecReport,
     EquipmentType,
     ForwardingSettings,
+    RecordFormat,
     SrtpMode,
     VoipProfile,
 )
@@ -157,6 +165,8 @@ MAX_NOTICES = 20
 CLOCK_LINGER = 1.5
 """Seconds the bridge clock keeps running after the last call/recorder (WAV headers)."""
 AUDIT_SECONDS = 1.5
+RECORDING_CLOSE_TIMEOUT = 3.0
+"""Longest wait for a destroyed recorder's WAV header before its call record goes out."""
 NOT_REGISTERED = RegistrationStatus(
     state=RegistrationState.SIGNED_OUT,
     current=None,
@@ -256,6 +266,9 @@ class SipEngine:
         self._pending_profile: VoipProfile | None = None
         self._account: Any = None
         self._account_transport = "udp"
+        self._transport_order: list[str] = []
+        """The profile's transports in preference order; the account uses one of them."""
+        self._transport_ids: dict[str, int] = {}
         self._machine = RegistrationMachine()
         self._lines: Lines | None = None
         self._calls: dict[CallId, Any] = {}
@@ -264,6 +277,9 @@ class SipEngine:
         """Every EngineCall until its DISCONNECTED record (strong references)."""
         self._links: dict[tuple[str, str, int, int], tuple[Any, Any]] = {}
         self._recorders: dict[CallId, Any] = {}
+        self._finishing: list[tuple[CallRecord, float]] = []
+        """Records of recorded calls waiting for their WAV file (record, deadline)."""
+        self._format_notice_given = False
         self._info_queue: dict[CallId, deque[str]] = {}
         self._info_in_flight: set[CallId] = set()
         self._no_answer_timers: dict[CallId, float] = {}
@@ -277,9 +293,11 @@ class SipEngine:
         self._published_registration: RegistrationStatus | None = None
         self._published_lines: tuple[Call | None, ...] | None = None
         self._published_forwarding: str | None = None
+        self._forwarding_cache: tuple[tuple[int, dt.datetime], Any, str | None] | None = None
         self._processing = False
         self._audit_until = 0.0
         self._clock_until = 0.0
+        self._media_until = 0.0
         self._reg_in_flight = False
         self._custom_local_audio = False
         self._clock_key = f"engine-{id(self):x}"
@@ -426,7 +444,10 @@ class SipEngine:
             DialPlan(domain=profile.sip.effective_domain, country_code=profile.agent.country_code),
         )
         self._account_transport = kinds[0]
+        self._transport_order = kinds
+        self._transport_ids = tids
         self._allowed_sources = self._server_addresses(profile)
+        ep.set_sip_peers(self._clock_key, self._allowed_sources)
         self._reg_in_flight = False
         self._account = self._create_account(profile, tids[kinds[0]], kinds[0])
         # The old account goes only now: the new one must not get its pjsua id while the old
@@ -496,6 +517,7 @@ class SipEngine:
         acfg.natConfig.viaRewriteUse = 1 if nat.rport else 0
         acfg.natConfig.contactRewriteUse = 1 if nat.rport else 0
         account = EngineAccount(self._records)
+        account.transfer_gate = self._can_follow_transfer
         account.create(acfg, True)
         return account
 
@@ -515,11 +537,16 @@ class SipEngine:
         self._dispose_account(account)
 
     def _unregister_now(self, account: Any) -> None:
-        """Unregister synchronously (bounded), so no un-REGISTER races a new REGISTER."""
+        """Unregister synchronously (bounded), so no un-REGISTER races a new REGISTER.
+
+        Waits for the un-REGISTER's answer, not just for pjsua to mark the account inactive
+        (it does so when sending): shutting the account down while the transaction is pending
+        made pjsua try a second un-REGISTER and log "Object is busy (PJSIP_EBUSY)"."""
         if account is not None and _safe_active(account):
+            answers = account.reg_answers
             with contextlib.suppress(pj.Error):
                 account.setRegistration(False)
-                self._endpoint.pump_for(2.0, lambda: not _safe_active(account))
+                self._endpoint.pump_for(2.0, lambda: account.reg_answers > answers)
 
     def _dispose_account(self, account: Any) -> None:
         if account is None:
@@ -595,16 +622,68 @@ class SipEngine:
                 )
 
     def _send_register(self) -> None:
-        account = self._account
-        if account is None or self._reg_in_flight:
+        if self._account is None or self._reg_in_flight:
             return  # a pending REGISTER will answer for this attempt
+        if (
+            self._transport_order
+            and self._account_transport != self._transport_order[0]
+            and self._machine.state is RegistrationState.REGISTERING
+        ):
+            # A new sign-in or a retry after every transport failed (not a refresh of a
+            # working fallback registration): the preferred transport first again.
+            self._switch_transport(self._transport_order[0])
+        self._register_now()
+
+    def _register_now(self) -> None:
+        account = self._account
+        if account is None:
+            return
         try:
             account.setRegistration(True)
         except pj.Error as error:
             if int(error.status) == PJSIP_EBUSY:
                 return  # the pending REGISTER will answer for this attempt
             text = str(error.info())
-            self._registration_event(TransportFailed(_network_kind(text, 0), text))
+            self._transport_failed(TransportFailed(_network_kind(text, 0), text))
+        else:
+            self._reg_in_flight = True  # until its onRegState: no second REGISTER meanwhile
+
+    # ---------------------------------------------------------------- transport fallback
+
+    def _transport_failed(self, failure: TransportFailed | RegistrationFailed) -> None:
+        """REGISTER failed below SIP (no answer, connection refused, TLS): try the profile's
+        next transport at once; only when the last one fails too does the core hear of it
+        (and its retry starts again with the preferred transport)."""
+        order = self._transport_order
+        current = self._account_transport
+        if (
+            self._static_ip
+            or self._profile is None
+            or current not in order
+            or order.index(current) + 1 >= len(order)
+        ):
+            self._registration_event(failure)
+            return
+        following = order[order.index(current) + 1]
+        detail = failure.detail if isinstance(failure, TransportFailed) else failure.reason
+        log.warning("REGISTER over %s failed (%s): trying %s", current, detail, following)
+        self._notice(
+            f"Could not reach the SIP server over {current.upper()} ({detail}); "
+            f"trying {following.upper()}"
+        )
+        self._switch_transport(following)
+        self._register_now()
+
+    def _switch_transport(self, kind: str) -> None:
+        profile = self._profile
+        assert profile is not None
+        old = self._account
+        self._reg_in_flight = False
+        self._account_transport = kind
+        # The new account first: it must not get the old one's pjsua id while the old Python
+        # object (still referenced by the record being handled) can run its destructor.
+        self._account = self._create_account(profile, self._transport_ids[kind], kind)
+        self._dispose_account(old)
 
     def _send_unregister(self) -> None:
         account = self._account
@@ -644,12 +723,18 @@ class SipEngine:
                 self._registration_event(Unregistered())
             return
         text = self._endpoint.str_error(record.status) if record.status else record.reason
-        if code in (401, 403, 407) or (code >= 300 and record.status == 0):
+        local = not record.server  # no response: pjsip made the status up (408, 503 ...)
+        if local and code in (408, 503) and record.status == 0 and "timed out" not in text.lower():
+            # "Connection refused", TLS handshake failures...: the transport, not the server
+            self._transport_failed(TransportFailed(_network_kind(text, code), text))
+        elif code in (401, 403, 407) or (
+            code >= 300 and record.status == 0 and not (local and code == 408)
+        ):
             self._registration_event(RegistrationFailed(code, record.reason))
         elif code == 408 and "timed out" in text.lower():
-            self._registration_event(RegistrationFailed(408, record.reason))
+            self._transport_failed(RegistrationFailed(408, record.reason))
         else:
-            self._registration_event(TransportFailed(_network_kind(text, code), text))
+            self._transport_failed(TransportFailed(_network_kind(text, code), text))
 
     # ================================================================ calls
 
@@ -767,9 +852,12 @@ class SipEngine:
     def _update_clock(self) -> None:
         """Keep the bridge clock running while calls, recorders or plugged-in audio need it."""
         now = self._mono()
-        if self._alive or self._recorders or self._custom_local_audio:
+        if self._alive or self._recorders or self._finishing or self._custom_local_audio:
             self._clock_until = now + CLOCK_LINGER
+        if self._alive:
+            self._media_until = now + CLOCK_LINGER
         self._endpoint.set_clock_demand(self._clock_key, now < self._clock_until)
+        self._endpoint.set_media_demand(self._clock_key, now < self._media_until)
 
     def _after_change(self) -> None:
         self._update_clock()
@@ -902,10 +990,12 @@ class SipEngine:
         prm.digits = queue.popleft()
         prm.duration = 160
         self._info_in_flight.add(call_id)
+        call.info_pending += 1
         try:
             call.sendDtmf(prm)
         except pj.Error as error:
             self._failure(f"SIP INFO DTMF: {error.info()}")
+            call.info_pending = max(0, call.info_pending - 1)
             self._info_in_flight.discard(call_id)
             self._info_queue.pop(call_id, None)
 
@@ -917,13 +1007,38 @@ class SipEngine:
         self._info_in_flight.discard(call_id)
         self._remote_hold.pop(call_id, None)
         self._drop_links_of(call_id)
-        self._recorders.pop(call_id, None)
+        recorder = self._recorders.pop(call_id, None)
+        if recorder is not None and record.recording_path:
+            # Destroy the recorder now (its bridge port goes on the next clock tick, which
+            # writes the WAV header); the record waits for the complete file.
+            del recorder
+            self._finishing.append((record, self._mono() + RECORDING_CLOSE_TIMEOUT))
+            return
+        self._publish_finished(record)
+
+    def _publish_finished(self, record: CallRecord) -> None:
         self._emit(CallEnded(record))
         if self.on_call_finished is not None:
             try:
                 self.on_call_finished(record)
             except Exception:
                 log.exception("on_call_finished failed")
+
+    def _flush_finished(self, *, force: bool = False) -> None:
+        """Publish the records of recorded calls whose WAV files are complete."""
+        if not self._finishing:
+            return
+        now = self._mono()
+        waiting: list[tuple[CallRecord, float]] = []
+        for record, deadline in self._finishing:
+            path = Path(record.recording_path or "")
+            if wav_complete(path) or force or now >= deadline:
+                if not wav_complete(path):
+                    self._failure(f"recording {path} was not closed in time")
+                self._publish_finished(record)
+            else:
+                waiting.append((record, deadline))
+        self._finishing = waiting
 
     def _notice(self, text: str) -> None:
         self._notices.append(text)
@@ -950,8 +1065,13 @@ class SipEngine:
             worked = self._run_timers() or worked
             if worked:
                 self._after_change()
-            if self._clock_until and self._mono() >= self._clock_until:
+            if (self._clock_until and self._mono() >= self._clock_until) or (
+                self._media_until and self._mono() >= self._media_until
+            ):
                 self._update_clock()
+                if self._mono() >= self._media_until:
+                    self._media_until = 0.0
+            self._flush_finished()
             if self._audit_until and self._mono() < self._audit_until:
                 self._audit_links()
             else:
@@ -998,6 +1118,10 @@ class SipEngine:
             deadlines.append(min(self._no_answer_timers.values()) - self._wall())
         if self._endpoint.sound_clock_running and self._clock_until:
             deadlines.append(self._clock_until - self._mono())
+        if self._media_until:
+            deadlines.append(self._media_until - self._mono())
+        if self._finishing:
+            deadlines.append(0.02)  # a WAV header is due within a few media frames
         live = bool(self._alive)
         return PollHint(
             hot=hot,
@@ -1041,10 +1165,11 @@ class SipEngine:
                     TransferProgress(record.call.core_id, record.code, record.reason, record.final)
                 )
         elif isinstance(record, TransferRequested):
-            self._notice(f"The far end asked to transfer the call to {record.target}; declined")
+            self._on_transfer_requested(record)
         elif isinstance(record, CallReplaced):
             self._on_replaced(record)
         elif isinstance(record, InfoCompleted):
+            record.call.info_pending = max(0, record.call.info_pending - 1)
             call_id = record.call.core_id
             if call_id is not None:
                 self._info_in_flight.discard(call_id)
@@ -1105,7 +1230,17 @@ class SipEngine:
 
     def _forwarding_text(self) -> str | None:
         settings = self._forwarding_settings()
-        return describe_forwarding(settings, self._local_now()) if settings else None
+        if settings is None:
+            return None
+        # Computed on every publish; it only changes with the settings or the minute.
+        now = self._local_now()
+        key = (id(settings), now.replace(second=0, microsecond=0))
+        cached = self._forwarding_cache
+        if cached is not None and cached[0] == key and cached[1] is settings:
+            return cached[2]
+        text = describe_forwarding(settings, now)
+        self._forwarding_cache = (key, settings, text)
+        return text
 
     def _on_call_state(self, record: CallStateChanged) -> None:
         call = record.call
@@ -1144,6 +1279,47 @@ class SipEngine:
             self._remote_hold[call_id] = held
             self._feed(RemoteHoldChanged(call_id, held))
 
+    def _can_follow_transfer(self) -> bool:
+        """Asked from onCallTransferRequest: a free line for the call the REFER asks for."""
+        return self._signed_in and self._lines is not None and bool(self._lines.free_lines)
+
+    def _on_transfer_requested(self, record: TransferRequested) -> None:
+        """A far end transferred the agent (REFER): pjsua2 is already dialling the target
+        with ``record.new_call``; the core gets it as an outgoing call on a free line (the
+        transferring call is left to its far end, which hangs up once the transfer works)."""
+        target = record.target.strip().removeprefix("<").split(">", 1)[0].split("?", 1)[0]
+        old_id: CallId | None = record.call.core_id
+        who = (
+            self._lines.calls[old_id].remote.label
+            if (self._lines is not None and old_id is not None and old_id in self._lines.calls)
+            else "The far end"
+        )
+        new_call = record.new_call
+        if new_call is None or self._lines is None:
+            self._notice(f"{who} asked to transfer the call to {target}: declined (no free line)")
+            return
+        self._alive.append(new_call)
+        try:
+            outcome = self._lines.place_call(target, self._wall())
+        except InvalidOperationError as error:
+            with contextlib.suppress(pj.Error):
+                new_call.hangup(pj.CallOpParam(True))
+            self._notice(f"{who} transferred the call to {target}, which failed: {error}")
+            return
+        assert outcome.call_id is not None
+        new_call.core_id = outcome.call_id
+        self._calls[outcome.call_id] = new_call
+        effects: list[CallEffect] = []
+        for effect in outcome.effects:
+            if isinstance(effect, MakeCall):
+                continue  # pjsua2 dials it already
+            if isinstance(effect, Hold) and effect.call_id == old_id:
+                self._drop_links_of(effect.call_id)  # on its way out: no re-INVITE
+                continue
+            effects.append(effect)
+        self._run_effects(effects)
+        self._notice(f"{who} transferred the call to {target}")
+
     def _on_replaced(self, record: CallReplaced) -> None:
         old, new = record.call, record.new_call
         self._alive.append(new)
@@ -1158,18 +1334,13 @@ class SipEngine:
     # ================================================================ audio
 
     def _call_media(self, call: Any) -> Any | None:
+        index = call.audio_index  # kept by EngineCall.onCallMediaState
+        if index is None:
+            return None
         try:
-            info = call.getInfo()
-            for media in info.media:
-                if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status in (
-                    pj.PJSUA_CALL_MEDIA_ACTIVE,
-                    pj.PJSUA_CALL_MEDIA_REMOTE_HOLD,
-                    pj.PJSUA_CALL_MEDIA_LOCAL_HOLD,
-                ):
-                    return call.getAudioMedia(int(media.index))
+            return call.getAudioMedia(index)
         except pj.Error:
             return None
-        return None
 
     def _wanted_links(self) -> dict[tuple[str, str, int, int], tuple[Any, Any]]:
         wanted: dict[tuple[str, str, int, int], tuple[Any, Any]] = {}
@@ -1276,6 +1447,12 @@ class SipEngine:
                 continue
             if call_id not in self._calls:
                 continue
+            if profile.recording.format is not RecordFormat.WAV and not self._format_notice_given:
+                self._format_notice_given = True
+                self._notice(
+                    f"Calls are recorded as WAV (PCM): the {profile.recording.format.value} "
+                    "format is not available in this phone"
+                )
             directory = self.recordings_dir
             directory.mkdir(parents=True, exist_ok=True)
             stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(call.created_at))
@@ -1339,6 +1516,14 @@ class SipEngine:
                 with contextlib.suppress(pj.Error):
                     src.stopTransmit(dst)
             self._recorders.clear()
+            if self._finishing:
+                self._endpoint.pump_for(
+                    RECORDING_CLOSE_TIMEOUT,
+                    lambda: all(
+                        wav_complete(Path(r.recording_path or "")) for r, _ in self._finishing
+                    ),
+                )
+                self._flush_finished(force=True)
             self._calls.clear()
             self._alive.clear()
             self._records.clear()
@@ -1350,8 +1535,23 @@ class SipEngine:
             self._closed = True
             self._local_audio = LocalAudio(None, None)
             self._endpoint.set_clock_demand(self._clock_key, False)
+            self._endpoint.set_media_demand(self._clock_key, False)
+            self._endpoint.set_sip_peers(self._clock_key, ())
             self._endpoint.detach(self)
             gc.collect()
+
+
+def wav_complete(path: Path) -> bool:
+    """Whether pjmedia has written the final RIFF size of a WAV file (its recorder is gone)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(12)
+        size = path.stat().st_size
+    except OSError:
+        return False
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return False
+    return int.from_bytes(head[4:8], "little") == size - 8 and size >= 44
 
 
 def _op_param(code: int) -> Any:

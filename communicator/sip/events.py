@@ -74,8 +74,12 @@ class TransferStatus:
 
 @dataclass(frozen=True, eq=False)
 class TransferRequested:
+    """The far end of ``call`` sent a REFER (it transfers the agent to ``target``)."""
+
     call: Any
     target: str
+    new_call: Any
+    """The EngineCall pjsua2 dials ``target`` with (accepted), None when declined (603)."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -96,7 +96,7 @@ class HeadlessClient:
             self.engine = SipEngine(
                 self.endpoint, recordings_dir=recordings_dir, tls_ca_file=tls_ca_file
             )
-            self.pump = Pump(self.endpoint.poll, policy)
+            self.pump = Pump(self.endpoint.poll, policy, sockets=self.endpoint)
             self.endpoint.wakeup = self.pump.kick
             self.pump.start()
         except BaseException:

@@ -12,25 +12,32 @@ pjsip unless this thread polls. `plan_next_poll` (pure, unit-tested) decides how
   ``rtp_block_ms`` in epoll, so each packet is handled as it arrives.
 * **warm** - calls are up, media on pjmedia's own thread (the default): poll every
   ``warm_interval`` without blocking.
-* **idle** - registered, nothing going on: poll every ``idle_interval``. This is what an idle
-  agent costs. Measured: each wake-up of a Python QTimer costs ~0.13 ms of CPU (PySide6 signal
-  dispatch and the Qt loop; our poll itself is ~10 us), so 10 wake-ups/s alone would be 0.13 %;
-  250 ms keeps a registered client near 0.1 % and delays an incoming INVITE by at most that
-  much (the caller hears ringback up to a quarter second later).
+* **idle** - registered, nothing going on. With a `SocketSource` that knows pjsip's socket
+  descriptors (Linux, see `communicator.sip.wakeup`), the pump sleeps until one of them is
+  readable (a ``QSocketNotifier`` each: an incoming INVITE is handled at once) or pjsip's next
+  timer is due, with a slow safety tick every ``watched_idle_interval`` (sockets pjsip opens
+  for a moment, e.g. STUN, are caught by their retransmission timers or by that tick).
+  Without one it polls every ``idle_interval``: each wake-up of a Python QTimer costs
+  ~0.13 ms of CPU, and 250 ms delays an incoming INVITE by at most that much.
 
-Timers the engine needs (registration refresh, no-answer forwarding) shorten the delay.
+Timers the engine and pjsip need (registration refresh, keep-alives, retransmissions,
+no-answer forwarding) shorten the delay.
 
 `Pump` is PySide6.QtCore only (no widgets), so the GUI app and the headless runner share it.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, QSocketNotifier, Qt, QTimer
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,8 @@ class PumpPolicy:
     rtp_block_ms: int = 10
     warm_interval: float = 0.02
     idle_interval: float = 0.25
+    watched_idle_interval: float = 2.0
+    """Idle safety tick when pjsip's sockets are watched (they wake the pump themselves)."""
     linger: float = 0.05
     """Stay hot this long after the last event or command (transactions we wait for are
     reported as ``hot`` by the engine; this only catches quick follow-ups)."""
@@ -72,12 +81,17 @@ class PollPlan:
 
 
 def plan_next_poll(
-    *, events: int, hint: PollHint, since_activity: float, policy: PumpPolicy
+    *,
+    events: int,
+    hint: PollHint,
+    since_activity: float,
+    policy: PumpPolicy,
+    watching: bool = False,
 ) -> PollPlan:
     """When to poll next and how long that poll may block.
 
     ``events``: what the poll just processed; ``since_activity``: seconds since the last event
-    or engine command.
+    or engine command; ``watching``: pjsip's sockets wake the pump (no need to poll for them).
     """
     if events > 0 or hint.hot:
         return PollPlan(0.0, policy.hot_block_ms)
@@ -86,7 +100,10 @@ def plan_next_poll(
         return PollPlan(0.0, max(1, math.ceil((policy.linger - since_activity) * 1000)))
     if hint.rtp:
         return PollPlan(0.0, policy.rtp_block_ms)
-    delay = policy.warm_interval if hint.live else policy.idle_interval
+    if hint.live:
+        delay = policy.warm_interval
+    else:
+        delay = policy.watched_idle_interval if watching else policy.idle_interval
     if hint.next_deadline_in is not None:
         delay = min(delay, max(0.0, hint.next_deadline_in))
     return PollPlan(delay, 0)
@@ -94,6 +111,21 @@ def plan_next_poll(
 
 PollFunction = Callable[[int], tuple[int, PollHint]]
 """Poll once, blocking up to the given ms: returns (events processed, hint)."""
+
+IDLE_WAKEUPS_BEFORE_MUTE = 8
+"""A watched socket that wakes the pump this many times in a row without pjsip handling
+anything is muted until the next rescan (never spin on a descriptor pjsip does not read)."""
+
+
+class SocketSource(Protocol):
+    """Where the pump learns which descriptors to wake up on (`SipEndpoint` is one)."""
+
+    @property
+    def watch_generation(self) -> int: ...
+
+    def watched_fds(self) -> frozenset[int] | None: ...
+
+    def check_sockets(self) -> None: ...
 
 
 class Pump(QObject):
@@ -105,9 +137,16 @@ class Pump(QObject):
         policy: PumpPolicy | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
+        sockets: SocketSource | None = None,
     ) -> None:
         super().__init__()
         self._poll = poll
+        self._sockets = sockets
+        self._notifiers: dict[int, QSocketNotifier] = {}
+        self._watch_generation = -1
+        self._watching = False
+        self._idle_wakeups: dict[int, int] = {}
+        self._last_check = clock()
         self._policy = policy or PumpPolicy()
         self._clock = clock
         self._last_activity = clock()
@@ -119,6 +158,9 @@ class Pump(QObject):
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._run)
         self.polls = 0
+        self.socket_wakeups = 0
+        """Polls started by a readable pjsip socket that found work (for tests and stats)."""
+        self._last_events = 0
         self.failures: list[BaseException] = []
 
     @property
@@ -136,12 +178,90 @@ class Pump(QObject):
     def stop(self) -> None:
         self._running = False
         self._timer.stop()
+        self._set_notifiers(frozenset())
+        self._watch_generation = -1
+
+    @property
+    def watching(self) -> bool:
+        """pjsip's sockets wake the pump (no periodic idle polling)."""
+        return self._watching
+
+    @property
+    def watched_fds(self) -> frozenset[int]:
+        return frozenset(self._notifiers)
+
+    def describe_watch(self) -> str:
+        """For diagnostics: the watched descriptors and their state."""
+        parts = [
+            f"{fd}{'' if notifier.isEnabled() else ' (muted)'}"
+            for fd, notifier in sorted(self._notifiers.items())
+        ]
+        return (
+            f"watching={self._watching} generation={self._watch_generation} "
+            f"fds=[{', '.join(parts)}] polls={self.polls} socket_wakeups={self.socket_wakeups}"
+        )
+
+    def _refresh_watch(self, now: float) -> None:
+        source = self._sockets
+        if source is None:
+            return
+        if now - self._last_check >= self._policy.watched_idle_interval:
+            self._last_check = now
+            source.check_sockets()
+        if source.watch_generation == self._watch_generation:
+            return
+        self._watch_generation = source.watch_generation
+        fds = source.watched_fds()
+        self._watching = fds is not None and bool(fds)
+        self._set_notifiers(fds or frozenset())
+        self._idle_wakeups.clear()
+
+    def _set_notifiers(self, fds: frozenset[int]) -> None:
+        for fd in [fd for fd in self._notifiers if fd not in fds]:
+            notifier = self._notifiers.pop(fd)
+            notifier.setEnabled(False)
+            notifier.activated.disconnect(self._socket_activated)
+            notifier.deleteLater()
+        for fd in fds:
+            if fd in self._notifiers:
+                continue
+            notifier = QSocketNotifier(fd, QSocketNotifier.Type.Read, self)
+            # A bound method, not a closure over self: no reference cycle keeps a stopped
+            # pump (and its Qt children) alive until some later garbage collection.
+            notifier.activated.connect(self._socket_activated)
+            self._notifiers[fd] = notifier
+
+    def _socket_activated(self, *_: object) -> None:
+        notifier = self.sender()
+        if isinstance(notifier, QSocketNotifier):
+            self._socket_ready(int(notifier.socket()))
+
+    def _socket_ready(self, fd: int) -> None:
+        if not self._running or self._in_poll:
+            return
+        self._timer.stop()
+        self._next_block_ms = 0
+        polls = self.polls
+        self._run()
+        if self.polls == polls:
+            return
+        if self._last_events > 0:
+            self.socket_wakeups += 1
+            self._idle_wakeups.pop(fd, None)
+            return
+        count = self._idle_wakeups.get(fd, 0) + 1
+        self._idle_wakeups[fd] = count
+        notifier = self._notifiers.get(fd)
+        if count >= IDLE_WAKEUPS_BEFORE_MUTE and notifier is not None:
+            log.warning("SIP pump: descriptor %d is readable but pjsip reads nothing; muted", fd)
+            notifier.setEnabled(False)
 
     def kick(self) -> None:
         """Poll as soon as control returns to the event loop (after an engine command)."""
         self._last_activity = self._clock()
         if self._running and not self._in_poll:
-            self._next_block_ms = 0
+            # A command was just sent: the next poll may wait for its answer right away.
+            self._next_block_ms = self._policy.hot_block_ms
             self._timer.start(0)
 
     def poll_now(self, block_ms: int = 0) -> int:
@@ -161,11 +281,17 @@ class Pump(QObject):
         finally:
             self._in_poll = False
         self.polls += 1
+        self._last_events = events
         now = self._clock()
         if events > 0:
             self._last_activity = now
+        self._refresh_watch(now)
         plan = plan_next_poll(
-            events=events, hint=hint, since_activity=now - self._last_activity, policy=self._policy
+            events=events,
+            hint=hint,
+            since_activity=now - self._last_activity,
+            policy=self._policy,
+            watching=self._watching,
         )
         self._next_block_ms = plan.block_ms
         if self._running:

@@ -28,7 +28,7 @@ def sip_endpoint(qapp: Any) -> Iterator[Any]:
     from communicator.sip.pump import Pump
 
     endpoint = SipEndpoint(EndpointOptions(bound_address="127.0.0.1"))
-    pump = Pump(endpoint.poll)
+    pump = Pump(endpoint.poll, sockets=endpoint)
     endpoint.wakeup = pump.kick
     endpoint.pump = pump  # type: ignore[attr-defined]
     pump.start()

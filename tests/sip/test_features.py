@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import wave
 from pathlib import Path
 from typing import Any
 
@@ -277,13 +279,39 @@ def test_recording_holds_the_far_end_and_is_attached(
     call, far_call = connected_call(qtbot, engine, far, "1007")
     far.command("play_tone", call_id=far_call, freq=700)
     qtbot.wait(1200)  # let a second of audio be recorded
+    # The record is published only once the recording is a complete file: whoever gets it
+    # (the outbox) may upload the file at once.
+    finished: list[bool] = []
+    engine.on_call_finished = lambda r: finished.append(
+        r.recording_path is not None and wav_complete(Path(r.recording_path))
+    )
     engine.hangup(call)
+    qtbot.waitUntil(lambda: bool(records), timeout=5000)
+    assert finished == [True]
     (record,) = records
     assert record.recording_path is not None
     path = Path(record.recording_path)
     assert path.parent == tmp_path / "recordings"
-    qtbot.waitUntil(lambda: wav_complete(path), timeout=3000)
     assert_tone(path, 700.0, tolerance_hz=5.0, min_dbfs=-35.0)
+
+
+def test_recording_format_other_than_wav_is_recorded_as_pcm_wav_and_said_so(
+    engine_factory: Any, kamailio: KamailioServer, peer_factory: Any, qtbot: Any
+) -> None:
+    engine = signed_in_engine(
+        engine_factory, kamailio, qtbot, "1006", recording={"enabled": True, "format": "gsm"}
+    )
+    records = records_of(engine)
+    far = answering_peer(peer_factory, "far", "1007")
+    call, _ = connected_call(qtbot, engine, far, "1007")
+    engine.hangup(call)
+    qtbot.waitUntil(lambda: bool(records), timeout=5000)
+    path = Path(records[0].recording_path or "")
+    assert path.suffix == ".wav" and wav_complete(path)
+    assert not engine.failures
+    with wave.open(str(path)) as wav:
+        assert wav.getsampwidth() == 2  # 16-bit PCM
+    assert any("recorded as WAV (PCM)" in n and "gsm" in n for n in engine.state.notices)
 
 
 def test_profile_change_during_a_call_reregisters_after_it(
@@ -310,3 +338,164 @@ def test_profile_change_during_a_call_reregisters_after_it(
         timeout=5000,
     )
     assert not engine.state.profile_pending
+
+
+def test_far_end_transfers_the_agent_and_the_client_follows(
+    engine_factory: Any, kamailio: KamailioServer, peer_factory: Any, qtbot: Any
+) -> None:
+    """A REFER from the far end is accepted: the agent's client calls the transfer target on
+    a free line, the agent sees it (lines snapshot and a notice), and the old call ends when
+    the transferor hangs up."""
+    engine = signed_in_engine(engine_factory, kamailio, qtbot, "1006")
+    records = records_of(engine)
+    a = answering_peer(peer_factory, "a", "1007")
+    b = answering_peer(peer_factory, "b", "1008")
+    original, a_call = connected_call(qtbot, engine, a, "1007")
+
+    a.command("xfer", call_id=a_call, uri=kamailio.aor("1008"))
+    wait_peer(qtbot, a, "transfer_status", lambda e: e["final"] and e["code"] == 200)
+    b_call = wait_peer(qtbot, b, "call_state", peer_call_with(b, "1006"))
+
+    def new_line() -> Any:
+        return next(
+            (c for c in engine.state.lines if c is not None and c.call_id != original), None
+        )
+
+    qtbot.waitUntil(lambda: new_line() is not None and new_line().state is CONNECTED, timeout=5000)
+    assert "1008" in new_line().remote.uri
+    assert any("transferred the call to" in n and "1008" in n for n in engine.state.notices)
+    wait_peer(qtbot, b, "media_state", media_active(b_call["call_id"]))
+
+    a.command("hangup", call_id=a_call)
+    qtbot.waitUntil(lambda: original not in engine.lines.calls, timeout=5000)
+    assert [r.call_id for r in records] == [original]
+    assert new_line() is not None
+
+
+def test_ip_address_change_reregisters_and_keeps_the_call(
+    engine_factory: Any, kamailio: KamailioServer, peer_factory: Any, qtbot: Any
+) -> None:
+    engine = signed_in_engine(engine_factory, kamailio, qtbot, "1006")
+    far = answering_peer(peer_factory, "far", "1007")
+    call, far_call = connected_call(qtbot, engine, far, "1007")
+    attempts = engine.register_attempts
+    mark = far.mark()
+
+    engine.handle_ip_change()
+    qtbot.waitUntil(lambda: engine.register_attempts > attempts, timeout=5000)
+    qtbot.waitUntil(lambda: engine.registration.state is RegistrationState.REGISTERED, timeout=5000)
+    current = engine.registration.current
+    assert current is not None and current.contact_host == "127.0.0.1"
+    assert engine.registration.message is None
+    # The call survives: still connected here, and the far end still has it.
+    assert engine.call(call).state is CONNECTED
+    far.command("ping")
+    assert not [
+        e
+        for e in far.events("call_state", lambda e: e["call_id"] == far_call)
+        if e["_i"] >= mark and e["state"] == "DISCONNECTED"
+    ]
+    engine.hangup(call)
+    wait_peer(
+        qtbot,
+        far,
+        "call_state",
+        lambda e: e["call_id"] == far_call and e["state"] == "DISCONNECTED",
+        since=mark,
+    )
+
+    # The registrar has the refreshed contact: a new call reaches the agent.
+    qtbot.waitUntil(lambda: not engine.lines.calls, timeout=5000)
+    assert current.contact_port == engine.local_address("udp").port
+    caller = peer_factory("caller", account="1008", codecs=TEST_CODECS)
+    caller.send("call", uri=kamailio.aor("1006"))
+    qtbot.waitUntil(
+        lambda: any(c is not None and c.state is CallState.RINGING_IN for c in engine.state.lines),
+        timeout=5000,
+    )
+
+
+WEDNESDAY_10 = dt.datetime(2026, 11, 25, 10, 0)
+WEDNESDAY_18 = dt.datetime(2026, 11, 25, 18, 0)
+OFFICE_HOURS = {
+    "enabled": True,
+    "target": "1008",
+    "start": "09:00",
+    "end": "17:00",
+    "days": ["wed"],
+}
+
+
+def _incoming_goes_to_target(
+    qtbot: Any, kamailio: KamailioServer, caller: Any, target: Any
+) -> dict[str, Any]:
+    caller.call(kamailio.aor("1006"))
+    return wait_peer(qtbot, target, "incoming_call", timeout=6)
+
+
+@pytest.mark.parametrize(("now", "covered"), [(WEDNESDAY_10, True), (WEDNESDAY_18, False)])
+def test_schedule_forwarding_follows_the_local_clock(
+    engine_factory: Any,
+    kamailio: KamailioServer,
+    peer_factory: Any,
+    qtbot: Any,
+    now: dt.datetime,
+    covered: bool,
+) -> None:
+    engine = engine_factory(local_now=lambda: now)
+    engine.apply_profile(
+        make_profile(kamailio, "1006", sections={"forwarding": {"schedule": OFFICE_HOURS}})
+    )
+    engine.sign_in()
+    qtbot.waitUntil(lambda: engine.registration.state is RegistrationState.REGISTERED, timeout=5000)
+    records = records_of(engine)
+    forwarding = engine.state.forwarding
+    assert forwarding is not None and "1008" in forwarding
+    assert ("(now)" in forwarding) is covered
+    target = peer_factory("target", account="1008", codecs=TEST_CODECS)
+    caller = peer_factory("caller", account="1007", codecs=TEST_CODECS)
+    caller.command("follow_redirects", enabled=True)
+    if covered:
+        rang = _incoming_goes_to_target(qtbot, kamailio, caller, target)
+        assert "sip:1007@" in rang["remote_uri"]
+        assert records[-1].end_reason is EndReason.FORWARDED
+        assert records[-1].forwarded_to == f"sip:1008@{kamailio.domain}"
+    else:
+        caller.send("call", uri=kamailio.aor("1006"))
+        qtbot.waitUntil(
+            lambda: any(
+                c is not None and c.state is CallState.RINGING_IN for c in engine.state.lines
+            ),
+            timeout=5000,
+        )
+        assert not target.events("incoming_call")
+        assert records == []
+
+
+def test_agent_set_forwarding_overrides_the_profile_and_can_be_cleared(
+    engine_factory: Any, kamailio: KamailioServer, peer_factory: Any, qtbot: Any
+) -> None:
+    from communicator.provisioning.schema import ForwardingSettings
+
+    engine = signed_in_engine(engine_factory, kamailio, qtbot, "1006")
+    records = records_of(engine)
+    assert engine.state.forwarding is None
+    target = peer_factory("target", account="1008", codecs=TEST_CODECS)
+    caller = peer_factory("caller", account="1007", codecs=TEST_CODECS)
+    caller.command("follow_redirects", enabled=True)
+
+    engine.set_forwarding(
+        ForwardingSettings.model_validate({"always": {"enabled": True, "target": "1008"}})
+    )
+    assert engine.state.forwarding == "All calls are forwarded to 1008"
+    _incoming_goes_to_target(qtbot, kamailio, caller, target)
+    assert records[-1].end_reason is EndReason.FORWARDED
+
+    engine.set_forwarding(None)  # back to the profile's rules: none
+    assert engine.state.forwarding is None
+    caller.send("call", uri=kamailio.aor("1006"))
+    qtbot.waitUntil(
+        lambda: any(c is not None and c.state is CallState.RINGING_IN for c in engine.state.lines),
+        timeout=5000,
+    )
+    assert len(target.events("incoming_call")) == 1

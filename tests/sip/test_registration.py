@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -94,3 +95,53 @@ def test_lost_connection_is_shown_and_registration_comes_back(
     qtbot.waitUntil(lambda: engine.registration.state.is_registered, timeout=5000)
     assert not engine.registration.lost_connection
     assert engine.registration.message is None
+
+
+def test_falls_back_to_the_next_transport_when_the_first_is_unreachable(
+    engine_factory: Any, kamailio: KamailioServer, qtbot: Any
+) -> None:
+    """TLS first, but nothing listens for TLS on the server's port (only UDP does there):
+    the account registers over UDP, and the agent is told why."""
+    engine = engine_factory(ca_file=kamailio.ca_file)
+    profile = make_profile(
+        kamailio, "1005", "udp", sections={"sip": {"transports": ["tls", "udp"]}}
+    )
+    engine.apply_profile(profile)
+    engine.sign_in()
+    qtbot.waitUntil(lambda: engine.registration.state is REGISTERED, timeout=10000)
+
+    current = engine.registration.current
+    assert current is not None and current.transport == "UDP"
+    assert any("over TLS" in n and "trying UDP" in n for n in engine.state.notices)
+    assert engine.registration.message is None
+
+    # Signing in again starts with the preferred transport and ends on the same fallback.
+    engine.sign_out()
+    qtbot.waitUntil(lambda: engine.registration.state is RegistrationState.SIGNED_OUT, timeout=5000)
+    notices = len(engine.state.notices)
+    engine.sign_in()
+    qtbot.waitUntil(lambda: engine.registration.state is REGISTERED, timeout=10000)
+    assert engine.registration.current is not None
+    assert engine.registration.current.transport == "UDP"
+    assert len(engine.state.notices) > notices
+
+
+def test_sign_in_and_shutdown_send_no_second_register_while_one_is_pending(
+    engine_factory: Any, kamailio: KamailioServer, qtbot: Any, caplog: Any
+) -> None:
+    """pjsua logs "Object is busy (PJSIP_EBUSY)" when asked for a REGISTER while one is in
+    flight; the engine must never do that (sign in, sign out, sign in, shut down)."""
+    engine = engine_factory()
+    engine.apply_profile(make_profile(kamailio, "1004"))
+    with caplog.at_level(logging.DEBUG, logger="communicator.sip.trace"):
+        engine.sign_in()
+        qtbot.waitUntil(lambda: engine.registration.state is REGISTERED, timeout=5000)
+        engine.sign_out()
+        qtbot.waitUntil(
+            lambda: engine.registration.state is RegistrationState.SIGNED_OUT, timeout=5000
+        )
+        engine.sign_in()
+        qtbot.waitUntil(lambda: engine.registration.state is REGISTERED, timeout=5000)
+        engine.close()
+    busy = [r.getMessage() for r in caplog.records if "EBUSY" in r.getMessage()]
+    assert busy == []

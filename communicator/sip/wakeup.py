@@ -1,0 +1,200 @@
+"""What wakes the SIP pump: pjsip's own sockets and its timer heap (no periodic polling).
+
+The endpoint runs with ``threadCnt = 0``: pjsip does nothing unless the Qt thread calls
+``libHandleEvents``. Polling on a fixed period either costs CPU (10 ms: ~0.9 % of a core) or
+delays an incoming INVITE (250 ms). Instead the pump waits for exactly two things:
+
+* **pjsip's sockets** become readable: `SocketScanner` finds their file descriptors and the pump
+  puts a ``QSocketNotifier`` on each. pjlib here uses the ``select`` ioqueue (no epoll fd to
+  watch), and pjsua2 does not expose descriptors, so on Linux they are found in
+  ``/proc/self/fd`` + ``/proc/net/{udp,udp6,tcp,tcp6}``: UDP sockets and TCP listeners on the
+  local ports of pjsip's transports, the connections accepted on those ports, and TCP/TLS
+  connections to the SIP server / outbound proxy addresses the engine declares. Other sockets
+  of the process (httpx's, for example) are never watched, and nothing here reads from any
+  socket: pjsip reads its own in ``libHandleEvents``. The scan is repeated when transports or
+  connections change (transport state callbacks) and on the pump's slow fallback tick.
+* **pjsip's next timer** (retransmissions, keep-alives, registration refresh): read from the
+  endpoint's timer heap with ``pj_timer_heap_earliest_time`` (`TimerHeap`).
+
+Where neither works (no ``/proc``, a symbol missing), `SocketScanner.scan` returns None and the
+pump falls back to periodic polling.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ipaddress
+import logging
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+PROC_NET = Path("/proc/net")
+PROC_FDS = Path("/proc/self/fd")
+TCP_LISTEN = 0x0A
+
+
+@dataclass(frozen=True)
+class SocketEntry:
+    """One line of ``/proc/net/{udp,tcp}[6]``."""
+
+    protocol: str
+    """"udp" or "tcp"."""
+    local: tuple[str, int]
+    remote: tuple[str, int]
+    state: int
+    inode: int
+
+
+def _parse_address(text: str) -> tuple[str, int]:
+    """``0100007F:13C4`` (IPv4) or the 32-hex-digit IPv6 form -> ("127.0.0.1", 5060)."""
+    host_hex, _, port_hex = text.partition(":")
+    raw = bytes.fromhex(host_hex)
+    # The kernel prints each 32-bit word in host byte order (little-endian here).
+    if sys.byteorder == "little":
+        raw = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+    address = ipaddress.ip_address(raw)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return str(address), int(port_hex, 16)
+
+
+def read_proc_net(root: Path = PROC_NET) -> list[SocketEntry]:
+    entries: list[SocketEntry] = []
+    for name, protocol in (("udp", "udp"), ("udp6", "udp"), ("tcp", "tcp"), ("tcp6", "tcp")):
+        try:
+            lines = (root / name).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) < 10:
+                continue
+            try:
+                entries.append(
+                    SocketEntry(
+                        protocol=protocol,
+                        local=_parse_address(fields[1]),
+                        remote=_parse_address(fields[2]),
+                        state=int(fields[3], 16),
+                        inode=int(fields[9]),
+                    )
+                )
+            except ValueError:
+                continue
+    return entries
+
+
+def socket_inodes(fd_dir: Path = PROC_FDS) -> dict[int, int]:
+    """Socket inode -> file descriptor for this process."""
+    out: dict[int, int] = {}
+    try:
+        names = os.listdir(fd_dir)
+    except OSError:
+        return out
+    for name in names:
+        with contextlib.suppress(OSError, ValueError):
+            target = os.readlink(fd_dir / name)
+            if target.startswith("socket:["):
+                out[int(target[8:-1])] = int(name)
+    return out
+
+
+@dataclass(frozen=True)
+class SipSockets:
+    """What identifies pjsip's sockets."""
+
+    udp_ports: frozenset[int]
+    tcp_ports: frozenset[int]
+    """Local ports of the TCP and TLS listeners (accepted connections share them)."""
+    peers: frozenset[tuple[str, int]]
+    """Remote (address, port) of SIP servers/proxies pjsip connects to over TCP/TLS."""
+
+
+def select_fds(
+    wanted: SipSockets, entries: Iterable[SocketEntry], inodes: dict[int, int]
+) -> frozenset[int]:
+    fds: set[int] = set()
+    for entry in entries:
+        fd = inodes.get(entry.inode)
+        if fd is None:
+            continue
+        if entry.protocol == "udp":
+            if entry.local[1] in wanted.udp_ports:
+                fds.add(fd)
+        elif entry.local[1] in wanted.tcp_ports or (
+            entry.state != TCP_LISTEN and entry.remote in wanted.peers
+        ):
+            fds.add(fd)
+    return frozenset(fds)
+
+
+class SocketScanner:
+    """Finds pjsip's socket descriptors (Linux); None where that is not possible."""
+
+    def __init__(self, proc_net: Path = PROC_NET, fd_dir: Path = PROC_FDS) -> None:
+        self._proc_net = proc_net
+        self._fd_dir = fd_dir
+        self.supported = sys.platform.startswith("linux") and proc_net.is_dir()
+
+    def scan(self, wanted: SipSockets) -> frozenset[int] | None:
+        if not self.supported:
+            return None
+        inodes = socket_inodes(self._fd_dir)
+        return select_fds(wanted, read_proc_net(self._proc_net), inodes)
+
+    def socket_inode_set(self) -> frozenset[int]:
+        """The inodes of this process's sockets (cheap check whether a rescan is needed)."""
+        return frozenset(socket_inodes(self._fd_dir))
+
+
+class TimeVal(ctypes.Structure):
+    """pjlib's ``pj_time_val``."""
+
+    _fields_ = [("sec", ctypes.c_long), ("msec", ctypes.c_long)]
+
+
+class TimerHeap:
+    """pjsip's timer heap: seconds until its earliest timer (None: empty or unavailable)."""
+
+    def __init__(self, library_path: str) -> None:
+        self._heap: Any = None
+        try:
+            lib = ctypes.CDLL(library_path)
+            lib.pjsua_get_pjsip_endpt.restype = ctypes.c_void_p
+            lib.pjsip_endpt_get_timer_heap.restype = ctypes.c_void_p
+            lib.pjsip_endpt_get_timer_heap.argtypes = [ctypes.c_void_p]
+            lib.pj_timer_heap_earliest_time.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+            lib.pj_gettickcount.argtypes = [ctypes.c_void_p]
+            endpt = lib.pjsua_get_pjsip_endpt()
+            heap = lib.pjsip_endpt_get_timer_heap(endpt) if endpt else None
+        except (OSError, AttributeError) as error:
+            log.info("pjsip timer heap not reachable (%s): polling periodically", error)
+            return
+        self._lib = lib
+        self._heap = heap
+        self._earliest = TimeVal()
+        self._now = TimeVal()
+
+    @property
+    def available(self) -> bool:
+        return bool(self._heap)
+
+    def next_in(self) -> float | None:
+        if not self._heap:
+            return None
+        if self._lib.pj_timer_heap_earliest_time(self._heap, ctypes.byref(self._earliest)) != 0:
+            return None
+        self._lib.pj_gettickcount(ctypes.byref(self._now))
+        earliest, now = self._earliest, self._now
+        delta = (earliest.sec - now.sec) + (earliest.msec - now.msec) / 1000.0
+        return max(0.0, float(delta))
+
+    def close(self) -> None:
+        self._heap = None

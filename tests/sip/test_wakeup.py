@@ -1,0 +1,166 @@
+"""What wakes the SIP pump: pjsip's sockets found in /proc, its timer heap, the idle plan."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from communicator.sip.pump import PollHint, PollPlan, Pump, PumpPolicy, plan_next_poll
+from communicator.sip.wakeup import (
+    TCP_LISTEN,
+    SipSockets,
+    SocketEntry,
+    SocketScanner,
+    _parse_address,
+    read_proc_net,
+    select_fds,
+)
+from tests.rig.kamailio import KamailioServer
+from tests.sip.helpers import TEST_CODECS, make_profile
+
+HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid ...\n"
+
+
+def _line(local: str, remote: str, state: int, inode: int) -> str:
+    return (
+        f"   0: {local} {remote} {state:02X} 00000000:00000000 00:00000000 00000000     0"
+        f"        0 {inode} 2 0000000000000000 0\n"
+    )
+
+
+def test_proc_net_addresses_are_parsed() -> None:
+    assert _parse_address("0100007F:13C4") == ("127.0.0.1", 5060)
+    assert _parse_address("00000000000000000000000001000000:13C5") == ("::1", 5061)
+    assert _parse_address("0000000000000000FFFF00000100007F:0050") == ("127.0.0.1", 80)
+
+
+def test_only_pjsips_sockets_are_selected(tmp_path: Path) -> None:
+    (tmp_path / "udp").write_text(
+        HEADER
+        + _line("0100007F:13C4", "00000000:0000", 7, 11)  # our UDP transport
+        + _line("0100007F:0035", "00000000:0000", 7, 12)  # someone's DNS socket
+    )
+    (tmp_path / "tcp").write_text(
+        HEADER
+        + _line("0100007F:13C5", "00000000:0000", TCP_LISTEN, 21)  # our listener
+        + _line("0100007F:9C40", "0100007F:2710", 1, 22)  # our connection to the proxy
+        + _line("0100007F:9C41", "0100007F:01BB", 1, 23)  # someone's HTTPS connection
+        + _line("0100007F:13C5", "0100007F:9C42", 1, 24)  # accepted on our listener
+    )
+    entries = read_proc_net(tmp_path)
+    assert {e.inode for e in entries} == {11, 12, 21, 22, 23, 24}
+    inodes = {11: 5, 12: 6, 21: 7, 22: 8, 23: 9, 24: 10}
+    wanted = SipSockets(frozenset({5060}), frozenset({5061}), frozenset({("127.0.0.1", 10000)}))
+    assert select_fds(wanted, entries, inodes) == frozenset({5, 7, 8, 10})
+
+
+def test_scanner_finds_a_socket_of_this_process() -> None:
+    scanner = SocketScanner()
+    if not scanner.supported:
+        pytest.skip("no /proc/net here")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        found = scanner.scan(SipSockets(frozenset({port}), frozenset(), frozenset()))
+        assert found == frozenset({sock.fileno()})
+        other = scanner.scan(SipSockets(frozenset(), frozenset(), frozenset()))
+        assert other == frozenset()
+
+
+def test_watched_pumpsleeps_long_but_not_past_a_deadline() -> None:
+    policy = PumpPolicy()
+    idle = plan_next_poll(
+        events=0, hint=PollHint(), since_activity=60.0, policy=policy, watching=True
+    )
+    assert idle == PollPlan(policy.watched_idle_interval, 0)
+    timer = plan_next_poll(
+        events=0,
+        hint=PollHint(next_deadline_in=0.3),
+        since_activity=60.0,
+        policy=policy,
+        watching=True,
+    )
+    assert timer == PollPlan(0.3, 0)
+    unwatched = plan_next_poll(events=0, hint=PollHint(), since_activity=60.0, policy=policy)
+    assert unwatched == PollPlan(policy.idle_interval, 0)
+
+
+def test_endpoint_watches_its_sip_sockets_and_knows_its_next_timer(sip_endpoint: Any) -> None:
+    fds = sip_endpoint.watched_fds()
+    if fds is None:
+        pytest.skip("socket discovery is not available here")
+    tid = sip_endpoint.transport_id("udp")
+    port = sip_endpoint.transport_address(tid).port
+    fds = sip_endpoint.watched_fds()
+    assert fds
+    (entry,) = [e for e in read_proc_net() if e.protocol == "udp" and e.local[1] == port]
+    assert isinstance(entry, SocketEntry)
+    assert {fd for fd in fds if _inode(fd) == entry.inode}
+    assert sip_endpoint._timer_heap.available
+
+
+def _inode(fd: int) -> int | None:
+    import os
+
+    target = os.readlink(f"/proc/self/fd/{fd}")
+    return int(target[8:-1]) if target.startswith("socket:[") else None
+
+
+@contextlib.contextmanager
+def only_sockets_wake(endpoint: Any) -> Iterator[Pump]:
+    """Replace the session pump by one that polls only when a watched socket is readable:
+    no idle tick, no timer deadlines (engine's or pjsip's), no linger."""
+    main = endpoint.pump
+    main.stop()
+
+    def poll(block_ms: int) -> tuple[int, PollHint]:
+        events, hint = endpoint.poll(block_ms)
+        return events, dataclasses.replace(hint, next_deadline_in=None)
+
+    policy = PumpPolicy(idle_interval=3600, watched_idle_interval=3600, linger=0.001)
+    pump = Pump(poll, policy, sockets=endpoint)
+    endpoint.wakeup = pump.kick
+    pump.start()
+    try:
+        yield pump
+    finally:
+        pump.stop()
+        endpoint.wakeup = main.kick
+        main.start()
+        pump.deleteLater()
+
+
+@pytest.mark.rig
+@pytest.mark.timeout(60)
+def test_an_incoming_invite_wakes_the_idle_pump(
+    engine_factory: Any, kamailio: KamailioServer, peer_factory: Any, qtbot: Any
+) -> None:
+    """The INVITE is handled because pjsip's socket woke the pump: nothing else polls."""
+    from communicator.core.calls import CallState
+    from communicator.core.registration import RegistrationState
+
+    engine = engine_factory()
+    engine.apply_profile(make_profile(kamailio, "1006"))
+    engine.sign_in()
+    qtbot.waitUntil(lambda: engine.registration.state is RegistrationState.REGISTERED, timeout=5000)
+    caller = peer_factory("caller", account="1007", codecs=TEST_CODECS)
+    with only_sockets_wake(engine._endpoint) as pump:
+        qtbot.waitUntil(lambda: pump.polls > 0 and not engine._records, timeout=5000)
+        if not pump.watching:
+            pytest.skip("socket discovery is not available here")
+        # Not caller.call(): that blocks this thread (and so the Qt loop) until the peer's
+        # ack; the INVITE must arrive while the pump sleeps.
+        caller.send("call", uri=kamailio.aor("1006"))
+        qtbot.waitUntil(
+            lambda: any(
+                c is not None and c.state is CallState.RINGING_IN for c in engine.state.lines
+            ),
+            timeout=5000,
+        )
+        assert pump.socket_wakeups > 0, pump.describe_watch()
