@@ -12,6 +12,13 @@ The engine is the adapter between pjsua2 and the pure core:
 * Audio: every call the agent hears is connected both ways to the local audio (see
   `local_audio`), conference members to each other, recorders to their call. The wanted set of
   bridge connections is recomputed after every change and applied as a difference.
+* Transports: the account uses the profile's first transport; when a REGISTER over it fails
+  below SIP (connection refused, TLS failure, no answer) the account moves to the next one at
+  once (the agent gets a notice), and a new sign-in or a retry after every transport failed
+  starts from the first again. The profile has one server port, used with every transport.
+* A far end that transfers the agent (REFER) is followed when a line is free: pjsua2 dials
+  the target with a Call of ours and the core gets it as an outgoing call on that line (with a
+  notice); the transferring call ends when its far end hangs up. No free line: 603.
 * Observers: `subscribe(callback)` receives `EngineEvent` values; `state` is the snapshot.
   `on_call_finished` receives each `CallRecord` in the step the call ends (the app writes it to
   the outbox there) - except a recorded call, whose record (and `CallEnded`) waits until the
