@@ -15,8 +15,9 @@ one device share a duplex stream; otherwise there are two streams.
 
 Threads: the port callbacks run on pjmedia's clock thread, the stream callbacks on PortAudio's
 thread; neither calls pjsua2 (the port callbacks only fill or read the frame they are given).
-Frames are read with one ``memmove`` from the SWIG vector's storage (not ``bytes(frame.buf)``,
-~850 us) and written through a preallocated ``pj.ByteVector``. All hot-path buffers are
+Frames are read through a numpy view of the SWIG vector's storage (not ``bytes(frame.buf)``,
+~850 us) and written in place into a preallocated ``pj.ByteVector``; no ctypes calls (each
+releases the GIL, i.e. one more wait for it under load). All hot-path buffers are
 preallocated; the resampler returns one small array per block (measured in the benchmark).
 
 Streams run only while they are needed: the bridge follows the attached engines' lines and
@@ -83,7 +84,7 @@ STREAM_STATES = frozenset(
 first words after the answer are not lost to the stream start)."""
 
 _from_address = ctypes.c_void_p.from_address
-_memmove = ctypes.memmove
+_FRAME_CHARS = ctypes.c_char * FRAME_BYTES
 _AUDIO = pj.PJMEDIA_FRAME_TYPE_AUDIO
 
 
@@ -246,7 +247,13 @@ class _Core:
         """Benchmarks: each speaker block and the monotonic time its first sample plays."""
         self._out_vec = pj.ByteVector()
         self._out_vec.resize(FRAME_BYTES)
-        self._i16 = np.zeros(FRAME_SAMPLES, dtype=np.int16)
+        # The outgoing vector's storage as int16 samples (it is never resized, so it does not
+        # move): frames are written in place, with no ctypes call (those release the GIL,
+        # and each release lets another thread in before the callback can finish).
+        self._out_i16 = np.frombuffer(
+            memoryview(_FRAME_CHARS.from_address(_vector_storage(self._out_vec)[0])),
+            dtype=np.int16,
+        )
         self._f32 = np.zeros(FRAME_SAMPLES, dtype=np.float32)
         self._scratch = np.zeros(MAX_BLOCK, dtype=np.float32)
         self._out_scratch = np.zeros(MAX_BLOCK, dtype=np.float32)
@@ -256,7 +263,7 @@ class _Core:
     def frame_requested(self, frame: Any) -> None:
         start = time.perf_counter_ns()
         try:
-            f32, i16 = self._f32, self._i16
+            f32 = self._f32
             capture = self.capture
             if capture is None or self.muted:
                 f32[:] = 0.0
@@ -267,10 +274,8 @@ class _Core:
                 capture.consume(f32, self.clock())
             np.multiply(f32, 32767.0, out=f32)
             np.clip(f32, -32768.0, 32767.0, out=f32)
-            np.copyto(i16, f32, casting="unsafe")
-            vec = self._out_vec
-            _memmove(_from_address(int(vec.this)).value or 0, i16.ctypes.data, FRAME_BYTES)
-            frame.buf = vec
+            np.copyto(self._out_i16, f32, casting="unsafe")
+            frame.buf = self._out_vec
             frame.size = FRAME_BYTES
             frame.type = _AUDIO
             self.frames_requested += 1
@@ -288,9 +293,13 @@ class _Core:
             ptr, size = _vector_storage(frame.buf)
             if size != FRAME_BYTES or not ptr:
                 return
-            _memmove(self._i16.ctypes.data, ptr, FRAME_BYTES)
             f32 = self._f32
-            np.multiply(self._i16, 1.0 / 32768.0, out=f32)
+            # A view of the frame's own storage (valid during this callback), no copy.
+            np.multiply(
+                np.frombuffer(memoryview(_FRAME_CHARS.from_address(ptr)), dtype=np.int16),
+                1.0 / 32768.0,
+                out=f32,
+            )
             playback.produce(f32, FRAME_S, self.clock())
             self.frames_received += 1
         except Exception as error:

@@ -342,3 +342,88 @@ def test_direction_without_backlog_drop_keeps_the_backlog() -> None:
     before = d.ring.level
     d.consume(out, 0.001)
     assert d.ring.level == before - 320
+
+
+# ------------------------------------------------------------------ housekeeping
+
+
+def test_housekeeper_polls_every_tick_and_refreshes_only_without_streams() -> None:
+    from communicator.sip.audio import AudioHousekeeper, OpenStreams
+
+    class Bridge:
+        polls = 0
+        refreshes = 0
+
+        def poll(self) -> None:
+            self.polls += 1
+
+        def refresh_devices(self) -> bool:
+            self.refreshes += 1
+            return True
+
+    now = [0.0]
+    bridge = Bridge()
+    keeper = AudioHousekeeper(bridge, refresh_every_s=10.0, clock=lambda: now[0])
+    saved = OpenStreams.count
+    try:
+        OpenStreams.count = 0
+        for _ in range(49):  # 9.8 s of 200 ms ticks
+            now[0] += 0.2
+            keeper.tick()
+        assert bridge.polls == 49 and bridge.refreshes == 0
+        OpenStreams.count = 1  # a call is up: the list is not re-read (PortAudio in use)
+        for _ in range(10):
+            now[0] += 0.2
+            keeper.tick()
+        assert bridge.refreshes == 0
+        OpenStreams.count = 0  # idle again: re-read at the next tick
+        now[0] += 0.2
+        keeper.tick()
+        assert bridge.refreshes == 1 and keeper.refreshed == 1 and bridge.polls == 60
+    finally:
+        OpenStreams.count = saved
+
+
+# ------------------------------------------------------------------ port callbacks
+
+
+def test_port_callbacks_convert_frames_in_place() -> None:
+    """Frames in and out through the vectors' storage (no bytes() or ctypes copies)."""
+    import time
+
+    import pjsua2 as pj
+
+    from communicator.sip.audio.bridge import FRAME_BYTES, FRAME_SAMPLES, _Core
+
+    core = _Core(time.monotonic)
+    core.capture = _Direction(16000, 16000, FRAME_SAMPLES, 160)
+    core.playback = _Direction(16000, 16000, 160, FRAME_SAMPLES)
+    core.capture.resync = core.playback.resync = False
+    now = time.monotonic()
+    core.capture.last_served = core.playback.last_served = now
+    core.capture.ring.prime = 1
+
+    # Far end -> speaker: int16 frame -> float samples in the playback ring.
+    sent = (np.arange(FRAME_SAMPLES, dtype=np.int16) - 160) * 100
+    frame = pj.MediaFrame()
+    frame.buf = pj.ByteVector(sent.tobytes())
+    frame.size = FRAME_BYTES
+    frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
+    core.frame_received(frame)
+    got = np.zeros(core.playback.ring.level, np.float32)
+    core.playback.ring.read_into(got)
+    assert len(got) >= FRAME_SAMPLES - 40  # the resampler holds a few samples back
+    assert np.max(np.abs(got)) <= 160 * 100 / 32768 + 0.01
+
+    # Microphone -> far end: float samples in the capture ring -> int16 frame.
+    core.capture.ring.write(np.full(FRAME_SAMPLES, 0.5, np.float32))
+    out = pj.MediaFrame()
+    core.frame_requested(out)
+    samples = np.frombuffer(bytes(out.buf), dtype=np.int16)
+    assert out.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and len(samples) == FRAME_SAMPLES
+    assert np.all(samples == 16383)
+    core.muted = True
+    core.capture.ring.write(np.full(FRAME_SAMPLES, 0.5, np.float32))
+    core.frame_requested(out)
+    assert not np.frombuffer(bytes(out.buf), dtype=np.int16).any()
+    assert core.failures == []
