@@ -342,3 +342,29 @@ def test_console_client_signs_in_registers_and_stops_in_order(
     assert "signing out" in rest
     settings = (tmp_path / "config" / "settings.toml").read_text()
     assert "anna" in settings and AGENT_PW not in settings
+
+
+def test_back_to_back_hot_desk_sign_in_registers_at_once(
+    deployment: Deployment, workstation: Workstation, qtbot: Any
+) -> None:
+    """B signs in the moment A signs out (the un-REGISTER may still be in flight)."""
+    site, api = deployment.site, deployment.site.api
+    bob = api.agent("bob", password="bob horse")
+    # bob gets the other account Kamailio knows from the export (2002).
+    api.ok(
+        site.http.patch(
+            f"/api/v1/admin/accounts/{deployment.far_account['id']}",
+            json={"agent_id": bob["id"], "sip_port": deployment.kamailio.udp_port},
+            headers=api.h,
+        )
+    )
+    engine = workstation.engine
+    workstation.start(workstation.authenticate(site.url, "anna", AGENT_PW))
+    qtbot.waitUntil(lambda: engine.registration.current is not None, timeout=5000)
+    bob_signed_in = workstation.authenticate(site.url, "bob", "bob horse")
+    assert bob_signed_in.profile.sip.username == "2002"
+    workstation.sign_out()
+    workstation.start(bob_signed_in)
+    qtbot.waitUntil(lambda: engine.registration.state is RegistrationState.REGISTERED, timeout=5000)
+    assert engine.registration.current is not None
+    assert engine.profile is not None and engine.profile.sip.username == "2002"
