@@ -32,6 +32,8 @@ class EngineAccount(pj.Account):
         calls' onCallTransferRequest, which must answer at once)."""
         self.reg_answers = 0
         """onRegState calls so far (the engine waits for an un-REGISTER's answer with it)."""
+        self.reg_requests = 0
+        """setRegistration calls the engine made (more than answers: one is pending)."""
 
     def onRegStarted(self, prm: Any) -> None:  # noqa: N802
         try:

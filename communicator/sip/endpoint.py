@@ -86,6 +86,10 @@ class EndpointOptions:
     and is received by the pump, which then polls continuously while calls are up; this
     crashed (SIGSEGV in libHandleEvents) together with the sounddevice AudioMediaPort bridge
     in tests/sip/sound, so it is not the default."""
+    media_poller: bool = True
+    """With ``media_thread``: True polls pjmedia's ioqueue from `MediaPoller` (a thread that
+    sleeps while no call exists; it takes the GIL briefly each time packets arrive). False
+    keeps pjmedia's own C worker (no GIL, but 100 wake-ups a second for ever)."""
 
 
 @dataclass(frozen=True)
@@ -314,7 +318,7 @@ class SipEndpoint:
         self._clock_on = True
         ep.libStart()
         self.set_clock_demand("startup", False)
-        if self.options.media_thread:
+        if self.options.media_thread and self.options.media_poller:
             try:
                 self._media_poller = MediaPoller(ep)
             except (OSError, AttributeError, RuntimeError) as error:

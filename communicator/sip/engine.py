@@ -558,6 +558,11 @@ class SipEngine:
     def _dispose_account(self, account: Any) -> None:
         if account is None:
             return
+        if account.reg_requests > account.reg_answers and not self._processing:
+            # A (un-)REGISTER is still pending (e.g. sign-out followed at once by another
+            # agent's sign-in): let it finish, or pjsua's own un-REGISTER in the shutdown
+            # below finds the registration busy (PJSIP_EBUSY).
+            self._endpoint.pump_for(2.0, lambda: account.reg_answers >= account.reg_requests)
         with contextlib.suppress(pj.Error):
             account.shutdown()
         # Destroy the old Account now, before a new one can reuse its pjsua id: records still
@@ -646,8 +651,10 @@ class SipEngine:
         if account is None:
             return
         try:
+            account.reg_requests += 1
             account.setRegistration(True)
         except pj.Error as error:
+            account.reg_requests -= 1
             if int(error.status) == PJSIP_EBUSY:
                 return  # the pending REGISTER will answer for this attempt
             text = str(error.info())
@@ -698,8 +705,10 @@ class SipEngine:
             self._registration_event(Unregistered())
             return
         try:
+            account.reg_requests += 1
             account.setRegistration(False)
         except pj.Error:
+            account.reg_requests -= 1
             self._registration_event(Unregistered())
 
     def _on_reg_started(self, record: RegStarted) -> None:

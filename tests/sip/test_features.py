@@ -12,6 +12,7 @@ import pytest
 
 from communicator.core.calls import CallState, EndReason
 from communicator.core.registration import RegistrationState
+from communicator.sip.engine import wav_complete as closed_wav
 from tests.rig.audio_check import assert_tone
 from tests.rig.kamailio import KamailioServer
 from tests.sip.audio import assert_tones
@@ -307,7 +308,8 @@ def test_recording_format_other_than_wav_is_recorded_as_pcm_wav_and_said_so(
     engine.hangup(call)
     qtbot.waitUntil(lambda: bool(records), timeout=5000)
     path = Path(records[0].recording_path or "")
-    assert path.suffix == ".wav" and wav_complete(path)
+    # Complete, possibly without a single frame (the call was hung up at once).
+    assert path.suffix == ".wav" and closed_wav(path)
     assert not engine.failures
     with wave.open(str(path)) as wav:
         assert wav.getsampwidth() == 2  # 16-bit PCM
