@@ -69,6 +69,7 @@ class Sender:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # 10 server restarts: ~30 s on a quiet machine, minutes under load
 def test_thousand_logs_survive_outages_and_kills(site: Site, tmp_path: Path) -> None:
     agent = site.api.agent("anna", password="correct horse")
     site.api.account(agent["id"], sip_server="127.0.0.1")

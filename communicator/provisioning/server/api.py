@@ -934,7 +934,19 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
     return app
 
 
+REPORT_EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+REPORT_LATEST = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+
+
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    """A report bound in UTC; out-of-range dates are the client's mistake (422), not a 500."""
     if value is None:
         return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    value = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    try:
+        utc = value.astimezone(dt.UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not REPORT_EARLIEST <= utc < REPORT_LATEST:
+        raise Invalid("report dates must lie between 1970-01-01 and 9998-12-31")
+    return utc
