@@ -14,10 +14,10 @@ import pytest
 from communicator.core.calls import CallState
 from tests.rig.audio_check import analyse, assert_tone
 from tests.rig.kamailio import KamailioServer
-from tests.sip.helpers import wait_peer
+from tests.sip.helpers import TEST_CODECS, wait_peer
 from tests.sip.sound.helpers import connected_call, record_both
 from tests.sip.sound.pulse import PulseServer
-from tests.sip.test_calls import answering_peer, signed_in_engine
+from tests.sip.test_calls import signed_in_engine
 
 pytestmark = [pytest.mark.rig, pytest.mark.timeout(90)]
 
@@ -36,7 +36,7 @@ def silent(path: Path) -> bool:
 def test_two_way_audio_mute_and_hold(
     engine_factory: Any,
     bridge_factory: Any,
-    kamailio: KamailioServer,
+    kamailio_factory: Any,
     peer_factory: Any,
     pulse: PulseServer,
     qtbot: Any,
@@ -44,9 +44,11 @@ def test_two_way_audio_mute_and_hold(
 ) -> None:
     bridge = bridge_factory()
     assert bridge.microphone_in_use is not None and bridge.speaker_in_use is not None
+    kamailio: KamailioServer = kamailio_factory()  # its own registrar: no earlier bindings
     engine = signed_in_engine(engine_factory, kamailio, qtbot, "1006")
     bridge.attach(engine)
-    far = answering_peer(peer_factory, "far", "1007")
+    far = peer_factory("far", account="1007", server=kamailio, codecs=TEST_CODECS)
+    far.command("auto_answer", code=200)
     call, far_call = connected_call(qtbot, engine, far, "1007")
     far.command("play_tone", call_id=far_call, freq=FAR_HZ)
 
