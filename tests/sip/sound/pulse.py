@@ -23,18 +23,17 @@ adds one named PCM per sink/source (``comm_speaker``, ``comm_ringer``, ``comm_mi
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import shutil
-import signal
 import subprocess
 import threading
-import time
 import wave
 from pathlib import Path
 
 import numpy as np
+
+from tests.rig.process import ManagedProcess
 
 SYSTEM_ALSA_CONF = Path("/usr/share/alsa/alsa.conf")
 PCMS = {
@@ -127,8 +126,7 @@ class PulseServer:
         self.config = directory / "server.pa"
         self.asoundrc = directory / "asoundrc"
         self.log_path = directory / "pulseaudio.log"
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._log: object = None
+        self._proc: ManagedProcess | None = None
 
     @property
     def env(self) -> dict[str, str]:
@@ -172,9 +170,10 @@ class PulseServer:
         env["HOME"] = str(self.directory)  # cookie and state files stay in the test directory
         env["XDG_RUNTIME_DIR"] = str(self.directory)
         env["XDG_CONFIG_HOME"] = str(self.directory / "config")
-        log = self.log_path.open("wb")
-        self._log = log
-        self._proc = subprocess.Popen(
+        # ManagedProcess: ready probe, log tail on failure, stop by process group, and the
+        # daemon dies with the test process even when pytest is killed hard.
+        self._proc = ManagedProcess(
+            "pulseaudio",
             [
                 "pulseaudio",
                 "--daemonize=no",
@@ -186,25 +185,16 @@ class PulseServer:
                 "-F",
                 str(self.config),
             ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            log_dir=self.directory,
             env=env,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + timeout
-        while True:
-            if self._proc.poll() is not None:
-                raise RuntimeError(f"pulseaudio exited: {self.log_path.read_text()[-2000:]}")
-            if self.socket.exists() and self._pactl_ok("info"):
-                return self
-            if time.monotonic() > deadline:
-                self.close()
-                raise RuntimeError("pulseaudio did not come up")
-            time.sleep(0.05)
+            ready=lambda: self.socket.exists() and self._pactl_ok("info"),
+            start_timeout=timeout,
+        ).start()
+        return self
 
     @property
     def pid(self) -> int | None:
-        return self._proc.pid if self._proc else None
+        return self._proc.pid if self._proc is not None else None
 
     def _pactl_ok(self, *args: str) -> bool:
         return (
@@ -283,18 +273,8 @@ class PulseServer:
 
     def close(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        log = self._log
-        if log is not None:
-            log.close()  # type: ignore[attr-defined]
-            self._log = None
+        if proc is not None:
+            proc.stop()
 
     def __enter__(self) -> PulseServer:
         return self.start()
