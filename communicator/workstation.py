@@ -39,6 +39,7 @@ from communicator.provisioning.credentials import (
     CredentialStore,
     CredentialStoreError,
     credential_key,
+    split_credential_key,
 )
 from communicator.provisioning.profile_cache import CachedProfile, ProfileCache
 from communicator.provisioning.schema import VoipProfile
@@ -52,6 +53,8 @@ PostToMain = Callable[[Callable[[], None]], None]
 DELIVERY_PREFIX = "delivery:"
 OFFLINE_SIP_PREFIX = "offline-sip:"
 OFFLINE_VERIFIER_PREFIX = "offline-verifier:"
+UNASSIGNED_OWNER = "unassigned@local://this-workstation"
+"""Owner of a log no agent can claim (never delivered; kept in the outbox for support)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,10 @@ class Workstation:
         self.signed_in: SignedIn | None = None
         self._watcher: ProfileWatcher | None = None
         self._last_pending = -1
+        self._phone_of: SignedIn | None = None
+        """The agent whose phone the engine runs. Kept after sign-out: the record of a call
+        hung up by the sign-out can arrive later (a recorded call waits for its WAV file), and
+        it still belongs to that agent."""
         self.sender = OutboxSender(
             self.outbox_path, self._delivery_for, on_progress=self._pending_changed
         )
@@ -105,14 +112,12 @@ class Workstation:
     # -- signing in and out -------------------------------------------------------------------
 
     def client(self, server_url: str) -> ProvisioningClient:
+        """One client (one connection pool) per server, shared by all threads."""
+        url = normalise_server_url(server_url)
         with self._lock:
-            client = ProvisioningClient(server_url, ca_file=self._ca_file)
-            existing = self._clients.get(client.server_url)
-            if existing is not None:
-                client.close()
-                return existing
-            self._clients[client.server_url] = client
-            return client
+            if url not in self._clients:
+                self._clients[url] = ProvisioningClient(url, ca_file=self._ca_file)
+            return self._clients[url]
 
     def authenticate(
         self, server_url: str, login: str, password: str, *, remember: bool = False
@@ -182,7 +187,7 @@ class Workstation:
             etag=cached.etag,
             offline=True,
         )
-        self.signed_in = signed_in
+        self.signed_in = self._phone_of = signed_in
         self.engine.apply_profile(signed_in.profile)
         self.engine.sign_in()
         self._on_notice("Working offline: the server is unreachable; settings may be out of date")
@@ -196,7 +201,7 @@ class Workstation:
     def start(self, signed_in: SignedIn) -> None:
         """Apply the profile, register, and follow profile changes (main thread)."""
         self._stop_watcher()
-        self.signed_in = signed_in
+        self.signed_in = self._phone_of = signed_in
         self.engine.apply_profile(signed_in.profile)
         self.engine.sign_in()
         self.sender.wake()  # this agent's waiting logs can go now
@@ -244,14 +249,13 @@ class Workstation:
         return self.outbox.pending_count()
 
     def _call_finished(self, record: CallRecord) -> None:
-        current = self.signed_in
-        if current is None:
-            log.error("a call ended with nobody signed in; its log is kept for support")
-            owner = "unknown"
-            min_seconds = 0
+        phone_of = self._phone_of
+        if phone_of is None:  # the engine never had a profile from us: keep it for support
+            log.error("a call ended before any agent signed in; its log is kept undelivered")
+            owner, min_seconds = UNASSIGNED_OWNER, 0
         else:
-            owner = current.session.owner
-            min_seconds = current.profile.agent.min_call_log_seconds
+            owner = phone_of.session.owner
+            min_seconds = phone_of.profile.agent.min_call_log_seconds
         if not should_log(record, min_seconds):
             if record.recording_path:
                 Path(record.recording_path).unlink(missing_ok=True)
@@ -273,7 +277,10 @@ class Workstation:
         """Credentials to deliver ``owner``'s logs: the live session for the signed-in agent,
         otherwise the delivery token the keyring kept from that agent's last sign-in."""
         current = self.signed_in
-        login, _, server_url = owner.partition("@")
+        try:
+            server_url, login = split_credential_key(owner)
+        except ValueError:
+            return None  # e.g. UNASSIGNED_OWNER: nobody can deliver it
         if current is not None and current.session.owner == owner and not current.offline:
             token = current.session.delivery_token or current.session.token
             return Delivery(self.client(current.session.server_url), token)
@@ -286,7 +293,9 @@ class Workstation:
         current = self.signed_in
         if current is None:
             return
-        self.signed_in = SignedIn(session=current.session, profile=profile, etag=etag)
+        self.signed_in = self._phone_of = SignedIn(
+            session=current.session, profile=profile, etag=etag
+        )
         self.cache.store(current.session.owner, etag, profile)
         self.engine.apply_profile(profile)  # SIP changes wait for the last call to end
         self._on_notice("Your profile was updated by an administrator")
@@ -338,7 +347,7 @@ class Workstation:
             log.warning("offline start material not kept: %s", err)
 
     def _store_delivery_token(self, owner: str, token: str) -> None:
-        login, _, server_url = owner.partition("@")
+        server_url, login = split_credential_key(owner)
         try:
             self._credentials.remember(server_url, f"{DELIVERY_PREFIX}{login}", token)
         except CredentialStoreError as err:

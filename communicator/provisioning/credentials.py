@@ -34,6 +34,16 @@ def credential_key(server_url: str, login: str) -> str:
     return f"{login.strip()}@{scheme}://{host}{port}"
 
 
+def split_credential_key(key: str) -> tuple[str, str]:
+    """The inverse of :func:`credential_key`: ``(server_url, login)``. The server part never
+    holds an ``@`` (it is built without user info), so the last ``@`` separates them even when
+    the login has one (``anna@corp@https://pbx``)."""
+    login, at, server_url = key.rpartition("@")
+    if not at or not login or "://" not in server_url:
+        raise ValueError(f"not a credential key: {key!r}")
+    return server_url, login
+
+
 class CredentialStore:
     """Reads and writes remembered agent passwords in a keyring backend (the OS one by default)."""
 

@@ -7,6 +7,7 @@ from communicator.provisioning.credentials import (
     CredentialStore,
     CredentialStoreError,
     credential_key,
+    split_credential_key,
 )
 from tests.credentials.memory_backend import MemoryKeyring
 
@@ -71,3 +72,17 @@ def test_no_keyring_is_reported_unavailable() -> None:
     assert CredentialStore(MemoryKeyring()).available
     with pytest.raises(CredentialStoreError, match="not saved"):
         CredentialStore(NoKeyring()).remember("https://pbx.example.com", "anna", "pw")
+
+
+@pytest.mark.parametrize(
+    ("url", "login"),
+    [("https://pbx.example.com:8443", "anna"), ("https://pbx.example.com", "anna@corp")],
+)
+def test_split_credential_key_inverts_credential_key(url: str, login: str) -> None:
+    assert split_credential_key(credential_key(url, login)) == (url, login)
+
+
+@pytest.mark.parametrize("bad", ["anna", "@https://pbx", "anna@pbx"])
+def test_split_credential_key_rejects_other_strings(bad: str) -> None:
+    with pytest.raises(ValueError, match="not a credential key"):
+        split_credential_key(bad)

@@ -368,3 +368,41 @@ def test_back_to_back_hot_desk_sign_in_registers_at_once(
     qtbot.waitUntil(lambda: engine.registration.state is RegistrationState.REGISTERED, timeout=5000)
     assert engine.registration.current is not None
     assert engine.profile is not None and engine.profile.sip.username == "2002"
+
+
+def test_recorded_call_ended_by_sign_out_is_logged_for_its_agent(
+    deployment: Deployment, workstation: Workstation, peer_factory: Any, qtbot: Any
+) -> None:
+    """Signing out hangs up; a recorded call's record arrives only once its WAV is complete,
+    after the sign-out. Its log and recording still belong to, and reach, that agent."""
+    site, api = deployment.site, deployment.site.api
+    api.ok(
+        site.http.patch(
+            f"/api/v1/admin/accounts/{deployment.agent_account['id']}",
+            json={"record_calls": True},
+            headers=api.h,
+        )
+    )
+    engine = workstation.engine
+    workstation.start(workstation.authenticate(site.url, "anna", AGENT_PW))
+    qtbot.waitUntil(lambda: engine.registration.current is not None, timeout=5000)
+    far = peer_factory("far", account="2002", server=deployment.kamailio)
+    far.command("auto_answer", enabled=True, code=200)
+    engine.place_call("2002")
+    qtbot.waitUntil(
+        lambda: any(c is not None and c.answered_at for c in engine.state.lines), timeout=5000
+    )
+    workstation.sign_out()  # hangs the call up
+
+    def report() -> list[dict[str, Any]]:
+        body = api.ok(
+            site.http.get("/api/v1/admin/reports/calls", params={"agent": "anna"}, headers=api.h)
+        )
+        return list(body["rows"])
+
+    qtbot.waitUntil(
+        lambda: len(report()) == 1 and workstation.outbox.entries() == [], timeout=15000
+    )
+    (row,) = report()
+    recording = site.http.get(f"/api/v1/admin/call-logs/{row['id']}/recording", headers=api.h)
+    assert recording.status_code == 200 and recording.content[:4] == b"RIFF"
