@@ -90,7 +90,7 @@ def run(
 
     from communicator.sip.endpoint import EndpointOptions
     from communicator.sip.headless import HeadlessClient, describe_event
-    from communicator.ui.dispatch import MainThreadDispatcher, quit_on_signals
+    from communicator.ui.dispatch import MainThreadDispatcher, SignalQuitter
     from communicator.workstation import OfflineStartError, Workstation
 
     client = HeadlessClient(EndpointOptions(sip_trace=args.sip_trace or None))
@@ -143,9 +143,11 @@ def run(
                 client.engine.place_call(args.call)
 
             QTimer.singleShot(0, place)
-        notifier = quit_on_signals(client.app)
-        client.run()
-        del notifier
+        quitter = SignalQuitter(client.app)
+        try:
+            client.run()
+        finally:
+            quitter.close()
     except OfflineStartError as err:
         print(f"error: {err}", file=sys.stderr)
         exit_code = 1

@@ -128,7 +128,6 @@ class Workstation:
         the profile is cached without secrets, and the agent's password is remembered in the OS
         keyring only when asked (and forgotten otherwise)."""
         client = self.client(server_url)
-        cached = self.cache_for(client.server_url, login)
         session = client.sign_in(login, password)
         try:
             fetched = client.fetch_profile(session, etag=None)
@@ -137,8 +136,6 @@ class Workstation:
             raise
         assert fetched.profile is not None  # no If-None-Match: never a 304
         self.cache.store(session.owner, fetched.etag, fetched.profile)
-        if cached is not None and cached.etag != fetched.etag:
-            log.info("profile changed since the last sign-in at this workstation")
         self._remember(client.server_url, login, password if remember else None)
         if session.delivery_token:
             self._store_delivery_token(session.owner, session.delivery_token)

@@ -29,25 +29,30 @@ class MainThreadDispatcher(QObject):
         fn()
 
 
-def quit_on_signals(app: QCoreApplication, signals: tuple[int, ...] = ()) -> QSocketNotifier:
-    """Quit the Qt loop on SIGINT/SIGTERM promptly, without a polling timer.
+class SignalQuitter:
+    """Quits the Qt loop on SIGINT/SIGTERM promptly, without a polling timer.
 
     Python runs signal handlers only when it next executes bytecode, which an idle Qt loop may
     not do for a long time. ``signal.set_wakeup_fd`` writes a byte to a socket on every signal;
-    a QSocketNotifier on the other end wakes the loop, and the handler runs. Keep the returned
-    notifier alive for as long as the loop runs."""
-    reader, writer = socket.socketpair()
-    reader.setblocking(False)
-    writer.setblocking(False)
-    signal.set_wakeup_fd(writer.fileno())
-    for sig in signals or (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: app.quit())
-    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read)
+    a QSocketNotifier on the other end wakes the loop, and the handler runs. Keep the object
+    for as long as the loop runs; :meth:`close` restores the previous wakeup fd."""
 
-    def drain() -> None:
+    def __init__(self, app: QCoreApplication, signals: tuple[int, ...] = ()) -> None:
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno())
+        for sig in signals or (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: app.quit())
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read)
+        self._notifier.activated.connect(self._drain)
+
+    def _drain(self) -> None:
         with contextlib.suppress(OSError):
-            reader.recv(64)
+            self._reader.recv(64)
 
-    notifier.activated.connect(drain)
-    notifier.setProperty("sockets", (reader, writer))  # keep both ends alive with the notifier
-    return notifier
+    def close(self) -> None:
+        self._notifier.setEnabled(False)
+        signal.set_wakeup_fd(self._previous_fd)
+        self._reader.close()
+        self._writer.close()
