@@ -42,9 +42,10 @@ ENGINE_USER, RAW_USER, PEER_USER = "1001", "1002", "1009"
 
 
 def run_raw(cfg: dict[str, Any]) -> dict[str, Any]:
-    import socket
 
     import pjsua2 as pj
+
+    from communicator.sip.sockopts import tcp_nodelay_params
 
     done: dict[str, Any] = {}
 
@@ -72,17 +73,6 @@ def run_raw(cfg: dict[str, Any]) -> dict[str, Any]:
                     audio.startTransmit(manager.getPlaybackDevMedia())
                     manager.getCaptureDevMedia().startTransmit(audio)
 
-    def nodelay() -> Any:
-        opt = pj.SockOpt()
-        opt.level = socket.IPPROTO_TCP
-        opt.optName = socket.TCP_NODELAY
-        opt.setOptValInt(1)
-        vec = pj.SockOptVector()
-        vec.append(opt)
-        params = pj.SockOptParams()
-        params.sockOpts = vec
-        return params
-
     ep = pj.Endpoint()
     ep.libCreate()
     ecfg = pj.EpConfig()
@@ -104,13 +94,13 @@ def run_raw(cfg: dict[str, Any]) -> dict[str, Any]:
         tcfg = pj.TransportConfig()
         tcfg.boundAddress = "127.0.0.1"
         if kind != "udp":
-            tcfg.sockOptParams = nodelay()
+            tcfg.sockOptParams = tcp_nodelay_params()
         if kind == "tls":
             tls = tcfg.tlsConfig
             tls.method = pj.PJSIP_TLSV1_2_METHOD
             tls.CaListFile = cfg["ca_file"]
             tls.verifyServer = True
-            tls.sockOptParams = nodelay()
+            tls.sockOptParams = tcp_nodelay_params()
             tcfg.tlsConfig = tls
         ttype = {
             "udp": pj.PJSIP_TRANSPORT_UDP,

@@ -26,7 +26,6 @@ import gc
 import json
 import os
 import queue
-import socket
 import struct
 import sys
 import threading
@@ -38,6 +37,8 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 import pjsua2 as pj
+
+from communicator.sip.sockopts import tcp_nodelay_params
 
 LOOPBACK = "127.0.0.1"
 POLL_MS = 10
@@ -76,19 +77,6 @@ SRTP_MODES = {
 
 class CommandError(Exception):
     """A command could not be carried out; reported as an ``error`` event."""
-
-
-def _nodelay_params() -> Any:
-    """SockOptParams with TCP_NODELAY (TCP/TLS call setup drops from ~50 ms to ~3 ms)."""
-    opt = pj.SockOpt()
-    opt.level = socket.IPPROTO_TCP
-    opt.optName = socket.TCP_NODELAY
-    opt.setOptValInt(1)
-    vec = pj.SockOptVector()
-    vec.append(opt)
-    params = pj.SockOptParams()
-    params.sockOpts = vec
-    return params
 
 
 # -- pjsua2 subclasses: callbacks record, nothing else ---------------------------------------------
@@ -416,16 +404,16 @@ class Peer:
             ttype = pj.PJSIP_TRANSPORT_UDP
         elif kind == "tcp":
             ttype = pj.PJSIP_TRANSPORT_TCP
-            tcfg.sockOptParams = _nodelay_params()
+            tcfg.sockOptParams = tcp_nodelay_params()
         elif kind == "tls":
             ttype = pj.PJSIP_TRANSPORT_TLS
-            tcfg.sockOptParams = _nodelay_params()
+            tcfg.sockOptParams = tcp_nodelay_params()
             tls = tcfg.tlsConfig
             tls.method = pj.PJSIP_TLSV1_2_METHOD
             if ca_file:
                 tls.CaListFile = ca_file
             tls.verifyServer = verify
-            tls.sockOptParams = _nodelay_params()
+            tls.sockOptParams = tcp_nodelay_params()
             tcfg.tlsConfig = tls
         else:
             raise CommandError(f"unknown transport {kind!r}")
