@@ -866,9 +866,13 @@ class SipEngine:
         return outcome
 
     def _update_clock(self) -> None:
-        """Keep the bridge clock running while calls, recorders or plugged-in audio need it."""
+        """Keep the bridge clock running while calls or recorders need it.
+
+        Plugged-in local audio (the sound-card bridge) does not keep it running: between
+        calls nothing on the conference bridge needs mixing, and the bridge's tones and level
+        meters run on the sound card's own callbacks."""
         now = self._mono()
-        if self._alive or self._recorders or self._finishing or self._custom_local_audio:
+        if self._alive or self._recorders or self._finishing:
             self._clock_until = now + CLOCK_LINGER
         if self._alive:
             self._media_until = now + CLOCK_LINGER
