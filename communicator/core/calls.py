@@ -85,6 +85,9 @@ class TransferState(Enum):
     """This call is the consultation with the transfer target."""
     COMPLETING = "completing"
     """REFER with Replaces sent on this (original) call, waiting for the final NOTIFY."""
+    REFERRED = "referred"
+    """The far end transferred the agent (REFER received on this call): the SIP stack calls
+    the transfer target (`Call.linked_call`), and this call ends when its far end hangs up."""
 
 
 class DtmfMethod(Enum):
@@ -146,7 +149,11 @@ class Call:
     transfer: TransferState = TransferState.NONE
     linked_call: CallId | None = None
     """Attended transfer: the consultation call (on the original) or the original call (on the
-    consultation)."""
+    consultation). Transfer by the far end: the call to the target (on the referring call) or
+    the referring call (on the call to the target)."""
+    takes_line_from: CallId | None = None
+    """Transfer by the far end with no free line: this call (to the transfer target) uses the
+    line of that referring call, which the line shows until it ends."""
     transfer_target: str | None = None
     forwarded_to: str | None = None
     no_answer_forward_to: str | None = None

@@ -16,6 +16,12 @@ Rules the model keeps:
   one `CallFinished` record, whether it ends locally, remotely or by transfer/forwarding.
 * Incoming calls that find every line busy are refused with 486 (or forwarded if the decision
   says so) without taking a line, and still produce a record.
+* A far end that transfers the agent (REFER, `follow_transfer`) gets the call to the target on
+  the first free line or, with every line busy, on the referring call's own line: the new call
+  *takes the line from* the referring one, which the line keeps showing until it ends (its far
+  end hangs up once the transfer works). So one line is enough to be transferred. The
+  referring call is held in the model without a re-INVITE (its far end is leaving) and ends as
+  TRANSFERRED while the call to the target lives.
 """
 
 from __future__ import annotations
@@ -109,6 +115,7 @@ class Operation(Enum):
     CONFERENCE = "conference"
     SPLIT = "split"
     ATTACH_RECORDING = "attach a recording to"
+    FOLLOW_TRANSFER = "follow the far end's transfer of"
 
 
 OPERATION_STATES: Mapping[Operation, frozenset[CallState]] = MappingProxyType(
@@ -128,6 +135,7 @@ OPERATION_STATES: Mapping[Operation, frozenset[CallState]] = MappingProxyType(
         Operation.CONFERENCE: ESTABLISHED_STATES,
         Operation.SPLIT: ESTABLISHED_STATES,
         Operation.ATTACH_RECORDING: LIVE_STATES,
+        Operation.FOLLOW_TRANSFER: ESTABLISHED_STATES,
     }
 )
 """The call states in which each agent operation is allowed (further checks - conference,
@@ -187,8 +195,13 @@ class Lines:
             raise InvalidOperationError("That call has already ended") from None
 
     def by_line(self) -> tuple[Call | None, ...]:
-        """The call on each line, line 1 first."""
-        on_line = {c.line: c for c in self._calls.values()}
+        """The call on each line, line 1 first (a call taking over the line of a referring
+        call shows once that call has ended)."""
+        on_line = {
+            c.line: c
+            for c in self._calls.values()
+            if c.takes_line_from is None or c.takes_line_from not in self._calls
+        }
         return tuple(on_line.get(n) for n in range(1, self._max_lines + 1))
 
     @property
@@ -383,6 +396,60 @@ class Lines:
 
     # ---------------------------------------------------------------------- transfers
 
+    def transfer_line(self, call_id: CallId) -> int | None:
+        """The line a far end's transfer (REFER) of ``call_id`` would use: the first free line,
+        else the call's own; None when it cannot be followed (unknown, not answered, already
+        being transferred). The SIP adapter asks this when the REFER arrives."""
+        call = self._calls.get(call_id)
+        if call is None or call.state not in OPERATION_STATES[Operation.FOLLOW_TRANSFER]:
+            return None
+        if call.transfer is not TransferState.NONE or call.takes_line_from is not None:
+            return None
+        free = self.free_lines
+        return free[0] if free else call.line
+
+    @_atomic
+    def follow_transfer(self, call_id: CallId, target: str, now: float) -> Outcome:
+        """The far end of ``call_id`` transferred the agent to ``target`` (REFER accepted): the
+        SIP stack is already calling the target, so no `MakeCall`. The returned ``call_id`` is
+        the new outgoing call, on the first free line or else on the referring call's line."""
+        referring = self._get(call_id, Operation.FOLLOW_TRANSFER)
+        if referring.transfer is not TransferState.NONE or referring.takes_line_from is not None:
+            raise InvalidOperationError(
+                f"Cannot {Operation.FOLLOW_TRANSFER.value} {referring.where}: "
+                "a transfer is already in progress"
+            )
+        uri = parse_dial_string(target, self._plan)
+        line = self.transfer_line(call_id)
+        assert line is not None
+        takes_over = line == referring.line
+        # The referring call's far end is leaving: held here without a re-INVITE.
+        effects = self._hold_active(keep=[call_id])
+        if referring.state is CallState.CONNECTED:
+            referring = replace(referring, state=CallState.HELD)
+        new = Call(
+            call_id=self._new_call_id(),
+            direction=CallDirection.OUTGOING,
+            remote=RemoteParty(uri=uri.uri, number=uri.number),
+            line=line,
+            state=CallState.DIALING,
+            created_at=now,
+            linked_call=call_id,
+            takes_line_from=call_id if takes_over else None,
+        )
+        self._calls[call_id] = replace(
+            referring,
+            transfer=TransferState.REFERRED,
+            linked_call=new.call_id,
+            transfer_target=uri.uri,
+        )
+        self._calls[new.call_id] = new
+        where = f"line {line}" + (" once the call ends" if takes_over else "")
+        effects.append(
+            Notice(f"{referring.remote.label} transferred the call to {uri.uri} ({where})")
+        )
+        return Outcome(tuple(effects), new.call_id)
+
     @_atomic
     def blind_transfer(self, call_id: CallId, dial: str, now: float) -> Outcome:
         """REFER the call to ``dial``; it ends (TRANSFERRED) when the final NOTIFY is 2xx."""
@@ -471,7 +538,11 @@ class Lines:
         for call in (first, second):
             if call.conference_with is not None:
                 raise InvalidOperationError(f"{call.where.capitalize()} is already in a conference")
-            if call.transfer in (TransferState.BLIND_PENDING, TransferState.COMPLETING):
+            if (
+                call.transfer
+                in (TransferState.BLIND_PENDING, TransferState.COMPLETING, TransferState.REFERRED)
+                or call.takes_line_from is not None
+            ):
                 raise InvalidOperationError(f"{call.where.capitalize()} is being transferred")
             if call.linked_call is not None and call.linked_call not in (call_id, other_call_id):
                 raise InvalidOperationError(
@@ -561,6 +632,9 @@ class Lines:
         if original is not None and original.transfer is TransferState.COMPLETING:
             # The target replaced the consultation with the transferred call: that BYE is
             # the transfer working, and it may come before the final NOTIFY.
+            reason = EndReason.TRANSFERRED
+        if call.transfer is TransferState.REFERRED:
+            # The far end transferred the agent and hangs up: the call to the target lives on.
             reason = EndReason.TRANSFERRED
         return self._end(call, reason, now, event.sip_code)
 
@@ -713,6 +787,9 @@ class Lines:
             self._calls[linked.call_id] = replace(
                 linked, transfer=TransferState.NONE, linked_call=None, transfer_target=None
             )
+        for taker in [c for c in self._calls.values() if c.takes_line_from == call.call_id]:
+            # The call to the transfer target now shows on the line it took over.
+            self._calls[taker.call_id] = replace(self._calls[taker.call_id], takes_line_from=None)
         ended = replace(
             call, state=CallState.ENDED, ended_at=now, end_reason=reason, sip_code=sip_code
         )

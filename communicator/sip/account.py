@@ -27,9 +27,9 @@ class EngineAccount(pj.Account):
     def __init__(self, records: list[Record]) -> None:
         pj.Account.__init__(self)
         self.records = records
-        self.transfer_gate: Callable[[], bool] | None = None
-        """Whether a far end's REFER may be followed now (set by the engine; read by the
-        calls' onCallTransferRequest, which must answer at once)."""
+        self.transfer_gate: Callable[[Any], bool] | None = None
+        """Whether a far end's REFER on the given call may be followed now (set by the engine;
+        read by the calls' onCallTransferRequest, which must answer at once)."""
         self.reg_answers = 0
         """onRegState calls so far (the engine waits for an un-REGISTER's answer with it)."""
         self.reg_requests = 0

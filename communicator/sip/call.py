@@ -97,11 +97,11 @@ class EngineCall(pj.Call):
 
     def onCallTransferRequest(self, prm: Any) -> None:  # noqa: N802
         try:
-            # The far end transfers us (REFER): follow it when a line is free for the new
-            # call (the engine's gate), with a Call object of ours that the engine keeps;
-            # otherwise decline with 603.
+            # The far end transfers us (REFER): follow it when the core can take the new call
+            # (the engine's gate: a free line or this call's own), with a Call object of ours
+            # that the engine keeps; otherwise decline with 603.
             gate = getattr(self.account, "transfer_gate", None)
-            if gate is not None and gate():
+            if gate is not None and gate(self):
                 new_call = EngineCall(self.account, self.records)
                 prm.newCall = new_call
                 self.records.append(TransferRequested(self, str(prm.dstUri), new_call))

@@ -16,9 +16,12 @@ The engine is the adapter between pjsua2 and the pure core:
   below SIP (connection refused, TLS failure, no answer) the account moves to the next one at
   once (the agent gets a notice), and a new sign-in or a retry after every transport failed
   starts from the first again. The profile has one server port, used with every transport.
-* A far end that transfers the agent (REFER) is followed when a line is free: pjsua2 dials
-  the target with a Call of ours and the core gets it as an outgoing call on that line (with a
-  notice); the transferring call ends when its far end hangs up. No free line: 603.
+* A far end that transfers the agent (REFER) is followed: pjsua2 dials the target with a Call
+  of ours and the core gets it (`Lines.follow_transfer`) as an outgoing call on a free line
+  or, with every line busy (a one-line agent), on the referring call's own line, which it
+  takes over when that call ends (its far end hangs up once the transfer works). Only a REFER
+  the core cannot follow (a transfer already in progress on that call, a call not answered,
+  signed out) gets 603.
 * Observers: `subscribe(callback)` receives `EngineEvent` values; `state` is the snapshot.
   `on_call_finished` receives each `CallRecord` in the step the call ends (the app writes it to
   the outbox there) - except a recorded call, whose record (and `CallEnded`) waits until the
@@ -1299,14 +1302,21 @@ class SipEngine:
             self._remote_hold[call_id] = held
             self._feed(RemoteHoldChanged(call_id, held))
 
-    def _can_follow_transfer(self) -> bool:
-        """Asked from onCallTransferRequest: a free line for the call the REFER asks for."""
-        return self._signed_in and self._lines is not None and bool(self._lines.free_lines)
+    def _can_follow_transfer(self, call: Any) -> bool:
+        """Asked from onCallTransferRequest (which must answer at once): whether the core can
+        take the call the REFER asks for - on a free line or on the referring call's own."""
+        call_id: CallId | None = getattr(call, "core_id", None)
+        return (
+            self._signed_in
+            and self._lines is not None
+            and call_id is not None
+            and self._lines.transfer_line(call_id) is not None
+        )
 
     def _on_transfer_requested(self, record: TransferRequested) -> None:
         """A far end transferred the agent (REFER): pjsua2 is already dialling the target
-        with ``record.new_call``; the core gets it as an outgoing call on a free line (the
-        transferring call is left to its far end, which hangs up once the transfer works)."""
+        with ``record.new_call``; the core gets it as an outgoing call (the transferring call
+        is left to its far end, which hangs up once the transfer works)."""
         target = record.target.strip().removeprefix("<").split(">", 1)[0].split("?", 1)[0]
         old_id: CallId | None = record.call.core_id
         who = (
@@ -1315,12 +1325,12 @@ class SipEngine:
             else "The far end"
         )
         new_call = record.new_call
-        if new_call is None or self._lines is None:
-            self._notice(f"{who} asked to transfer the call to {target}: declined (no free line)")
+        if new_call is None or self._lines is None or old_id is None:
+            self._notice(f"{who} asked to transfer the call to {target}: declined")
             return
         self._alive.append(new_call)
         try:
-            outcome = self._lines.place_call(target, self._wall())
+            outcome = self._lines.follow_transfer(old_id, target, self._wall())
         except InvalidOperationError as error:
             with contextlib.suppress(pj.Error):
                 new_call.hangup(pj.CallOpParam(True))
@@ -1329,16 +1339,8 @@ class SipEngine:
         assert outcome.call_id is not None
         new_call.core_id = outcome.call_id
         self._calls[outcome.call_id] = new_call
-        effects: list[CallEffect] = []
-        for effect in outcome.effects:
-            if isinstance(effect, MakeCall):
-                continue  # pjsua2 dials it already
-            if isinstance(effect, Hold) and effect.call_id == old_id:
-                self._drop_links_of(effect.call_id)  # on its way out: no re-INVITE
-                continue
-            effects.append(effect)
-        self._run_effects(effects)
-        self._notice(f"{who} transferred the call to {target}")
+        self._drop_links_of(old_id)  # held in the core without a re-INVITE: it is on its way out
+        self._run_effects(outcome.effects)
 
     def _on_replaced(self, record: CallReplaced) -> None:
         old, new = record.call, record.new_call

@@ -60,6 +60,7 @@ INVOKE: dict[Operation, Callable[[Lines, CallId], Outcome]] = {
     Operation.CONFERENCE: lambda lines, c: lines.conference(c, c),
     Operation.SPLIT: lambda lines, c: lines.split_conference(c),
     Operation.ATTACH_RECORDING: lambda lines, c: lines.attach_recording(c, "/rec/1.wav"),
+    Operation.FOLLOW_TRANSFER: lambda lines, c: lines.follow_transfer(c, "2002", 1.0),
 }
 
 # Operations whose only precondition is the call state (the others also need a conference, a
@@ -76,6 +77,7 @@ STATE_ONLY = {
     Operation.BLIND_TRANSFER,
     Operation.START_CONSULT,
     Operation.ATTACH_RECORDING,
+    Operation.FOLLOW_TRANSFER,
 }
 
 

@@ -140,6 +140,7 @@ class LinesMachine(RuleBasedStateMachine):
                 "split",
                 "no_answer",
                 "record",
+                "far_end_transfer",
             ]
         ),
     )
@@ -162,6 +163,7 @@ class LinesMachine(RuleBasedStateMachine):
             "split": lambda: lines.split_conference(c),
             "no_answer": lambda: lines.no_answer_timeout(c, now),
             "record": lambda: lines.attach_recording(c, "/rec.wav"),
+            "far_end_transfer": lambda: lines.follow_transfer(c, "2003", now),
         }
         self.run(operations[name])
 
@@ -234,11 +236,23 @@ class LinesMachine(RuleBasedStateMachine):
 
     @invariant()
     def lines_hold_at_most_max_lines_calls(self) -> None:
-        calls = list(self.lines.calls.values())
-        assert len(calls) <= MAX_LINES
-        numbers = [c.line for c in calls]
+        calls = self.lines.calls
+        # A call to a far end's transfer target may share the line of the referring call.
+        shown = [
+            c for c in calls.values() if c.takes_line_from is None or c.takes_line_from not in calls
+        ]
+        assert len(shown) <= MAX_LINES
+        numbers = [c.line for c in shown]
         assert len(set(numbers)) == len(numbers)
-        assert all(n is not None and 1 <= n <= MAX_LINES for n in numbers)
+        assert all(c.line is not None and 1 <= c.line <= MAX_LINES for c in calls.values())
+        for call in calls.values():
+            if call.takes_line_from is not None:
+                referring = calls[call.takes_line_from]
+                assert referring.line == call.line
+                assert referring.linked_call == call.call_id
+        assert [c for c in self.lines.by_line() if c is not None] == sorted(
+            shown, key=lambda c: c.line or 0
+        )
 
     @invariant()
     def at_most_one_active_unit(self) -> None:

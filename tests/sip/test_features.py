@@ -374,6 +374,60 @@ def test_far_end_transfers_the_agent_and_the_client_follows(
     assert new_line() is not None
 
 
+def test_far_end_transfers_a_one_line_agent_onto_the_same_line(
+    engine_factory: Any, kamailio: KamailioServer, peer_factory: Any, qtbot: Any
+) -> None:
+    """max_lines = 1: the REFER is accepted (no 603), the call to the target takes over line
+    1 once the transferring call is gone, and that call produces its record."""
+    engine = signed_in_engine(engine_factory, kamailio, qtbot, "1006", agent={"max_lines": 1})
+    assert engine.lines.max_lines == 1
+    records = records_of(engine)
+    a = answering_peer(peer_factory, "a", "1007")
+    b = answering_peer(peer_factory, "b", "1008")
+    original, a_call = connected_call(qtbot, engine, a, "1007")
+
+    a.command("xfer", call_id=a_call, uri=kamailio.aor("1008"))
+    final = wait_peer(qtbot, a, "transfer_status", lambda e: e["final"])
+    assert final["code"] == 200
+    b_call = wait_peer(qtbot, b, "call_state", peer_call_with(b, "1006"))
+    # Until A hangs up, line 1 still shows the call with A.
+    (shown,) = engine.state.lines
+    assert shown is not None and shown.call_id == original
+
+    a.command("hangup", call_id=a_call)  # what a transferor does after NOTIFY 200
+
+    def on_line_1() -> Any:
+        (call,) = engine.state.lines
+        return call
+
+    qtbot.waitUntil(
+        lambda: (
+            on_line_1() is not None
+            and on_line_1().call_id != original
+            and on_line_1().state is CONNECTED
+        ),
+        timeout=5000,
+    )
+    new = on_line_1()
+    assert new.line == 1 and "sip:1008@" in new.remote.uri
+    assert [(r.call_id, r.end_reason, r.line) for r in records] == [
+        (original, EndReason.TRANSFERRED, 1)
+    ]
+    assert records[0].transferred_to is not None and "1008" in records[0].transferred_to
+    assert not any("declined" in n for n in engine.state.notices)
+    assert engine.failures == []
+    wait_peer(qtbot, b, "media_state", media_active(b_call["call_id"]))
+
+    engine.hangup(new.call_id)
+    wait_peer(
+        qtbot,
+        b,
+        "call_state",
+        lambda e: e["call_id"] == b_call["call_id"] and e["state"] == "DISCONNECTED",
+    )
+    assert [r.end_reason for r in records] == [EndReason.TRANSFERRED, EndReason.LOCAL_HANGUP]
+
+
 def test_ip_address_change_reregisters_and_keeps_the_call(
     engine_factory: Any, kamailio: KamailioServer, peer_factory: Any, qtbot: Any
 ) -> None:
