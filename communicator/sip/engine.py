@@ -28,10 +28,12 @@ The engine is the adapter between pjsua2 and the pure core:
   recorder is destroyed and its WAV file is complete (pjmedia writes the RIFF sizes when the
   recorder's bridge port goes, on the media clock, a few frames later; at most
   ``RECORDING_CLOSE_TIMEOUT``): whoever gets the record may upload the file at once.
-* Recording formats: pjsua2's `AudioMediaRecorder` writes WAV with 16-bit PCM (its encoding
-  argument is unused in pjproject 2.15; pjmedia's WAV writer knows PCM, A-law and u-law, and
-  has no GSM 6.10 encoder for WAV49 or raw .gsm files). A profile asking for ``wav49`` or
-  ``gsm`` is therefore recorded as PCM WAV, and the agent is told so once (a notice).
+* Recording formats: pjsua2's `AudioMediaRecorder` writes WAV with 16-bit PCM only (its
+  encoding argument is unused in pjproject 2.15). For ``wav49`` and ``gsm`` the call is
+  recorded to an intermediate PCM WAV, which a worker thread (no pjsua2 there) transcodes
+  with libsndfile once the WAV is complete (`communicator.sip.recording`); the record waits
+  for that too and names only the final file, the intermediate is removed. A failed
+  conversion keeps the PCM WAV as the recording (the agent gets a notice, the log an error).
 
 All methods must be called on the thread that created the endpoint.
 """
@@ -39,6 +41,7 @@ All methods must be called on the thread that created the endpoint.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import gc
 import logging
@@ -46,6 +49,7 @@ import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +162,12 @@ from communicator.sip.events import (
 )
 from communicator.sip.local_audio import LocalAudio, null_device_audio
 from communicator.sip.pump import PollHint
+from communicator.sip.recording import (
+    TranscodeError,
+    intermediate_path,
+    needs_transcoding,
+    transcode,
+)
 from communicator.sip.sipmsg import host_port
 
 log = logging.getLogger(__name__)
@@ -177,6 +187,10 @@ CLOCK_LINGER = 1.5
 AUDIT_SECONDS = 1.5
 RECORDING_CLOSE_TIMEOUT = 3.0
 """Longest wait for a destroyed recorder's WAV header before its call record goes out."""
+TRANSCODE_POLL = 0.05
+"""Seconds between checks for finished recording conversions (only while one runs)."""
+TRANSCODE_CLOSE_TIMEOUT = 60.0
+"""Longest wait, on shutdown, for one recording conversion still running."""
 NOT_REGISTERED = RegistrationStatus(
     state=RegistrationState.SIGNED_OUT,
     current=None,
@@ -287,9 +301,12 @@ class SipEngine:
         """Every EngineCall until its DISCONNECTED record (strong references)."""
         self._links: dict[tuple[str, str, int, int], tuple[Any, Any]] = {}
         self._recorders: dict[CallId, Any] = {}
-        self._finishing: list[tuple[CallRecord, float]] = []
-        """Records of recorded calls waiting for their WAV file (record, deadline)."""
-        self._format_notice_given = False
+        self._finishing: list[tuple[CallRecord, float, RecordFormat]] = []
+        """Records of recorded calls waiting for their WAV file (record, deadline, format)."""
+        self._recording_formats: dict[CallId, RecordFormat] = {}
+        self._transcoding: list[tuple[CallRecord, RecordFormat, Future[Path]]] = []
+        """Records waiting for their recording's conversion on the worker thread."""
+        self._transcoder: ThreadPoolExecutor | None = None
         self._info_queue: dict[CallId, deque[str]] = {}
         self._info_in_flight: set[CallId] = set()
         self._no_answer_timers: dict[CallId, float] = {}
@@ -1035,8 +1052,10 @@ class SipEngine:
             # Destroy the recorder now (its bridge port goes on the next clock tick, which
             # writes the WAV header); the record waits for the complete file.
             del recorder
-            self._finishing.append((record, self._mono() + RECORDING_CLOSE_TIMEOUT))
+            fmt = self._recording_formats.pop(call_id, RecordFormat.WAV)
+            self._finishing.append((record, self._mono() + RECORDING_CLOSE_TIMEOUT, fmt))
             return
+        self._recording_formats.pop(call_id, None)
         self._publish_finished(record)
 
     def _publish_finished(self, record: CallRecord) -> None:
@@ -1048,20 +1067,58 @@ class SipEngine:
                 log.exception("on_call_finished failed")
 
     def _flush_finished(self, *, force: bool = False) -> None:
-        """Publish the records of recorded calls whose WAV files are complete."""
+        """Publish the records of recorded calls whose WAV files are complete (or hand them
+        to the worker thread for conversion to the profile's format first)."""
         if not self._finishing:
             return
         now = self._mono()
-        waiting: list[tuple[CallRecord, float]] = []
-        for record, deadline in self._finishing:
+        waiting: list[tuple[CallRecord, float, RecordFormat]] = []
+        for record, deadline, fmt in self._finishing:
             path = Path(record.recording_path or "")
-            if wav_complete(path) or force or now >= deadline:
-                if not wav_complete(path):
+            complete = wav_complete(path)
+            if complete and needs_transcoding(fmt):
+                self._start_transcoding(record, path, fmt)
+            elif complete or force or now >= deadline:
+                if not complete:
                     self._failure(f"recording {path} was not closed in time")
                 self._publish_finished(record)
             else:
-                waiting.append((record, deadline))
+                waiting.append((record, deadline, fmt))
         self._finishing = waiting
+
+    def _start_transcoding(self, record: CallRecord, pcm: Path, fmt: RecordFormat) -> None:
+        if self._transcoder is None:
+            self._transcoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recording")
+        future = self._transcoder.submit(transcode, pcm, fmt)
+        self._transcoding.append((record, fmt, future))
+
+    def _collect_transcoded(self, *, wait: bool = False) -> None:
+        """Publish the records whose recordings are converted (``wait``: all of them)."""
+        if not self._transcoding:
+            return
+        running: list[tuple[CallRecord, RecordFormat, Future[Path]]] = []
+        for record, fmt, future in self._transcoding:
+            if not wait and not future.done():
+                running.append((record, fmt, future))
+                continue
+            path: Path | None
+            try:
+                path = future.result(timeout=TRANSCODE_CLOSE_TIMEOUT if wait else 0)
+            except TranscodeError as error:
+                path = error.kept
+                log.error("recording %s: conversion to %s failed: %s", path, fmt.value, error)
+                self._notice(
+                    f"The recording of the call with {record.remote.label} could not be "
+                    f"converted to {fmt.value} ({error}); it is kept as WAV (PCM)"
+                )
+            except Exception as error:  # a timeout on shutdown, or a bug
+                path = None
+                self._failure(f"recording conversion to {fmt.value}: {error!r}")
+            final = (
+                record if path is None else dataclasses.replace(record, recording_path=str(path))
+            )
+            self._publish_finished(final)
+        self._transcoding = running
 
     def _notice(self, text: str) -> None:
         self._notices.append(text)
@@ -1095,6 +1152,7 @@ class SipEngine:
                 if self._mono() >= self._media_until:
                     self._media_until = 0.0
             self._flush_finished()
+            self._collect_transcoded()
             if self._audit_until and self._mono() < self._audit_until:
                 self._audit_links()
             else:
@@ -1145,6 +1203,8 @@ class SipEngine:
             deadlines.append(self._media_until - self._mono())
         if self._finishing:
             deadlines.append(0.02)  # a WAV header is due within a few media frames
+        if self._transcoding:
+            deadlines.append(TRANSCODE_POLL)
         live = bool(self._alive)
         return PollHint(
             hot=hot,
@@ -1469,16 +1529,11 @@ class SipEngine:
                 continue
             if call_id not in self._calls:
                 continue
-            if profile.recording.format is not RecordFormat.WAV and not self._format_notice_given:
-                self._format_notice_given = True
-                self._notice(
-                    f"Calls are recorded as WAV (PCM): the {profile.recording.format.value} "
-                    "format is not available in this phone"
-                )
+            fmt = profile.recording.format
             directory = self.recordings_dir
             directory.mkdir(parents=True, exist_ok=True)
             stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(call.created_at))
-            path = directory / f"{stamp}-{call_id}.wav"
+            path = intermediate_path(directory / f"{stamp}-{call_id}", fmt)
             recorder = pj.AudioMediaRecorder()
             try:
                 recorder.createRecorder(str(path))
@@ -1487,6 +1542,7 @@ class SipEngine:
                 self._recorders[call_id] = None
                 continue
             self._recorders[call_id] = recorder
+            self._recording_formats[call_id] = fmt
             lines.attach_recording(call_id, str(path))
 
     # ================================================================ publishing
@@ -1542,10 +1598,11 @@ class SipEngine:
                 self._endpoint.pump_for(
                     RECORDING_CLOSE_TIMEOUT,
                     lambda: all(
-                        wav_complete(Path(r.recording_path or "")) for r, _ in self._finishing
+                        wav_complete(Path(r.recording_path or "")) for r, _, _ in self._finishing
                     ),
                 )
                 self._flush_finished(force=True)
+            self._collect_transcoded(wait=True)
             self._calls.clear()
             self._alive.clear()
             self._records.clear()
@@ -1555,6 +1612,9 @@ class SipEngine:
             self._records.clear()
         finally:
             self._closed = True
+            if self._transcoder is not None:
+                self._transcoder.shutdown(wait=False)
+                self._transcoder = None
             self._local_audio = LocalAudio(None, None)
             self._endpoint.set_clock_demand(self._clock_key, False)
             self._endpoint.set_media_demand(self._clock_key, False)

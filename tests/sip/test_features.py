@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import wave
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,6 @@ import pytest
 
 from communicator.core.calls import CallState, EndReason
 from communicator.core.registration import RegistrationState
-from communicator.sip.engine import wav_complete as closed_wav
 from tests.rig.audio_check import assert_tone
 from tests.rig.kamailio import KamailioServer
 from tests.sip.audio import assert_tones
@@ -294,26 +292,6 @@ def test_recording_holds_the_far_end_and_is_attached(
     path = Path(record.recording_path)
     assert path.parent == tmp_path / "recordings"
     assert_tone(path, 700.0, tolerance_hz=5.0, min_dbfs=-35.0)
-
-
-def test_recording_format_other_than_wav_is_recorded_as_pcm_wav_and_said_so(
-    engine_factory: Any, kamailio: KamailioServer, peer_factory: Any, qtbot: Any
-) -> None:
-    engine = signed_in_engine(
-        engine_factory, kamailio, qtbot, "1006", recording={"enabled": True, "format": "gsm"}
-    )
-    records = records_of(engine)
-    far = answering_peer(peer_factory, "far", "1007")
-    call, _ = connected_call(qtbot, engine, far, "1007")
-    engine.hangup(call)
-    qtbot.waitUntil(lambda: bool(records), timeout=5000)
-    path = Path(records[0].recording_path or "")
-    # Complete, possibly without a single frame (the call was hung up at once).
-    assert path.suffix == ".wav" and closed_wav(path)
-    assert not engine.failures
-    with wave.open(str(path)) as wav:
-        assert wav.getsampwidth() == 2  # 16-bit PCM
-    assert any("recorded as WAV (PCM)" in n and "gsm" in n for n in engine.state.notices)
 
 
 def test_profile_change_during_a_call_reregisters_after_it(
