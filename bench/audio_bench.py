@@ -319,21 +319,31 @@ def median_ms(values: list[float]) -> float | None:
 
 
 class Agent:
+    """The agent process as the app runs it: Qt event loop, the engine's real `Pump`
+    (socket-driven, adaptive), the 200 ms audio housekeeping timer, and optionally
+    simulated UI work on the same thread."""
+
     def __init__(self, args: argparse.Namespace, kamailio: Any, tmp: Path) -> None:
+        from PySide6.QtCore import QCoreApplication
+
         from communicator.sip.endpoint import EndpointOptions, SipEndpoint
         from communicator.sip.engine import SipEngine
+        from communicator.sip.pump import Pump
         from tests.sip.helpers import make_profile
 
         self.args = args
+        self.app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
         self.endpoint = SipEndpoint(EndpointOptions(bound_address="127.0.0.1"))
         self.engine = SipEngine(self.endpoint, recordings_dir=tmp / "recordings")
+        self._pump = Pump(self.endpoint.poll, sockets=self.endpoint)
+        self.endpoint.wakeup = self._pump.kick
+        self._pump.start()
         self.engine.apply_profile(
             make_profile(kamailio, AGENT, sections={"agent": {"max_lines": args.lines}})
         )
         self.engine.sign_in()
         self.housekeeping: Callable[[], None] | None = None
-        """The app's 200 ms timer (`AudioHousekeeper.tick`), run from `pump`."""
-        self._next_tick = 0.0
+        """The app's 200 ms timer (`AudioHousekeeper.tick`)."""
         from communicator.core.registration import RegistrationState
 
         self.pump(10, lambda: self.engine.registration.state is RegistrationState.REGISTERED)
@@ -341,27 +351,52 @@ class Agent:
     def pump(
         self, seconds: float, until: Callable[[], bool] | None = None, *, busy: bool = False
     ) -> bool:
-        """Poll like the Qt thread; with ``busy`` it also does UI-like Python work."""
-        end = time.monotonic() + seconds
-        busy_s = self.args.busy_ms / 1000.0
-        while time.monotonic() < end:
-            if busy:
-                spin_end = time.perf_counter() + busy_s
-                x = 0
-                while time.perf_counter() < spin_end:
-                    x += 1
-                self.endpoint.poll(max(0, int((0.05 - busy_s) * 1000)))
-            else:
-                self.endpoint.poll(10)
-            tick = self.housekeeping
-            if tick is not None and time.monotonic() >= self._next_tick:
-                self._next_tick = time.monotonic() + 0.2
-                tick()
+        """Run the Qt event loop for ``seconds`` (or until ``until()``, checked every 20 ms);
+        with ``busy`` a timer also does ``--busy-ms`` of Python work every 50 ms, like a
+        UI repainting and handling input on the same thread."""
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        loop = QEventLoop()
+        reached = False
+        timers: list[QTimer] = []
+
+        def every(ms: int, action: Callable[[], None]) -> None:
+            timer = QTimer()
+            timer.setInterval(ms)
+            timer.timeout.connect(action)
+            timer.start()
+            timers.append(timer)
+
+        def check() -> None:
+            nonlocal reached
             if until is not None and until():
-                return True
+                reached = True
+                loop.quit()
+
+        def work() -> None:
+            spin_end = time.perf_counter() + self.args.busy_ms / 1000.0
+            x = 0
+            while time.perf_counter() < spin_end:
+                x += 1
+
+        def tick() -> None:
+            if self.housekeeping is not None:
+                self.housekeeping()
+
         if until is not None:
+            if until():
+                return True
+            every(20, check)
+        if busy:
+            every(50, work)
+        every(200, tick)
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
+        for timer in timers:
+            timer.stop()
+        if until is not None and not reached:
             raise TimeoutError("condition not reached")
-        return False
+        return reached
 
     def call(self) -> Any:
         from communicator.core.calls import CallState
@@ -377,6 +412,7 @@ class Agent:
 
     def close(self) -> None:
         self.engine.close()
+        self._pump.stop()
         self.endpoint.shutdown()
 
 
@@ -391,6 +427,76 @@ def measure_clicks(agent: Agent, far: FarProcess, seconds: float, sources: dict[
     mic_to_far = latencies([t for t in out_tx if t >= start], far.times("rx", start))
     far_to_spk = latencies(far.times("tx", start), [t for t in in_rx if t >= start])
     return mic_to_far, far_to_spk
+
+
+def cpu_pct(agent: Agent, seconds: float) -> float:
+    """Process CPU time / wall time while the agent's event loop runs, in % of one core."""
+    c0, w0 = time.process_time(), time.monotonic()
+    agent.pump(seconds)
+    return 100.0 * (time.process_time() - c0) / (time.monotonic() - w0)
+
+
+def bridge_linger_s() -> float:
+    from communicator.sip.audio.bridge import LINGER_S
+
+    return LINGER_S
+
+
+def bare_stream_plan(bridge: Any, block_ms: float) -> list[dict[str, Any]]:
+    """The streams the bridge has open (kind, device, rate, block size, latency)."""
+    opened = bridge._opened
+    assert opened is not None, "the bridge has no streams open"
+    plan = []
+    for kind in opened.kinds:
+        rate = opened.input_rate if kind in ("duplex", "input") else opened.output_rate
+        if kind == "duplex":
+            device: Any = (opened.microphone.index, opened.speaker.index)
+        elif kind == "input":
+            device = opened.microphone.index
+        else:
+            device = opened.speaker.index
+        plan.append(
+            {
+                "kind": kind,
+                "device": device,
+                "samplerate": rate,
+                "blocksize": max(1, round(rate * block_ms / 1000.0)),
+                "latency": bridge.latency,
+            }
+        )
+    return plan
+
+
+def bare_streams_cpu(agent: Agent, plan: list[dict[str, Any]], args: argparse.Namespace) -> float:
+    import sounddevice as sd
+
+    def duplex(indata: Any, outdata: Any, frames: int, t: Any, status: Any) -> None:
+        outdata.fill(0)
+
+    def output(outdata: Any, frames: int, t: Any, status: Any) -> None:
+        outdata.fill(0)
+
+    def capture(indata: Any, frames: int, t: Any, status: Any) -> None:
+        pass
+
+    streams = []
+    for item in plan:
+        common = {k: item[k] for k in ("device", "samplerate", "blocksize", "latency")}
+        if item["kind"] == "duplex":
+            streams.append(sd.Stream(channels=1, dtype="float32", callback=duplex, **common))
+        elif item["kind"] == "input":
+            streams.append(sd.InputStream(channels=1, dtype="float32", callback=capture, **common))
+        else:
+            streams.append(sd.OutputStream(channels=1, dtype="float32", callback=output, **common))
+    try:
+        for stream in streams:
+            stream.start()
+        agent.pump(1.0)
+        return cpu_pct(agent, args.cpu_seconds)
+    finally:
+        for stream in streams:
+            stream.stop()
+            stream.close()
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -446,6 +552,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         agent.engine.reset_local_audio()
         probe = None
         gc.collect()
+        # -------- CPU references (same run): idle, and a call with no audio port at all
+        # (pjsua2's media, the engine and its pump: what any pjsua2 client pays per call).
+        agent.pump(3.0)  # the conference clock stops after the call
+        cpu_idle = cpu_pct(agent, args.cpu_seconds)
+        agent.call()
+        cpu_call_no_port = cpu_pct(agent, args.cpu_seconds)
+        agent.hangup_all()
+        agent.pump(3.0)
         results["baseline_ms"] = {
             "mic_to_far": median_ms(base_out),
             "far_to_speaker": median_ms(base_in),
@@ -495,7 +609,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         c0, w0 = time.process_time(), time.monotonic()
         agent.pump(args.cpu_seconds)
         cpu_idle_open = 100.0 * (time.process_time() - c0) / (time.monotonic() - w0)
+        stream_plan = bare_stream_plan(bridge, args.block_ms)
         bridge.keep_open(False)
+        agent.pump(bridge_linger_s() + 0.5)
+        # The same streams (devices, rates, blocks, latency) with callbacks that only write
+        # silence: what PortAudio and the sound server's client library cost by themselves.
+        cpu_bare_streams = bare_streams_cpu(agent, stream_plan, args)
         mic_det, spk_det = Detector(), Detector()
         bridge.set_probes(
             lambda block, t0: mic_det.feed(block, t0, bridge.device_rates[0]),
@@ -554,13 +673,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
 
         # -------- CPU: one call, then max lines in conference (main thread not busy)
-        def cpu_pct(seconds: float) -> float:
-            c0, w0 = time.process_time(), time.monotonic()
-            agent.pump(seconds)
-            return 100.0 * (time.process_time() - c0) / (time.monotonic() - w0)
-
         s0 = bridge.stats()
-        cpu_one = cpu_pct(args.cpu_seconds)
+        cpu_one = cpu_pct(agent, args.cpu_seconds)
         s1 = bridge.stats()
         callbacks_pct = (
             100.0
@@ -573,10 +687,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if len(calls) >= 2:
             agent.engine.conference(calls[0], calls[1])
             agent.pump(1.0)
-        cpu_max = cpu_pct(args.cpu_seconds)
+        cpu_max = cpu_pct(agent, args.cpu_seconds)
         agent.hangup_all()
+        device_cost = max(0.0, cpu_bare_streams - cpu_idle)
+        call_cost = max(0.0, cpu_call_no_port - cpu_idle)
+        own_one = cpu_one - cpu_idle - device_cost - call_cost
+        own_max = (cpu_max - cpu_idle - device_cost - args.lines * call_cost) / args.lines
+        results["cpu_reference_pct"] = {
+            "idle_signed_in": round(cpu_idle, 2),
+            "bare_streams_no_call": round(cpu_bare_streams, 2),
+            "call_without_audio_port": round(cpu_call_no_port, 2),
+            "device_streams_alone": round(device_cost, 2),
+            "pjsua2_call_alone": round(call_cost, 2),
+        }
+        results["communicator_added_cpu_pct_per_call"] = round(max(own_one, own_max), 2)
         results["cpu_pct"] = {
-            "baseline_call_without_bridge": round(cpu_baseline_call, 2),
+            "baseline_call_with_click_port": round(cpu_baseline_call, 2),
             "bridge_no_call": round(cpu_idle_bridge, 2),
             "bridge_no_call_streams_closed": idle_streams_closed,
             "bridge_streams_open_no_call": round(cpu_idle_open, 2),
@@ -587,6 +713,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         }
         results["cpu_pct_per_call"] = round(max(cpu_one, cpu_max / args.lines), 2)
         print(f"cpu {results['cpu_pct']}", flush=True)
+        print(
+            f"cpu references {results['cpu_reference_pct']}, added by Communicator per call "
+            f"{results['communicator_added_cpu_pct_per_call']}",
+            flush=True,
+        )
 
         # -------- long call with the main thread busy: as is, then skewed both ways
         runs: dict[str, Any] = {}
@@ -651,7 +782,7 @@ def main() -> int:
     parser.add_argument(
         "--latency", type=lambda v: v if v in ("low", "high") else float(v), default="low"
     )
-    parser.add_argument("--block-ms", type=float, default=10.0)
+    parser.add_argument("--block-ms", type=float, default=20.0)
     parser.add_argument("--far-end", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--domain", help=argparse.SUPPRESS)
     parser.add_argument("--proxy", help=argparse.SUPPRESS)
