@@ -15,7 +15,9 @@ The engine is the adapter between pjsua2 and the pure core:
 * Transports: the account uses the profile's first transport; when a REGISTER over it fails
   below SIP (connection refused, TLS failure, no answer) the account moves to the next one at
   once (the agent gets a notice), and a new sign-in or a retry after every transport failed
-  starts from the first again. The profile has one server port, used with every transport.
+  starts from the first again. The server (and outbound proxy) port is the profile's `port`
+  for UDP and TCP and its TLS port for TLS (`tls_port`; when unset 5061 beside a 5060 `port`,
+  else `port`: `SipAccount.server_port`).
 * A far end that transfers the agent (REFER) is followed: pjsua2 dials the target with a Call
   of ours and the core gets it (`Lines.follow_transfer`) as an outgoing call on a free line
   or, with every line busy (a one-line agent), on the referring call's own line, which it
@@ -131,6 +133,7 @@ from communicator.provisioning.schema import (
     ForwardingSettings,
     RecordFormat,
     SrtpMode,
+    Transport,
     VoipProfile,
 )
 from communicator.provisioning.schema import DtmfMethod as ProfileDtmf
@@ -485,9 +488,14 @@ class SipEngine:
 
     def _server_addresses(self, profile: VoipProfile) -> set[tuple[str, int]]:
         sip = profile.sip
-        out = {(ip, sip.port) for ip in _resolve(sip.server)}
+        transports = (
+            [Transport(profile.equipment.protocol.value)] if self._static_ip else sip.transports
+        )
+        server_ports = {sip.server_port(t) for t in transports}
+        out = {(ip, port) for ip in _resolve(sip.server) for port in server_ports}
         if sip.outbound_proxy:
-            out |= {(ip, sip.outbound_proxy_port) for ip in _resolve(sip.outbound_proxy)}
+            proxy_ports = {sip.outbound_proxy_port_for(t) for t in transports}
+            out |= {(ip, port) for ip in _resolve(sip.outbound_proxy) for port in proxy_ports}
         return out
 
     def _create_account(self, profile: VoipProfile, tid: int, kind: str) -> Any:
@@ -503,11 +511,14 @@ class SipEngine:
         display = sip.caller_id or profile.agent.display_name
         if display:
             acfg.idUri = f'"{display}" <{acfg.idUri}>'
+        transport = Transport(kind)
+        server_port = sip.server_port(transport)
         proxies: list[str] = []
         if sip.outbound_proxy:
-            proxies.append(_sip_uri(sip.outbound_proxy, sip.outbound_proxy_port, kind, lr=True))
+            proxy_port = sip.outbound_proxy_port_for(transport)
+            proxies.append(_sip_uri(sip.outbound_proxy, proxy_port, kind, lr=True))
         elif self._static_ip or domain != sip.server:
-            proxies.append(_sip_uri(sip.server, sip.port, kind, lr=True))
+            proxies.append(_sip_uri(sip.server, server_port, kind, lr=True))
         for proxy in proxies:
             acfg.sipConfig.proxies.append(proxy)
         acfg.sipConfig.transportId = tid
@@ -516,7 +527,7 @@ class SipEngine:
         elif proxies:
             acfg.regConfig.registrarUri = f"sip:{domain}"
         else:
-            acfg.regConfig.registrarUri = _sip_uri(sip.server, sip.port, kind, lr=False)
+            acfg.regConfig.registrarUri = _sip_uri(sip.server, server_port, kind, lr=False)
         reg = profile.registration
         acfg.regConfig.registerOnAdd = False
         acfg.regConfig.timeoutSec = reg.expiry_seconds

@@ -254,7 +254,7 @@ def test_migrations_match_the_models(config: ServerConfig) -> None:
     try:
         with engine.connect() as conn:
             ctx = MigrationContext.configure(conn)
-            assert ctx.get_current_revision() == "0002"
+            assert ctx.get_current_revision() == "0003"
             diff = compare_metadata(ctx, Base.metadata)
         assert diff == []
     finally:

@@ -145,3 +145,34 @@ def test_sign_in_and_shutdown_send_no_second_register_while_one_is_pending(
         engine.close()
     busy = [r.getMessage() for r in caplog.records if "EBUSY" in r.getMessage()]
     assert busy == []
+
+
+@pytest.mark.parametrize("via", ["server", "outbound_proxy"])
+def test_tls_uses_its_own_port(
+    engine_factory: Any, kamailio: KamailioServer, qtbot: Any, via: str
+) -> None:
+    """Kamailio listens for TLS on a port of its own: the profile's ``port`` is the UDP one
+    and ``tls_port`` (or ``outbound_proxy_tls_port``) says where TLS goes."""
+    udp_port, tls_port = kamailio.port("udp"), kamailio.port("tls")
+    assert len({udp_port, kamailio.port("tcp"), tls_port}) == 3
+    sip: dict[str, Any] = {"port": udp_port, "transports": ["tls"]}
+    if via == "server":
+        sip["tls_port"] = tls_port
+    else:
+        sip |= {
+            "outbound_proxy": kamailio.host,
+            "outbound_proxy_port": udp_port,
+            "outbound_proxy_tls_port": tls_port,
+            "tls_port": udp_port,  # not used: everything goes through the proxy
+        }
+    profile = make_profile(kamailio, "1003", "tls", sections={"sip": sip})
+    assert profile.sip.port == udp_port
+    engine = engine_factory(ca_file=kamailio.ca_file)
+    engine.apply_profile(profile)
+    engine.sign_in()
+    qtbot.waitUntil(lambda: engine.registration.state is REGISTERED, timeout=5000)
+    current = engine.registration.current
+    assert current is not None and current.transport == "TLS"
+    assert not engine.state.notices  # no fallback to another transport
+    engine.sign_out()
+    qtbot.waitUntil(lambda: engine.registration.state is RegistrationState.SIGNED_OUT, timeout=5000)

@@ -72,6 +72,7 @@ from .sections import (
     RecordingSettings,
     Registration,
     SipAccount,
+    default_tls_port,
 )
 
 __all__ = [
@@ -115,6 +116,7 @@ __all__ = [
     "Weekday",
     "build_codec_report",
     "canonical_codec",
+    "default_tls_port",
     "parse_profile",
     "render_url_template",
 ]

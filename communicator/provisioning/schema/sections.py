@@ -124,6 +124,17 @@ class AgentSettings(Section):
 # ------------------------------------------------------------------------------------- account
 
 
+SIP_PORT = 5060
+SIPS_PORT = 5061
+
+
+def default_tls_port(port: int) -> int:
+    """The TLS port when the profile names none: SIP over TLS listens on 5061 beside the
+    standard 5060 (RFC 3261), so a profile with port 5060 uses 5061 for TLS; a server on any
+    other port is taken to serve every transport on that port."""
+    return SIPS_PORT if port == SIP_PORT else port
+
+
 class SipAccount(Section):
     """The SIP (VoIP) account, as in SmarterTrack Communicator's VoIP account settings."""
 
@@ -147,6 +158,16 @@ class SipAccount(Section):
         default=None, description="Outbound proxy host name or IP address, if any."
     )
     outbound_proxy_port: Port = Field(default=5060, description="Outbound proxy port.")
+    tls_port: Port | None = Field(
+        default=None,
+        description="SIP server port for the tls transport; None: 5061 when port is 5060, "
+        "else port (see effective_tls_port).",
+    )
+    outbound_proxy_tls_port: Port | None = Field(
+        default=None,
+        description="Outbound proxy port for the tls transport; None: 5061 when "
+        "outbound_proxy_port is 5060, else outbound_proxy_port.",
+    )
     transports: tuple[Annotated[Transport, lower_case], ...] = Field(
         default=(Transport.UDP,),
         description="Transports in order of preference: udp, tcp, tls (no ws/wss).",
@@ -158,6 +179,28 @@ class SipAccount(Section):
     caller_id: Annotated[Str, AfterValidator(check_text(128, forbidden='"\\'))] | None = Field(
         default=None, description="Display name sent as caller ID, if any."
     )
+
+    @property
+    def effective_tls_port(self) -> int:
+        """The SIP server's port for TLS: `tls_port`, else `default_tls_port` of `port`."""
+        return self.tls_port if self.tls_port is not None else default_tls_port(self.port)
+
+    @property
+    def effective_outbound_proxy_tls_port(self) -> int:
+        """The outbound proxy's port for TLS (same rule, from `outbound_proxy_port`)."""
+        if self.outbound_proxy_tls_port is not None:
+            return self.outbound_proxy_tls_port
+        return default_tls_port(self.outbound_proxy_port)
+
+    def server_port(self, transport: Transport) -> int:
+        """The SIP server's port for ``transport``: `port` for udp/tcp, the TLS port for tls."""
+        return self.effective_tls_port if transport is Transport.TLS else self.port
+
+    def outbound_proxy_port_for(self, transport: Transport) -> int:
+        """The outbound proxy's port for ``transport`` (the same rule as `server_port`)."""
+        if transport is Transport.TLS:
+            return self.effective_outbound_proxy_tls_port
+        return self.outbound_proxy_port
 
     @model_validator(mode="before")
     @classmethod

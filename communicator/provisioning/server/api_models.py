@@ -13,6 +13,15 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Text200 = Annotated[str, StringConstraints(max_length=200)]
 Host = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
 Port = Annotated[int, Field(ge=1, le=65535)]
+TlsPort = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=65535,
+        description="Port for the tls transport; 0: automatic (5061 when the plain port is "
+        "5060, else the plain port).",
+    ),
+]
 Extension = Annotated[int, Field(ge=0, le=99_999_999)]
 Transport = Literal["udp", "tcp", "tls"]
 Codec = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.\-]{1,32}$")]
@@ -207,6 +216,8 @@ class AccountFields(Strict):
         Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.\-:\[\]]{0,255}$")] | None
     ) = None
     outbound_proxy_port: Port | None = None
+    sip_tls_port: TlsPort | None = None
+    outbound_proxy_tls_port: TlsPort | None = None
     transports: Annotated[list[Transport], Field(min_length=1, max_length=3)] | None = None
     use_sdp: bool | None = None
     caller_id: Annotated[str, StringConstraints(pattern=r'^[^"\\\x00-\x1f]{0,128}$')] | None = None

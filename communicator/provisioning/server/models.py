@@ -145,6 +145,9 @@ class VoipAccount(Base):
     sip_domain: Mapped[str] = mapped_column(String(255), default="")
     outbound_proxy: Mapped[str] = mapped_column(String(255), default="")
     outbound_proxy_port: Mapped[int] = mapped_column(Integer, default=5060)
+    # Ports for the TLS transport; 0: automatic (5061 beside a 5060 port, else the same port).
+    sip_tls_port: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    outbound_proxy_tls_port: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     transports: Mapped[list[str]] = mapped_column(JSON, default=_default_transports)
     use_sdp: Mapped[bool] = mapped_column(Boolean, default=True)
     caller_id: Mapped[str] = mapped_column(String(128), default="")

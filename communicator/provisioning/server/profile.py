@@ -49,6 +49,8 @@ def profile_document(
             "domain": account.sip_domain,
             "outbound_proxy": account.outbound_proxy or None,
             "outbound_proxy_port": account.outbound_proxy_port,
+            "tls_port": account.sip_tls_port or None,
+            "outbound_proxy_tls_port": account.outbound_proxy_tls_port or None,
             "transports": list(account.transports),
             "use_sdp": account.use_sdp,
             "caller_id": account.caller_id or None,
