@@ -53,6 +53,7 @@ from communicator.sip.audio.drift import AdaptiveTarget, DepthController
 from communicator.sip.audio.meters import LevelMeter, MeterReading
 from communicator.sip.audio.resample import StreamResampler
 from communicator.sip.audio.ring import RingBuffer, Samples
+from communicator.sip.audio.spin import SpinWatch
 from communicator.sip.audio.tones import ToneMixer
 from communicator.sip.events import LinesChanged
 
@@ -74,6 +75,8 @@ cost half as much with half as many calls. The price is ~20 ms more device laten
 GIL_SWITCH_S = 0.001
 RESYNC_S = 0.06
 """Backlog beyond the target (plus two blocks) that is dropped at once instead of drained."""
+MAX_SPIN_RESTARTS = 3
+"""Restarts of spinning streams (see `spin`) per bridge; past that it is only logged."""
 LINGER_S = 2.0
 """Streams stay open this long after the last call or tone (a quick next call, a late tone)."""
 STREAM_STATES = frozenset(
@@ -133,6 +136,8 @@ class BridgeStats:
     """Time spent in the port callbacks (pjmedia clock thread)."""
     device_cpu_s: float
     """Time spent in the stream callbacks (PortAudio thread)."""
+    spin_restarts: int = 0
+    """Streams restarted because their thread was spinning (`spin.SpinWatch`)."""
 
     @property
     def underruns(self) -> int:
@@ -245,6 +250,10 @@ class _Core:
         self.device_ns = 0
         self.failures: list[str] = []
         self.stream_stopped = False
+        # One per stream thread (time.thread_time is per thread).
+        self.spin_duplex = SpinWatch()
+        self.spin_input = SpinWatch()
+        self.spin_output = SpinWatch()
         self.input_probe: Callable[[Samples, float], None] | None = None
         """Benchmarks: called with each microphone block and the monotonic time its first
         sample was captured (PortAudio's ADC time)."""
@@ -340,6 +349,7 @@ class _Core:
         start = time.perf_counter_ns()
         try:
             self.device_callbacks += 1
+            self.spin_duplex.tick()
             rate = self.device_rate
             if self.input_probe is not None:
                 self.input_probe(indata[:, 0], _probe_time(t.inputBufferAdcTime, t))
@@ -360,6 +370,7 @@ class _Core:
         start = time.perf_counter_ns()
         try:
             self.device_callbacks += 1
+            self.spin_input.tick()
             if self.input_probe is not None:
                 self.input_probe(indata[:, 0], _probe_time(t.inputBufferAdcTime, t))
             self.mic_block(indata[:, 0], self.input_rate)
@@ -372,6 +383,7 @@ class _Core:
         start = time.perf_counter_ns()
         try:
             self.device_callbacks += 1
+            self.spin_output.tick()
             out = self._out_scratch[:frames]
             self.speaker_block(out)
             if self.output_probe is not None:
@@ -386,6 +398,14 @@ class _Core:
 
     def stream_finished(self) -> None:
         self.stream_stopped = True
+
+    @property
+    def spinning(self) -> bool:
+        return self.spin_duplex.spinning or self.spin_input.spinning or self.spin_output.spinning
+
+    def reset_spin_watches(self) -> None:
+        for watch in (self.spin_duplex, self.spin_input, self.spin_output):
+            watch.reset()
 
     device_rate = BRIDGE_RATE
     input_rate = BRIDGE_RATE
@@ -454,6 +474,8 @@ class AudioBridge:
         self._missing_said: str | None = None
         self._past = [0, 0, 0, 0]
         """Underruns/overruns of closed streams (capture u/o, playback u/o)."""
+        self._spin_restarts = 0
+        self._spin_given_up = False
 
     # ------------------------------------------------------------------ engine plumbing
 
@@ -627,6 +649,7 @@ class AudioBridge:
             device_callbacks=core.device_callbacks,
             port_cpu_s=core.port_ns / 1e9,
             device_cpu_s=core.device_ns / 1e9,
+            spin_restarts=self._spin_restarts,
         )
 
     def latency_s(self) -> tuple[float, float]:
@@ -747,6 +770,9 @@ class AudioBridge:
         ):
             self._close_streams()
             return
+        if self._core.spinning:
+            self._restart_spinning()
+            return
         stopped = self._core.stream_stopped or any(not s.active for s in opened.streams)
         if not stopped:
             return
@@ -767,6 +793,32 @@ class AudioBridge:
             else:
                 text = f"The {what} {old.name} stopped and was restarted."
             self._notice("device_lost", text)
+
+    def _restart_spinning(self) -> None:
+        """A stream's thread spins (`spin`): reopen the same devices (a ~0.1 s gap)."""
+        core = self._core
+        busiest = max(
+            w.last_cpu_fraction for w in (core.spin_duplex, core.spin_input, core.spin_output)
+        )
+        if self._spin_restarts >= MAX_SPIN_RESTARTS:
+            if not self._spin_given_up:
+                self._spin_given_up = True
+                log.warning(
+                    "a sound-card stream thread still uses %.0f %% of a core after %d restarts;"
+                    " leaving it as it is",
+                    100 * busiest,
+                    MAX_SPIN_RESTARTS,
+                )
+            core.reset_spin_watches()
+            return
+        self._spin_restarts += 1
+        log.warning(
+            "a sound-card stream thread uses %.0f %% of a core (PortAudio/ALSA spinning);"
+            " restarting the streams",
+            100 * busiest,
+        )
+        self._close_streams()
+        self._open(announce_missing=False)
 
     def _open(self, *, announce_missing: bool) -> None:
         import sounddevice as sd
@@ -876,6 +928,7 @@ class AudioBridge:
             )
             core.tones = ToneMixer(out_rate) if opened_spk else None
             core.stream_stopped = False
+            core.reset_spin_watches()
             for stream in streams:
                 stream.start()
         except Exception:
