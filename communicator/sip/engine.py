@@ -1516,7 +1516,10 @@ class SipEngine:
         """
         for key, (src, dst) in list(self._links.items()):
             try:
-                if key[3] not in src.getPortInfo().listeners:
+                # Keep the ConfPortInfo alive while reading its vector: a member of a
+                # temporary SWIG object points into freed memory (garbage port ids).
+                info = src.getPortInfo()
+                if key[3] not in list(info.listeners):
                     log.debug("audio: re-connect %s", key)
                     src.startTransmit(dst)
             except pj.Error:

@@ -1,0 +1,36 @@
+"""The engine's audit of conference-bridge connections reads real listener lists."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from tests.sip.sound.helpers import connected_call
+from tests.sip.test_calls import answering_peer, signed_in_engine
+
+pytestmark = [pytest.mark.rig, pytest.mark.timeout(60)]
+
+
+def test_audit_leaves_intact_connections_alone(
+    engine_factory: Any,
+    kamailio: Any,
+    peer_factory: Any,
+    qtbot: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    engine = signed_in_engine(engine_factory, kamailio, qtbot, "1008")
+    far = answering_peer(peer_factory, "far-links", "1009")
+    call, _ = connected_call(qtbot, engine, far, "1009")
+    assert engine._links, "a connected call has bridge connections"
+    for key, (src, _dst) in engine._links.items():
+        # Every connection the engine made is in its source's listener list (read while the
+        # ConfPortInfo is alive: `src.getPortInfo().listeners` reads freed memory).
+        info = src.getPortInfo()
+        assert key[3] in list(info.listeners)
+    with caplog.at_level(logging.DEBUG, logger="communicator.sip.engine"):
+        for _ in range(5):
+            engine._audit_links()
+    assert not [r for r in caplog.records if "re-connect" in r.getMessage()]
+    engine.hangup(call)
