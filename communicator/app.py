@@ -27,6 +27,7 @@ from communicator.provisioning.settings import (
     save_user_settings,
     user_data_dir,
 )
+from communicator.sip.audio.bridge import AudioNotice
 from communicator.sip.engine import SipEngine
 
 log = logging.getLogger("communicator")
@@ -177,16 +178,21 @@ class Audio:
 
         self.devices = DeviceManager()
         self.bridge = AudioBridge(self.devices, microphone=user.microphone, speaker=user.speaker)
-        self.bridge.subscribe(lambda notice: print(f"audio: {notice.text}", flush=True))
+        self.bridge.subscribe(self._tell)
         self.bridge.start()
         self.bridge.attach(engine)
         self.ringer = Ringer(self.devices, user.ringer)
+        self.ringer.subscribe(self._tell)
         self.tones = CallTones(engine, self.bridge, self.ringer)
         self._engine = engine
-        keeper = AudioHousekeeper(self.bridge)
+        keeper = AudioHousekeeper(self.bridge, ringer=self.ringer)
         self._timer = QTimer()
         self._timer.timeout.connect(keeper.tick)
         self._timer.start(keeper.interval_ms)
+
+    @staticmethod
+    def _tell(notice: AudioNotice) -> None:
+        print(f"audio: {notice.text}", flush=True)
 
     def close(self) -> None:
         """Before the endpoint shuts down: nothing pjsua2 may outlive libDestroy."""

@@ -8,7 +8,8 @@ The app owns the timer (a ``QTimer`` in the UI)::
     timer.start()
 
 `tick` calls `AudioBridge.poll` every time (closes idle streams after the linger; replaces a
-device that stopped with the default one and raises an `AudioNotice`), and every
+device that stopped with the default one and raises an `AudioNotice`), `Ringer.poll` when a
+ringer is given (a ringer device lost while ringing moves to the default one), and every
 ``refresh_every_s`` re-reads the device list. PortAudio only sees new devices after a
 re-initialisation, which is done only while no stream is open (between calls, ringer quiet);
 during a call the cached list is kept and the refresh happens at the next idle tick.
@@ -34,10 +35,12 @@ class AudioHousekeeper:
         self,
         bridge: Any,
         *,
+        ringer: Any = None,
         refresh_every_s: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._bridge = bridge
+        self._ringer = ringer
         self._refresh_every_s = refresh_every_s
         self._clock = clock
         self._next_refresh = clock() + refresh_every_s
@@ -46,6 +49,8 @@ class AudioHousekeeper:
 
     def tick(self) -> None:
         self._bridge.poll()
+        if self._ringer is not None:
+            self._ringer.poll()
         now = self._clock()
         if now < self._next_refresh or OpenStreams.count:
             return

@@ -384,6 +384,28 @@ def test_housekeeper_polls_every_tick_and_refreshes_only_without_streams() -> No
         OpenStreams.count = saved
 
 
+def test_housekeeper_polls_the_ringer_too() -> None:
+    """A ringer device lost while ringing is noticed by the same 200 ms tick."""
+    from communicator.sip.audio import AudioHousekeeper
+
+    polled: list[str] = []
+
+    class Polled:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def poll(self) -> None:
+            polled.append(self.name)
+
+        def refresh_devices(self) -> bool:
+            return False
+
+    keeper = AudioHousekeeper(Polled("bridge"), ringer=Polled("ringer"))
+    keeper.tick()
+    keeper.tick()
+    assert polled == ["bridge", "ringer", "bridge", "ringer"]
+
+
 # ------------------------------------------------------------------ port callbacks
 
 
