@@ -1,21 +1,40 @@
 """SIP engine benchmark on loopback: register and call setup per transport, engine vs raw pjsua2.
 
 Run from the repository root:
-``python bench/sip_bench.py [--runs 10] [--rounds 4] [--idle-seconds 30]``.
+``python bench/sip_bench.py [--runs 40] [--idle-seconds 30]``.
 
 * Kamailio (tests/rig) is started here; a far-end pjsua2 peer process auto-answers calls.
-* ``raw`` and ``engine`` each run in their own subprocess (one pjsua2 Endpoint per process):
-  raw pjsua2 polls ``libHandleEvents(10)`` in a tight loop; the engine runs as the product does
-  (QCoreApplication + SipEngine + adaptive Pump), timed from the API call to the listener
-  seeing the result.
+* ``raw`` and ``engine`` each run in their own subprocess (one pjsua2 Endpoint per process),
+  started once and driven one measurement at a time over stdin/stdout. The driver alternates
+  them **per measurement** (raw, engine, engine, raw, ...): on a loaded machine the load
+  changes from second to second, and alternating whole series of ~5 s (as this benchmark did
+  before) let one side's series meet a burst of load the other's did not - the far end and
+  Kamailio then looked slower for one side's calls, and raw's own median moved between 2.5
+  and 15 ms from run to run. Each pair now meets the same load.
+* Both sides do the same things around a measurement: between two calls each process waits
+  for the DISCONNECTED state, then keeps pumping for 50 ms; a process waiting for its next
+  command sleeps in a blocking read (neither polls pjsip meanwhile).
+* raw pjsua2 polls ``libHandleEvents(10)`` in a tight loop; the engine runs as the product does
+  (QCoreApplication + SipEngine + adaptive Pump, Qt's event loop running), timed to the moment
+  its listener sees the result.
 * register: sign-in REGISTER sent -> 200, from signed out (un-REGISTER in between), so both
   sides include the digest challenge: pjsua drops its registration session on un-REGISTER.
-* setup: INVITE sent -> CONFIRMED (the peer answers at once).
+* setup: INVITE sent -> CONFIRMED (the peer answers at once, after a 407 challenge from
+  Kamailio). "INVITE sent" is the call's first ``onCallState`` (CALLING), which pjsua calls as
+  the INVITE has gone out - median 50 us (raw) and 62 us (engine) after it is on the wire
+  (tcpdump). The engine's callback is observed by wrapping it, unchanged.
+* dial: from the API call (engine ``place_call``; raw: creating its Call and ``makeCall``) to
+  CONFIRMED - setup plus what each side does before the INVITE (the engine's dial plan and
+  line bookkeeping). Reported beside setup so nothing is hidden.
 * idle: CPU time / wall time of the engine process while registered and idle (profile defaults:
-  refresh every 15 s, keep-alive every 15 s).
+  refresh every 15 s, keep-alive every 15 s), measured first, in the fresh engine process
+  before the raw process starts (after the call series pjsip's timer heap would still hold
+  each challenged INVITE transaction for 32 s, timer D, and wake the pump for each).
 
-Prints the medians, then one JSON line: register_ms and setup_ms (engine; keyed udp/tcp/tls),
-raw_register_ms, raw_setup_ms, setup_ratio_udp (engine / raw), idle_cpu_pct.
+Prints medians with their interquartile range, then one JSON line: register_ms, setup_ms and
+dial_ms (engine; keyed udp/tcp/tls), raw_register_ms, raw_setup_ms, raw_dial_ms,
+setup_ratio_udp (engine median / raw median; per-pair ratios beside it), dial_ratio_udp,
+idle_cpu_pct.
 """
 
 from __future__ import annotations
@@ -23,12 +42,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import select
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -36,12 +58,51 @@ if str(ROOT) not in sys.path:
 
 TRANSPORTS = ("udp", "tcp", "tls")
 ENGINE_USER, RAW_USER, PEER_USER = "1001", "1002", "1009"
+BETWEEN_CALLS_MS = 50
+"""Both sides keep pumping this long after a call's DISCONNECTED (the far end's BYE
+transaction finishes before the next INVITE)."""
+SETTLE_MS = 700
+"""After the last call on a transport: pjlib keeps closed sockets' ioqueue keys for 500 ms."""
+
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class Replies:
+    """A worker's replies go to the original stdout; fd 1 is pointed at stderr before pjsua2
+    starts, so nothing the C libraries print can get into the replies."""
+
+    out: IO[str] | None = None
+
+    @classmethod
+    def open(cls) -> None:
+        sys.stdout.flush()
+        cls.out = os.fdopen(os.dup(1), "w")
+        os.dup2(2, 1)
+
+
+def serve(handlers: dict[str, Handler]) -> None:
+    """A worker's command loop: one JSON command per stdin line, one JSON reply per line.
+    Waiting for a command is a blocking read: no polling meanwhile."""
+    out = Replies.out
+    assert out is not None
+    for line in sys.stdin:
+        msg = json.loads(line)
+        cmd = msg.pop("cmd")
+        if cmd == "quit":
+            break
+        try:
+            reply = handlers[cmd](msg)
+        except Exception as error:  # reported to the driver, which stops
+            reply = {"error": f"{cmd}: {error!r}"}
+        out.write(json.dumps(reply) + "\n")
+        out.flush()
 
 
 # ----------------------------------------------------------------------------- raw pjsua2
 
 
-def run_raw(cfg: dict[str, Any]) -> dict[str, Any]:
+def run_raw(cfg: dict[str, Any]) -> None:
+    import gc
 
     import pjsua2 as pj
 
@@ -55,6 +116,9 @@ def run_raw(cfg: dict[str, Any]) -> dict[str, Any]:
 
     class Call(pj.Call):  # type: ignore[misc]
         def onCallState(self, prm: Any) -> None:  # noqa: N802
+            # The first state change of an outgoing call, CALLING, comes as the INVITE has
+            # just been sent (40-70 us after it is on the wire, in both processes).
+            done.setdefault("invite_sent", time.perf_counter())
             state = self.getInfo().state
             if state == pj.PJSIP_INV_STATE_CONFIRMED:
                 done["confirmed"] = time.perf_counter()
@@ -117,13 +181,25 @@ def run_raw(cfg: dict[str, Any]) -> dict[str, Any]:
                 raise TimeoutError(f"raw: no {key}")
             ep.libHandleEvents(10)
 
-    results: dict[str, Any] = {
-        "register_ms": {},
-        "setup_ms": {},
-        "register_ms_all": {},
-        "setup_ms_all": {},
-    }
-    for kind in TRANSPORTS:
+    def pump_for(ms: int) -> None:
+        until = time.monotonic() + ms / 1000
+        while time.monotonic() < until:
+            ep.libHandleEvents(10)
+
+    state: dict[str, Any] = {}
+
+    def register(on: bool) -> float:
+        done.clear()
+        t0 = time.perf_counter()
+        state["acc"].setRegistration(on)
+        pump_until("reg")
+        code, _, t1 = done["reg"]
+        if code // 100 != 2:
+            raise RuntimeError(f"raw (un)register: {code}")
+        return float(t1 - t0) * 1000
+
+    def begin(msg: dict[str, Any]) -> dict[str, Any]:
+        kind = msg["transport"]
         acfg = pj.AccountConfig()
         acfg.idUri = f"sip:{RAW_USER}@{cfg['domain']}"
         acfg.regConfig.registrarUri = f"sip:{cfg['domain']}"
@@ -137,67 +213,72 @@ def run_raw(cfg: dict[str, Any]) -> dict[str, Any]:
         acfg.mediaConfig.transportConfig.boundAddress = "127.0.0.1"
         acc = Acc()
         acc.create(acfg)
-        reg: list[float] = []
-        for _ in range(cfg["runs"] + 1):
-            # The same operation as the engine's sign-in: REGISTER from signed out (pjsua
-            # drops the registration session on un-REGISTER, so this includes the digest
-            # challenge), not a refresh of a live registration.
-            done.clear()
-            t0 = time.perf_counter()
-            acc.setRegistration(True)
-            pump_until("reg")
-            code, _, t1 = done["reg"]
-            if code != 200:
-                raise RuntimeError(f"raw register over {kind}: {code}")
-            reg.append((t1 - t0) * 1000)
-            done.clear()
-            acc.setRegistration(False)
-            pump_until("reg")
+        state["acc"] = acc
+        return {}
+
+    def measure_register(msg: dict[str, Any]) -> dict[str, Any]:
+        # The same operation as the engine's sign-in: REGISTER from signed out (pjsua drops
+        # the registration session on un-REGISTER, so this includes the digest challenge),
+        # not a refresh of a live registration.
+        ms = register(True)
+        register(False)
+        return {"ms": ms}
+
+    def sign_in(msg: dict[str, Any]) -> dict[str, Any]:
+        register(True)
+        return {}
+
+    def measure_call(msg: dict[str, Any]) -> dict[str, Any]:
         done.clear()
-        acc.setRegistration(True)
-        pump_until("reg")
-        setup: list[float] = []
-        for _ in range(cfg["runs"] + 1):
-            done.clear()
-            t0 = time.perf_counter()  # placing a call includes making its Call object
-            call = Call(acc)
-            prm = pj.CallOpParam(True)
-            call.makeCall(cfg["peer_uri"], prm)
-            pump_until("confirmed")
-            setup.append((done["confirmed"] - t0) * 1000)
-            call.hangup(pj.CallOpParam(True))
-            pump_until("disconnected")
-            del call
-        done.clear()
-        acc.setRegistration(False)
-        pump_until("reg")
-        # pjlib keeps closed sockets' ioqueue keys for 500 ms: let the calls' RTP keys free up
-        settle = time.monotonic() + 0.7
-        while time.monotonic() < settle:
-            ep.libHandleEvents(10)
+        t0 = time.perf_counter()  # placing a call includes making its Call object
+        call = Call(state["acc"])
+        prm = pj.CallOpParam(True)
+        call.makeCall(cfg["peer_uri"], prm)
+        pump_until("confirmed")
+        confirmed = done["confirmed"]
+        call.hangup(pj.CallOpParam(True))
+        pump_until("disconnected")
+        del call
+        pump_for(BETWEEN_CALLS_MS)
+        return {
+            "ms": (confirmed - done["invite_sent"]) * 1000,
+            "dial_ms": (confirmed - t0) * 1000,
+        }
+
+    def end(msg: dict[str, Any]) -> dict[str, Any]:
+        register(False)
+        pump_for(SETTLE_MS)
+        acc = state.pop("acc")
         acc.shutdown()
         del acc
-        # The first run warms caches (auth challenge, TCP/TLS connection): not counted.
-        results["register_ms"][kind] = statistics.median(reg[1:])
-        results["setup_ms"][kind] = statistics.median(setup[1:])
-        results["register_ms_all"][kind] = reg[1:]
-        results["setup_ms_all"][kind] = setup[1:]
-    import gc
+        return {}
 
-    gc.collect()
-    ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)
-    return results
+    try:
+        serve(
+            {
+                "begin": begin,
+                "register": measure_register,
+                "sign_in": sign_in,
+                "call": measure_call,
+                "end": end,
+            }
+        )
+    finally:
+        state.clear()
+        gc.collect()
+        ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)
 
 
 # ----------------------------------------------------------------------------- engine
 
 
-def run_engine(cfg: dict[str, Any]) -> dict[str, Any]:
+def run_engine(cfg: dict[str, Any]) -> None:
     from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
     from communicator.core.calls import CallState
     from communicator.core.registration import RegistrationState
     from communicator.provisioning.schema import parse_profile
+    from communicator.sip.call import EngineCall
     from communicator.sip.endpoint import EndpointOptions
     from communicator.sip.events import LinesChanged, RegistrationChanged
     from communicator.sip.headless import HeadlessClient
@@ -208,16 +289,17 @@ def run_engine(cfg: dict[str, Any]) -> dict[str, Any]:
     )
     app = client.app
     assert isinstance(app, QCoreApplication)
-    engine = client.engine
     seen: dict[str, float] = {}
+    waiting: dict[str, Any] = {}
+    """The key being awaited and the event loop that waits for it."""
 
     def listener(event: Any) -> None:
         now = time.perf_counter()
         if isinstance(event, RegistrationChanged):
-            state = event.status.state
-            if state is RegistrationState.REGISTERED:
+            reg_state = event.status.state
+            if reg_state is RegistrationState.REGISTERED:
                 seen.setdefault("registered", now)
-            elif state is RegistrationState.SIGNED_OUT:
+            elif reg_state is RegistrationState.SIGNED_OUT:
                 seen.setdefault("signed_out", now)
         elif isinstance(event, LinesChanged):
             calls = [c for c in event.lines if c is not None]
@@ -225,22 +307,41 @@ def run_engine(cfg: dict[str, Any]) -> dict[str, Any]:
                 seen.setdefault("connected", now)
             if not calls:
                 seen.setdefault("idle", now)
+        if waiting.get("key") in seen:
+            waiting["loop"].quit()
 
-    engine.subscribe(listener)
+    state: dict[str, Any] = {"engine": client.engine}
+    client.engine.subscribe(listener)
+
+    # "INVITE sent" as in the raw process: the first onCallState of the call (CALLING).
+    # Observed from outside (the engine's callback runs unchanged), costs ~0.3 us.
+    engine_on_call_state = EngineCall.onCallState
+
+    def on_call_state(call: Any, prm: Any) -> None:
+        seen.setdefault("invite_sent", time.perf_counter())
+        engine_on_call_state(call, prm)
+
+    EngineCall.onCallState = on_call_state  # type: ignore[method-assign,assignment]
 
     guard = QTimer()
     guard.setSingleShot(True)
+    guard.timeout.connect(lambda: waiting["loop"].quit() if "loop" in waiting else None)
 
     def wait(key: str, timeout: float = 5.0) -> float:
-        # As the product's event loop does: sleep until Qt has an event (the pump's timer, a
-        # socket notifier). processEvents(flags, maxtime) would return at once when nothing
-        # is pending and spin, taking a core from Kamailio and the far end on small machines.
-        deadline = time.monotonic() + timeout
-        guard.start(int(timeout * 1000) + 10)
-        while key not in seen:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"engine: no {key}")
-            app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+        # As the product does: Qt's own event loop runs (app.exec() there, a nested
+        # QEventLoop here) and sleeps until it has an event (the pump's timer, a socket
+        # notifier); the listener ends it when the awaited event arrives.
+        if key not in seen:
+            loop = QEventLoop()
+            waiting.update(key=key, loop=loop)
+            guard.start(int(timeout * 1000))
+            try:
+                loop.exec()
+            finally:
+                guard.stop()
+                waiting.clear()
+        if key not in seen:
+            raise TimeoutError(f"engine: no {key}")
         return seen[key]
 
     def pause(ms: int) -> None:
@@ -265,110 +366,186 @@ def run_engine(cfg: dict[str, Any]) -> dict[str, Any]:
             }
         )
 
-    results: dict[str, Any] = {
-        "register_ms": {},
-        "setup_ms": {},
-        "register_ms_all": {},
-        "setup_ms_all": {},
-    }
-    try:
-        for index, kind in enumerate(TRANSPORTS):
-            if index:
-                engine.close()
-                engine = type(engine)(client.endpoint, tls_ca_file=cfg["ca_file"])
-                engine.subscribe(listener)
-            engine.apply_profile(profile(kind))
-            reg: list[float] = []
-            for _ in range(cfg["runs"] + 1):
-                seen.clear()
-                t0 = time.perf_counter()
-                engine.sign_in()
-                reg.append((wait("registered") - t0) * 1000)
-                engine.sign_out()
-                wait("signed_out")
-            engine.sign_in()
-            wait("registered")
-            setup: list[float] = []
-            for _ in range(cfg["runs"] + 1):
-                seen.clear()
-                t0 = time.perf_counter()
-                call_id = engine.place_call(cfg["peer_uri"])
-                setup.append((wait("connected") - t0) * 1000)
-                seen.pop("idle", None)
-                engine.hangup(call_id)
-                wait("idle")
-                pause(50)  # let the far end's BYE transaction finish before the next INVITE
-            results["register_ms"][kind] = statistics.median(reg[1:])
-            results["setup_ms"][kind] = statistics.median(setup[1:])
-            results["register_ms_all"][kind] = reg[1:]
-            results["setup_ms_all"][kind] = setup[1:]
-            pause(700)  # closed RTP sockets' ioqueue keys free up
+    def fresh_engine(kind: str, **registration: int) -> Any:
+        engine = state["engine"]
+        if state.get("used"):
+            engine.close()
+            engine = type(engine)(client.endpoint, tls_ca_file=cfg["ca_file"])
+            engine.subscribe(listener)
+            state["engine"] = engine
+        state["used"] = True
+        engine.apply_profile(profile(kind, **registration))
+        return engine
 
-        if not cfg["idle_seconds"]:
-            return results
-        # Idle: registered with the profile's default timers, nothing else going on.
-        engine.close()
-        engine = type(engine)(client.endpoint, tls_ca_file=cfg["ca_file"])
-        engine.subscribe(listener)
+    def begin(msg: dict[str, Any]) -> dict[str, Any]:
+        fresh_engine(msg["transport"])
+        return {}
+
+    def measure_register(msg: dict[str, Any]) -> dict[str, Any]:
+        engine = state["engine"]
         seen.clear()
-        engine.apply_profile(profile("udp", expiry_seconds=30, refresh_seconds=15))
+        t0 = time.perf_counter()
+        engine.sign_in()
+        ms = (wait("registered") - t0) * 1000
+        engine.sign_out()
+        wait("signed_out")
+        return {"ms": ms}
+
+    def sign_in(msg: dict[str, Any]) -> dict[str, Any]:
+        seen.clear()
+        state["engine"].sign_in()
+        wait("registered")
+        return {}
+
+    def measure_call(msg: dict[str, Any]) -> dict[str, Any]:
+        engine = state["engine"]
+        seen.clear()
+        t0 = time.perf_counter()
+        call_id = engine.place_call(cfg["peer_uri"])
+        confirmed = wait("connected")
+        seen.pop("idle", None)
+        engine.hangup(call_id)
+        wait("idle")
+        pause(BETWEEN_CALLS_MS)
+        return {
+            "ms": (confirmed - seen["invite_sent"]) * 1000,
+            "dial_ms": (confirmed - t0) * 1000,
+        }
+
+    def end(msg: dict[str, Any]) -> dict[str, Any]:
+        engine = state["engine"]
+        seen.clear()
+        engine.sign_out()
+        wait("signed_out")
+        pause(SETTLE_MS)
+        return {}
+
+    def idle(msg: dict[str, Any]) -> dict[str, Any]:
+        # Registered with the profile's default timers, nothing else going on.
+        engine = fresh_engine("udp", expiry_seconds=30, refresh_seconds=15)
+        seen.clear()
         engine.sign_in()
         wait("registered")
         pause(2000)
         polls_before = client.pump.polls
+        socket_wakeups_before = client.pump.socket_wakeups
         cpu0, wall0 = time.process_time(), time.monotonic()
-        loop = QEventLoop()
-        QTimer.singleShot(int(cfg["idle_seconds"] * 1000), loop.quit)
-        loop.exec()
+        pause(int(msg["seconds"] * 1000))
         cpu = time.process_time() - cpu0
         wall = time.monotonic() - wall0
-        results["idle_cpu_pct"] = 100.0 * cpu / wall
-        results["idle_polls_per_s"] = (client.pump.polls - polls_before) / wall
-        results["idle_still_registered"] = engine.registration.state.is_registered
-        results["idle_watching_sockets"] = client.pump.watching
+        result = {
+            "idle_cpu_pct": 100.0 * cpu / wall,
+            "idle_polls_per_s": (client.pump.polls - polls_before) / wall,
+            "idle_socket_wakeups_per_s": (client.pump.socket_wakeups - socket_wakeups_before)
+            / wall,
+            "idle_watch": client.pump.describe_watch(),
+            "idle_still_registered": engine.registration.state.is_registered,
+            "idle_watching_sockets": client.pump.watching,
+        }
+        seen.clear()
+        engine.sign_out()
+        wait("signed_out")
+        return result
+
+    try:
+        serve(
+            {
+                "begin": begin,
+                "register": measure_register,
+                "sign_in": sign_in,
+                "call": measure_call,
+                "end": end,
+                "idle": idle,
+            }
+        )
     finally:
         client.shutdown()
-    return results
 
 
 # ----------------------------------------------------------------------------- driver
 
 
-def worker(mode: str, cfg: dict[str, Any]) -> dict[str, Any]:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--worker", mode, "--config", json.dumps(cfg)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-        timeout=300,
-    )
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        raise RuntimeError(
-            f"{mode} worker failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n"
-            f"{proc.stderr[-3000:]}"
+class Worker:
+    """One worker subprocess (raw or engine), one command at a time."""
+
+    def __init__(self, mode: str, cfg: dict[str, Any]) -> None:
+        self.mode = mode
+        # A file, not a pipe nobody reads while measuring (a full pipe would block the worker).
+        self.log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed in close()
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--worker", mode, "--config", json.dumps(cfg)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+            cwd=ROOT,
         )
-    result: dict[str, Any] = json.loads(lines[-1])
-    return result
+
+    def command(self, cmd: str, timeout: float = 60.0, **fields: Any) -> dict[str, Any]:
+        stdin, stdout = self.proc.stdin, self.proc.stdout
+        assert stdin is not None and stdout is not None
+        stdin.write(json.dumps({"cmd": cmd, **fields}) + "\n")
+        stdin.flush()
+        ready, _, _ = select.select([stdout], [], [], timeout)
+        line = stdout.readline() if ready else ""
+        reply: dict[str, Any] | None = json.loads(line) if line.startswith("{") else None
+        if reply is None or "error" in reply:
+            self.close()
+            raise RuntimeError(
+                f"{self.mode} worker: {cmd} failed: {(reply or {}).get('error', repr(line))}\n"
+                f"{self._stderr_tail()}"
+            )
+        return reply
+
+    def _stderr_tail(self) -> str:
+        self.log.seek(0)
+        return self.log.read()[-3000:]
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            stdin = self.proc.stdin
+            assert stdin is not None
+            try:
+                stdin.write(json.dumps({"cmd": "quit"}) + "\n")
+                stdin.close()
+                self.proc.wait(30)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
 
 
-def _combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = dict(rounds[-1])
-    for key in ("register_ms", "setup_ms"):
-        out[key] = {
-            t: statistics.median(v for r in rounds for v in r[key + "_all"][t]) for t in TRANSPORTS
-        }
-    return out
+Measurements = list[dict[str, Any]]
+
+
+def paired(raw: Worker, engine: Worker, cmd: str, runs: int) -> tuple[Measurements, Measurements]:
+    """``runs + 1`` measurements each, alternating raw, engine, engine, raw, ... (the first
+    pair warms caches - auth challenge, TCP/TLS connection - and is not counted)."""
+    raw_out: Measurements = []
+    engine_out: Measurements = []
+    for index in range(runs + 1):
+        order = ((raw, raw_out), (engine, engine_out))
+        for worker, out in order if index % 2 == 0 else order[::-1]:
+            out.append(worker.command(cmd))
+    return raw_out[1:], engine_out[1:]
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    q1, q2, q3 = statistics.quantiles(values, n=4)
+    return {"median": round(q2, 3), "p25": round(q1, 3), "p75": round(q3, 3)}
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=40, help="measurements per figure (>= 8)")
     parser.add_argument("--idle-seconds", type=float, default=30.0)
-    parser.add_argument(
-        "--rounds", type=int, default=4, help="raw/engine rounds, alternating (at least 2)"
-    )
     parser.add_argument(
         "--rtp-on-pump",
         action="store_true",
@@ -379,8 +556,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.worker:
         cfg = json.loads(args.config)
-        result = run_raw(cfg) if args.worker == "raw" else run_engine(cfg)
-        sys.stdout.write(json.dumps(result) + "\n")
+        Replies.open()
+        run_raw(cfg) if args.worker == "raw" else run_engine(cfg)
         sys.stdout.flush()
         os._exit(0)  # nothing left to tear down; skip interpreter-exit finalizers
 
@@ -388,16 +565,20 @@ def main() -> int:
     from tests.rig.peer_client import PeerProcess
 
     runs = max(8, args.runs)
-    rounds = max(2, args.rounds)
     users = [ENGINE_USER, RAW_USER, PEER_USER]
+    started = time.strftime("%Y-%m-%d %H:%M")
+    load_before = loadavg()
+    # figures[side][what][transport]: the measurements, in the order they were taken
+    figures: dict[str, dict[str, dict[str, list[float]]]] = {
+        side: {"register": {}, "setup": {}, "dial": {}} for side in ("raw", "engine")
+    }
+    idle: dict[str, Any] = {}
     with KamailioServer(random_accounts(users), debug=1) as server:
         peer = PeerProcess("bench-peer", log_level=1)
         with peer:
             peer.register_on(server, PEER_USER, "udp", codecs=["PCMU"])
             peer.command("auto_answer", code=200)
             cfg = {
-                "runs": runs,
-                "idle_seconds": args.idle_seconds,
                 "media_thread": not args.rtp_on_pump,
                 "domain": server.domain,
                 "ca_file": str(server.ca_file),
@@ -407,48 +588,95 @@ def main() -> int:
                 "engine_password": server.account(ENGINE_USER).password,
                 "raw_password": server.account(RAW_USER).password,
             }
-            # Alternate the two, so drift of the machine (or of Kamailio) hits both alike;
-            # each figure is the median over the runs of all rounds. Idle CPU is measured in
-            # the last engine round.
-            raw_rounds, engine_rounds = [], []
-            for round_no in range(rounds):
-                raw_rounds.append(worker("raw", cfg))
-                last = round_no == rounds - 1
-                engine_rounds.append(
-                    worker("engine", {**cfg, "idle_seconds": args.idle_seconds if last else 0.0})
-                )
-            raw = _combine(raw_rounds)
-            engine = _combine(engine_rounds)
+            engine = Worker("engine", cfg)
+            raw: Worker | None = None
+            try:
+                if args.idle_seconds > 0:
+                    # First, while the engine process is fresh: after a burst of calls pjsip's
+                    # timer heap holds each challenged INVITE's transaction for 32 s (timer D
+                    # on UDP), and their expiries wake the pump 5-8 times a second.
+                    idle = engine.command(
+                        "idle", seconds=args.idle_seconds, timeout=args.idle_seconds + 30
+                    )
+                raw = Worker("raw", cfg)
+                for kind in TRANSPORTS:
+                    for worker in (raw, engine):
+                        worker.command("begin", transport=kind)
+                    sides = paired(raw, engine, "register", runs)
+                    for side, replies in zip(("raw", "engine"), sides, strict=True):
+                        figures[side]["register"][kind] = [r["ms"] for r in replies]
+                    for worker in (raw, engine):
+                        worker.command("sign_in")
+                    sides = paired(raw, engine, "call", runs)
+                    for side, replies in zip(("raw", "engine"), sides, strict=True):
+                        figures[side]["setup"][kind] = [r["ms"] for r in replies]
+                        figures[side]["dial"][kind] = [r["dial_ms"] for r in replies]
+                    for worker in (raw, engine):
+                        worker.command("end")
+                load_after = loadavg()
+            finally:
+                if raw is not None:
+                    raw.close()
+                engine.close()
+
+    def med(side: str, what: str) -> dict[str, float]:
+        return {t: round(statistics.median(figures[side][what][t]), 3) for t in TRANSPORTS}
+
+    def ratio(what: str) -> float:
+        engine_ms = statistics.median(figures["engine"][what]["udp"])
+        return round(engine_ms / statistics.median(figures["raw"][what]["udp"]), 3)
+
+    def pair_ratios(what: str) -> dict[str, float]:
+        pairs = zip(figures["raw"][what]["udp"], figures["engine"][what]["udp"], strict=True)
+        return spread([e / r for r, e in pairs])
 
     summary = {
-        "register_ms": {t: round(engine["register_ms"][t], 3) for t in TRANSPORTS},
-        "setup_ms": {t: round(engine["setup_ms"][t], 3) for t in TRANSPORTS},
-        "raw_register_ms": {t: round(raw["register_ms"][t], 3) for t in TRANSPORTS},
-        "raw_setup_ms": {t: round(raw["setup_ms"][t], 3) for t in TRANSPORTS},
-        "setup_ratio_udp": round(engine["setup_ms"]["udp"] / raw["setup_ms"]["udp"], 3),
-        "register_ratio_udp": round(engine["register_ms"]["udp"] / raw["register_ms"]["udp"], 3),
-        "idle_cpu_pct": round(engine["idle_cpu_pct"], 4) if "idle_cpu_pct" in engine else None,
-        "idle_polls_per_s": round(engine.get("idle_polls_per_s", 0.0), 1),
-        "idle_still_registered": engine.get("idle_still_registered"),
-        "idle_watching_sockets": engine.get("idle_watching_sockets"),
+        "register_ms": med("engine", "register"),
+        "setup_ms": med("engine", "setup"),
+        "raw_register_ms": med("raw", "register"),
+        "raw_setup_ms": med("raw", "setup"),
+        "setup_ratio_udp": ratio("setup"),
+        "setup_ratio_udp_pairs": pair_ratios("setup"),
+        "setup_spread_udp": {
+            side: spread(figures[side]["setup"]["udp"]) for side in ("engine", "raw")
+        },
+        "dial_ms": med("engine", "dial"),
+        "raw_dial_ms": med("raw", "dial"),
+        "dial_ratio_udp": ratio("dial"),
+        "register_ratio_udp": ratio("register"),
+        "idle_cpu_pct": round(idle["idle_cpu_pct"], 4) if "idle_cpu_pct" in idle else None,
+        "idle_polls_per_s": round(idle.get("idle_polls_per_s", 0.0), 1),
+        "idle_still_registered": idle.get("idle_still_registered"),
+        "idle_watching_sockets": idle.get("idle_watching_sockets"),
+        "idle_socket_wakeups_per_s": round(idle.get("idle_socket_wakeups_per_s", 0.0), 1),
+        "idle_watch": idle.get("idle_watch"),
         "runs": runs,
-        "rounds": rounds,
         "idle_seconds": args.idle_seconds,
+        "started": started,
+        "load": f"{load_before} -> {load_after}",
     }
     print(
-        f"median of {rounds} x {runs} runs on loopback, raw and engine alternating "
-        "(first run of each series not counted)"
+        f"{started}, load {summary['load']}: medians [p25-p75] of {runs} runs each on loopback, "
+        "raw and engine alternating per run (first pair not counted)"
+    )
+    labels = (
+        ("register", "register"),
+        ("setup", "setup (INVITE sent -> CONFIRMED)"),
+        ("dial", "dial (API call -> CONFIRMED)"),
     )
     for t in TRANSPORTS:
-        print(
-            f"  {t.upper():3}  register {summary['register_ms'][t]:7.2f} ms "
-            f"(raw {summary['raw_register_ms'][t]:6.2f})   "
-            f"setup {summary['setup_ms'][t]:7.2f} ms (raw {summary['raw_setup_ms'][t]:6.2f})"
-        )
+        for what, label in labels:
+            e, r = spread(figures["engine"][what][t]), spread(figures["raw"][what][t])
+            print(
+                f"  {t.upper():3}  {label:32} engine {e['median']:6.2f} [{e['p25']:.2f}-"
+                f"{e['p75']:.2f}] ms   raw {r['median']:6.2f} [{r['p25']:.2f}-{r['p75']:.2f}] ms"
+            )
+    pr = summary["setup_ratio_udp_pairs"]
     print(
-        f"  setup ratio UDP {summary['setup_ratio_udp']:.2f}x; idle CPU "
-        f"{summary['idle_cpu_pct'] or 0.0:.3f} % over {args.idle_seconds:g} s "
-        f"({summary['idle_polls_per_s']} polls/s)"
+        f"  setup ratio UDP {summary['setup_ratio_udp']:.2f}x (per pair: median "
+        f"{pr['median']:.2f} [{pr['p25']:.2f}-{pr['p75']:.2f}]), dial ratio UDP "
+        f"{summary['dial_ratio_udp']:.2f}x; idle CPU {summary['idle_cpu_pct'] or 0.0:.3f} % "
+        f"over {args.idle_seconds:g} s ({summary['idle_polls_per_s']} polls/s)"
     )
     print(json.dumps(summary))
     return 0

@@ -351,8 +351,10 @@ class SipEndpoint:
         hot = False
         live = False
         rtp = False
-        deadline: float | None = self._timer_heap.next_in() if self._timer_heap else None
-        for client in list(self._clients):
+        deadline: float | None = None
+        # The engines first: what a poll brought (a call CONFIRMED...) reaches the app before
+        # anything else here runs.
+        for client in self._clients[:]:
             hint = client.process()
             hot = hot or hint.hot
             live = live or hint.live
@@ -363,6 +365,12 @@ class SipEndpoint:
                     if deadline is None
                     else min(deadline, hint.next_deadline_in)
                 )
+        if not hot and self._timer_heap is not None:
+            # Only a pump that may sleep needs pjsip's next timer (a hot one polls again at
+            # once): two ctypes calls saved on every poll of a call setup.
+            pjsip_next = self._timer_heap.next_in()
+            if pjsip_next is not None:
+                deadline = pjsip_next if deadline is None else min(deadline, pjsip_next)
         return events, PollHint(hot=hot, live=live, next_deadline_in=deadline, rtp=rtp)
 
     def pump_for(self, seconds: float, until: Callable[[], bool] | None = None) -> None:

@@ -285,7 +285,11 @@ class Pump(QObject):
         now = self._clock()
         if events > 0:
             self._last_activity = now
-        self._refresh_watch(now)
+        if not (events > 0 or hint.hot):
+            # Only a pump about to sleep needs its notifiers up to date; a busy one polls
+            # again at once. The /proc scans (0.2 ms; ~8 ms more with TCP/TLS transports, the
+            # kernel walking its TCP tables) stay out of call setups and registrations.
+            self._refresh_watch(now)
         plan = plan_next_poll(
             events=events,
             hint=hint,

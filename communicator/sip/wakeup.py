@@ -65,9 +65,15 @@ def _parse_address(text: str) -> tuple[str, int]:
     return str(address), int(port_hex, 16)
 
 
-def read_proc_net(root: Path = PROC_NET) -> list[SocketEntry]:
+def read_proc_net(
+    root: Path = PROC_NET, protocols: frozenset[str] = frozenset({"udp", "tcp"})
+) -> list[SocketEntry]:
+    """The sockets of the given protocols. Reading ``tcp``/``tcp6`` walks the kernel's whole
+    TCP hash tables: ~4 ms each on the 2-core test machine, against ~0.07 ms for ``udp``."""
     entries: list[SocketEntry] = []
     for name, protocol in (("udp", "udp"), ("udp6", "udp"), ("tcp", "tcp"), ("tcp6", "tcp")):
+        if protocol not in protocols:
+            continue
         try:
             lines = (root / name).read_text().splitlines()[1:]
         except OSError:
@@ -146,8 +152,16 @@ class SocketScanner:
     def scan(self, wanted: SipSockets) -> frozenset[int] | None:
         if not self.supported:
             return None
+        protocols = set()
+        if wanted.udp_ports:
+            protocols.add("udp")
+        if wanted.tcp_ports or wanted.peers:
+            protocols.add("tcp")
+        if not protocols:
+            return frozenset()
         inodes = socket_inodes(self._fd_dir)
-        return select_fds(wanted, read_proc_net(self._proc_net), inodes)
+        # A UDP-only client never reads the TCP tables (~8 ms of the Qt thread per rescan).
+        return select_fds(wanted, read_proc_net(self._proc_net, frozenset(protocols)), inodes)
 
     def socket_inode_set(self) -> frozenset[int]:
         """The inodes of this process's sockets (cheap check whether a rescan is needed)."""

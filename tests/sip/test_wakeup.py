@@ -60,6 +60,34 @@ def test_only_pjsips_sockets_are_selected(tmp_path: Path) -> None:
     assert select_fds(wanted, entries, inodes) == frozenset({5, 7, 8, 10})
 
 
+def test_a_udp_only_scan_leaves_the_tcp_tables_alone(tmp_path: Path) -> None:
+    # /proc/net/tcp{,6} cost ~4 ms each to read (the kernel walks its TCP hash tables).
+    (tmp_path / "udp").write_text(HEADER + _line("0100007F:13C4", "00000000:0000", 7, 11))
+    (tmp_path / "tcp").write_text(HEADER + _line("0100007F:13C5", "00000000:0000", TCP_LISTEN, 21))
+    assert {e.inode for e in read_proc_net(tmp_path, frozenset({"udp"}))} == {11}
+    fds = tmp_path / "fd"
+    fds.mkdir()
+    (fds / "5").symlink_to("socket:[11]")
+    (fds / "7").symlink_to("socket:[21]")
+    scanner = SocketScanner(proc_net=tmp_path, fd_dir=fds)
+    scanner.supported = True
+    read: list[frozenset[str]] = []
+    original = read_proc_net
+
+    def spy(root: Path, protocols: frozenset[str] = frozenset({"udp", "tcp"})) -> Any:
+        read.append(protocols)
+        return original(root, protocols)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("communicator.sip.wakeup.read_proc_net", spy)
+        udp_only = SipSockets(frozenset({5060}), frozenset(), frozenset())
+        both = SipSockets(frozenset({5060}), frozenset({5061}), frozenset())
+        assert scanner.scan(udp_only) == frozenset({5})
+        assert scanner.scan(both) == frozenset({5, 7})
+        assert scanner.scan(SipSockets(frozenset(), frozenset(), frozenset())) == frozenset()
+    assert read == [frozenset({"udp"}), frozenset({"udp", "tcp"})]
+
+
 def test_scanner_finds_a_socket_of_this_process() -> None:
     scanner = SocketScanner()
     if not scanner.supported:
@@ -164,3 +192,41 @@ def test_an_incoming_invite_wakes_the_idle_pump(
             timeout=5000,
         )
         assert pump.socket_wakeups > 0, pump.describe_watch()
+
+
+class _CountingSockets:
+    """A SocketSource that counts how often the pump asks it about descriptors."""
+
+    def __init__(self) -> None:
+        self.watch_generation = 0
+        self.scans = 0
+        self.checks = 0
+
+    def watched_fds(self) -> frozenset[int] | None:
+        self.scans += 1
+        return frozenset()
+
+    def check_sockets(self) -> None:
+        self.checks += 1
+
+
+def test_a_busy_pump_leaves_the_socket_scans_for_later(qapp: Any) -> None:
+    # While a transaction is hot the pump polls again at once: scanning /proc for pjsip's
+    # descriptors (up to ~1 ms on a busy host) would only delay the answer being waited for.
+    hints = [PollHint(hot=True)] * 3 + [PollHint()]
+    clock = [100.0]
+    sockets = _CountingSockets()
+
+    def poll(block_ms: int) -> tuple[int, PollHint]:
+        clock[0] += 10.0  # past the periodic socket check every time
+        return 0, hints.pop(0) if hints else PollHint()
+
+    pump = Pump(poll, clock=lambda: clock[0], sockets=sockets)
+    pump._running = True
+    sockets.watch_generation = 1  # something changed: a rescan is due
+    for _ in range(3):
+        pump._run()
+    assert (sockets.scans, sockets.checks) == (0, 0)
+    pump._run()  # no longer hot: about to sleep, so the notifiers are brought up to date
+    assert (sockets.scans, sockets.checks) == (1, 1)
+    pump.stop()
