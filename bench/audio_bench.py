@@ -666,9 +666,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "playback_target": round(stats.playback_target_ms, 2),
             },
             clicks_matched={"mic_to_far": len(e2e_out), "far_to_speaker": len(e2e_in)},
+            start_of_call={
+                "underruns": stats.underruns,
+                "overruns": stats.overruns,
+                "spin_restarts": stats.spin_restarts,
+            },
         )
         print(
-            f"end to end {e2e}, device {device}, added {added}, rings {results['ring_depth_ms']}",
+            f"end to end {e2e}, device {device}, added {added}, rings {results['ring_depth_ms']},"
+            f" start of call {results['start_of_call']}",
             flush=True,
         )
 
@@ -746,6 +752,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "capture_target_ms": round(after.capture_target_ms, 2),
                 "playback_target_ms": round(after.playback_target_ms, 2),
                 "failures": len(bridge.failures),
+                "spin_restarts": after.spin_restarts,
             }
             print(f"long call {skew:+g} ppm: {runs[f'{skew:+g}ppm']}", flush=True)
         results["long_call"] = runs

@@ -27,7 +27,7 @@ from communicator.provisioning.settings import (
     save_user_settings,
     user_data_dir,
 )
-from communicator.sip.audio.bridge import AudioNotice
+from communicator.sip.audio.notices import AudioNotice
 from communicator.sip.engine import SipEngine
 
 log = logging.getLogger("communicator")

@@ -51,6 +51,7 @@ from communicator.core.calls import CallState
 from communicator.sip.audio.devices import AudioDevice, DeviceManager, OpenStreams
 from communicator.sip.audio.drift import AdaptiveTarget, DepthController
 from communicator.sip.audio.meters import LevelMeter, MeterReading
+from communicator.sip.audio.notices import NoticeBoard
 from communicator.sip.audio.resample import StreamResampler
 from communicator.sip.audio.ring import RingBuffer, Samples
 from communicator.sip.audio.spin import SpinWatch
@@ -108,13 +109,6 @@ def _vector_storage(vector: Any) -> tuple[int, int]:
 def _probe_time(stream_time: float, t: Any) -> float:
     """A PortAudio stream time (its own clock) as a `time.monotonic` value."""
     return time.monotonic() + (float(stream_time) - float(t.currentTime))
-
-
-@dataclass(frozen=True)
-class AudioNotice:
-    kind: str
-    """``no_device`` | ``device_missing`` | ``device_lost`` | ``device_error``."""
-    text: str
 
 
 @dataclass(frozen=True)
@@ -425,7 +419,7 @@ class _Opened:
     output_rate: int
 
 
-class AudioBridge:
+class AudioBridge(NoticeBoard):
     """The agent's microphone and speaker as one port on the conference bridge.
 
     Create after the endpoint (on its thread), `start` to open the devices, `attach` to an
@@ -460,8 +454,7 @@ class AudioBridge:
         port.createPort("communicator-audio", fmt)
         self._port: Any = port
         self._opened: _Opened | None = None
-        self._notices: list[AudioNotice] = []
-        self._listeners: list[Callable[[AudioNotice], None]] = []
+        NoticeBoard.__init__(self)
         self._engines: list[Any] = []
         self._unsubscribe: dict[int, Callable[[], None]] = {}
         self._closed = False
@@ -543,30 +536,6 @@ class AudioBridge:
             self._open(announce_missing=False)
 
     # ------------------------------------------------------------------ observable state
-
-    @property
-    def notices(self) -> tuple[AudioNotice, ...]:
-        return tuple(self._notices)
-
-    def subscribe(self, listener: Callable[[AudioNotice], None]) -> Callable[[], None]:
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with contextlib.suppress(ValueError):
-                self._listeners.remove(listener)
-
-        return unsubscribe
-
-    def _notice(self, kind: str, text: str) -> None:
-        notice = AudioNotice(kind, text)
-        log.warning("audio: %s", text)
-        self._notices.append(notice)
-        del self._notices[:-20]
-        for listener in list(self._listeners):
-            try:
-                listener(notice)
-            except Exception:
-                log.exception("audio notice listener failed")
 
     @property
     def microphone_in_use(self) -> AudioDevice | None:
@@ -732,7 +701,7 @@ class AudioBridge:
             (self.speaker, spk, "speaker"),
         ):
             if choice and (found is None or choice not in (found.name, found.label)):
-                self._notice(
+                self.tell(
                     "device_missing",
                     f"The {what} {choice} is not connected; using the default {what}.",
                 )
@@ -750,7 +719,7 @@ class AudioBridge:
         text = f"No {missing} was found"
         if text != self._missing_said:
             self._missing_said = text
-            self._notice("no_device", text)
+            self.tell("no_device", text)
 
     def refresh_devices(self) -> bool:
         """Re-read the device list now, re-initialising PortAudio if no stream is open."""
@@ -792,7 +761,7 @@ class AudioBridge:
                 text = f"The {what} {old.name} stopped working; now using {new.name}."
             else:
                 text = f"The {what} {old.name} stopped and was restarted."
-            self._notice("device_lost", text)
+            self.tell("device_lost", text)
 
     def _restart_spinning(self) -> None:
         """A stream's thread spins (`spin`): reopen the same devices (a ~0.1 s gap)."""
@@ -966,7 +935,7 @@ class AudioBridge:
             log.warning("%s stream on %s failed: %s", kind, fallback.name, error)
             return None
         what = "microphone" if kind == "input" else "speaker"
-        self._notice(
+        self.tell(
             "device_missing",
             f"The {what} {device.name} could not be opened; using {fallback.name}.",
         )

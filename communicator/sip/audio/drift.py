@@ -9,7 +9,12 @@ resamples by ``nominal_ratio * (1 - correction)``: a PI controller on the smooth
 
 The target adapts (`AdaptiveTarget`): an underrun raises it by half a block, and after
 ``relax_after_s`` without underruns, while every read left more than that half block behind,
-it comes down a quarter of a producer block at a time, never below ``minimum``.
+it comes down a quarter of a producer block at a time, never below ``minimum``. An underrun
+after such a step down means the lower target was too low for this machine's scheduling
+jitter: the wait before the next step down doubles (up to ``max_relax_after_s``), so over a
+long call the target settles just above the worst stalls seen instead of probing below them
+every few seconds (each probe costing an underrun: a gap the agent hears). Underruns before
+the first step down (the streams starting) do not count for that.
 
 Gains: the queue is an integrator of the correction, so the PI loop has a natural period of
 2*pi/sqrt(ki) (~20 s) and damping kp / (2 sqrt(ki)) (~0.8): a 1 ms depth error asks for
@@ -28,25 +33,33 @@ class AdaptiveTarget:
     step_up: int
     step_down: int
     relax_after_s: float = 10.0
+    max_relax_after_s: float = 320.0
     value: int = 0
 
     def __post_init__(self) -> None:
         if not self.value:
             self.value = self.minimum
         self._quiet_s = 0.0
+        self._relaxed = False
+        self.relax_wait_s = self.relax_after_s
+        """Quiet time needed before the next step down (doubles after a failed one)."""
 
     def on_underrun(self) -> None:
         self.value = min(self.maximum, self.value + self.step_up)
         self._quiet_s = 0.0
+        if self._relaxed:
+            self.relax_wait_s = min(self.max_relax_after_s, self.relax_wait_s * 2)
+            self._relaxed = False
 
     def on_window(self, seconds: float, headroom: int) -> None:
         """``seconds`` passed without underrun; ``headroom``: the fewest samples that were
         left over by a read in that time (lowest pre-read level minus the read size)."""
         self._quiet_s += seconds
-        if self._quiet_s >= self.relax_after_s:
+        if self._quiet_s >= self.relax_wait_s:
             self._quiet_s = 0.0
             if headroom > self.step_up and self.value > self.minimum:
                 self.value = max(self.minimum, self.value - self.step_down)
+                self._relaxed = True
 
 
 class DepthController:

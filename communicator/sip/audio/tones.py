@@ -14,18 +14,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import wave
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import samplerate
 
 from communicator.sip.audio.devices import AudioDevice, DeviceManager, OpenStreams
+from communicator.sip.audio.notices import NoticeBoard
 from communicator.sip.audio.ring import Samples
-
-if TYPE_CHECKING:
-    from communicator.sip.audio.bridge import AudioNotice
 
 log = logging.getLogger(__name__)
 
@@ -177,14 +174,14 @@ def synthetic_ringtone(rate: int) -> Samples:
     return np.concatenate([burst, gap, burst, silence(2.0, rate)])
 
 
-class Ringer:
+class Ringer(NoticeBoard):
     """Loops the ringtone on the ringer device while an incoming call rings.
 
     The ringer device is the settings' ``ringer`` (a PortAudio name), the default output when
     unset. When it is missing at ring time or cannot be opened, the ringtone plays on the
     default output device instead; when its stream stops while ringing (unplugged), `poll`
     (main thread, the app's audio housekeeping timer) moves the ringing to the default device.
-    Each time an `AudioNotice` (the bridge's type) tells the agent: `notices`, `subscribe`.
+    Each time an `AudioNotice` tells the agent: `notices`, `subscribe`.
     """
 
     def __init__(
@@ -205,41 +202,11 @@ class Ringer:
         self._playing: _Playing | None = None
         self.device_in_use: str | None = None
         self.failures: list[str] = []
-        self._notices: list[AudioNotice] = []
-        self._listeners: list[Callable[[AudioNotice], None]] = []
+        NoticeBoard.__init__(self)
 
     @property
     def ringing(self) -> bool:
         return self._stream is not None
-
-    # ------------------------------------------------------------------ notices
-
-    @property
-    def notices(self) -> tuple[AudioNotice, ...]:
-        return tuple(self._notices)
-
-    def subscribe(self, listener: Callable[[AudioNotice], None]) -> Callable[[], None]:
-        """``listener(notice)`` for each new notice (on the thread that rang or polled)."""
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with contextlib.suppress(ValueError):
-                self._listeners.remove(listener)
-
-        return unsubscribe
-
-    def _notice(self, kind: str, text: str) -> None:
-        from communicator.sip.audio.bridge import AudioNotice  # bridge imports this module
-
-        notice = AudioNotice(kind, text)
-        log.warning("audio: %s", text)
-        self._notices.append(notice)
-        del self._notices[:-20]
-        for listener in list(self._listeners):
-            try:
-                listener(notice)
-            except Exception:
-                log.exception("audio notice listener failed")
 
     # ------------------------------------------------------------------ ringing
 
@@ -263,21 +230,21 @@ class Ringer:
         device = devices.resolve(self.device, "output")
         choice = self.device
         if choice and device is not None and choice not in (device.name, device.label):
-            self._notice(
+            self.tell(
                 "device_missing",
                 f"The ringer {choice} is not connected; ringing on {device.name}.",
             )
         if device is None:
             self.failures.append("no output device for the ringer")
-            self._notice("no_device", "No speaker was found for the ringer")
+            self.tell("no_device", "No speaker was found for the ringer")
             return False
         if self._open(device):
             return True
         fallback = devices.default("output")
         if fallback is None or fallback.index == device.index or not self._open(fallback):
-            self._notice("device_error", f"The ringer {device.name} could not be opened.")
+            self.tell("device_error", f"The ringer {device.name} could not be opened.")
             return False
-        self._notice(
+        self.tell(
             "device_missing",
             f"The ringer {device.name} could not be opened; ringing on {fallback.name}.",
         )
@@ -311,10 +278,10 @@ class Ringer:
                     text = f"The ringer {lost} stopped working; ringing on {candidate.name}."
                 else:
                     text = f"The ringer {lost} stopped and was restarted."
-                self._notice("device_lost", text)
+                self.tell("device_lost", text)
                 return
         self.failures.append(f"ringer on {lost} stopped; no device to ring on")
-        self._notice("device_error", f"The ringer {lost} stopped working; no device can ring.")
+        self.tell("device_error", f"The ringer {lost} stopped working; no device can ring.")
 
     def _open(self, device: AudioDevice) -> bool:
         """Start the looping ringtone on ``device`` (from the start of the ringtone)."""

@@ -89,6 +89,32 @@ def test_depth_controller_converges_on_a_constant_skew() -> None:
     assert ctl.correction == pytest.approx(skew, rel=0.2)
 
 
+def test_target_backs_off_from_a_depth_that_underran() -> None:
+    """Startup underruns raise the target; a step down that then underruns doubles the quiet
+    time before the next step down (no probing below the machine's jitter every 10 s)."""
+    t = AdaptiveTarget(minimum=320, maximum=2400, step_up=160, step_down=80, value=480)
+    t.on_underrun()
+    t.on_underrun()  # streams starting: the wait stays at 10 s
+    assert t.value == 800 and t.relax_wait_s == 10.0
+    for _ in range(10):
+        t.on_window(1.0, headroom=400)
+    assert t.value == 720  # one step down after 10 quiet seconds
+    t.on_underrun()  # that was too low
+    assert t.value == 880 and t.relax_wait_s == 20.0
+    for _ in range(19):
+        t.on_window(1.0, headroom=400)
+    assert t.value == 880
+    t.on_window(1.0, headroom=400)
+    assert t.value == 800
+    for _ in range(20):
+        t.on_underrun()
+        for _ in range(400):
+            t.on_window(1.0, headroom=4000)
+    assert t.relax_wait_s == 320.0  # capped
+    t.on_window(1.0, headroom=100)  # too little headroom: never below what reads need
+    assert t.value >= t.minimum
+
+
 @pytest.mark.parametrize("skew_ppm", [-300.0, 300.0])
 @pytest.mark.parametrize("direction", ["capture", "playback"])
 def test_direction_holds_its_queue_under_clock_skew(direction: str, skew_ppm: float) -> None:
