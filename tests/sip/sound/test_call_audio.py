@@ -15,7 +15,7 @@ from communicator.core.calls import CallState
 from tests.rig.audio_check import analyse, assert_tone
 from tests.rig.kamailio import KamailioServer
 from tests.sip.helpers import TEST_CODECS, wait_peer
-from tests.sip.sound.helpers import connected_call, record_both
+from tests.sip.sound.helpers import connected_call, record_both, wait_mic_flowing
 from tests.sip.sound.pulse import PulseServer
 from tests.sip.test_calls import signed_in_engine
 
@@ -54,6 +54,7 @@ def test_two_way_audio_mute_and_hold(
     far.command("auto_answer", code=200)
     call, far_call = connected_call(qtbot, engine, far, "1007")
     far.command("play_tone", call_id=far_call, freq=FAR_HZ)
+    wait_mic_flowing(qtbot, bridge)
 
     # Both ways: the far end hears the sine microphone, the null sink gets the far end's tone.
     far_hears, agent_hears = record_both(qtbot, pulse, far, far_call, tmp_path, tag="-talk")
@@ -96,6 +97,7 @@ def test_two_way_audio_mute_and_hold(
         lambda e: e["call_id"] == far_call and e["state"] == "active",
         since=mark,
     )
+    wait_mic_flowing(qtbot, bridge)
     far_hears, agent_hears = record_both(qtbot, pulse, far, far_call, tmp_path, tag="-resumed")
     assert_tone(far_hears, MIC_HZ, tolerance_hz=5.0, min_dbfs=-30.0, skip_ms=300)
     assert_tone(agent_hears, FAR_HZ, tolerance_hz=5.0, min_dbfs=-30.0, skip_ms=300)
