@@ -48,7 +48,12 @@ import numpy as np
 import pjsua2 as pj
 
 from communicator.core.calls import CallState
-from communicator.sip.audio.devices import AudioDevice, DeviceManager, OpenStreams
+from communicator.sip.audio.devices import (
+    AudioDevice,
+    DeviceManager,
+    OpenStreams,
+    warm_up_portaudio,
+)
 from communicator.sip.audio.drift import AdaptiveTarget, DepthController
 from communicator.sip.audio.meters import LevelMeter, MeterReading
 from communicator.sip.audio.notices import NoticeBoard
@@ -674,6 +679,8 @@ class AudioBridge(NoticeBoard):
             sys.setswitchinterval(GIL_SWITCH_S)
         self._started = True
         self._select(announce_missing=True)
+        if self._selected[1] is not None:
+            warm_up_portaudio(self._selected[1].index)
         if self.needs_streams:
             self._open(announce_missing=False)
 

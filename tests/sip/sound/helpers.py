@@ -27,22 +27,25 @@ def connected_call(qtbot: Any, engine: Any, peer: Any, dial: str) -> tuple[Any, 
 
 
 def wait_mic_flowing(qtbot: Any, bridge: Any, *, steady_ms: int = 400) -> None:
-    """Wait until the microphone reaches the calls steadily: pjmedia takes frames from the
-    bridge and the capture ring has not run dry for ``steady_ms``. At the start of a call on
-    a loaded machine the ring can underrun for a while (a known weakness, see bench/RESULTS.md)
-    and a recording made then would hear gaps; this test is about the audio path, not that.
+    """Wait until the microphone reaches the calls steadily: for ``steady_ms`` the sound card
+    delivered blocks, pjmedia took frames from the bridge and the capture ring neither ran dry
+    nor overflowed. (Before `devices.warm_up_portaudio` the first stream of the process
+    delivered nothing for ~1.9 s; this keeps a regression from passing as a silent start.)
     """
     seen: dict[str, Any] = {}
 
     def steady() -> bool:
         stats = bridge.stats()
         mark = (stats.capture_underruns, stats.capture_overruns)
-        now = stats.frames_requested
         if seen.get("mark") != mark:
-            seen.update(mark=mark, since=now)
+            seen.update(mark=mark, frames=stats.frames_requested, blocks=stats.device_callbacks)
             return False
-        # frames_requested counts 20 ms frames served to the calls since the mark.
-        return now - seen["since"] >= steady_ms // 20
+        # Both counted in 20 ms units (pjmedia frames, device blocks).
+        need = steady_ms // 20
+        return (
+            stats.frames_requested - seen["frames"] >= need
+            and stats.device_callbacks - seen["blocks"] >= need
+        )
 
     qtbot.waitUntil(steady, timeout=10000)
 
