@@ -79,7 +79,7 @@ from communicator.core.calls import (
     RemoteParty,
     TransferState,
 )
-from communicator.core.dialing import DialPlan, parse_dial_string
+from communicator.core.dialing import DialPlan, DialTarget, parse_dial_string
 from communicator.core.errors import (
     InvalidDialStringError,
     InvalidDtmfError,
@@ -215,20 +215,34 @@ class Lines:
 
     # ------------------------------------------------------------- placing and answering
 
+    def _new_outgoing(
+        self,
+        target: DialTarget,
+        line: int,
+        now: float,
+        *,
+        linked_call: CallId | None = None,
+        takes_line_from: CallId | None = None,
+    ) -> Call:
+        """A new outgoing call on ``line``, dialling ``target`` (placed or transfer-followed)."""
+        return Call(
+            call_id=self._new_call_id(),
+            direction=CallDirection.OUTGOING,
+            remote=RemoteParty(uri=target.uri, number=target.number),
+            line=line,
+            state=CallState.DIALING,
+            created_at=now,
+            linked_call=linked_call,
+            takes_line_from=takes_line_from,
+        )
+
     @_atomic
     def place_call(self, dial: str, now: float, *, line: int | None = None) -> Outcome:
         """Dial on ``line`` (or the first free line), holding the active call first."""
         target = parse_dial_string(dial, self._plan)
         line_no = self._allocate_line(line)
         effects = self._hold_active(keep=())
-        call = Call(
-            call_id=self._new_call_id(),
-            direction=CallDirection.OUTGOING,
-            remote=RemoteParty(uri=target.uri, number=target.number),
-            line=line_no,
-            state=CallState.DIALING,
-            created_at=now,
-        )
+        call = self._new_outgoing(target, line_no, now)
         self._calls[call.call_id] = call
         effects.append(MakeCall(call.call_id, target.uri))
         return Outcome(tuple(effects), call.call_id)
@@ -427,13 +441,10 @@ class Lines:
         effects = self._hold_active(keep=[call_id])
         if referring.state is CallState.CONNECTED:
             referring = replace(referring, state=CallState.HELD)
-        new = Call(
-            call_id=self._new_call_id(),
-            direction=CallDirection.OUTGOING,
-            remote=RemoteParty(uri=uri.uri, number=uri.number),
-            line=line,
-            state=CallState.DIALING,
-            created_at=now,
+        new = self._new_outgoing(
+            uri,
+            line,
+            now,
             linked_call=call_id,
             takes_line_from=call_id if takes_over else None,
         )
