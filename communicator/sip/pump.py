@@ -293,6 +293,15 @@ class Pump(QObject):
             # again at once. The /proc scans (0.2 ms; ~8 ms more with TCP/TLS transports, the
             # kernel walking its TCP tables) stay out of call setups and registrations.
             self._refresh_watch(now)
+        elif (
+            self._notifiers
+            and self._sockets is not None
+            and self._sockets.watch_generation != self._watch_generation
+        ):
+            # pjsip's sockets changed (a TCP/TLS connection closed) while busy: drop the
+            # notifiers now - one on a closed descriptor makes Qt warn and disable it - and
+            # leave the rescan to the next idle poll (a busy pump needs none meanwhile).
+            self._set_notifiers(frozenset())
         plan = plan_next_poll(
             events=events,
             hint=hint,
