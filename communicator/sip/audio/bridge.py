@@ -10,15 +10,17 @@ It meets the sound card in two bounded rings (`ring.RingBuffer`):
          rate, drift) -> playback ring -> PortAudio callback (+ tones) -> speaker
 
 Each ring's producer resamples with a variable ratio (`resample.StreamResampler`) steered by a
-`drift.DepthController`, so the two clocks never run a queue dry or full. Mic and speaker on
-one device share a duplex stream; otherwise there are two streams.
+`drift.DepthController`, so the two clocks never run a queue dry or full; when the device runs
+at the bridge rate it only slips a sample now and then instead (`slip.SampleSlipper`). Mic and
+speaker on one device share a duplex stream; otherwise there are two streams.
 
 Threads: the port callbacks run on pjmedia's clock thread, the stream callbacks on PortAudio's
 thread; neither calls pjsua2 (the port callbacks only fill or read the frame they are given).
 Frames are read through a numpy view of the SWIG vector's storage (not ``bytes(frame.buf)``,
 ~850 us) and written in place into a preallocated ``pj.ByteVector``; no ctypes calls (each
 releases the GIL, i.e. one more wait for it under load). All hot-path buffers are
-preallocated; the resampler returns one small array per block (measured in the benchmark).
+preallocated; the resampler (only when a device runs at another rate) returns one small array
+per block (measured in the benchmark).
 
 Streams run only while they are needed: the bridge follows the attached engines' lines and
 opens the devices when a call is dialled, rings out, has early media, is connected or held,
@@ -59,6 +61,7 @@ from communicator.sip.audio.meters import LevelMeter, MeterReading
 from communicator.sip.audio.notices import NoticeBoard
 from communicator.sip.audio.resample import StreamResampler
 from communicator.sip.audio.ring import RingBuffer, Samples
+from communicator.sip.audio.slip import SampleSlipper
 from communicator.sip.audio.spin import SpinWatch
 from communicator.sip.audio.tones import ToneMixer
 from communicator.sip.events import LinesChanged
@@ -152,7 +155,9 @@ class _Direction:
 
     def __init__(self, in_rate: int, out_rate: int, consumer_block: int, producer_block: int):
         self.ring = RingBuffer(int(out_rate * RING_SECONDS))
-        self.resampler = StreamResampler(in_rate, out_rate)
+        self.resampler: StreamResampler | SampleSlipper = (
+            SampleSlipper(out_rate) if in_rate == out_rate else StreamResampler(in_rate, out_rate)
+        )
         base = producer_block // 2 + max(producer_block, consumer_block) // 2
         self.target = AdaptiveTarget(
             minimum=base,

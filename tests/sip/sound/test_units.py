@@ -18,6 +18,7 @@ from communicator.sip.audio.devices import AudioDevice, DeviceManager
 from communicator.sip.audio.drift import AdaptiveTarget, DepthController
 from communicator.sip.audio.meters import SILENCE_DBFS, LevelMeter
 from communicator.sip.audio.ring import RingBuffer
+from communicator.sip.audio.slip import SampleSlipper
 from communicator.sip.audio.tones import DTMF_FREQS, RINGTONE, ToneMixer, dtmf_tone, load_wav
 from communicator.sip.events import LinesChanged
 
@@ -115,19 +116,26 @@ def test_target_backs_off_from_a_depth_that_underran() -> None:
     assert t.value >= t.minimum
 
 
+@pytest.mark.parametrize("device_rate", [48000, 16000])
 @pytest.mark.parametrize("skew_ppm", [-300.0, 300.0])
 @pytest.mark.parametrize("direction", ["capture", "playback"])
-def test_direction_holds_its_queue_under_clock_skew(direction: str, skew_ppm: float) -> None:
-    """A simulated device clock `skew_ppm` off pjmedia's for 5 minutes: no underrun/overrun."""
-    bridge_rate, device_rate = 16000, 48000
+def test_direction_holds_its_queue_under_clock_skew(
+    direction: str, skew_ppm: float, device_rate: int
+) -> None:
+    """A simulated device clock `skew_ppm` off pjmedia's for 5 minutes: no underrun/overrun,
+    whether the producer resamples (48 kHz device) or slips samples (16 kHz device)."""
+    bridge_rate = 16000
+    dev_block = device_rate // 100
     if direction == "capture":  # device (producer, 10 ms blocks) -> bridge (consumer, 20 ms)
-        d = _Direction(device_rate, bridge_rate, 320, 160)
-        prod_block, prod_period = 480, 0.010 / (1 + skew_ppm * 1e-6)
+        d = _Direction(device_rate, bridge_rate, 320, round(160 * bridge_rate / device_rate))
+        prod_block, prod_period = dev_block, 0.010 / (1 + skew_ppm * 1e-6)
         cons_block, cons_period = 320, 0.020
     else:  # bridge (producer, 20 ms) -> device (consumer, 10 ms blocks)
-        d = _Direction(bridge_rate, device_rate, 480, 960)
+        d = _Direction(bridge_rate, device_rate, dev_block, dev_block * 2)
         prod_block, prod_period = 320, 0.020
-        cons_block, cons_period = 480, 0.010 / (1 + skew_ppm * 1e-6)
+        cons_block, cons_period = dev_block, 0.010 / (1 + skew_ppm * 1e-6)
+    slipping = device_rate == bridge_rate
+    assert isinstance(d.resampler, SampleSlipper) is slipping
     src = np.zeros(prod_block, np.float32)
     out = np.zeros(cons_block, np.float32)
     events = [(0.0, 0, "p"), (0.0005, 1, "c")]
@@ -157,6 +165,40 @@ def test_direction_holds_its_queue_under_clock_skew(direction: str, skew_ppm: fl
     target_s = d.target.value / d.out_rate
     assert target_s < 0.06
     assert max(levels) < d.ring.capacity // 2
+    if slipping:  # 300 ppm of 16 kHz for 5 minutes: ~1440 samples, one at a time
+        slips = d.resampler.slips  # type: ignore[union-attr]
+        assert 0.8 * 1440 < slips < 1.6 * 1440  # plus some back and forth at the start
+
+
+def test_slipper_passes_blocks_through_until_a_whole_sample_is_owed() -> None:
+    s = SampleSlipper(16000)
+    block = np.sin(np.arange(320) / 5.0).astype(np.float32)
+    assert s.process(block, 0.0) is block
+    assert s.process(block, 0.001) is block  # 0.32 samples owed
+    assert s.process(block, 0.001) is block  # 0.64
+    out = s.process(block, 0.001)  # 0.96 + ... -> still < 1
+    assert out is block
+    dropped = s.process(block, 0.001)  # 1.28: one sample dropped
+    assert len(dropped) == 319 and s.slips == 1
+    inserted = [s.process(block, -0.002) for _ in range(4)]
+    assert [len(x) for x in inserted].count(321) >= 1
+
+
+@pytest.mark.parametrize("correction", [0.002, -0.002, 0.0003, -0.0003])
+def test_slipper_keeps_a_tone_smooth_and_its_length_exact(correction: float) -> None:
+    """A 440 Hz tone through 10 s of slips: output length follows the correction to within a
+    sample, and no step between samples is larger than the tone's own steepest step (plus the
+    warp of one slip): no clicks."""
+    rate = 16000
+    s = SampleSlipper(rate)
+    t = np.arange(rate * 10) / rate
+    tone = (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    pieces = [np.array(s.process(tone[k : k + 320], correction)) for k in range(0, len(tone), 320)]
+    out = np.concatenate(pieces)
+    assert abs(len(out) - len(tone) * (1 - correction)) <= 1.0
+    steepest = 0.5 * 2 * np.pi * 440 / rate
+    assert float(np.max(np.abs(np.diff(out)))) < steepest * 1.1
+    assert s.slips == pytest.approx(abs(correction) * len(tone), abs=1)
 
 
 # ------------------------------------------------------------------ meters
