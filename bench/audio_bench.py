@@ -14,13 +14,19 @@ each call and time-stamps the clicks it receives). This process is the agent: on
   - baseline, same run, same call path without devices: the engine's local audio is a plain
     pjsua2 AudioMediaPort that emits and time-stamps clicks (port-to-port, the pjsua2
     equivalent of file-to-file).
-  ``added_latency_ms`` = end-to-end - PortAudio's reported stream latency - baseline, for the
-  worse direction (its queues, the phase wait between the two clocks, the resampler).
+  ``added_latency_ms`` = end-to-end - the device latency PortAudio reports in each callback's
+  time info (median; the streams' nominal latency is reported beside it) - baseline, for the
+  worse direction (its queues, the phase wait between the two clocks, the resampler). The
+  baseline call's receiving jitter buffer may sit deeper or shallower than the measured
+  call's (pjmedia's adaptive buffer, in codec frames): the baseline is aligned to the measured
+  call's mean jitter-buffer depth (``jitter_buffer_ms``); ``added_ms_unaligned`` is without.
 * Underruns/overruns: a call of ``--duration`` seconds (default 600) while the main thread is
   kept busy (``--busy-ms`` of Python work in every 50 ms), once with the devices as they are
   and once each with the device clock ``--skew-ppm`` fast and slow (the streams are opened at a
   rate that much off the rate the bridge assumes). Counted after ``--warmup`` seconds.
-* CPU: process CPU time / wall time with 1 call and with ``--lines`` calls in conference.
+* CPU: process CPU time / wall time with 1 call and with ``--lines`` calls in conference,
+  beside same-run references (idle, a call without audio port, the bare device streams);
+  medians of ``--cpu-rounds`` interleaved rounds.
 
 The last line is one JSON object.
 """
@@ -55,6 +61,17 @@ RATE = 16000
 FRAME = 320
 CLICK_PERIOD_FRAMES = 50  # one click a second
 THRESHOLD = 0.2
+JB_SAMPLE_S = 0.047
+"""Not a multiple of the 20 ms packet interval: the samples fall at every phase of the
+buffer's fill-and-drain cycle (at 100 ms they all fell at one, a bias of up to 20 ms)."""
+
+
+def frame_ms(call: Any) -> float:
+    """Duration of one jitter-buffer frame of the call's audio stream (G.711: 10 ms)."""
+    info = call.getStreamInfo(0).audCodecParam.info
+    return float(info.frameLen) / max(1, int(info.frameLenDenum) or 1)
+
+
 REFRACTORY_S = 0.5
 
 
@@ -220,9 +237,17 @@ def far_end(args: argparse.Namespace) -> int:
 
     threading.Thread(target=read_stdin, daemon=True).start()
     sent_tx = sent_rx = 0
+    jb_frames: list[int] = []
+    jb_frame_ms = 0.0
+    next_jb = 0.0
     try:
         while True:
             ep.libHandleEvents(10)
+            if port.emit and calls and time.monotonic() >= next_jb:
+                next_jb = time.monotonic() + JB_SAMPLE_S
+                with contextlib.suppress(Exception):
+                    jb_frames.append(int(calls[-1].getStreamStat(0).jbuf.size))
+                    jb_frame_ms = frame_ms(calls[-1])
             while len(port.tx) > sent_tx:
                 say(event="tx", t=port.tx[sent_tx])
                 sent_tx += 1
@@ -237,6 +262,11 @@ def far_end(args: argparse.Namespace) -> int:
                 port.emit = True
             elif command == "emit off":
                 port.emit = False
+                say(
+                    event="jb",
+                    ms=statistics.mean(jb_frames) * jb_frame_ms if jb_frames else None,
+                )
+                jb_frames.clear()
             elif command == "quit":
                 break
     finally:
@@ -402,6 +432,7 @@ class Agent:
         from communicator.core.calls import CallState
 
         call = self.engine.place_call(FAR)
+        self.active_call = call
         self.pump(10, lambda: self.engine.call(call).state is CallState.CONNECTED)
         self.pump(0.5)
         return call
@@ -417,16 +448,29 @@ class Agent:
 
 
 def measure_clicks(agent: Agent, far: FarProcess, seconds: float, sources: dict[str, Any]) -> Any:
+    """Click latencies both ways, and the mean jitter-buffer depth (ms) of each receiver
+    meanwhile: {"far": mic -> far path, "agent": far -> speaker path}."""
     start = time.monotonic()
     far.send("emit on")
-    agent.pump(seconds)
+    agent_jb: list[float] = []
+    pj_call = agent.engine._calls[agent.active_call]
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        agent.pump(JB_SAMPLE_S)
+        with contextlib.suppress(Exception):
+            agent_jb.append(int(pj_call.getStreamStat(0).jbuf.size) * frame_ms(pj_call))
     far.send("emit off")
     agent.pump(1.2)
     out_tx = sources["agent_tx"]()
     in_rx = sources["agent_rx"]()
     mic_to_far = latencies([t for t in out_tx if t >= start], far.times("rx", start))
     far_to_spk = latencies(far.times("tx", start), [t for t in in_rx if t >= start])
-    return mic_to_far, far_to_spk
+    far_jb = [e.get("ms") for e in list(far.events) if e.get("event") == "jb"]
+    jitter = {
+        "far": far_jb[-1] if far_jb else None,
+        "agent": statistics.mean(agent_jb) if agent_jb else None,
+    }
+    return mic_to_far, far_to_spk, jitter
 
 
 def cpu_pct(agent: Agent, seconds: float) -> float:
@@ -539,7 +583,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         probe.emit = True
         agent.engine.set_local_audio(probe, probe)
         agent.call()
-        base_out, base_in = measure_clicks(
+        base_out, base_in, base_jb = measure_clicks(
             agent,
             far,
             args.clicks,
@@ -571,7 +615,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         devices.refresh(force=True)
         # The clicks come from another process (paplay into click_sink, whose monitor is the
         # agent's microphone), so their playback costs nothing here.
-        seconds = int(args.clicks + 6)
+        seconds = int(args.clicks + 16)
         pattern = np.zeros(48000 * seconds, np.float32)
         for k in range(seconds):
             pattern[48000 * k : 48000 * k + len(click(48000))] = click(48000)
@@ -616,18 +660,33 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # silence: what PortAudio and the sound server's client library cost by themselves.
         cpu_bare_streams = bare_streams_cpu(agent, stream_plan, args)
         mic_det, spk_det = Detector(), Detector()
-        bridge.set_probes(
-            lambda block, t0: mic_det.feed(block, t0, bridge.device_rates[0]),
-            lambda block, t0: spk_det.feed(block, t0, bridge.device_rates[1]),
-        )
-        call = agent.call()
-        agent.pump(2.0)  # the rings settle at their targets
+        # Each callback's own device latency (ADC/DAC time vs. the callback's time, as
+        # PortAudio reports it in the callback's time info) - the times the clicks are stamped
+        # with - beside the stream's nominal latency.
+        adc_lag: list[float] = []
+        dac_lead: list[float] = []
+
+        def mic_probe(block: Any, t0: float) -> None:
+            adc_lag.append(time.monotonic() - t0)
+            mic_det.feed(block, t0, bridge.device_rates[0])
+
+        def speaker_probe(block: Any, t0: float) -> None:
+            dac_lead.append(t0 - time.monotonic())
+            spk_det.feed(block, t0, bridge.device_rates[1])
+
+        bridge.set_probes(mic_probe, speaker_probe)
+        # The clicks start before the call: a new PulseAudio client on the sink whose monitor
+        # is the microphone disturbs the capture stream for a moment (measured: an underrun
+        # that raised the capture target just as the clicks were timed).
         clicker = subprocess.Popen(
             ["paplay", f"--server={pulse.socket}", "--device=click_sink", str(wav)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        e2e_out, e2e_in = measure_clicks(
+        agent.pump(1.0)
+        call = agent.call()
+        agent.pump(2.0)  # the rings settle at their targets
+        e2e_out, e2e_in, e2e_jb = measure_clicks(
             agent,
             far,
             args.clicks,
@@ -639,20 +698,36 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         clicker = None
         lat_in, lat_out = bridge.latency_s()
         e2e = {"mic_to_far": median_ms(e2e_out), "far_to_speaker": median_ms(e2e_in)}
-        device = {"input": round(lat_in * 1000, 2), "output": round(lat_out * 1000, 2)}
-        added = {}
-        if e2e["mic_to_far"] is not None and results["baseline_ms"]["mic_to_far"] is not None:
-            added["mic_to_far"] = round(
-                e2e["mic_to_far"] - device["input"] - results["baseline_ms"]["mic_to_far"], 2
-            )
-        if (
-            e2e["far_to_speaker"] is not None
-            and results["baseline_ms"]["far_to_speaker"] is not None
+        nominal = {"input": round(lat_in * 1000, 2), "output": round(lat_out * 1000, 2)}
+        device: dict[str, float] = {
+            "input": median_ms(adc_lag) or nominal["input"],
+            "output": median_ms(dac_lead) or nominal["output"],
+        }
+        results["device_latency_nominal_ms"] = nominal
+        # Added = end to end - device latency - baseline. The baseline is another call, whose
+        # adaptive jitter buffers (the far end's for mic -> far, the agent's for far -> speaker)
+        # may sit a frame or two deeper or shallower than during the measured call: that is
+        # pjmedia's doing, not the bridge's, so the baseline is aligned to the measured call's
+        # jitter-buffer depth (both sampled every 47 ms while the clicks ran). The unaligned
+        # figures are reported too.
+        added, unaligned = {}, {}
+        for path, dev, receiver in (
+            ("mic_to_far", device["input"], "far"),
+            ("far_to_speaker", device["output"], "agent"),
         ):
-            added["far_to_speaker"] = round(
-                e2e["far_to_speaker"] - device["output"] - results["baseline_ms"]["far_to_speaker"],
-                2,
-            )
+            base = results["baseline_ms"][path]
+            end_to_end = e2e[path]
+            if end_to_end is None or base is None:
+                continue
+            unaligned[path] = round(end_to_end - dev - base, 2)
+            jb_base, jb_e2e = base_jb[receiver], e2e_jb[receiver]
+            shift = (jb_e2e - jb_base) if jb_base is not None and jb_e2e is not None else 0.0
+            added[path] = round(end_to_end - dev - (base + shift), 2)
+        results["jitter_buffer_ms"] = {
+            "baseline": {k: None if v is None else round(v, 1) for k, v in base_jb.items()},
+            "measured": {k: None if v is None else round(v, 1) for k, v in e2e_jb.items()},
+        }
+        results["added_ms_unaligned"] = unaligned
         stats = bridge.stats()
         results.update(
             end_to_end_ms=e2e,
@@ -695,6 +770,45 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             agent.pump(1.0)
         cpu_max = cpu_pct(agent, args.cpu_seconds)
         agent.hangup_all()
+        # More rounds of the same figures, references included, interleaved: this machine's
+        # CPU figures drift by a percent or so over minutes, so a difference of figures taken
+        # minutes apart is noise; medians of interleaved rounds are not.
+        rounds: dict[str, list[float]] = {
+            "idle": [cpu_idle],
+            "no_port": [cpu_call_no_port],
+            "bare": [cpu_bare_streams],
+            "one": [cpu_one],
+            "max": [cpu_max],
+        }
+        for _ in range(args.cpu_rounds - 1):
+            # As in the first round: the references without the bridge's streams (closed by
+            # the housekeeping after the linger) and without the housekeeping timer.
+            agent.pump(bridge_linger_s() + 0.5)
+            assert not bridge.streams_open
+            agent.housekeeping = None
+            bridge.detach(agent.engine)
+            agent.call()
+            rounds["no_port"].append(cpu_pct(agent, args.cpu_seconds))
+            agent.hangup_all()
+            agent.pump(3.0)
+            rounds["idle"].append(cpu_pct(agent, args.cpu_seconds))
+            rounds["bare"].append(bare_streams_cpu(agent, stream_plan, args))
+            bridge.attach(agent.engine)
+            agent.housekeeping = AudioHousekeeper(bridge).tick
+            calls = [agent.call()]
+            agent.pump(1.0)
+            rounds["one"].append(cpu_pct(agent, args.cpu_seconds))
+            for _ in range(args.lines - 1):
+                calls.append(agent.call())
+            if len(calls) >= 2:
+                agent.engine.conference(calls[0], calls[1])
+                agent.pump(1.0)
+            rounds["max"].append(cpu_pct(agent, args.cpu_seconds))
+            agent.hangup_all()
+        results["cpu_rounds_pct"] = {k: [round(v, 2) for v in vs] for k, vs in rounds.items()}
+        cpu_idle, cpu_call_no_port, cpu_bare_streams, cpu_one, cpu_max = (
+            statistics.median(rounds[k]) for k in ("idle", "no_port", "bare", "one", "max")
+        )
         device_cost = max(0.0, cpu_bare_streams - cpu_idle)
         call_cost = max(0.0, cpu_call_no_port - cpu_idle)
         own_one = cpu_one - cpu_idle - device_cost - call_cost
@@ -782,9 +896,10 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=600.0, help="seconds per long call")
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--skew-ppm", type=float, default=300.0)
-    parser.add_argument("--clicks", type=float, default=8.0, help="seconds of clicks")
+    parser.add_argument("--clicks", type=float, default=15.0, help="seconds of clicks")
     parser.add_argument("--busy-ms", type=float, default=30.0, help="UI work per 50 ms")
-    parser.add_argument("--cpu-seconds", type=float, default=15.0)
+    parser.add_argument("--cpu-seconds", type=float, default=10.0)
+    parser.add_argument("--cpu-rounds", type=int, default=3, help="interleaved CPU rounds")
     parser.add_argument("--lines", type=int, default=2)
     parser.add_argument(
         "--latency", type=lambda v: v if v in ("low", "high") else float(v), default="low"

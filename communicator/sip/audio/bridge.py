@@ -163,14 +163,20 @@ class _Direction:
         self.resampler: StreamResampler | SampleSlipper = (
             SampleSlipper(out_rate) if in_rate == out_rate else StreamResampler(in_rate, out_rate)
         )
-        base = producer_block // 2 + max(producer_block, consumer_block) // 2
+        block = max(producer_block, consumer_block)
         self.target = AdaptiveTarget(
-            minimum=base,
+            minimum=block * 3 // 4,
             maximum=int(out_rate * 0.15),
-            step_up=max(consumer_block, producer_block) // 2,
+            step_up=block // 2,
             step_down=max(1, producer_block // 4),
-            value=base + consumer_block // 2,
         )
+        """The target is the depth just before a producer block arrives, as if the consumer
+        drained continuously; the consumer reads whole blocks ahead of that, so a sample
+        waits about target + one consumer block, and each read finds at least the target
+        left over: the margin for both threads' scheduling jitter. It starts at its minimum,
+        three quarters of a block (15 ms at 20 ms blocks; it was one block, which put the
+        added latency at 40-47 ms); start-up underruns raise it only until the start-up
+        jitter has passed, later ones for longer (see `AdaptiveTarget`)."""
         self.ring.prime = self.target.value
         self.control = DepthController(out_rate, self.target)
         self.out_rate = out_rate
@@ -179,7 +185,7 @@ class _Direction:
         """Drop a backlog beyond ``resync_above`` at once (both directions). A device that
         delivers in bursts longer than that (not a sound card) would lose audio each time:
         the test rig's old sine "microphone" did (see tests/sip/sound/pulse.py)."""
-        self.last_served = 0.0
+        self.last_served = float("-inf")
         self._window_start = 0.0
         self._underruns_seen = 0
 
@@ -204,6 +210,8 @@ class _Direction:
     def consume(self, out: Samples, now: float) -> None:
         ring = self.ring
         ring.counting = now - self.last_served <= ACTIVE_WINDOW_S
+        if not ring.counting:  # audio starts (a call connects, a stream opens)
+            self.target.restart()
         self.last_served = now
         ring.read_into(out)
         # A backlog far above the target (a device that started slowly, a stall) would take

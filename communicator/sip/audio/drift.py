@@ -14,7 +14,9 @@ after such a step down means the lower target was too low for this machine's sch
 jitter: the wait before the next step down doubles (up to ``max_relax_after_s``), so over a
 long call the target settles just above the worst stalls seen instead of probing below them
 every few seconds (each probe costing an underrun: a gap the agent hears). Underruns before
-the first step down (the streams starting) do not count for that.
+the first step down (the streams starting) do not count for that; and underruns in the first
+seconds after the queue starts (`AdaptiveTarget.restart`) raise it only until the start-up
+jitter has passed.
 
 Gains: the queue is an integrator of the correction, so the PI loop has a natural period of
 2*pi/sqrt(ki) (~20 s) and damping kp / (2 sqrt(ki)) (~0.8): a 1 ms depth error asks for
@@ -35,6 +37,13 @@ class AdaptiveTarget:
     relax_after_s: float = 10.0
     max_relax_after_s: float = 320.0
     value: int = 0
+    startup_s: float = 2.0
+    """After `restart`: underruns in this time raise the target as usual, but once
+    ``settle_s`` pass without another it goes straight back to its start value. Start-up
+    jitter (a stream starting, call set-up work on every thread) says little about the call's
+    steady state; a raised target would otherwise stay 10 s or more, adding its depth to the
+    latency of the call's first words."""
+    settle_s: float = 2.0
 
     def __post_init__(self) -> None:
         if not self.value:
@@ -43,10 +52,23 @@ class AdaptiveTarget:
         self._relaxed = False
         self.relax_wait_s = self.relax_after_s
         """Quiet time needed before the next step down (doubles after a failed one)."""
+        self._since_restart = float("inf")
+        self._start_value = self.value
+        self._startup_raised = False
+
+    def restart(self) -> None:
+        """The queue's consumer (re)starts: begin a start-up period at the current value."""
+        self._since_restart = 0.0
+        self._start_value = self.value
+        self._startup_raised = False
+        self._quiet_s = 0.0
 
     def on_underrun(self) -> None:
         self.value = min(self.maximum, self.value + self.step_up)
         self._quiet_s = 0.0
+        if self._since_restart < self.startup_s:
+            self._startup_raised = True
+            return
         if self._relaxed:
             self.relax_wait_s = min(self.max_relax_after_s, self.relax_wait_s * 2)
             self._relaxed = False
@@ -55,6 +77,13 @@ class AdaptiveTarget:
         """``seconds`` passed without underrun; ``headroom``: the fewest samples that were
         left over by a read in that time (lowest pre-read level minus the read size)."""
         self._quiet_s += seconds
+        self._since_restart += seconds
+        if self._startup_raised and self._since_restart >= self.startup_s:
+            if self._quiet_s >= self.settle_s:
+                self._startup_raised = False
+                self._quiet_s = 0.0
+                self.value = max(self.minimum, min(self.value, self._start_value))
+            return
         if self._quiet_s >= self.relax_wait_s:
             self._quiet_s = 0.0
             if headroom > self.step_up and self.value > self.minimum:

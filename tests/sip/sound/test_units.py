@@ -116,6 +116,41 @@ def test_target_backs_off_from_a_depth_that_underran() -> None:
     assert t.value >= t.minimum
 
 
+def test_target_forgets_start_up_underruns_once_they_stop() -> None:
+    t = AdaptiveTarget(minimum=320, maximum=2400, step_up=160, step_down=80, value=480)
+    t.restart()
+    t.on_underrun()
+    t.on_window(1.0, headroom=400)
+    t.on_underrun()  # stream start and call set-up jitter
+    assert t.value == 800
+    t.on_window(1.0, headroom=400)
+    assert t.value == 800  # not yet settled
+    t.on_window(1.0, headroom=400)
+    assert t.value == 480 and t.relax_wait_s == 10.0  # back where it started, at once
+    t.on_underrun()  # past start-up: the usual rules
+    for _ in range(9):
+        t.on_window(1.0, headroom=400)
+    assert t.value == 640
+
+
+def test_direction_restarts_its_target_when_audio_starts() -> None:
+    d = _Direction(16000, 16000, 320, 320)
+    start = d.target.value
+    src = np.zeros(320, np.float32)
+    out = np.zeros(320, np.float32)
+    t = 0.0
+    for k in range(400):  # 8 s; the consumer misses reads in its first second (start-up)
+        t = k * 0.02
+        d.produce(src, 0.02, t + 0.001)
+        if not (10 <= k < 14 and k % 2):
+            d.consume(out, t + 0.011)
+        if 10 <= k < 14 and not k % 2:
+            d.consume(out, t + 0.012)
+            d.consume(out, t + 0.013)
+    assert d.ring.underruns >= 1
+    assert d.target.value == start
+
+
 @pytest.mark.parametrize("device_rate", [48000, 16000])
 @pytest.mark.parametrize("skew_ppm", [-300.0, 300.0])
 @pytest.mark.parametrize("direction", ["capture", "playback"])
