@@ -264,7 +264,10 @@ def far_end(args: argparse.Namespace) -> int:
                 port.emit = False
                 say(
                     event="jb",
-                    ms=statistics.mean(jb_frames) * jb_frame_ms if jb_frames else None,
+                    t=time.monotonic(),
+                    ms=statistics.mean(jb_frames) * jb_frame_ms
+                    if jb_frames and jb_frame_ms
+                    else None,
                 )
                 jb_frames.clear()
             elif command == "quit":
@@ -465,7 +468,9 @@ def measure_clicks(agent: Agent, far: FarProcess, seconds: float, sources: dict[
     in_rx = sources["agent_rx"]()
     mic_to_far = latencies([t for t in out_tx if t >= start], far.times("rx", start))
     far_to_spk = latencies(far.times("tx", start), [t for t in in_rx if t >= start])
-    far_jb = [e.get("ms") for e in list(far.events) if e.get("event") == "jb"]
+    far_jb = [
+        e.get("ms") for e in list(far.events) if e.get("event") == "jb" and e.get("t", 0) >= start
+    ]
     jitter = {
         "far": far_jb[-1] if far_jb else None,
         "agent": statistics.mean(agent_jb) if agent_jb else None,
@@ -699,9 +704,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         lat_in, lat_out = bridge.latency_s()
         e2e = {"mic_to_far": median_ms(e2e_out), "far_to_speaker": median_ms(e2e_in)}
         nominal = {"input": round(lat_in * 1000, 2), "output": round(lat_out * 1000, 2)}
+        adc_ms, dac_ms = median_ms(adc_lag), median_ms(dac_lead)
         device: dict[str, float] = {
-            "input": median_ms(adc_lag) or nominal["input"],
-            "output": median_ms(dac_lead) or nominal["output"],
+            "input": nominal["input"] if adc_ms is None else adc_ms,
+            "output": nominal["output"] if dac_ms is None else dac_ms,
         }
         results["device_latency_nominal_ms"] = nominal
         # Added = end to end - device latency - baseline. The baseline is another call, whose

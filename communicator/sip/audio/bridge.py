@@ -64,6 +64,7 @@ from communicator.sip.audio.meters import LevelMeter, MeterReading
 from communicator.sip.audio.notices import NoticeBoard
 from communicator.sip.audio.resample import StreamResampler
 from communicator.sip.audio.ring import RingBuffer, Samples
+from communicator.sip.audio.slip import WINDOW as SLIP_WINDOW
 from communicator.sip.audio.slip import SampleSlipper
 from communicator.sip.audio.spin import SpinWatch
 from communicator.sip.audio.threadstate import KEEPER
@@ -160,8 +161,9 @@ class _Direction:
 
     def __init__(self, in_rate: int, out_rate: int, consumer_block: int, producer_block: int):
         self.ring = RingBuffer(int(out_rate * RING_SECONDS))
+        slip = in_rate == out_rate and producer_block >= SLIP_WINDOW + 2
         self.resampler: StreamResampler | SampleSlipper = (
-            SampleSlipper(out_rate) if in_rate == out_rate else StreamResampler(in_rate, out_rate)
+            SampleSlipper(out_rate) if slip else StreamResampler(in_rate, out_rate)
         )
         block = max(producer_block, consumer_block)
         self.target = AdaptiveTarget(
@@ -177,7 +179,8 @@ class _Direction:
         three quarters of a block (15 ms at 20 ms blocks; it was one block, which put the
         added latency at 40-47 ms); start-up underruns raise it only until the start-up
         jitter has passed, later ones for longer (see `AdaptiveTarget`)."""
-        self.ring.prime = self.target.value
+        self._consumer_block = consumer_block
+        self.ring.prime = self._prime()
         self.control = DepthController(out_rate, self.target)
         self.out_rate = out_rate
         self.resync_above = max(consumer_block, producer_block) * 2 + int(out_rate * RESYNC_S)
@@ -186,11 +189,25 @@ class _Direction:
         delivers in bursts longer than that (not a sound card) would lose audio each time:
         the test rig's old sine "microphone" did (see tests/sip/sound/pulse.py)."""
         self.last_served = float("-inf")
+        self.last_produced = float("-inf")
         self._window_start = 0.0
         self._underruns_seen = 0
 
+    def _prime(self) -> int:
+        """Reading (re)starts at the steady-state level before a read: target + one read."""
+        return self.target.value + self._consumer_block
+
+    def _restart(self, now: float) -> None:
+        """Audio starts flowing through this ring (either side was idle): a start-up period."""
+        self.target.restart(now)
+        self.ring.prime = self._prime()
+        self.ring.take_min_level()
+        self._window_start = now
+
     def produce(self, block: Samples, block_s: float, now: float) -> None:
         ring = self.ring
+        producer_was_idle = now - self.last_produced > ACTIVE_WINDOW_S
+        self.last_produced = now
         if now - self.last_served > ACTIVE_WINDOW_S:
             # Nobody consumes (no call on the bridge, or the device is closed): stay empty
             # so the next start primes at the target, and count nothing.
@@ -202,6 +219,8 @@ class _Direction:
         # The level as if the consumer drained continuously: without this the measurement
         # aliases the consumer's block sawtooth, and jumps by a block each time the two
         # clocks' phases slip past each other (every ~30 s at 300 ppm).
+        if producer_was_idle:  # e.g. the call's audio starts after the device opened
+            self._restart(now)
         since = min(max(now - self.last_served, 0.0), ACTIVE_WINDOW_S)
         level = ring.level - since * self.out_rate
         correction = self.control.update(round(level), block_s)
@@ -210,8 +229,8 @@ class _Direction:
     def consume(self, out: Samples, now: float) -> None:
         ring = self.ring
         ring.counting = now - self.last_served <= ACTIVE_WINDOW_S
-        if not ring.counting:  # audio starts (a call connects, a stream opens)
-            self.target.restart()
+        if not ring.counting:  # the consumer starts (a call connects, a stream opens)
+            self._restart(now)
         self.last_served = now
         ring.read_into(out)
         # A backlog far above the target (a device that started slowly, a stall) would take
@@ -222,14 +241,14 @@ class _Direction:
             self.control.reset()
         if ring.underruns != self._underruns_seen:
             self._underruns_seen = ring.underruns
-            self.target.on_underrun()
-            ring.prime = self.target.value
+            self.target.on_underrun(now)
+            ring.prime = self._prime()
             self._window_start = now
         elif now - self._window_start >= 1.0:
             if self._window_start:
                 headroom = ring.take_min_level() - len(out)
-                self.target.on_window(now - self._window_start, headroom)
-                ring.prime = self.target.value
+                self.target.on_window(now - self._window_start, headroom, now)
+                ring.prime = self._prime()
             self._window_start = now
 
 
@@ -319,6 +338,7 @@ class _Core:
     def frame_received(self, frame: Any) -> None:
         start = time.perf_counter_ns()
         try:
+            _keep_thread_state()
             playback = self.playback
             if playback is None or frame.type != _AUDIO:
                 return

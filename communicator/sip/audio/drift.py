@@ -13,7 +13,8 @@ it comes down a quarter of a producer block at a time, never below ``minimum``. 
 after such a step down means the lower target was too low for this machine's scheduling
 jitter: the wait before the next step down doubles (up to ``max_relax_after_s``), so over a
 long call the target settles just above the worst stalls seen instead of probing below them
-every few seconds (each probe costing an underrun: a gap the agent hears). Underruns before
+every few seconds (each probe costing an underrun: a gap the agent hears), and a depth that
+underran is never returned to (`AdaptiveTarget.floor`). Underruns before
 the first step down (the streams starting) do not count for that; and underruns in the first
 seconds after the queue starts (`AdaptiveTarget.restart`) raise it only until the start-up
 jitter has passed.
@@ -42,7 +43,7 @@ class AdaptiveTarget:
     ``settle_s`` pass without another it goes straight back to its start value. Start-up
     jitter (a stream starting, call set-up work on every thread) says little about the call's
     steady state; a raised target would otherwise stay 10 s or more, adding its depth to the
-    latency of the call's first words."""
+    latency of the call's first words. An underrun after that follows the usual rules."""
     settle_s: float = 2.0
 
     def __post_init__(self) -> None:
@@ -52,42 +53,52 @@ class AdaptiveTarget:
         self._relaxed = False
         self.relax_wait_s = self.relax_after_s
         """Quiet time needed before the next step down (doubles after a failed one)."""
-        self._since_restart = float("inf")
+        self._restart_at = float("-inf")
         self._start_value = self.value
         self._startup_raised = False
+        self.floor = self.minimum
+        """The lowest value relaxing may reach: raised past every depth that underran after
+        start-up."""
 
-    def restart(self) -> None:
-        """The queue's consumer (re)starts: begin a start-up period at the current value."""
-        self._since_restart = 0.0
+    def restart(self, now: float) -> None:
+        """Audio (re)starts through the queue at ``now`` (seconds): a start-up period."""
+        self._restart_at = now
         self._start_value = self.value
         self._startup_raised = False
         self._quiet_s = 0.0
 
-    def on_underrun(self) -> None:
+    def _starting(self, now: float | None) -> bool:
+        return now is not None and now - self._restart_at < self.startup_s
+
+    def on_underrun(self, now: float | None = None) -> None:
+        underran_at = self.value
         self.value = min(self.maximum, self.value + self.step_up)
         self._quiet_s = 0.0
-        if self._since_restart < self.startup_s:
+        if self._starting(now):
             self._startup_raised = True
             return
+        self._startup_raised = False
+        # This depth was too low for this machine: never relax to it again (a stall that
+        # happened once in minutes happens again; each return costs a gap the agent hears).
+        self.floor = max(self.floor, min(self.maximum, underran_at + self.step_down))
         if self._relaxed:
             self.relax_wait_s = min(self.max_relax_after_s, self.relax_wait_s * 2)
             self._relaxed = False
 
-    def on_window(self, seconds: float, headroom: int) -> None:
+    def on_window(self, seconds: float, headroom: int, now: float | None = None) -> None:
         """``seconds`` passed without underrun; ``headroom``: the fewest samples that were
         left over by a read in that time (lowest pre-read level minus the read size)."""
         self._quiet_s += seconds
-        self._since_restart += seconds
-        if self._startup_raised and self._since_restart >= self.startup_s:
-            if self._quiet_s >= self.settle_s:
+        if self._startup_raised:
+            if not self._starting(now) and self._quiet_s >= self.settle_s:
                 self._startup_raised = False
                 self._quiet_s = 0.0
-                self.value = max(self.minimum, min(self.value, self._start_value))
+                self.value = max(self.floor, min(self.value, self._start_value))
             return
         if self._quiet_s >= self.relax_wait_s:
             self._quiet_s = 0.0
-            if headroom > self.step_up and self.value > self.minimum:
-                self.value = max(self.minimum, self.value - self.step_down)
+            if headroom > self.step_up and self.value > self.floor:
+                self.value = max(self.floor, self.value - self.step_down)
                 self._relaxed = True
 
 

@@ -1,7 +1,7 @@
 """Input and output level meters: RMS and peak in dBFS, cheap enough for an audio callback.
 
-`LevelMeter.update` runs in an audio callback (two numpy reductions on the block, float
-stores); `LevelMeter.reading` runs on the UI thread (peak hold with decay, dB conversion).
+`LevelMeter.update` runs in an audio callback (three numpy reductions on the block, no copy,
+float stores); `LevelMeter.reading` runs on the UI thread (peak hold with decay, dB conversion).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class LevelMeter:
             return
         self._sum_sq += float(np.dot(block, block))
         self._count += len(block)
-        peak = float(np.max(np.abs(block)))
+        peak = max(float(block.max()), -float(block.min()))  # np.abs would allocate a copy
         self._block_peak = max(self._block_peak, peak)
 
     def silence(self, samples: int) -> None:

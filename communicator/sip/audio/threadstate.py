@@ -11,9 +11,15 @@ stack is mapped and unmapped (perf here: munmap, page faults and gettid on the c
 ``PyGILState_Ensure`` on that thread the first time, so the directors' Release never brings
 the count to zero and the state stays. A thread that ends leaves its state behind: `sweep`
 (main thread, GIL held) deletes the states of threads that no longer exist, which is what
-cffi does for the threads of its own callbacks. Python threads are left alone (CPython
-deletes their states itself). Linux only (liveness read from /proc/self/task); elsewhere
-`keep_current` does nothing and the directors churn as before.
+cffi does for the threads of its own callbacks.
+
+Only for threads created in C: a Python thread's state belongs to CPython, which deletes it
+when the thread ends (threads of `threading` are recognised and skipped; do not call this
+from a thread started with ``_thread.start_new_thread``). Kept states are recorded once per
+process, whichever `ThreadStates` kept them; a forked child forgets them (CPython has already
+freed the other threads' states there). Linux only, and only where this process's own
+threads are listed in /proc/self/task; elsewhere `keep_current` does nothing and the
+directors churn as before.
 """
 
 from __future__ import annotations
@@ -23,8 +29,20 @@ import os
 import sys
 import threading
 
-SUPPORTED = sys.platform.startswith("linux") and sys.implementation.name == "cpython"
 TASKS = "/proc/self/task"
+
+
+def _tasks_listed() -> bool:
+    try:
+        os.stat(f"{TASKS}/{threading.get_native_id()}")
+    except OSError:
+        return False
+    return True
+
+
+SUPPORTED = (
+    sys.platform.startswith("linux") and sys.implementation.name == "cpython" and _tasks_listed()
+)
 
 _api = ctypes.pythonapi  # a PyDLL: calls keep the GIL, as these functions require
 _ensure = _api.PyGILState_Ensure
@@ -40,44 +58,63 @@ _delete = _api.PyThreadState_Delete
 _delete.argtypes = [ctypes.c_void_p]
 _delete.restype = None
 
+_KEPT: dict[int, int] = {}
+"""Kept thread state address -> native id of the (C-created) thread it belongs to."""
+_LOCK = threading.Lock()
+
+
+def _forget_in_child() -> None:
+    _KEPT.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
+
+
+def _thread_gone(native_id: int) -> bool:
+    """Only "no such task" counts as gone: any other error keeps the state."""
+    try:
+        os.stat(f"{TASKS}/{native_id}")
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return False
+
 
 class ThreadStates:
-    def __init__(self, *, enabled: bool = SUPPORTED, tasks: str = TASKS) -> None:
+    def __init__(self, *, enabled: bool = SUPPORTED) -> None:
         self.enabled = enabled
-        self._tasks = tasks
-        self._kept: dict[int, int] = {}
-        """Thread state address -> native id of the (foreign) thread it belongs to."""
-        self._lock = threading.Lock()
         self.deleted = 0
+        """States this instance's `sweep` deleted."""
 
     @property
     def kept(self) -> int:
-        return len(self._kept)
+        """Thread states kept in this process (by any instance)."""
+        return len(_KEPT)
 
     def keep_current(self) -> None:
-        """From a callback on a foreign thread: keep its thread state from now on."""
+        """From a callback on a C-created thread: keep its thread state from now on."""
         if not self.enabled:
             return
         state = _current()
-        if not state or state in self._kept:
+        if not state or state in _KEPT:
             return
         active = threading._active.get(threading.get_ident())  # type: ignore[attr-defined]
         if active is not None and not isinstance(active, threading._DummyThread):
             return  # a Python thread: CPython owns its state
         _ensure()
-        with self._lock:
-            self._kept[state] = threading.get_native_id()
+        with _LOCK:
+            _KEPT[state] = threading.get_native_id()
 
     def sweep(self) -> int:
         """Main thread: delete the kept states of threads that have ended; returns how many."""
-        if not self._kept:
+        if not _KEPT:
             return 0
-        with self._lock:
-            gone = [
-                s for s, tid in self._kept.items() if not os.path.exists(f"{self._tasks}/{tid}")
-            ]
+        with _LOCK:
+            gone = [state for state, tid in _KEPT.items() if _thread_gone(tid)]
             for state in gone:
-                del self._kept[state]
+                del _KEPT[state]
                 _clear(state)
                 _delete(state)
         self.deleted += len(gone)
@@ -85,4 +122,4 @@ class ThreadStates:
 
 
 KEEPER = ThreadStates()
-"""The process's one keeper (thread states are per process)."""
+"""The bridge's keeper."""

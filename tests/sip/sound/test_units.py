@@ -118,19 +118,39 @@ def test_target_backs_off_from_a_depth_that_underran() -> None:
 
 def test_target_forgets_start_up_underruns_once_they_stop() -> None:
     t = AdaptiveTarget(minimum=320, maximum=2400, step_up=160, step_down=80, value=480)
-    t.restart()
-    t.on_underrun()
-    t.on_window(1.0, headroom=400)
-    t.on_underrun()  # stream start and call set-up jitter
+    t.restart(100.0)
+    t.on_underrun(100.1)
+    t.on_window(1.0, 400, 101.1)
+    t.on_underrun(101.5)  # stream start and call set-up jitter
     assert t.value == 800
-    t.on_window(1.0, headroom=400)
+    t.on_window(1.0, 400, 102.5)
     assert t.value == 800  # not yet settled
-    t.on_window(1.0, headroom=400)
+    t.on_window(1.0, 400, 103.5)
     assert t.value == 480 and t.relax_wait_s == 10.0  # back where it started, at once
-    t.on_underrun()  # past start-up: the usual rules
-    for _ in range(9):
-        t.on_window(1.0, headroom=400)
+    t.on_underrun(104.0)  # past start-up: the usual rules
+    for k in range(9):
+        t.on_window(1.0, 400, 105.0 + k)
     assert t.value == 640
+
+
+def test_target_never_relaxes_back_to_a_depth_that_underran() -> None:
+    t = AdaptiveTarget(minimum=240, maximum=2400, step_up=160, step_down=80)
+    t.restart(0.0)
+    t.on_underrun(10.0)  # a stall at the minimum, well after start-up
+    assert t.value == 400 and t.floor == 320
+    for k in range(200):
+        t.on_window(1.0, 1000, 11.0 + k)
+    assert t.value == 320  # relaxed, but not to the depth that underran
+
+
+def test_target_underrun_after_start_up_is_not_forgotten() -> None:
+    t = AdaptiveTarget(minimum=320, maximum=2400, step_up=160, step_down=80, value=480)
+    t.restart(100.0)
+    t.on_underrun(100.5)  # start-up
+    t.on_underrun(102.5)  # after start-up, before the first one was forgiven
+    for k in range(5):
+        t.on_window(1.0, 400, 103.5 + k)
+    assert t.value == 800  # stays up until the usual relax
 
 
 def test_direction_restarts_its_target_when_audio_starts() -> None:
