@@ -12,7 +12,7 @@ own delay buffer does (there with WSOLA over longer windows). At 300 ppm and 16 
 about five samples a second; the controller's clamp (2000 ppm, 0.64 samples per 20 ms block)
 stays below the one slip per block this allows.
 
-Same interface as `resample.StreamResampler` (`process`, `reset`). The returned array is the
+Same calls as `resample.StreamResampler` (`process`, `reset`). The returned array is the
 input block itself or a view of a preallocated buffer, valid until the next call (the ring
 copies it at once); no allocation per block.
 """
@@ -29,8 +29,6 @@ WINDOW = 32
 
 class SampleSlipper:
     def __init__(self, rate: int, *, max_block: int = 16384, window: int = WINDOW) -> None:
-        self.in_rate = self.out_rate = rate
-        self.nominal = 1.0
         self._window = window
         self._owed = 0.0
         """Samples owed: positive -> drop one when it reaches 1, negative -> insert one."""
