@@ -16,9 +16,6 @@ speaker on one device share a duplex stream; otherwise there are two streams.
 
 Threads: the port callbacks run on pjmedia's clock thread, the stream callbacks on PortAudio's
 thread; neither calls pjsua2 (the port callbacks only fill or read the frame they are given).
-The clock thread keeps one Python thread state between callbacks (`threadstate`; the SWIG
-directors would create and delete one per callback), swept by `AudioBridge.poll` once the
-thread has ended.
 Frames are read through a numpy view of the SWIG vector's storage (not ``bytes(frame.buf)``,
 ~850 us) and written in place into a preallocated ``pj.ByteVector``; no ctypes calls (each
 releases the GIL, i.e. one more wait for it under load). All hot-path buffers are
@@ -67,7 +64,6 @@ from communicator.sip.audio.ring import RingBuffer, Samples
 from communicator.sip.audio.slip import WINDOW as SLIP_WINDOW
 from communicator.sip.audio.slip import SampleSlipper
 from communicator.sip.audio.spin import SpinWatch
-from communicator.sip.audio.threadstate import KEEPER
 from communicator.sip.audio.tones import ToneMixer
 from communicator.sip.events import LinesChanged
 
@@ -108,7 +104,6 @@ first words after the answer are not lost to the stream start)."""
 _from_address = ctypes.c_void_p.from_address
 _FRAME_CHARS = ctypes.c_char * FRAME_BYTES
 _AUDIO = pj.PJMEDIA_FRAME_TYPE_AUDIO
-_keep_thread_state = KEEPER.keep_current
 
 
 def _vector_storage(vector: Any) -> tuple[int, int]:
@@ -313,7 +308,6 @@ class _Core:
     def frame_requested(self, frame: Any) -> None:
         start = time.perf_counter_ns()
         try:
-            _keep_thread_state()
             f32 = self._f32
             capture = self.capture
             if capture is None or self.muted:
@@ -338,7 +332,6 @@ class _Core:
     def frame_received(self, frame: Any) -> None:
         start = time.perf_counter_ns()
         try:
-            _keep_thread_state()
             playback = self.playback
             if playback is None or frame.type != _AUDIO:
                 return
@@ -774,7 +767,6 @@ class AudioBridge(NoticeBoard):
     def poll(self) -> None:
         """Main thread, every ~100-250 ms (`AudioHousekeeper.tick`): close idle streams after
         `LINGER_S`; reopen on the default device when a stream stopped (unplugged)."""
-        KEEPER.sweep()
         opened = self._opened
         if opened is None or self._closed:
             return
