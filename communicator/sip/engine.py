@@ -188,6 +188,8 @@ MAX_NOTICES = 20
 CLOCK_LINGER = 1.5
 """Seconds the bridge clock keeps running after the last call/recorder (WAV headers)."""
 AUDIT_SECONDS = 1.5
+LINK_SETTLE_S = 0.1
+"""A new bridge connection is applied at pjmedia's next 20 ms tick; five ticks allow for load."""
 RECORDING_CLOSE_TIMEOUT = 3.0
 """Longest wait for a destroyed recorder's WAV header before its call record goes out."""
 TRANSCODE_POLL = 0.05
@@ -303,6 +305,9 @@ class SipEngine:
         self._alive: list[Any] = []
         """Every EngineCall until its DISCONNECTED record (strong references)."""
         self._links: dict[tuple[str, str, int, int], tuple[Any, Any]] = {}
+        self._linked_at: dict[tuple[str, str, int, int], float] = {}
+        """When each link was (re)made: pjmedia applies it at its next clock tick, and the
+        audit must not take a pending connection for a dropped one."""
         self._recorders: dict[CallId, Any] = {}
         self._finishing: list[tuple[CallRecord, float, RecordFormat]] = []
         """Records of recorded calls waiting for their WAV file (record, deadline, format)."""
@@ -1492,6 +1497,7 @@ class SipEngine:
             return
         for key in [k for k in self._links if k not in wanted]:
             src, dst = self._links.pop(key)
+            self._linked_at.pop(key, None)
             log.debug("audio: disconnect %s", key)
             with contextlib.suppress(pj.Error):
                 src.stopTransmit(dst)
@@ -1505,6 +1511,7 @@ class SipEngine:
                 self._failure(f"audio {key[0]} -> {key[1]}: {error.info()}")
                 continue
             self._links[key] = (src, dst)
+            self._linked_at[key] = self._mono()
 
     def _audit_links(self) -> None:
         """Re-make bridge connections that pjmedia dropped.
@@ -1513,8 +1520,13 @@ class SipEngine:
         freed slot to the next call; a removal still queued on the media clock can then cut a
         connection just made to the reused slot. For a second after each media change the
         engine checks its connections and re-makes missing ones (connecting is idempotent).
+        pjmedia 2.15 applies a connection at its next clock tick, so a link younger than
+        `LINK_SETTLE_S` is not yet expected in the listener list.
         """
+        now = self._mono()
         for key, (src, dst) in list(self._links.items()):
+            if now - self._linked_at.get(key, 0.0) < LINK_SETTLE_S:
+                continue
             try:
                 # Keep the ConfPortInfo alive while reading its vector: a member of a
                 # temporary SWIG object points into freed memory (garbage port ids).
@@ -1522,6 +1534,7 @@ class SipEngine:
                 if key[3] not in list(info.listeners):
                     log.debug("audio: re-connect %s", key)
                     src.startTransmit(dst)
+                    self._linked_at[key] = now
             except pj.Error:
                 continue
 
@@ -1529,6 +1542,7 @@ class SipEngine:
         names = {f"call:{call_id}", f"rec:{call_id}"}
         for key in [k for k in self._links if k[0] in names or k[1] in names]:
             src, dst = self._links.pop(key)
+            self._linked_at.pop(key, None)
             log.debug("audio: drop %s", key)
             with contextlib.suppress(pj.Error):
                 src.stopTransmit(dst)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from communicator.sip.engine import LINK_SETTLE_S
 from tests.sip.sound.helpers import connected_call
 from tests.sip.test_calls import answering_peer, signed_in_engine
 
@@ -41,4 +42,47 @@ def test_audit_leaves_intact_connections_alone(
         for _ in range(5):
             engine._audit_links()
     assert not [r for r in caplog.records if "re-connect" in r.getMessage()]
+    engine.hangup(call)
+
+
+def _listed(key: Any, src: Any) -> bool:
+    info = src.getPortInfo()  # keep it alive while reading its vector
+    return key[3] in list(info.listeners)
+
+
+def test_audit_waits_for_a_pending_connect_then_remakes_a_dropped_one(
+    engine_factory: Any,
+    kamailio: Any,
+    peer_factory: Any,
+    qtbot: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    engine = signed_in_engine(engine_factory, kamailio, qtbot, "1008")
+    far = answering_peer(peer_factory, "far-links-2", "1009")
+    call, _ = connected_call(qtbot, engine, far, "1009")
+    key, (src, dst) = next(iter(engine._links.items()))
+    qtbot.waitUntil(lambda: _listed(key, src), timeout=5000)
+
+    # Cut the connection behind the engine's back and let pjmedia apply it.
+    engine._links.pop(key)
+    src.stopTransmit(dst)
+    qtbot.waitUntil(lambda: not _listed(key, src), timeout=5000)
+
+    # The engine re-makes it; pjmedia applies that at its next tick. An audit right away
+    # must not take the pending connect for a missing one.
+    with caplog.at_level(logging.DEBUG, logger="communicator.sip.engine"):
+        engine._sync_audio()
+        assert key in engine._links
+        engine._audit_links()
+        assert not [r for r in caplog.records if "re-connect" in r.getMessage()]
+    qtbot.waitUntil(lambda: _listed(key, src), timeout=5000)
+
+    # A connection pjmedia really dropped (older than a few ticks) is re-made.
+    qtbot.waitUntil(lambda: engine._mono() - engine._linked_at[key] >= LINK_SETTLE_S, timeout=5000)
+    src.stopTransmit(dst)
+    qtbot.waitUntil(lambda: not _listed(key, src), timeout=5000)
+    with caplog.at_level(logging.DEBUG, logger="communicator.sip.engine"):
+        engine._audit_links()
+    assert [r for r in caplog.records if "re-connect" in r.getMessage()]
+    qtbot.waitUntil(lambda: _listed(key, src), timeout=5000)
     engine.hangup(call)

@@ -187,6 +187,12 @@ class _Direction:
         self.last_produced = float("-inf")
         self._window_start = 0.0
         self._underruns_seen = 0
+        self.underruns = 0
+        """Gaps in a flowing stream: the ring's underruns, each confirmed when the producer
+        comes back within `ACTIVE_WINDOW_S`. A producer that stopped (the call ended or went
+        on hold, the device closed) leaves the consumer one empty read: that is the end of
+        the audio, not a gap in it, and is not counted."""
+        self._unconfirmed = 0
 
     def _prime(self) -> int:
         """Reading (re)starts at the steady-state level before a read: target + one read."""
@@ -203,6 +209,10 @@ class _Direction:
         ring = self.ring
         producer_was_idle = now - self.last_produced > ACTIVE_WINDOW_S
         self.last_produced = now
+        if self._unconfirmed:
+            if not producer_was_idle:
+                self.underruns += self._unconfirmed
+            self._unconfirmed = 0
         if now - self.last_served > ACTIVE_WINDOW_S:
             # Nobody consumes (no call on the bridge, or the device is closed): stay empty
             # so the next start primes at the target, and count nothing.
@@ -235,6 +245,7 @@ class _Direction:
             ring.drop(excess)
             self.control.reset()
         if ring.underruns != self._underruns_seen:
+            self._unconfirmed += ring.underruns - self._underruns_seen
             self._underruns_seen = ring.underruns
             self.target.on_underrun(now)
             ring.prime = self._prime()
@@ -640,9 +651,9 @@ class AudioBridge(NoticeBoard):
 
         past = self._past
         return BridgeStats(
-            capture_underruns=past[0] + (cap.ring.underruns if cap else 0),
+            capture_underruns=past[0] + (cap.underruns if cap else 0),
             capture_overruns=past[1] + (cap.ring.overruns if cap else 0),
-            playback_underruns=past[2] + (play.ring.underruns if play else 0),
+            playback_underruns=past[2] + (play.underruns if play else 0),
             playback_overruns=past[3] + (play.ring.overruns if play else 0),
             capture_depth_ms=ms(cap, cap.control.average_depth) if cap else 0.0,
             playback_depth_ms=ms(play, play.control.average_depth) if play else 0.0,
@@ -1000,10 +1011,10 @@ class AudioBridge(NoticeBoard):
         cap, play = core.capture, core.playback
         core.capture = core.playback = None
         if cap is not None:
-            self._past[0] += cap.ring.underruns
+            self._past[0] += cap.underruns
             self._past[1] += cap.ring.overruns
         if play is not None:
-            self._past[2] += play.ring.underruns
+            self._past[2] += play.underruns
             self._past[3] += play.ring.overruns
 
     # ------------------------------------------------------------------ shutdown

@@ -171,6 +171,42 @@ def test_direction_restarts_its_target_when_audio_starts() -> None:
     assert d.target.value == start
 
 
+def _steady(d: _Direction, seconds: float, t0: float = 0.0) -> float:
+    """Producer and consumer in step (20 ms blocks, consumer 10 ms behind); returns the end."""
+    src = np.zeros(320, np.float32)
+    out = np.zeros(320, np.float32)
+    t = t0
+    for k in range(round(seconds / 0.02)):
+        t = t0 + k * 0.02
+        d.produce(src, 0.02, t)
+        d.consume(out, t + 0.01)
+    return t + 0.02
+
+
+def test_direction_counts_a_producer_stall_as_an_underrun() -> None:
+    d = _Direction(16000, 16000, 320, 320)
+    t = _steady(d, 3.0)
+    out = np.zeros(320, np.float32)
+    for k in range(3):  # the producer is 50 ms late: the consumer runs dry
+        d.consume(out, t + 0.01 + k * 0.02)
+    assert d.ring.underruns == 1 and d.underruns == 0  # not yet known to be a gap
+    _steady(d, 1.0, t + 0.05)
+    assert d.underruns == 1
+
+
+def test_direction_does_not_count_the_end_of_the_audio() -> None:
+    """The call ends (or goes on hold) and pjmedia stops producing while the device still
+    reads: one empty read, and no underrun in the stats."""
+    d = _Direction(16000, 16000, 320, 320)
+    t = _steady(d, 3.0)
+    out = np.zeros(320, np.float32)
+    for k in range(100):
+        d.consume(out, t + 0.01 + k * 0.02)
+    assert d.ring.underruns == 1 and d.underruns == 0
+    _steady(d, 3.0, t + 2.5)  # the next call's audio: a restart, not a gap
+    assert d.underruns == 0
+
+
 @pytest.mark.parametrize("device_rate", [48000, 16000])
 @pytest.mark.parametrize("skew_ppm", [-300.0, 300.0])
 @pytest.mark.parametrize("direction", ["capture", "playback"])
