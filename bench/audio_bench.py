@@ -24,6 +24,8 @@ each call and time-stamps the clicks it receives). This process is the agent: on
   kept busy (``--busy-ms`` of Python work in every 50 ms), once with the devices as they are
   and once each with the device clock ``--skew-ppm`` fast and slow (the streams are opened at a
   rate that much off the rate the bridge assumes). Counted after ``--warmup`` seconds.
+  A separate real-time process (`watch_stalls`) logs the machine's own stalls meanwhile;
+  ``underruns_during_machine_stalls`` counts the underruns that came right after one.
 * CPU: process CPU time / wall time with 1 call and with ``--lines`` calls in conference,
   beside same-run references (idle, a call without audio port, the bare device streams);
   medians of ``--cpu-rounds`` interleaved rounds.
@@ -331,6 +333,82 @@ class FarProcess:
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait()
+
+
+# ----------------------------------------------------------------------------- stall watcher
+
+STALL_LATE_S = 0.010
+"""A wake-up this much later than asked is a machine stall (the watcher sleeps 2 ms)."""
+
+
+def watch_stalls(args: argparse.Namespace) -> int:
+    """A separate process (no GIL shared with the agent) that sleeps 2 ms at a time, real-time
+    scheduled when allowed, and reports every wake-up more than `STALL_LATE_S` late: the
+    machine's own stalls (another process, the kernel, the hypervisor), which no code in the
+    agent can avoid. Bounded by ``--watch-seconds``."""
+    with contextlib.suppress(OSError, AttributeError, PermissionError):
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+    fifo = os.sched_getscheduler(0) == os.SCHED_FIFO
+    print(json.dumps({"event": "ready", "fifo": fifo}), flush=True)
+    prev = time.monotonic()
+    end = prev + args.watch_seconds
+    while prev < end:
+        time.sleep(0.002)
+        now = time.monotonic()
+        if now - prev > 0.002 + STALL_LATE_S:
+            print(json.dumps({"event": "stall", "t": prev, "end": now}), flush=True)
+        prev = now
+    return 0
+
+
+class StallWatcher:
+    def __init__(self, seconds: float) -> None:
+        self.events: list[dict[str, Any]] = []
+        self._proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--watch-stalls",
+                "--watch-seconds",
+                str(seconds),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        self._ready = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+        self._ready.wait(10)
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:
+            with contextlib.suppress(json.JSONDecodeError):
+                event = json.loads(line)
+                self.events.append(event)
+                if event["event"] == "ready":
+                    self._ready.set()
+
+    @property
+    def realtime(self) -> bool:
+        return any(e.get("fifo") for e in self.events if e["event"] == "ready")
+
+    def stalls(self, start: float, end: float) -> list[tuple[float, float]]:
+        return [
+            (e["t"], e["end"])
+            for e in list(self.events)
+            if e["event"] == "stall" and start <= e["t"] < end
+        ]
+
+    def close(self) -> None:
+        self._proc.kill()
+        self._proc.wait()
+
+
+def during_stall(when: float, stalls: list[tuple[float, float]]) -> bool:
+    """An underrun at ``when`` that a machine stall explains: the stall ended at most three
+    20 ms periods before it (the rings hold 15-35 ms) or was still going on."""
+    return any(end >= when - 0.06 and start <= when for start, end in stalls)
 
 
 # ----------------------------------------------------------------------------- agent
@@ -847,6 +925,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         # -------- long call with the main thread busy: as is, then skewed both ways
         runs: dict[str, Any] = {}
+        watcher = StallWatcher(3 * (args.warmup + args.duration) + 120)
         agent.call()
         for skew in (0.0, args.skew_ppm, -args.skew_ppm):
             if skew != 0.0:  # the call stays up while the devices reopen skewed
@@ -856,8 +935,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 bridge = new_bridge(skew)
             agent.pump(args.warmup, busy=True)
             before = bridge.stats()
+            counted_from = time.monotonic()
             agent.pump(args.duration, busy=True)
             after = bridge.stats()
+            counted_to = time.monotonic()
+            stalls = watcher.stalls(counted_from - 1.0, counted_to)
+            underrun_at = [
+                t
+                for times in bridge.underrun_times().values()
+                for t in times
+                if counted_from <= t <= counted_to
+            ]
             runs[f"{skew:+g}ppm"] = {
                 "underruns": after.underruns - before.underruns,
                 "overruns": after.overruns - before.overruns,
@@ -873,9 +961,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "playback_target_ms": round(after.playback_target_ms, 2),
                 "failures": len(bridge.failures),
                 "spin_restarts": after.spin_restarts,
+                "machine_stalls": len(stalls),
+                "machine_stall_max_ms": round(max((b - a for a, b in stalls), default=0) * 1e3, 1),
+                "underruns_during_machine_stalls": sum(
+                    during_stall(t, stalls) for t in underrun_at
+                ),
             }
             print(f"long call {skew:+g} ppm: {runs[f'{skew:+g}ppm']}", flush=True)
         results["long_call"] = runs
+        results["stall_watcher_realtime"] = watcher.realtime
+        watcher.close()
+        results["machine_stalls"] = sum(r["machine_stalls"] for r in runs.values())
+        results["underruns_during_machine_stalls"] = sum(
+            r["underruns_during_machine_stalls"] for r in runs.values()
+        )
         results["underruns"] = sum(r["underruns"] for r in runs.values())
         results["overruns"] = sum(r["overruns"] for r in runs.values())
         agent.hangup_all()
@@ -912,12 +1011,16 @@ def main() -> int:
     )
     parser.add_argument("--block-ms", type=float, default=20.0)
     parser.add_argument("--far-end", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--watch-stalls", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--watch-seconds", type=float, default=60.0, help=argparse.SUPPRESS)
     parser.add_argument("--domain", help=argparse.SUPPRESS)
     parser.add_argument("--proxy", help=argparse.SUPPRESS)
     parser.add_argument("--password", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.far_end:
         return far_end(args)
+    if args.watch_stalls:
+        return watch_stalls(args)
     results = run(args)
     print(json.dumps(results))
     return 0

@@ -83,6 +83,7 @@ pulse plugin): a bare duplex stream costs ~3.5 % of a core with 20 ms blocks, an
 10 ms blocks and low latency (the ALSA plugin then often spins); the bridge's own callbacks
 cost half as much with half as many calls. The price is ~20 ms more device latency."""
 GIL_SWITCH_S = 0.001
+MAX_UNDERRUN_TIMES = 1000
 RESYNC_S = 0.06
 """Backlog beyond the target (plus two blocks) that is dropped at once instead of drained."""
 MAX_SPIN_RESTARTS = 3
@@ -193,6 +194,10 @@ class _Direction:
         on hold, the device closed) leaves the consumer one empty read: that is the end of
         the audio, not a gap in it, and is not counted."""
         self._unconfirmed = 0
+        self._unconfirmed_at = 0.0
+        self.underrun_times: list[float] = []
+        """When the counted underruns happened (the empty read's time; the first
+        `MAX_UNDERRUN_TIMES`): support and the benchmark match them against other events."""
 
     def _prime(self) -> int:
         """Reading (re)starts at the steady-state level before a read: target + one read."""
@@ -212,6 +217,8 @@ class _Direction:
         if self._unconfirmed:
             if not producer_was_idle:
                 self.underruns += self._unconfirmed
+                if len(self.underrun_times) < MAX_UNDERRUN_TIMES:
+                    self.underrun_times.append(self._unconfirmed_at)
             self._unconfirmed = 0
         if now - self.last_served > ACTIVE_WINDOW_S:
             # Nobody consumes (no call on the bridge, or the device is closed): stay empty
@@ -246,6 +253,7 @@ class _Direction:
             self.control.reset()
         if ring.underruns != self._underruns_seen:
             self._unconfirmed += ring.underruns - self._underruns_seen
+            self._unconfirmed_at = now
             self._underruns_seen = ring.underruns
             self.target.on_underrun(now)
             ring.prime = self._prime()
@@ -668,6 +676,14 @@ class AudioBridge(NoticeBoard):
             device_cpu_s=core.device_ns / 1e9,
             spin_restarts=self._spin_restarts,
         )
+
+    def underrun_times(self) -> dict[str, list[float]]:
+        """Monotonic times of the open rings' counted underruns, per direction."""
+        core = self._core
+        return {
+            name: list(d.underrun_times) if d is not None else []
+            for name, d in (("capture", core.capture), ("playback", core.playback))
+        }
 
     def latency_s(self) -> tuple[float, float]:
         """(input, output) latency PortAudio reports for the open streams."""

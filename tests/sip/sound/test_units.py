@@ -192,6 +192,7 @@ def test_direction_counts_a_producer_stall_as_an_underrun() -> None:
     assert d.ring.underruns == 1 and d.underruns == 0  # not yet known to be a gap
     _steady(d, 1.0, t + 0.05)
     assert d.underruns == 1
+    assert d.underrun_times == [pytest.approx(t + 0.01, abs=0.021)]
 
 
 def test_direction_does_not_count_the_end_of_the_audio() -> None:
