@@ -352,7 +352,8 @@ def watch_stalls(args: argparse.Namespace) -> int:
     print(json.dumps({"event": "ready", "fifo": fifo}), flush=True)
     prev = time.monotonic()
     end = prev + args.watch_seconds
-    while prev < end:
+    parent = os.getppid()
+    while prev < end and os.getppid() == parent:
         time.sleep(0.002)
         now = time.monotonic()
         if now - prev > 0.002 + STALL_LATE_S:
@@ -378,7 +379,9 @@ class StallWatcher:
         )
         self._ready = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
-        self._ready.wait(10)
+        if not self._ready.wait(10):
+            self.close()
+            raise RuntimeError("the stall watcher did not start")
 
     def _read(self) -> None:
         assert self._proc.stdout is not None
@@ -648,6 +651,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     agent: Agent | None = None
     clicker: Any = None
     bridge: Any = None
+    watcher: StallWatcher | None = None
     try:
         deadline = time.monotonic() + 10
         while not any(e.get("event") == "reg" and e.get("code") == 200 for e in far.events):
@@ -939,7 +943,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             agent.pump(args.duration, busy=True)
             after = bridge.stats()
             counted_to = time.monotonic()
-            stalls = watcher.stalls(counted_from - 1.0, counted_to)
+            stalls = watcher.stalls(counted_from - 0.1, counted_to)  # also those just before
             underrun_at = [
                 t
                 for times in bridge.underrun_times().values()
@@ -961,7 +965,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "playback_target_ms": round(after.playback_target_ms, 2),
                 "failures": len(bridge.failures),
                 "spin_restarts": after.spin_restarts,
-                "machine_stalls": len(stalls),
+                "machine_stalls": sum(start >= counted_from for start, _ in stalls),
                 "machine_stall_max_ms": round(max((b - a for a, b in stalls), default=0) * 1e3, 1),
                 "underruns_during_machine_stalls": sum(
                     during_stall(t, stalls) for t in underrun_at
@@ -970,7 +974,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             print(f"long call {skew:+g} ppm: {runs[f'{skew:+g}ppm']}", flush=True)
         results["long_call"] = runs
         results["stall_watcher_realtime"] = watcher.realtime
-        watcher.close()
         results["machine_stalls"] = sum(r["machine_stalls"] for r in runs.values())
         results["underruns_during_machine_stalls"] = sum(
             r["underruns_during_machine_stalls"] for r in runs.values()
@@ -979,6 +982,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         results["overruns"] = sum(r["overruns"] for r in runs.values())
         agent.hangup_all()
     finally:
+        if watcher is not None:
+            watcher.close()
         if agent is not None:
             agent.housekeeping = None
         if bridge is not None and agent is not None:

@@ -1621,6 +1621,7 @@ class SipEngine:
                 src, dst = self._links.pop(key)
                 with contextlib.suppress(pj.Error):
                     src.stopTransmit(dst)
+            self._linked_at.clear()
             self._recorders.clear()
             if self._finishing:
                 self._endpoint.pump_for(

@@ -84,6 +84,9 @@ pulse plugin): a bare duplex stream costs ~3.5 % of a core with 20 ms blocks, an
 cost half as much with half as many calls. The price is ~20 ms more device latency."""
 GIL_SWITCH_S = 0.001
 MAX_UNDERRUN_TIMES = 1000
+CONFIRM_UNDERRUN_S = 1.0
+"""An underrun counts when its producer delivers again within this time: a stall, however
+long. Not after it: the producer had stopped (a call ended or was held)."""
 RESYNC_S = 0.06
 """Backlog beyond the target (plus two blocks) that is dropped at once instead of drained."""
 MAX_SPIN_RESTARTS = 3
@@ -190,11 +193,12 @@ class _Direction:
         self._underruns_seen = 0
         self.underruns = 0
         """Gaps in a flowing stream: the ring's underruns, each confirmed when the producer
-        comes back within `ACTIVE_WINDOW_S`. A producer that stopped (the call ended or went
-        on hold, the device closed) leaves the consumer one empty read: that is the end of
-        the audio, not a gap in it, and is not counted."""
-        self._unconfirmed = 0
-        self._unconfirmed_at = 0.0
+        comes back within `CONFIRM_UNDERRUN_S`. A producer that stopped (the call ended or
+        went on hold, the device closed) leaves the consumer one empty read: that is the end
+        of the audio, not a gap in it, and is not counted. Written by the producer's thread
+        only; the consumer's thread only writes `_underruns_seen` and `_underrun_at`."""
+        self._confirmed_upto = 0
+        self._underrun_at = 0.0
         self.underrun_times: list[float] = []
         """When the counted underruns happened (the empty read's time; the first
         `MAX_UNDERRUN_TIMES`): support and the benchmark match them against other events."""
@@ -212,14 +216,17 @@ class _Direction:
 
     def produce(self, block: Samples, block_s: float, now: float) -> None:
         ring = self.ring
-        producer_was_idle = now - self.last_produced > ACTIVE_WINDOW_S
+        gap = now - self.last_produced
+        producer_was_idle = gap > ACTIVE_WINDOW_S
         self.last_produced = now
-        if self._unconfirmed:
-            if not producer_was_idle:
-                self.underruns += self._unconfirmed
-                if len(self.underrun_times) < MAX_UNDERRUN_TIMES:
-                    self.underrun_times.append(self._unconfirmed_at)
-            self._unconfirmed = 0
+        seen = self._underruns_seen
+        if seen != self._confirmed_upto:
+            if gap <= CONFIRM_UNDERRUN_S:
+                new = seen - self._confirmed_upto
+                self.underruns += new
+                room = MAX_UNDERRUN_TIMES - len(self.underrun_times)
+                self.underrun_times.extend([self._underrun_at] * min(new, max(room, 0)))
+            self._confirmed_upto = seen
         if now - self.last_served > ACTIVE_WINDOW_S:
             # Nobody consumes (no call on the bridge, or the device is closed): stay empty
             # so the next start primes at the target, and count nothing.
@@ -252,8 +259,7 @@ class _Direction:
             ring.drop(excess)
             self.control.reset()
         if ring.underruns != self._underruns_seen:
-            self._unconfirmed += ring.underruns - self._underruns_seen
-            self._unconfirmed_at = now
+            self._underrun_at = now
             self._underruns_seen = ring.underruns
             self.target.on_underrun(now)
             ring.prime = self._prime()
@@ -522,6 +528,7 @@ class AudioBridge(NoticeBoard):
         self._selected: tuple[AudioDevice | None, AudioDevice | None] = (None, None)
         self._missing_said: str | None = None
         self._past = [0, 0, 0, 0]
+        self._past_underrun_times: dict[str, list[float]] = {"capture": [], "playback": []}
         """Underruns/overruns of closed streams (capture u/o, playback u/o)."""
         self._spin_restarts = 0
         self._spin_given_up = False
@@ -678,10 +685,11 @@ class AudioBridge(NoticeBoard):
         )
 
     def underrun_times(self) -> dict[str, list[float]]:
-        """Monotonic times of the open rings' counted underruns, per direction."""
+        """Monotonic times of the counted underruns, per direction (the first
+        `MAX_UNDERRUN_TIMES` of each ring, closed ones included)."""
         core = self._core
         return {
-            name: list(d.underrun_times) if d is not None else []
+            name: self._past_underrun_times[name] + (list(d.underrun_times) if d else [])
             for name, d in (("capture", core.capture), ("playback", core.playback))
         }
 
@@ -1029,9 +1037,15 @@ class AudioBridge(NoticeBoard):
         if cap is not None:
             self._past[0] += cap.underruns
             self._past[1] += cap.ring.overruns
+            self._keep_underrun_times("capture", cap)
         if play is not None:
             self._past[2] += play.underruns
             self._past[3] += play.ring.overruns
+            self._keep_underrun_times("playback", play)
+
+    def _keep_underrun_times(self, name: str, d: _Direction) -> None:
+        kept = self._past_underrun_times[name]
+        kept.extend(d.underrun_times[: max(0, MAX_UNDERRUN_TIMES - len(kept))])
 
     # ------------------------------------------------------------------ shutdown
 

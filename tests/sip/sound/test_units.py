@@ -183,14 +183,15 @@ def _steady(d: _Direction, seconds: float, t0: float = 0.0) -> float:
     return t + 0.02
 
 
-def test_direction_counts_a_producer_stall_as_an_underrun() -> None:
+@pytest.mark.parametrize("stall", [0.05, 0.3])
+def test_direction_counts_a_producer_stall_as_an_underrun(stall: float) -> None:
     d = _Direction(16000, 16000, 320, 320)
     t = _steady(d, 3.0)
     out = np.zeros(320, np.float32)
-    for k in range(3):  # the producer is 50 ms late: the consumer runs dry
+    for k in range(round(stall / 0.02)):  # the producer is late: the consumer runs dry
         d.consume(out, t + 0.01 + k * 0.02)
     assert d.ring.underruns == 1 and d.underruns == 0  # not yet known to be a gap
-    _steady(d, 1.0, t + 0.05)
+    _steady(d, 1.0, t + stall)
     assert d.underruns == 1
     assert d.underrun_times == [pytest.approx(t + 0.01, abs=0.021)]
 
