@@ -14,6 +14,22 @@ from tests.sip.test_calls import answering_peer, signed_in_engine
 pytestmark = [pytest.mark.rig, pytest.mark.timeout(60)]
 
 
+def _listed(key: Any, src: Any) -> bool:
+    """The link is in its source's listener list (read while the ConfPortInfo is alive:
+    ``src.getPortInfo().listeners`` reads freed memory)."""
+    info = src.getPortInfo()
+    return key[3] in list(info.listeners)
+
+
+def _engine_in_call(
+    engine_factory: Any, kamailio: Any, peer_factory: Any, qtbot: Any, far_name: str
+) -> tuple[Any, Any]:
+    engine = signed_in_engine(engine_factory, kamailio, qtbot, "1008")
+    far = answering_peer(peer_factory, far_name, "1009")
+    call, _ = connected_call(qtbot, engine, far, "1009")
+    return engine, call
+
+
 def test_audit_leaves_intact_connections_alone(
     engine_factory: Any,
     kamailio: Any,
@@ -21,33 +37,20 @@ def test_audit_leaves_intact_connections_alone(
     qtbot: Any,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    engine = signed_in_engine(engine_factory, kamailio, qtbot, "1008")
-    far = answering_peer(peer_factory, "far-links", "1009")
-    call, _ = connected_call(qtbot, engine, far, "1009")
+    engine, call = _engine_in_call(engine_factory, kamailio, peer_factory, qtbot, "far-links")
     assert engine._links, "a connected call has bridge connections"
 
-    def all_listed() -> bool:
-        # Every connection the engine made is in its source's listener list (read while the
-        # ConfPortInfo is alive: `src.getPortInfo().listeners` reads freed memory). pjmedia
-        # 2.15 applies connections at its next clock tick, later than the call's state
-        # change on a loaded machine: wait for them.
-        for key, (src, _dst) in engine._links.items():
-            info = src.getPortInfo()
-            if key[3] not in list(info.listeners):
-                return False
-        return True
-
-    qtbot.waitUntil(all_listed, timeout=5000)
+    # pjmedia 2.15 applies connections at its next clock tick, later than the call's state
+    # change on a loaded machine: wait for them.
+    qtbot.waitUntil(
+        lambda: all(_listed(key, src) for key, (src, _dst) in engine._links.items()),
+        timeout=5000,
+    )
     with caplog.at_level(logging.DEBUG, logger="communicator.sip.engine"):
         for _ in range(5):
             engine._audit_links()
     assert not [r for r in caplog.records if "re-connect" in r.getMessage()]
     engine.hangup(call)
-
-
-def _listed(key: Any, src: Any) -> bool:
-    info = src.getPortInfo()  # keep it alive while reading its vector
-    return key[3] in list(info.listeners)
 
 
 def test_audit_waits_for_a_pending_connect_then_remakes_a_dropped_one(
@@ -57,9 +60,7 @@ def test_audit_waits_for_a_pending_connect_then_remakes_a_dropped_one(
     qtbot: Any,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    engine = signed_in_engine(engine_factory, kamailio, qtbot, "1008")
-    far = answering_peer(peer_factory, "far-links-2", "1009")
-    call, _ = connected_call(qtbot, engine, far, "1009")
+    engine, call = _engine_in_call(engine_factory, kamailio, peer_factory, qtbot, "far-links-2")
     key, (src, dst) = next(iter(engine._links.items()))
     qtbot.waitUntil(lambda: _listed(key, src), timeout=5000)
 

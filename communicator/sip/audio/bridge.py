@@ -528,8 +528,9 @@ class AudioBridge(NoticeBoard):
         self._selected: tuple[AudioDevice | None, AudioDevice | None] = (None, None)
         self._missing_said: str | None = None
         self._past = [0, 0, 0, 0]
-        self._past_underrun_times: dict[str, list[float]] = {"capture": [], "playback": []}
         """Underruns/overruns of closed streams (capture u/o, playback u/o)."""
+        self._past_underrun_times: dict[str, list[float]] = {"capture": [], "playback": []}
+        """The closed streams' underrun times, per direction."""
         self._spin_restarts = 0
         self._spin_given_up = False
 
