@@ -164,6 +164,8 @@ def make_click_port(pj: Any, name: str) -> Any:
 def far_end(args: argparse.Namespace) -> int:
     import pjsua2 as pj
 
+    from communicator.sip.media_port import free_after_removal
+
     out_lock = threading.Lock()
 
     def say(**event: Any) -> None:
@@ -279,6 +281,7 @@ def far_end(args: argparse.Namespace) -> int:
             with contextlib.suppress(Exception):
                 call.hangup(pj.CallOpParam(True))
         calls.clear()
+        free_after_removal(port, int(ep.mediaMaxPorts()))
         port = None
         gc.collect()
         with contextlib.suppress(Exception):
@@ -661,6 +664,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         import pjsua2 as pj
 
         from communicator.sip.audio import AudioBridge, AudioHousekeeper, DeviceManager
+        from communicator.sip.media_port import retire_media_port
 
         DeviceManager.reinitialize()
         agent = Agent(args, kamailio, tmp)
@@ -681,6 +685,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         cpu_baseline_call = 100.0 * (time.process_time() - c0) / (time.monotonic() - w0)
         agent.hangup_all()
         agent.engine.reset_local_audio()
+        retire_media_port(probe)
         probe = None
         gc.collect()
         # -------- CPU references (same run): idle, and a call with no audio port at all

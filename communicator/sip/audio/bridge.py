@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import gc
 import logging
 import sys
 import time
@@ -66,6 +65,7 @@ from communicator.sip.audio.slip import SampleSlipper
 from communicator.sip.audio.spin import SpinWatch
 from communicator.sip.audio.tones import ToneMixer
 from communicator.sip.events import LinesChanged
+from communicator.sip.media_port import retire_media_port
 
 log = logging.getLogger(__name__)
 
@@ -1051,7 +1051,7 @@ class AudioBridge(NoticeBoard):
     # ------------------------------------------------------------------ shutdown
 
     def close(self) -> None:
-        """Close the streams and destroy the port (after `detach` from every engine)."""
+        """Close the streams, then destroy the port once pjmedia has taken it off the bridge."""
         if self._closed:
             return
         self._closed = True
@@ -1061,5 +1061,4 @@ class AudioBridge(NoticeBoard):
         self._core.capture = None
         self._core.playback = None
         port, self._port = self._port, None
-        del port
-        gc.collect()
+        retire_media_port(port)

@@ -1,0 +1,207 @@
+"""Destroying AudioMediaPorts while the conference clock runs (`communicator.sip.media_port`).
+
+pjmedia 2.15 applies a port's removal at its next clock tick. These tests check, on the real
+conference bridge, that a retired port is off the bridge before its C++ half is freed, that
+no tick reaches it afterwards, and that a slot reused by a newer port is left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from communicator.sip.media_port import (
+    conference_slots,
+    free_after_removal,
+    kept_ports,
+    retire_media_port,
+)
+
+pytestmark = [pytest.mark.rig, pytest.mark.timeout(60)]
+
+OWNER = "test-media-port"
+
+
+class _Counts:
+    def __init__(self) -> None:
+        self.requested = 0
+        self.received = 0
+
+
+def _port(pj: Any, name: str) -> tuple[Any, _Counts]:
+    """A port that counts its callbacks in an object the test keeps (not on the port)."""
+    counts = _Counts()
+
+    class CountingPort(pj.AudioMediaPort):
+        def __init__(self) -> None:
+            pj.AudioMediaPort.__init__(self)
+            self.counts = counts
+            self.silence = pj.ByteVector()
+            self.silence.resize(640)
+
+        def onFrameRequested(self, frame: Any) -> None:
+            self.counts.requested += 1
+            frame.buf = self.silence
+            frame.size = 640
+            frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
+
+        def onFrameReceived(self, frame: Any) -> None:
+            self.counts.received += 1
+
+    fmt = pj.MediaFormatAudio()
+    fmt.init(pj.PJMEDIA_FORMAT_PCM, 16000, 1, 20000, 16)
+    port = CountingPort()
+    port.createPort(name, fmt)
+    return port, counts
+
+
+@pytest.fixture
+def tone(sip_endpoint: Any) -> Iterator[Any]:
+    """A counterpart for the ports under test (itself retired safely), clock running."""
+    import pjsua2 as pj
+
+    sip_endpoint.set_clock_demand(OWNER, True)
+    other, _ = _port(pj, "counterpart")
+    try:
+        yield other
+    finally:
+        assert retire_media_port(other) is True
+        sip_endpoint.set_clock_demand(OWNER, False)
+
+
+def _max_ports(sip_endpoint: Any) -> int:
+    return int(sip_endpoint.ep.mediaMaxPorts())
+
+
+def _connected(pj: Any, tone: Any, qtbot: Any, name: str) -> tuple[Any, _Counts]:
+    port, counts = _port(pj, name)
+    tone.startTransmit(port)
+    port.startTransmit(tone)
+    qtbot.waitUntil(lambda: counts.requested > 2 and counts.received > 2, timeout=3000)
+    return port, counts
+
+
+def test_a_retired_port_is_off_the_bridge_and_never_called_again(
+    sip_endpoint: Any, tone: Any, qtbot: Any
+) -> None:
+    import pjsua2 as pj
+
+    port, counts = _connected(pj, tone, qtbot, "retired")
+    witness, seen = _connected(pj, tone, qtbot, "witness")
+    slot = port.getPortId()
+    tone.stopTransmit(port)
+    port.stopTransmit(tone)
+
+    assert retire_media_port(port) is True
+    # Without the wait for pjmedia's tick the slot is still taken here (the removal is only
+    # queued) while the C++ port is already freed.
+    assert slot not in conference_slots(_max_ports(sip_endpoint))
+    assert not port.thisown, "the C++ half was destroyed explicitly"
+    calls = (counts.requested, counts.received)
+    ticks = seen.requested
+    qtbot.waitUntil(lambda: seen.requested >= ticks + 5, timeout=3000)
+    assert (counts.requested, counts.received) == calls
+    del port
+    assert retire_media_port(witness) is True
+
+
+def test_a_newer_port_in_the_reused_slot_survives_the_old_ones_proxy(
+    sip_endpoint: Any, tone: Any, qtbot: Any
+) -> None:
+    import pjsua2 as pj
+
+    old, _ = _connected(pj, tone, qtbot, "old")
+    slot = old.getPortId()
+    tone.stopTransmit(old)
+    old.stopTransmit(tone)
+    assert retire_media_port(old) is True
+    # pjmedia hands out the lowest free slot: fill the ones below until a port gets ours.
+    fillers: list[Any] = []
+    new, counts = _connected(pj, tone, qtbot, "new")
+    while new.getPortId() != slot:
+        assert new.getPortId() < slot
+        fillers.append(new)
+        new, counts = _connected(pj, tone, qtbot, "new")
+    for filler in fillers:
+        tone.stopTransmit(filler)
+        filler.stopTransmit(tone)
+        assert retire_media_port(filler) is True
+
+    del old  # the old proxy dies now: it must not remove the slot the new port holds
+    import gc
+
+    gc.collect()
+    assert slot in conference_slots(_max_ports(sip_endpoint))
+    before = counts.requested
+    qtbot.waitUntil(lambda: counts.requested >= before + 5, timeout=3000)
+    tone.stopTransmit(new)
+    new.stopTransmit(tone)
+    assert retire_media_port(new) is True
+
+
+def test_retiring_runs_a_stopped_clock_just_long_enough(sip_endpoint: Any, qtbot: Any) -> None:
+    import pjsua2 as pj
+
+    qtbot.waitUntil(lambda: not sip_endpoint.sound_clock_running, timeout=5000)
+    port, _ = _port(pj, "clockless")
+    slot = port.getPortId()
+    assert slot in conference_slots(_max_ports(sip_endpoint))
+
+    assert retire_media_port(port) is True
+    assert slot not in conference_slots(_max_ports(sip_endpoint))
+    assert not sip_endpoint.sound_clock_running
+
+
+def test_an_unconfirmed_removal_keeps_the_port_alive(sip_endpoint: Any, qtbot: Any) -> None:
+    """No clock, so the removal stays queued: freeing the port then would leave the next tick
+    a dangling pointer. The port is kept (a leak, logged) and the slot goes at the next tick."""
+    import pjsua2 as pj
+
+    qtbot.waitUntil(lambda: not sip_endpoint.sound_clock_running, timeout=5000)
+    port, counts = _port(pj, "unconfirmed")
+    slot = port.getPortId()
+    kept = kept_ports()
+
+    assert free_after_removal(port, _max_ports(sip_endpoint), timeout=0.05) is False
+    assert kept_ports() == kept + 1
+    assert slot in conference_slots(_max_ports(sip_endpoint)), "still queued"
+    assert port.getPortId() == slot, "the C++ half is alive"
+    sip_endpoint.set_clock_demand(OWNER, True)
+    try:
+        qtbot.waitUntil(
+            lambda: slot not in conference_slots(_max_ports(sip_endpoint)), timeout=3000
+        )
+    finally:
+        sip_endpoint.set_clock_demand(OWNER, False)
+    assert counts.requested == 0
+
+
+def test_bridges_close_in_a_loop_while_the_clock_runs(
+    sip_endpoint: Any, tone: Any, qtbot: Any
+) -> None:
+    """The shape of the crash that was seen: AudioBridge.close() while a tick feeds its port."""
+    from communicator.sip.audio import AudioBridge, DeviceManager
+
+    class NoDevices(DeviceManager):
+        def refresh(self, *, force: bool = False) -> bool:
+            self._devices = ()
+            return False
+
+    kept = kept_ports()
+    for _ in range(40):
+        bridge = AudioBridge(NoDevices())
+        bridge.start()
+        port = bridge.port
+        tone.startTransmit(port)
+        port.startTransmit(tone)
+        qtbot.waitUntil(lambda b=bridge: b.stats().frames_requested > 1, timeout=3000)
+        tone.stopTransmit(port)
+        port.stopTransmit(tone)
+        slot = port.getPortId()
+        del port
+        bridge.close()
+        assert bridge.port is None
+        assert slot not in conference_slots(_max_ports(sip_endpoint)), "freed while queued"
+    assert kept_ports() == kept
