@@ -671,23 +671,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         # -------- baseline: the same call path with a plain port as local audio
         probe = make_click_port(pj, "agent-click")
-        probe.emit = True
-        agent.engine.set_local_audio(probe, probe)
-        agent.call()
-        base_out, base_in, base_jb = measure_clicks(
-            agent,
-            far,
-            args.clicks,
-            {"agent_tx": lambda: list(probe.tx), "agent_rx": lambda: list(probe.rx.times)},
-        )
-        c0, w0 = time.process_time(), time.monotonic()
-        agent.pump(args.cpu_seconds)
-        cpu_baseline_call = 100.0 * (time.process_time() - c0) / (time.monotonic() - w0)
-        agent.hangup_all()
-        agent.engine.reset_local_audio()
-        retire_media_port(probe)
-        probe = None
-        gc.collect()
+        try:
+            probe.emit = True
+            agent.engine.set_local_audio(probe, probe)
+            agent.call()
+            base_out, base_in, base_jb = measure_clicks(
+                agent,
+                far,
+                args.clicks,
+                {"agent_tx": lambda: list(probe.tx), "agent_rx": lambda: list(probe.rx.times)},
+            )
+            c0, w0 = time.process_time(), time.monotonic()
+            agent.pump(args.cpu_seconds)
+            cpu_baseline_call = 100.0 * (time.process_time() - c0) / (time.monotonic() - w0)
+            agent.hangup_all()
+        finally:
+            agent.engine.reset_local_audio()
+            retire_media_port(probe)  # never freed while pjmedia's clock may still call it
+            probe = None
         # -------- CPU references (same run): idle, and a call with no audio port at all
         # (pjsua2's media, the engine and its pump: what any pjsua2 client pays per call).
         agent.pump(3.0)  # the conference clock stops after the call
@@ -728,8 +729,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 latency=args.latency,
                 block_ms=args.block_ms,
             )
-            b.start()
-            b.attach(agent.engine)
+            try:
+                b.start()
+                b.attach(agent.engine)
+            except BaseException:
+                b.close()
+                raise
             agent.housekeeping = AudioHousekeeper(b).tick
             return b
 

@@ -438,9 +438,22 @@ class SipEngine:
         self._sync_audio()
 
     def reset_local_audio(self) -> None:
-        """Back to the sound device ports (before the plugged-in media are destroyed)."""
+        """Back to the sound device ports (before the plugged-in media are destroyed).
+
+        Every connection to the plugged-in media goes first, whatever else fails: they are
+        about to be freed, and a kept link would later call into freed memory."""
+        old, was_custom = self._local_audio, self._custom_local_audio
         self._local_audio = null_device_audio(self._endpoint.ep)
         self._custom_local_audio = False
+        if was_custom:
+            plugged = (old.source, old.sink)
+            self._drop_links(
+                [
+                    key
+                    for key, (src, dst) in self._links.items()
+                    if any(src is m or dst is m for m in plugged)
+                ]
+            )
         self._sync_audio()
         self._update_clock()
 
@@ -1540,7 +1553,10 @@ class SipEngine:
 
     def _drop_links_of(self, call_id: CallId) -> None:
         names = {f"call:{call_id}", f"rec:{call_id}"}
-        for key in [k for k in self._links if k[0] in names or k[1] in names]:
+        self._drop_links([k for k in self._links if k[0] in names or k[1] in names])
+
+    def _drop_links(self, keys: list[tuple[str, str, int, int]]) -> None:
+        for key in keys:
             src, dst = self._links.pop(key)
             self._linked_at.pop(key, None)
             log.debug("audio: drop %s", key)

@@ -76,7 +76,7 @@ def retire_media_port(port: Any, *, timeout: float = RETIRE_TIMEOUT_S) -> bool:
     Call it on the pumping (main) thread, after ``stopTransmit`` of its connections. The
     Python object must not be used afterwards: its C++ half is gone. Returns False when the
     removal could not be confirmed: the port is then kept alive for the process's life, which
-    is a small leak rather than a crash.
+    is a small leak rather than a crash. So is a port whose retirement raised.
     """
     endpoint = SipEndpoint.current()
     if endpoint is None or endpoint.destroyed:
@@ -84,27 +84,58 @@ def retire_media_port(port: Any, *, timeout: float = RETIRE_TIMEOUT_S) -> bool:
         # a freed pool factory, so keep the port.
         _keep(port, "the endpoint is gone")
         return False
-    endpoint.set_clock_demand(CLOCK_OWNER, True)
     try:
-        return free_after_removal(port, int(endpoint.ep.mediaMaxPorts()), timeout=timeout)
-    finally:
-        endpoint.set_clock_demand(CLOCK_OWNER, False)
+        endpoint.check_thread()
+        endpoint.set_clock_demand(CLOCK_OWNER, True)
+        try:
+            removed = _removed(port, int(endpoint.ep.mediaMaxPorts()), timeout)
+        finally:
+            endpoint.set_clock_demand(CLOCK_OWNER, False)
+    except BaseException:
+        _keep(port, "taking it off the conference bridge failed")
+        raise
+    return _destroy_or_keep(port, removed)
 
 
 def free_after_removal(port: Any, max_ports: int, *, timeout: float = RETIRE_TIMEOUT_S) -> bool:
     """`retire_media_port` for a process without a `SipEndpoint` whose clock always runs
-    (the benchmark's far end): remove, wait until applied, destroy."""
+    (the benchmark's far end)."""
+    try:
+        removed = _removed(port, max_ports, timeout)
+    except BaseException:
+        _keep(port, "taking it off the conference bridge failed")
+        raise
+    return _destroy_or_keep(port, removed)
+
+
+def _removed(port: Any, max_ports: int, timeout: float) -> bool:
+    """Remove the port's slot; True once a tick has applied that (the clock must run).
+
+    In 2.15.1 a tick applies queued removals under the conference mutex, and
+    ``pjsua_enum_conf_ports`` takes the same mutex. So a slot that is no longer listed is
+    fully removed, and the tick before the one that removed it has finished. Newer pjmedia
+    releases the mutex earlier and keeps ports alive by reference instead: re-check this wait
+    when upgrading.
+    """
     port_id = int(port.getPortId())
     if port_id < 0:  # createPort never succeeded: not on the bridge
-        pj._pjsua2.delete_AudioMediaPort(port)
         return True
     status = _Library.get().pjsua_conf_remove_port(port_id)
     deadline = time.monotonic() + timeout
     while port_id in conference_slots(max_ports):
         if time.monotonic() >= deadline:
-            _keep(port, f"its removal from the conference was not applied (status {status})")
+            log.warning(
+                "audio port %d: removal (status %d) not applied in %.1f s", port_id, status, timeout
+            )
             return False
         time.sleep(POLL_S)  # pjmedia offers no event for an applied removal
+    return True
+
+
+def _destroy_or_keep(port: Any, removed: bool) -> bool:
+    if not removed:
+        _keep(port, "its removal from the conference bridge was not applied")
+        return False
     pj._pjsua2.delete_AudioMediaPort(port)
     return True
 

@@ -88,7 +88,10 @@ class LocalTone:
 
     def plug(self, engine: Any, freq: float) -> None:
         pj = self._pj
-        wav = self._write(self.directory / f"mic_{int(freq)}.wav", freq, 2.0, 16000, dbfs=-8.0)
+        # Long enough never to reach its end in a test: pjsua2 2.15.1 hands the C++ player to
+        # its end-of-file callback, which runs later on another thread and would find it freed
+        # if the player were destroyed just after a loop ended.
+        wav = self._write(self.directory / f"mic_{int(freq)}.wav", freq, 60.0, 16000, dbfs=-8.0)
         self.player = pj.AudioMediaPlayer()
         self.player.createPlayer(str(wav), 0)  # loops
         self.recorder = pj.AudioMediaRecorder()

@@ -89,3 +89,38 @@ def test_audit_waits_for_a_pending_connect_then_remakes_a_dropped_one(
     assert [r for r in caplog.records if "re-connect" in r.getMessage()]
     qtbot.waitUntil(lambda: _listed(key, src), timeout=5000)
     engine.hangup(call)
+
+
+def test_resetting_local_audio_drops_its_links_even_when_the_new_ones_fail(
+    engine_factory: Any,
+    kamailio: Any,
+    peer_factory: Any,
+    qtbot: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The plugged-in media are destroyed right after the reset (the audio bridge retires its
+    port): a link left to them would call into freed memory."""
+    import pjsua2 as pj
+
+    from communicator.sip.media_port import retire_media_port
+    from tests.sip.test_media_port import _port
+
+    engine, call = _engine_in_call(engine_factory, kamailio, peer_factory, qtbot, "far-links-3")
+    port, counts = _port(pj, "plugged")
+    engine.set_local_audio(port, port)
+
+    def plugged_links() -> list[Any]:
+        return [k for k, (s, d) in engine._links.items() if s is port or d is port]
+
+    assert plugged_links(), "the call is connected to the plugged-in port"
+    qtbot.waitUntil(lambda: counts.requested > 2, timeout=5000)
+
+    def fail() -> None:
+        raise pj.Error()
+
+    monkeypatch.setattr(engine, "_wanted_links", fail)
+    engine.reset_local_audio()
+    assert plugged_links() == []
+    monkeypatch.undo()
+    assert retire_media_port(port) is True
+    engine.hangup(call)

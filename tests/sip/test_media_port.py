@@ -7,6 +7,7 @@ no tick reaches it afterwards, and that a slot reused by a newer port is left al
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,7 +59,7 @@ def _port(pj: Any, name: str) -> tuple[Any, _Counts]:
 
 
 @pytest.fixture
-def tone(sip_endpoint: Any) -> Iterator[Any]:
+def counterpart(sip_endpoint: Any) -> Iterator[Any]:
     """A counterpart for the ports under test (itself retired safely), clock running."""
     import pjsua2 as pj
 
@@ -75,24 +76,24 @@ def _max_ports(sip_endpoint: Any) -> int:
     return int(sip_endpoint.ep.mediaMaxPorts())
 
 
-def _connected(pj: Any, tone: Any, qtbot: Any, name: str) -> tuple[Any, _Counts]:
+def _connected(pj: Any, counterpart: Any, qtbot: Any, name: str) -> tuple[Any, _Counts]:
     port, counts = _port(pj, name)
-    tone.startTransmit(port)
-    port.startTransmit(tone)
+    counterpart.startTransmit(port)
+    port.startTransmit(counterpart)
     qtbot.waitUntil(lambda: counts.requested > 2 and counts.received > 2, timeout=3000)
     return port, counts
 
 
 def test_a_retired_port_is_off_the_bridge_and_never_called_again(
-    sip_endpoint: Any, tone: Any, qtbot: Any
+    sip_endpoint: Any, counterpart: Any, qtbot: Any
 ) -> None:
     import pjsua2 as pj
 
-    port, counts = _connected(pj, tone, qtbot, "retired")
-    witness, seen = _connected(pj, tone, qtbot, "witness")
+    port, counts = _connected(pj, counterpart, qtbot, "retired")
+    witness, seen = _connected(pj, counterpart, qtbot, "witness")
     slot = port.getPortId()
-    tone.stopTransmit(port)
-    port.stopTransmit(tone)
+    counterpart.stopTransmit(port)
+    port.stopTransmit(counterpart)
 
     assert retire_media_port(port) is True
     # Without the wait for pjmedia's tick the slot is still taken here (the removal is only
@@ -108,36 +109,34 @@ def test_a_retired_port_is_off_the_bridge_and_never_called_again(
 
 
 def test_a_newer_port_in_the_reused_slot_survives_the_old_ones_proxy(
-    sip_endpoint: Any, tone: Any, qtbot: Any
+    sip_endpoint: Any, counterpart: Any, qtbot: Any
 ) -> None:
     import pjsua2 as pj
 
-    old, _ = _connected(pj, tone, qtbot, "old")
+    old, _ = _connected(pj, counterpart, qtbot, "old")
     slot = old.getPortId()
-    tone.stopTransmit(old)
-    old.stopTransmit(tone)
+    counterpart.stopTransmit(old)
+    old.stopTransmit(counterpart)
     assert retire_media_port(old) is True
     # pjmedia hands out the lowest free slot: fill the ones below until a port gets ours.
     fillers: list[Any] = []
-    new, counts = _connected(pj, tone, qtbot, "new")
+    new, counts = _connected(pj, counterpart, qtbot, "new")
     while new.getPortId() != slot:
         assert new.getPortId() < slot
         fillers.append(new)
-        new, counts = _connected(pj, tone, qtbot, "new")
+        new, counts = _connected(pj, counterpart, qtbot, "new")
     for filler in fillers:
-        tone.stopTransmit(filler)
-        filler.stopTransmit(tone)
+        counterpart.stopTransmit(filler)
+        filler.stopTransmit(counterpart)
         assert retire_media_port(filler) is True
 
     del old  # the old proxy dies now: it must not remove the slot the new port holds
-    import gc
-
     gc.collect()
     assert slot in conference_slots(_max_ports(sip_endpoint))
     before = counts.requested
     qtbot.waitUntil(lambda: counts.requested >= before + 5, timeout=3000)
-    tone.stopTransmit(new)
-    new.stopTransmit(tone)
+    counterpart.stopTransmit(new)
+    new.stopTransmit(counterpart)
     assert retire_media_port(new) is True
 
 
@@ -178,27 +177,54 @@ def test_an_unconfirmed_removal_keeps_the_port_alive(sip_endpoint: Any, qtbot: A
     assert counts.requested == 0
 
 
+class _NoDevices:
+    """A DeviceManager that finds nothing (built lazily: sounddevice is imported with it)."""
+
+    @staticmethod
+    def make() -> Any:
+        from communicator.sip.audio import DeviceManager
+
+        class NoDevices(DeviceManager):
+            def refresh(self, *, force: bool = False) -> bool:
+                self._devices = ()
+                return False
+
+        return NoDevices()
+
+
+def test_a_bridge_closed_with_the_clock_stopped_leaves_the_bridge(
+    sip_endpoint: Any, qtbot: Any
+) -> None:
+    """No tick would ever apply a queued removal: the old ``del port`` left the slot taken
+    (and the freed port in it for the next tick to find)."""
+    from communicator.sip.audio import AudioBridge
+
+    qtbot.waitUntil(lambda: not sip_endpoint.sound_clock_running, timeout=5000)
+    bridge = AudioBridge(_NoDevices.make())
+    bridge.start()
+    slot = bridge.port.getPortId()
+    assert not sip_endpoint.sound_clock_running
+    bridge.close()
+    assert slot not in conference_slots(_max_ports(sip_endpoint))
+    assert not sip_endpoint.sound_clock_running
+
+
 def test_bridges_close_in_a_loop_while_the_clock_runs(
-    sip_endpoint: Any, tone: Any, qtbot: Any
+    sip_endpoint: Any, counterpart: Any, qtbot: Any
 ) -> None:
     """The shape of the crash that was seen: AudioBridge.close() while a tick feeds its port."""
-    from communicator.sip.audio import AudioBridge, DeviceManager
-
-    class NoDevices(DeviceManager):
-        def refresh(self, *, force: bool = False) -> bool:
-            self._devices = ()
-            return False
+    from communicator.sip.audio import AudioBridge
 
     kept = kept_ports()
     for _ in range(40):
-        bridge = AudioBridge(NoDevices())
+        bridge = AudioBridge(_NoDevices.make())
         bridge.start()
         port = bridge.port
-        tone.startTransmit(port)
-        port.startTransmit(tone)
+        counterpart.startTransmit(port)
+        port.startTransmit(counterpart)
         qtbot.waitUntil(lambda b=bridge: b.stats().frames_requested > 1, timeout=3000)
-        tone.stopTransmit(port)
-        port.stopTransmit(tone)
+        counterpart.stopTransmit(port)
+        port.stopTransmit(counterpart)
         slot = port.getPortId()
         del port
         bridge.close()
