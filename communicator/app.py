@@ -15,7 +15,7 @@ import getpass
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from communicator.provisioning.client import ErrorKind, ProvisioningError
 from communicator.provisioning.credentials import CredentialStore
@@ -153,12 +153,29 @@ def run(
         print(f"error: {err}", file=sys.stderr)
         exit_code = 1
     finally:
-        workstation.sign_out(forget_password=args.forget)
-        workstation.close()
-        if audio is not None:
-            audio.close()
-        client.shutdown()
+        close_in_order(
+            ("signing out", lambda: workstation.sign_out(forget_password=args.forget)),
+            ("closing the workstation", workstation.close),
+            ("closing the audio", audio.close if audio is not None else None),
+            ("shutting SIP down", client.shutdown),
+        )
     return exit_code
+
+
+def close_in_order(*steps: tuple[str, Callable[[], object] | None]) -> None:
+    """Run every shutdown step even if an earlier one fails (each failure is logged).
+
+    A skipped step is worse than a failed one: a bridge left open or an endpoint never
+    destroyed is torn down by the interpreter's exit in no particular order, with pjmedia's
+    clock thread still calling the audio port.
+    """
+    for what, step in steps:
+        if step is None:
+            continue
+        try:
+            step()
+        except Exception:
+            log.exception("shutdown: %s failed", what)
 
 
 class Audio:
@@ -196,10 +213,12 @@ class Audio:
 
     def close(self) -> None:
         """Before the endpoint shuts down: nothing pjsua2 may outlive libDestroy."""
-        self._timer.stop()
-        self.tones.close()
-        self.bridge.detach(self._engine)
-        self.bridge.close()
+        close_in_order(
+            ("stopping the audio timer", self._timer.stop),
+            ("closing the tones", self.tones.close),
+            ("detaching the audio bridge", lambda: self.bridge.detach(self._engine)),
+            ("closing the audio bridge", self.bridge.close),
+        )
 
 
 if __name__ == "__main__":
