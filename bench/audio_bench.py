@@ -292,22 +292,15 @@ def far_end(args: argparse.Namespace) -> int:
     return 0
 
 
-class FarProcess:
-    def __init__(self, domain: str, proxy: str, password: str) -> None:
+class EventProcess:
+    """This script run again in a child process (``options``: its mode) that reports events
+    as JSON lines; a thread collects them in `events`."""
+
+    def __init__(self, *options: str, stdin: bool = False) -> None:
         self.events: list[dict[str, Any]] = []
         self._proc = subprocess.Popen(
-            [
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--far-end",
-                "--domain",
-                domain,
-                "--proxy",
-                proxy,
-                "--password",
-                password,
-            ],
-            stdin=subprocess.PIPE,
+            [sys.executable, str(Path(__file__).resolve()), *options],
+            stdin=subprocess.PIPE if stdin else None,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
@@ -318,7 +311,19 @@ class FarProcess:
         assert self._proc.stdout is not None
         for line in self._proc.stdout:
             with contextlib.suppress(json.JSONDecodeError):
-                self.events.append(json.loads(line))
+                event = json.loads(line)
+                self.events.append(event)
+                self.on_event(event)
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        """Called on the reader thread for each event."""
+
+
+class FarProcess(EventProcess):
+    def __init__(self, domain: str, proxy: str, password: str) -> None:
+        super().__init__(
+            "--far-end", "--domain", domain, "--proxy", proxy, "--password", password, stdin=True
+        )
 
     def send(self, command: str) -> None:
         assert self._proc.stdin is not None
@@ -365,35 +370,17 @@ def watch_stalls(args: argparse.Namespace) -> int:
     return 0
 
 
-class StallWatcher:
+class StallWatcher(EventProcess):
     def __init__(self, seconds: float) -> None:
-        self.events: list[dict[str, Any]] = []
-        self._proc = subprocess.Popen(
-            [
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--watch-stalls",
-                "--watch-seconds",
-                str(seconds),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
         self._ready = threading.Event()
-        threading.Thread(target=self._read, daemon=True).start()
+        super().__init__("--watch-stalls", "--watch-seconds", str(seconds))
         if not self._ready.wait(10):
             self.close()
             raise RuntimeError("the stall watcher did not start")
 
-    def _read(self) -> None:
-        assert self._proc.stdout is not None
-        for line in self._proc.stdout:
-            with contextlib.suppress(json.JSONDecodeError):
-                event = json.loads(line)
-                self.events.append(event)
-                if event["event"] == "ready":
-                    self._ready.set()
+    def on_event(self, event: dict[str, Any]) -> None:
+        if event["event"] == "ready":
+            self._ready.set()
 
     @property
     def realtime(self) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import gc
 import logging
 import os
@@ -132,6 +133,13 @@ class _LogWriter(pj.LogWriter):
             return
 
 
+@functools.cache
+def pjsua2_c_library() -> ctypes.CDLL:
+    """The pjsua2 extension module opened as a C library: pjproject functions that pjsua2
+    does not wrap. Callers declare the argtypes of what they call."""
+    return ctypes.CDLL(pj._pjsua2.__file__)
+
+
 class MediaPoller:
     """Polls pjmedia's ioqueue (RTP/RTCP) on a thread of ours, only while calls need it.
 
@@ -150,7 +158,7 @@ class MediaPoller:
     (pjmedia's worker uses 10 ms; longer means fewer GIL round trips on quiet calls)."""
 
     def __init__(self, ep: Any) -> None:
-        lib = ctypes.CDLL(pj._pjsua2.__file__)
+        lib = pjsua2_c_library()
         lib.pjsua_get_pjmedia_endpt.restype = ctypes.c_void_p
         lib.pjmedia_endpt_get_ioqueue.restype = ctypes.c_void_p
         lib.pjmedia_endpt_get_ioqueue.argtypes = [ctypes.c_void_p]
@@ -224,7 +232,7 @@ class _Endpoint(pj.Endpoint):
 def _set_log_level(level: int) -> bool:
     """Change pjlib's log level at run time (pjsua2 has no API for it)."""
     try:
-        lib = ctypes.CDLL(pj._pjsua2.__file__)
+        lib = pjsua2_c_library()
         lib.pj_log_set_level(ctypes.c_int(level))
     except (OSError, AttributeError):
         return False

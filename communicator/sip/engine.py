@@ -196,6 +196,20 @@ TRANSCODE_POLL = 0.05
 """Seconds between checks for finished recording conversions (only while one runs)."""
 TRANSCODE_CLOSE_TIMEOUT = 60.0
 """Longest wait, on shutdown, for one recording conversion still running."""
+LinkKey = tuple[str, str, int, int]
+"""A bridge connection: (source name, sink name, source slot, sink slot)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class BridgeLink:
+    """A conference-bridge connection the engine made, and when: pjmedia applies it at its
+    next clock tick, so the audit must not take a young link for a dropped one."""
+
+    src: Any
+    dst: Any
+    made_at: float
+
+
 NOT_REGISTERED = RegistrationStatus(
     state=RegistrationState.SIGNED_OUT,
     current=None,
@@ -304,10 +318,7 @@ class SipEngine:
         """Core id -> EngineCall for the calls the core knows."""
         self._alive: list[Any] = []
         """Every EngineCall until its DISCONNECTED record (strong references)."""
-        self._links: dict[tuple[str, str, int, int], tuple[Any, Any]] = {}
-        self._linked_at: dict[tuple[str, str, int, int], float] = {}
-        """When each link was (re)made: pjmedia applies it at its next clock tick, and the
-        audit must not take a pending connection for a dropped one."""
+        self._links: dict[LinkKey, BridgeLink] = {}
         self._recorders: dict[CallId, Any] = {}
         self._finishing: list[tuple[CallRecord, float, RecordFormat]] = []
         """Records of recorded calls waiting for their WAV file (record, deadline, format)."""
@@ -450,8 +461,8 @@ class SipEngine:
             self._drop_links(
                 [
                     key
-                    for key, (src, dst) in self._links.items()
-                    if any(src is m or dst is m for m in plugged)
+                    for key, link in self._links.items()
+                    if any(link.src is m or link.dst is m for m in plugged)
                 ]
             )
         self._sync_audio()
@@ -1453,8 +1464,8 @@ class SipEngine:
         except pj.Error:
             return None
 
-    def _wanted_links(self) -> dict[tuple[str, str, int, int], tuple[Any, Any]]:
-        wanted: dict[tuple[str, str, int, int], tuple[Any, Any]] = {}
+    def _wanted_links(self) -> dict[LinkKey, tuple[Any, Any]]:
+        wanted: dict[LinkKey, tuple[Any, Any]] = {}
         lines = self._lines
         if lines is None:
             return wanted
@@ -1508,12 +1519,7 @@ class SipEngine:
         except pj.Error as error:
             self._failure(f"audio: {error.info()}")
             return
-        for key in [k for k in self._links if k not in wanted]:
-            src, dst = self._links.pop(key)
-            self._linked_at.pop(key, None)
-            log.debug("audio: disconnect %s", key)
-            with contextlib.suppress(pj.Error):
-                src.stopTransmit(dst)
+        self._drop_links([k for k in self._links if k not in wanted])
         for key, (src, dst) in wanted.items():
             if key in self._links:
                 continue
@@ -1523,8 +1529,7 @@ class SipEngine:
             except pj.Error as error:
                 self._failure(f"audio {key[0]} -> {key[1]}: {error.info()}")
                 continue
-            self._links[key] = (src, dst)
-            self._linked_at[key] = self._mono()
+            self._links[key] = BridgeLink(src, dst, self._mono())
 
     def _audit_links(self) -> None:
         """Re-make bridge connections that pjmedia dropped.
@@ -1537,17 +1542,17 @@ class SipEngine:
         `LINK_SETTLE_S` is not yet expected in the listener list.
         """
         now = self._mono()
-        for key, (src, dst) in list(self._links.items()):
-            if now - self._linked_at.get(key, 0.0) < LINK_SETTLE_S:
+        for key, link in list(self._links.items()):
+            if now - link.made_at < LINK_SETTLE_S:
                 continue
             try:
                 # Keep the ConfPortInfo alive while reading its vector: a member of a
                 # temporary SWIG object points into freed memory (garbage port ids).
-                info = src.getPortInfo()
+                info = link.src.getPortInfo()
                 if key[3] not in list(info.listeners):
                     log.debug("audio: re-connect %s", key)
-                    src.startTransmit(dst)
-                    self._linked_at[key] = now
+                    link.src.startTransmit(link.dst)
+                    self._links[key] = dataclasses.replace(link, made_at=now)
             except pj.Error:
                 continue
 
@@ -1555,13 +1560,12 @@ class SipEngine:
         names = {f"call:{call_id}", f"rec:{call_id}"}
         self._drop_links([k for k in self._links if k[0] in names or k[1] in names])
 
-    def _drop_links(self, keys: list[tuple[str, str, int, int]]) -> None:
+    def _drop_links(self, keys: list[LinkKey]) -> None:
         for key in keys:
-            src, dst = self._links.pop(key)
-            self._linked_at.pop(key, None)
-            log.debug("audio: drop %s", key)
+            link = self._links.pop(key)
+            log.debug("audio: disconnect %s", key)
             with contextlib.suppress(pj.Error):
-                src.stopTransmit(dst)
+                link.src.stopTransmit(link.dst)
 
     def _start_recorders(self) -> None:
         profile = self._profile
@@ -1633,11 +1637,7 @@ class SipEngine:
                     call.hangup(pj.CallOpParam(True))
             if self._alive:
                 self._endpoint.pump_for(2.0, lambda: not self._alive)
-            for key in list(self._links):
-                src, dst = self._links.pop(key)
-                with contextlib.suppress(pj.Error):
-                    src.stopTransmit(dst)
-            self._linked_at.clear()
+            self._drop_links(list(self._links))
             self._recorders.clear()
             if self._finishing:
                 self._endpoint.pump_for(

@@ -18,13 +18,14 @@ running later could find the slot already reused by another port and remove that
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import time
 from typing import Any
 
 import pjsua2 as pj
 
-from communicator.sip.endpoint import SipEndpoint
+from communicator.sip.endpoint import SipEndpoint, pjsua2_c_library
 
 log = logging.getLogger(__name__)
 
@@ -39,20 +40,15 @@ _kept: list[Any] = []
 """Ports whose removal could not be confirmed: freeing them could crash the clock thread."""
 
 
-class _Library:
-    handle: Any = None
-
-    @classmethod
-    def get(cls) -> Any:
-        if cls.handle is None:
-            lib = ctypes.CDLL(pj._pjsua2.__file__)
-            lib.pjsua_conf_remove_port.argtypes = [ctypes.c_int]
-            lib.pjsua_enum_conf_ports.argtypes = [
-                ctypes.POINTER(ctypes.c_int),
-                ctypes.POINTER(ctypes.c_uint),
-            ]
-            cls.handle = lib
-        return cls.handle
+@functools.cache
+def _c_functions() -> Any:
+    lib = pjsua2_c_library()
+    lib.pjsua_conf_remove_port.argtypes = [ctypes.c_int]
+    lib.pjsua_enum_conf_ports.argtypes = [
+        ctypes.POINTER(ctypes.c_int),
+        ctypes.POINTER(ctypes.c_uint),
+    ]
+    return lib
 
 
 def conference_slots(max_ports: int) -> frozenset[int]:
@@ -60,7 +56,7 @@ def conference_slots(max_ports: int) -> frozenset[int]:
     capacity = max(1, max_ports)
     ids = (ctypes.c_int * capacity)()
     count = ctypes.c_uint(capacity)
-    if _Library.get().pjsua_enum_conf_ports(ids, ctypes.byref(count)) != 0:
+    if _c_functions().pjsua_enum_conf_ports(ids, ctypes.byref(count)) != 0:
         raise RuntimeError("pjsua_enum_conf_ports failed")
     return frozenset(ids[: count.value])
 
@@ -86,30 +82,22 @@ def retire_media_port(port: Any, *, timeout: float = RETIRE_TIMEOUT_S) -> bool:
         return False
     try:
         endpoint.check_thread()
+        max_ports = int(endpoint.ep.mediaMaxPorts())
         endpoint.set_clock_demand(CLOCK_OWNER, True)
-        try:
-            removed = _removed(port, int(endpoint.ep.mediaMaxPorts()), timeout)
-        finally:
-            endpoint.set_clock_demand(CLOCK_OWNER, False)
     except BaseException:
         _keep(port, "taking it off the conference bridge failed")
         raise
-    return _destroy_or_keep(port, removed)
+    try:
+        return free_after_removal(port, max_ports, timeout=timeout)
+    finally:
+        endpoint.set_clock_demand(CLOCK_OWNER, False)
 
 
 def free_after_removal(port: Any, max_ports: int, *, timeout: float = RETIRE_TIMEOUT_S) -> bool:
-    """`retire_media_port` for a process without a `SipEndpoint` whose clock always runs
-    (the benchmark's far end)."""
-    try:
-        removed = _removed(port, max_ports, timeout)
-    except BaseException:
-        _keep(port, "taking it off the conference bridge failed")
-        raise
-    return _destroy_or_keep(port, removed)
+    """Remove the port's slot, wait until a tick has applied that, then destroy the port.
 
-
-def _removed(port: Any, max_ports: int, timeout: float) -> bool:
-    """Remove the port's slot; True once a tick has applied that (the clock must run).
+    The conference clock must run: `retire_media_port` sees to that; the benchmark's far end,
+    which has no `SipEndpoint`, calls this directly (its clock always runs).
 
     In 2.15.1 a tick applies queued removals under the conference mutex, and
     ``pjsua_enum_conf_ports`` takes the same mutex. So a slot that is no longer listed is
@@ -117,25 +105,19 @@ def _removed(port: Any, max_ports: int, timeout: float) -> bool:
     releases the mutex earlier and keeps ports alive by reference instead: re-check this wait
     when upgrading.
     """
-    port_id = int(port.getPortId())
-    if port_id < 0:  # createPort never succeeded: not on the bridge
-        return True
-    status = _Library.get().pjsua_conf_remove_port(port_id)
-    deadline = time.monotonic() + timeout
-    while port_id in conference_slots(max_ports):
-        if time.monotonic() >= deadline:
-            log.warning(
-                "audio port %d: removal (status %d) not applied in %.1f s", port_id, status, timeout
-            )
-            return False
-        time.sleep(POLL_S)  # pjmedia offers no event for an applied removal
-    return True
-
-
-def _destroy_or_keep(port: Any, removed: bool) -> bool:
-    if not removed:
-        _keep(port, "its removal from the conference bridge was not applied")
-        return False
+    try:
+        port_id = int(port.getPortId())
+        if port_id >= 0:  # below 0: createPort never succeeded, not on the bridge
+            status = _c_functions().pjsua_conf_remove_port(port_id)
+            deadline = time.monotonic() + timeout
+            while port_id in conference_slots(max_ports):
+                if time.monotonic() >= deadline:
+                    _keep(port, f"removal of slot {port_id} (status {status}) not applied")
+                    return False
+                time.sleep(POLL_S)  # pjmedia offers no event for an applied removal
+    except BaseException:
+        _keep(port, "taking it off the conference bridge failed")
+        raise
     pj._pjsua2.delete_AudioMediaPort(port)
     return True
 

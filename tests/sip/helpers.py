@@ -87,3 +87,38 @@ def wav_complete(path: Path) -> bool:
         return False
     (riff,) = struct.unpack("<I", data[4:8])
     return riff == size - 8 and size > 44
+
+
+class CallbackCounts:
+    """How often pjmedia called a `counting_port`."""
+
+    def __init__(self) -> None:
+        self.requested = 0
+        self.received = 0
+
+
+def counting_port(pj: Any, name: str) -> tuple[Any, CallbackCounts]:
+    """A port that counts its callbacks in an object the test keeps (not on the port)."""
+    counts = CallbackCounts()
+
+    class CountingPort(pj.AudioMediaPort):
+        def __init__(self) -> None:
+            pj.AudioMediaPort.__init__(self)
+            self.counts = counts
+            self.silence = pj.ByteVector()
+            self.silence.resize(640)
+
+        def onFrameRequested(self, frame: Any) -> None:
+            self.counts.requested += 1
+            frame.buf = self.silence
+            frame.size = 640
+            frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
+
+        def onFrameReceived(self, frame: Any) -> None:
+            self.counts.received += 1
+
+    fmt = pj.MediaFormatAudio()
+    fmt.init(pj.PJMEDIA_FORMAT_PCM, 16000, 1, 20000, 16)
+    port = CountingPort()
+    port.createPort(name, fmt)
+    return port, counts

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from communicator.sip.engine import LINK_SETTLE_S
+from tests.sip.helpers import counting_port
 from tests.sip.sound.helpers import connected_call
 from tests.sip.test_calls import answering_peer, signed_in_engine
 
@@ -21,29 +22,25 @@ def _listed(key: Any, src: Any) -> bool:
     return key[3] in list(info.listeners)
 
 
-def _engine_in_call(
-    engine_factory: Any, kamailio: Any, peer_factory: Any, qtbot: Any, far_name: str
-) -> tuple[Any, Any]:
+@pytest.fixture
+def in_call(engine_factory: Any, kamailio: Any, peer_factory: Any, qtbot: Any) -> tuple[Any, Any]:
+    """(engine, call): an engine in a connected call with a far-end peer."""
     engine = signed_in_engine(engine_factory, kamailio, qtbot, "1008")
-    far = answering_peer(peer_factory, far_name, "1009")
+    far = answering_peer(peer_factory, "far-links", "1009")
     call, _ = connected_call(qtbot, engine, far, "1009")
     return engine, call
 
 
 def test_audit_leaves_intact_connections_alone(
-    engine_factory: Any,
-    kamailio: Any,
-    peer_factory: Any,
-    qtbot: Any,
-    caplog: pytest.LogCaptureFixture,
+    in_call: tuple[Any, Any], qtbot: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    engine, call = _engine_in_call(engine_factory, kamailio, peer_factory, qtbot, "far-links")
+    engine, call = in_call
     assert engine._links, "a connected call has bridge connections"
 
     # pjmedia 2.15 applies connections at its next clock tick, later than the call's state
     # change on a loaded machine: wait for them.
     qtbot.waitUntil(
-        lambda: all(_listed(key, src) for key, (src, _dst) in engine._links.items()),
+        lambda: all(_listed(key, link.src) for key, link in engine._links.items()),
         timeout=5000,
     )
     with caplog.at_level(logging.DEBUG, logger="communicator.sip.engine"):
@@ -54,14 +51,11 @@ def test_audit_leaves_intact_connections_alone(
 
 
 def test_audit_waits_for_a_pending_connect_then_remakes_a_dropped_one(
-    engine_factory: Any,
-    kamailio: Any,
-    peer_factory: Any,
-    qtbot: Any,
-    caplog: pytest.LogCaptureFixture,
+    in_call: tuple[Any, Any], qtbot: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    engine, call = _engine_in_call(engine_factory, kamailio, peer_factory, qtbot, "far-links-2")
-    key, (src, dst) = next(iter(engine._links.items()))
+    engine, call = in_call
+    key, link = next(iter(engine._links.items()))
+    src, dst = link.src, link.dst
     qtbot.waitUntil(lambda: _listed(key, src), timeout=5000)
 
     # The engine's own audit (it runs for a while after each media change) stays out of it.
@@ -81,7 +75,9 @@ def test_audit_waits_for_a_pending_connect_then_remakes_a_dropped_one(
     qtbot.waitUntil(lambda: _listed(key, src), timeout=5000)
 
     # A connection pjmedia really dropped (older than a few ticks) is re-made.
-    qtbot.waitUntil(lambda: engine._mono() - engine._linked_at[key] >= LINK_SETTLE_S, timeout=5000)
+    qtbot.waitUntil(
+        lambda: engine._mono() - engine._links[key].made_at >= LINK_SETTLE_S, timeout=5000
+    )
     src.stopTransmit(dst)
     qtbot.waitUntil(lambda: not _listed(key, src), timeout=5000)
     with caplog.at_level(logging.DEBUG, logger="communicator.sip.engine"):
@@ -92,25 +88,20 @@ def test_audit_waits_for_a_pending_connect_then_remakes_a_dropped_one(
 
 
 def test_resetting_local_audio_drops_its_links_even_when_the_new_ones_fail(
-    engine_factory: Any,
-    kamailio: Any,
-    peer_factory: Any,
-    qtbot: Any,
-    monkeypatch: pytest.MonkeyPatch,
+    in_call: tuple[Any, Any], qtbot: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The plugged-in media are destroyed right after the reset (the audio bridge retires its
     port): a link left to them would call into freed memory."""
     import pjsua2 as pj
 
     from communicator.sip.media_port import retire_media_port
-    from tests.sip.test_media_port import _port
 
-    engine, call = _engine_in_call(engine_factory, kamailio, peer_factory, qtbot, "far-links-3")
-    port, counts = _port(pj, "plugged")
+    engine, call = in_call
+    port, counts = counting_port(pj, "plugged")
     engine.set_local_audio(port, port)
 
     def plugged_links() -> list[Any]:
-        return [k for k, (s, d) in engine._links.items() if s is port or d is port]
+        return [k for k, link in engine._links.items() if link.src is port or link.dst is port]
 
     assert plugged_links(), "the call is connected to the plugged-in port"
     qtbot.waitUntil(lambda: counts.requested > 2, timeout=5000)

@@ -19,43 +19,12 @@ from communicator.sip.media_port import (
     kept_ports,
     retire_media_port,
 )
+from tests.sip.helpers import CallbackCounts, counting_port
+from tests.sip.sound.helpers import NoDevices
 
 pytestmark = [pytest.mark.rig, pytest.mark.timeout(60)]
 
 OWNER = "test-media-port"
-
-
-class _Counts:
-    def __init__(self) -> None:
-        self.requested = 0
-        self.received = 0
-
-
-def _port(pj: Any, name: str) -> tuple[Any, _Counts]:
-    """A port that counts its callbacks in an object the test keeps (not on the port)."""
-    counts = _Counts()
-
-    class CountingPort(pj.AudioMediaPort):
-        def __init__(self) -> None:
-            pj.AudioMediaPort.__init__(self)
-            self.counts = counts
-            self.silence = pj.ByteVector()
-            self.silence.resize(640)
-
-        def onFrameRequested(self, frame: Any) -> None:
-            self.counts.requested += 1
-            frame.buf = self.silence
-            frame.size = 640
-            frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
-
-        def onFrameReceived(self, frame: Any) -> None:
-            self.counts.received += 1
-
-    fmt = pj.MediaFormatAudio()
-    fmt.init(pj.PJMEDIA_FORMAT_PCM, 16000, 1, 20000, 16)
-    port = CountingPort()
-    port.createPort(name, fmt)
-    return port, counts
 
 
 @pytest.fixture
@@ -64,7 +33,7 @@ def counterpart(sip_endpoint: Any) -> Iterator[Any]:
     import pjsua2 as pj
 
     sip_endpoint.set_clock_demand(OWNER, True)
-    other, _ = _port(pj, "counterpart")
+    other, _ = counting_port(pj, "counterpart")
     try:
         yield other
     finally:
@@ -76,8 +45,8 @@ def _max_ports(sip_endpoint: Any) -> int:
     return int(sip_endpoint.ep.mediaMaxPorts())
 
 
-def _connected(pj: Any, counterpart: Any, qtbot: Any, name: str) -> tuple[Any, _Counts]:
-    port, counts = _port(pj, name)
+def _connected(pj: Any, counterpart: Any, qtbot: Any, name: str) -> tuple[Any, CallbackCounts]:
+    port, counts = counting_port(pj, name)
     counterpart.startTransmit(port)
     port.startTransmit(counterpart)
     qtbot.waitUntil(lambda: counts.requested > 2 and counts.received > 2, timeout=3000)
@@ -144,7 +113,7 @@ def test_retiring_runs_a_stopped_clock_just_long_enough(sip_endpoint: Any, qtbot
     import pjsua2 as pj
 
     qtbot.waitUntil(lambda: not sip_endpoint.sound_clock_running, timeout=5000)
-    port, _ = _port(pj, "clockless")
+    port, _ = counting_port(pj, "clockless")
     slot = port.getPortId()
     assert slot in conference_slots(_max_ports(sip_endpoint))
 
@@ -159,7 +128,7 @@ def test_an_unconfirmed_removal_keeps_the_port_alive(sip_endpoint: Any, qtbot: A
     import pjsua2 as pj
 
     qtbot.waitUntil(lambda: not sip_endpoint.sound_clock_running, timeout=5000)
-    port, counts = _port(pj, "unconfirmed")
+    port, counts = counting_port(pj, "unconfirmed")
     slot = port.getPortId()
     kept = kept_ports()
 
@@ -177,21 +146,6 @@ def test_an_unconfirmed_removal_keeps_the_port_alive(sip_endpoint: Any, qtbot: A
     assert counts.requested == 0
 
 
-class _NoDevices:
-    """A DeviceManager that finds nothing (built lazily: sounddevice is imported with it)."""
-
-    @staticmethod
-    def make() -> Any:
-        from communicator.sip.audio import DeviceManager
-
-        class NoDevices(DeviceManager):
-            def refresh(self, *, force: bool = False) -> bool:
-                self._devices = ()
-                return False
-
-        return NoDevices()
-
-
 def test_a_bridge_closed_with_the_clock_stopped_leaves_the_bridge(
     sip_endpoint: Any, qtbot: Any
 ) -> None:
@@ -200,7 +154,7 @@ def test_a_bridge_closed_with_the_clock_stopped_leaves_the_bridge(
     from communicator.sip.audio import AudioBridge
 
     qtbot.waitUntil(lambda: not sip_endpoint.sound_clock_running, timeout=5000)
-    bridge = AudioBridge(_NoDevices.make())
+    bridge = AudioBridge(NoDevices())
     bridge.start()
     slot = bridge.port.getPortId()
     assert not sip_endpoint.sound_clock_running
@@ -217,7 +171,7 @@ def test_bridges_close_in_a_loop_while_the_clock_runs(
 
     kept = kept_ports()
     for _ in range(40):
-        bridge = AudioBridge(_NoDevices.make())
+        bridge = AudioBridge(NoDevices())
         bridge.start()
         port = bridge.port
         counterpart.startTransmit(port)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from communicator.core.calls import CallState
+from communicator.sip.audio import DeviceManager
 from tests.sip.helpers import peer_call_id, wait_peer
 from tests.sip.sound.pulse import MonitorRecording, PulseServer
 
@@ -103,3 +104,11 @@ def assert_mix(
     levels = {f: tone_level_db(path, f, skip_ms=skip_ms) for f in [*present, *absent]}
     assert all(levels[f] > -20.0 for f in present), (path, levels)
     assert all(levels[f] < -30.0 for f in absent), (path, levels)
+
+
+class NoDevices(DeviceManager):
+    """A machine with no audio device at all."""
+
+    def refresh(self, *, force: bool = False) -> bool:
+        self._devices = ()
+        return False

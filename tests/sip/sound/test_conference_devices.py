@@ -9,11 +9,17 @@ from typing import Any
 import pytest
 
 from communicator.core.calls import CallState
-from communicator.sip.audio import CallTones, DeviceManager, Ringer
+from communicator.sip.audio import CallTones, Ringer
 from tests.rig.audio_check import analyse, assert_tone
 from tests.rig.kamailio import KamailioServer
 from tests.sip.helpers import wait_peer
-from tests.sip.sound.helpers import assert_mix, connected_call, record_both, wait_recording
+from tests.sip.sound.helpers import (
+    NoDevices,
+    assert_mix,
+    connected_call,
+    record_both,
+    wait_recording,
+)
 from tests.sip.sound.pulse import PulseServer
 from tests.sip.test_calls import answering_peer, signed_in_engine
 
@@ -164,12 +170,6 @@ def test_speaker_unplugged_mid_call_falls_back_to_default(
     engine.hangup(call)
 
 
-class _NoDevices(DeviceManager):
-    def refresh(self, *, force: bool = False) -> bool:
-        self._devices = ()
-        return False
-
-
 def test_no_device_calls_still_connect(
     engine_factory: Any,
     sip_endpoint: Any,
@@ -180,7 +180,7 @@ def test_no_device_calls_still_connect(
 ) -> None:
     from communicator.sip.audio import AudioBridge
 
-    bridge = AudioBridge(_NoDevices())
+    bridge = AudioBridge(NoDevices())
     try:
         bridge.start()
         assert [n.text for n in bridge.notices] == ["No microphone/speaker was found"]
