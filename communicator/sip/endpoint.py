@@ -30,7 +30,7 @@ import pjsua2 as pj
 
 from communicator.provisioning.schema import CodecReport, VoipProfile, canonical_codec
 from communicator.sip.events import CallbackFailed, Record, StunResolved
-from communicator.sip.pump import PollHint
+from communicator.sip.polling import PollHint
 from communicator.sip.sipmsg import scrub
 from communicator.sip.sockopts import tcp_nodelay_params
 from communicator.sip.wakeup import SipSockets, SocketScanner, TimerHeap, TimeVal

@@ -164,7 +164,7 @@ from communicator.sip.events import (
     TransferStatus,
 )
 from communicator.sip.local_audio import LocalAudio, null_device_audio
-from communicator.sip.pump import PollHint
+from communicator.sip.polling import PollHint
 from communicator.sip.recording import (
     TranscodeError,
     intermediate_path,

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from communicator.sip.pump import PollHint, PollPlan, Pump, PumpPolicy, plan_next_poll
+from communicator.sip.polling import PollHint
+from communicator.sip.pump import PollPlan, Pump, PumpPolicy, plan_next_poll
 from communicator.sip.wakeup import (
     TCP_LISTEN,
     SipSockets,
