@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from communicator.provisioning.schema import ForwardingSettings
-from communicator.sip.pump import PollHint, PollPlan, PumpPolicy, plan_next_poll
+from communicator.sip.polling import PollHint
 from communicator.sip.sipmsg import (
     header_values,
     host_port,
@@ -15,6 +15,7 @@ from communicator.sip.sipmsg import (
     split_name_addr,
     top_via_address,
 )
+from communicator.ui.pump import PollPlan, PumpPolicy, plan_next_poll
 
 POLICY = PumpPolicy(hot_block_ms=5, warm_interval=0.02, idle_interval=0.1, linger=0.25)
 
