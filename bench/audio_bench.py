@@ -432,7 +432,7 @@ class Agent:
 
         from communicator.sip.endpoint import EndpointOptions, SipEndpoint
         from communicator.sip.engine import SipEngine
-        from communicator.sip.pump import Pump
+        from communicator.ui.pump import Pump
         from tests.sip.helpers import make_profile
 
         self.args = args

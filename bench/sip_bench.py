@@ -281,7 +281,7 @@ def run_engine(cfg: dict[str, Any]) -> None:
     from communicator.sip.call import EngineCall
     from communicator.sip.endpoint import EndpointOptions
     from communicator.sip.events import LinesChanged, RegistrationChanged
-    from communicator.sip.headless import HeadlessClient
+    from communicator.ui.headless import HeadlessClient
 
     client = HeadlessClient(
         EndpointOptions(bound_address="127.0.0.1", media_thread=cfg.get("media_thread", True)),

@@ -90,8 +90,8 @@ def run(
     from PySide6.QtCore import QTimer
 
     from communicator.sip.endpoint import EndpointOptions
-    from communicator.sip.headless import HeadlessClient, describe_event
     from communicator.ui.dispatch import MainThreadDispatcher, SignalQuitter
+    from communicator.ui.headless import HeadlessClient, describe_event
     from communicator.workstation import OfflineStartError, Workstation
 
     client = HeadlessClient(EndpointOptions(sip_trace=args.sip_trace or None))

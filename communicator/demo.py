@@ -112,8 +112,8 @@ def run(work: Path, talk_seconds: float) -> None:
     from communicator.provisioning.credentials import CredentialStore
     from communicator.sip.endpoint import EndpointOptions
     from communicator.sip.events import EngineEvent, NoticePosted, RegistrationChanged
-    from communicator.sip.headless import HeadlessClient, describe_event
     from communicator.ui.dispatch import MainThreadDispatcher
+    from communicator.ui.headless import HeadlessClient, describe_event
     from communicator.workstation import Workstation
     from tests.credentials.memory_backend import MemoryKeyring
     from tests.rig.kamailio import KamailioServer

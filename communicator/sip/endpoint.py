@@ -2,7 +2,7 @@
 
 Created on the calling (Qt main) thread with ``threadCnt = 0`` and ``mainThreadOnly = True``:
 every pjsua2 callback then runs on that thread, inside ``libHandleEvents`` called by
-`communicator.sip.pump.Pump`. Creating a second `SipEndpoint` raises `EndpointExistsError`.
+`communicator.ui.pump.Pump`. Creating a second `SipEndpoint` raises `EndpointExistsError`.
 
 Shutdown order (each step reproduced as a crash when skipped): engines hang up every call and
 drop their Call, recorder and player objects, ``gc.collect()``, accounts are unregistered and

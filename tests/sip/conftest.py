@@ -25,7 +25,7 @@ from tests.rig.kamailio import KamailioServer
 def sip_endpoint(qapp: Any) -> Iterator[Any]:
     require_pjsua2()
     from communicator.sip.endpoint import EndpointOptions, SipEndpoint
-    from communicator.sip.pump import Pump
+    from communicator.ui.pump import Pump
 
     endpoint = SipEndpoint(EndpointOptions(bound_address="127.0.0.1"))
     pump = Pump(endpoint.poll, sockets=endpoint)

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from communicator.sip.polling import PollHint
-from communicator.sip.pump import PollPlan, Pump, PumpPolicy, plan_next_poll
 from communicator.sip.wakeup import (
     TCP_LISTEN,
     SipSockets,
@@ -22,6 +21,7 @@ from communicator.sip.wakeup import (
     read_proc_net,
     select_fds,
 )
+from communicator.ui.pump import PollPlan, Pump, PumpPolicy, plan_next_poll
 from tests.rig.kamailio import KamailioServer
 from tests.sip.helpers import TEST_CODECS, make_profile
 

@@ -1,6 +1,6 @@
 """A headless SIP client: QCoreApplication + SipEngine + Pump, no widgets.
 
-``python -m communicator.sip.headless --profile profile.json [--call 1002]`` registers with the
+``python -m communicator.ui.headless --profile profile.json [--call 1002]`` registers with the
 profile's settings, prints one status line per change, optionally places a call, and shuts down
 in order on SIGINT/SIGTERM (hang up, unregister, libDestroy). The profile document must carry
 the SIP password (``to_json(include_secrets=True)``) or give it with ``--password-env VAR``.
@@ -34,7 +34,7 @@ from communicator.sip.events import (
     NoticePosted,
     RegistrationChanged,
 )
-from communicator.sip.pump import Pump, PumpPolicy
+from communicator.ui.pump import Pump, PumpPolicy
 
 
 def describe_event(event: EngineEvent) -> str:
