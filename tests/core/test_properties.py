@@ -19,14 +19,14 @@ from communicator.core.agent_state import (
     AgentEvent,
     AgentState,
     AgentStateMachine,
-    CallEnded,
+    CallDone,
     CallStarted,
     SetNotReady,
     SetReady,
 )
-from communicator.core.agent_state import SignIn as AgentSignIn
-from communicator.core.agent_state import SignOut as AgentSignOut
-from communicator.core.agent_state import Tick as AgentTick
+from communicator.core.agent_state import LogIn as AgentSignIn
+from communicator.core.agent_state import LogOut as AgentSignOut
+from communicator.core.agent_state import TimePassed as AgentTick
 from communicator.core.call_effects import Outcome
 from communicator.core.call_events import (
     CallConfirmed,
@@ -367,8 +367,8 @@ AGENT_EVENTS: list[AgentEvent] = [
     SetNotReady("lunch"),
     CallStarted(CallId("a")),
     CallStarted(CallId("b")),
-    CallEnded(CallId("a"), True),
-    CallEnded(CallId("b"), False),
+    CallDone(CallId("a"), True),
+    CallDone(CallId("b"), False),
     AgentTick(),
 ]
 
