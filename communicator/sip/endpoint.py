@@ -29,7 +29,6 @@ from typing import Any, Protocol
 import pjsua2 as pj
 
 from communicator.provisioning.schema import CodecReport, VoipProfile, canonical_codec
-from communicator.sip.events import CallbackFailed, Record, StunResolved
 from communicator.sip.polling import PollHint
 from communicator.sip.sipmsg import scrub
 from communicator.sip.sockopts import tcp_nodelay_params
@@ -179,10 +178,6 @@ class MediaPoller:
         self._thread.start()
         self._registered.wait(5.0)
 
-    @property
-    def active(self) -> bool:
-        return self._active.is_set()
-
     def set_active(self, active: bool) -> None:
         if active:
             self._active.set()
@@ -222,12 +217,6 @@ class _Endpoint(pj.Endpoint):
         # handleIpChange restarts the listeners (new sockets) in steps reported here.
         self._owner.sockets_changed()
 
-    def onNatCheckStunServersComplete(self, prm: Any) -> None:  # noqa: N802
-        try:
-            self._owner.records.append(StunResolved(int(prm.status), str(prm.name)))
-        except Exception as error:
-            self._owner.records.append(CallbackFailed("onNatCheckStunServersComplete", repr(error)))
-
 
 def _set_log_level(level: int) -> bool:
     """Change pjlib's log level at run time (pjsua2 has no API for it)."""
@@ -251,7 +240,6 @@ class SipEndpoint:
                 )
             _Registry.current = self
         self.options = options or EndpointOptions()
-        self.records: list[Record] = []
         self._clients: list[EndpointClient] = []
         self._transports: dict[tuple[str, str | None, bool], int] = {}
         self._stun: tuple[str, ...] = ()
@@ -354,8 +342,6 @@ class SipEndpoint:
         if self._destroyed:
             return 0, PollHint()
         events = int(self._ep.libHandleEvents(block_ms))
-        if self.records:
-            self.records.clear()  # endpoint-level records are informational only
         hot = False
         live = False
         rtp = False
@@ -585,10 +571,6 @@ class SipEndpoint:
             manager.setNoDev()
         self._clock_on = want
 
-    @property
-    def media_polling(self) -> bool:
-        return self._media_poller is not None and self._media_poller.active
-
     def set_media_demand(self, owner: str, needed: bool) -> None:
         """Run the media thread (RTP/RTCP of calls) while anyone needs it."""
         if needed:
@@ -627,7 +609,6 @@ class SipEndpoint:
                 except Exception:
                     log.exception("closing a SIP engine failed")
             self._clients.clear()
-            self.records.clear()
             gc.collect()
         finally:
             self._destroyed = True

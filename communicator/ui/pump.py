@@ -254,11 +254,6 @@ class Pump(QObject):
             self._next_block_ms = self._policy.hot_block_ms
             self._timer.start(0)
 
-    def poll_now(self, block_ms: int = 0) -> int:
-        """Poll synchronously (tests and shutdown); returns the events processed."""
-        events, _ = self._poll(block_ms)
-        return events
-
     def _run(self) -> None:
         if not self._running:
             return

@@ -109,10 +109,6 @@ class ToneMixer:
         return cached
 
     @property
-    def ringback_on(self) -> bool:
-        return self._loop is not None
-
-    @property
     def busy(self) -> bool:
         return self._loop is not None or self._shot is not None
 
