@@ -1,24 +1,23 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that the tests and the demo need, when some are missing.
+# Installs the Debian packages that the tests, the demo and the benchmarks need, when some are
+# missing. The packages are listed, with what each one provides, in scripts/system-deps.txt.
 # Only acts as root on a Debian-like system; otherwise it lists what is missing and goes on,
 # so a developer without root sees exactly what to install.
 set -euo pipefail
 
-PACKAGES=(
-  # SIP test rig: registrar/proxy, STUN, certificates
-  kamailio kamailio-tls-modules stun-server openssl
-  # Secret Service for the real keyring tests
-  gnome-keyring dbus dbus-daemon
-  # Audio: PortAudio for sounddevice, PulseAudio as a real-time null device in tests
-  libportaudio2 pulseaudio pulseaudio-utils
-  # Offscreen Qt
-  libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 fonts-dejavu-core
-  # PostgreSQL for the server tests
-  postgresql
-)
+list="$(dirname "$0")/system-deps.txt"
+packages=()
+while read -r what package _; do
+  case "$what" in '' | '#'*) continue ;; esac
+  if [ -z "${package:-}" ]; then
+    echo "error: $list: no Debian package for '$what'" >&2
+    exit 1
+  fi
+  [[ " ${packages[*]} " == *" $package "* ]] || packages+=("$package")
+done <"$list"
 
 missing=()
-for p in "${PACKAGES[@]}"; do
+for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 # A Debian system python needs python3-venv for `python3 -m venv`.
