@@ -93,6 +93,9 @@ from communicator.core.forwarding_decision import (
 )
 
 DTMF_DIGITS = frozenset("0123456789*#ABCD")
+TRANSFER_TIMEOUT_S = 30.0
+"""Longest wait for a transfer's final NOTIFY before `Lines.transfer_timeout` gives the call
+back to the agent (a far end may send one the SIP stack cannot parse)."""
 BUSY_HERE = 486
 DEFAULT_REJECT_CODE = BUSY_HERE
 
@@ -536,6 +539,31 @@ class Lines:
         effects += self._end(consult, reason, now)
         effects += self._activate(self._calls[original.call_id])
         return Outcome(tuple(effects))
+
+    def transfer_timeout(self, call_id: CallId, now: float) -> Outcome:
+        """The transfer of ``call_id`` got no final answer within `TRANSFER_TIMEOUT_S`: the
+        agent keeps the call (an attended transfer goes back to the consultation) and is told.
+        Nothing when the call has ended or its transfer is no longer waiting for an answer."""
+        call = self._calls.get(call_id)
+        if call is None or call.transfer not in (
+            TransferState.BLIND_PENDING,
+            TransferState.COMPLETING,
+        ):
+            return Outcome()
+        back_to = (
+            TransferState.CONSULTING
+            if call.transfer is TransferState.COMPLETING and call.linked_call is not None
+            else TransferState.NONE
+        )
+        self._calls[call_id] = replace(call, transfer=back_to, transfer_target=None)
+        return Outcome(
+            (
+                Notice(
+                    f"The transfer of {call.where} got no answer within "
+                    f"{TRANSFER_TIMEOUT_S:g} s; the call is still yours"
+                ),
+            )
+        )
 
     # --------------------------------------------------------------------- conference
 
