@@ -1,8 +1,12 @@
-"""The one pjsua2 Endpoint of the process: creation, transports, STUN, codecs, SIP trace, shutdown.
+"""The one pjsua2 Endpoint of the process: creation, polling, the sound clock, shutdown.
 
 Created on the calling (Qt main) thread with ``threadCnt = 0`` and ``mainThreadOnly = True``:
 every pjsua2 callback then runs on that thread, inside ``libHandleEvents`` called by
 `communicator.ui.pump.Pump`. Creating a second `SipEndpoint` raises `EndpointExistsError`.
+
+Its parts live beside it: transports (`endpoint_transports`), codec priorities
+(`endpoint_codecs`), the SIP trace (`endpoint_log`), the media thread (`media_poller`) and what
+wakes the pump (`wakeup`).
 
 Shutdown order (each step reproduced as a crash when skipped): engines hang up every call and
 drop their Call, recorder and player objects, ``gc.collect()``, accounts are unregistered and
@@ -13,40 +17,34 @@ takes ~27 ms instead of ~1 s). `SipEndpoint.shutdown` does all of it and is safe
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import functools
 import gc
 import logging
-import os
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 import pjsua2 as pj
 
-from communicator.provisioning.schema import CodecReport, VoipProfile, canonical_codec
+from communicator.provisioning.schema import CodecReport, VoipProfile
+from communicator.sip.c_library import set_log_level
+from communicator.sip.endpoint_codecs import codec_priorities
+from communicator.sip.endpoint_log import QUIET_LEVEL, TRACE_LEVEL, LogWriter, trace_wanted
+from communicator.sip.endpoint_transports import TransportAddress, Transports
+from communicator.sip.media_poller import MediaPoller
 from communicator.sip.polling import PollHint
-from communicator.sip.sipmsg import scrub
-from communicator.sip.sockopts import tcp_nodelay_params
-from communicator.sip.wakeup import SipSockets, SocketScanner, TimerHeap, TimeVal
+from communicator.sip.wakeup import SocketWatch, TimerHeap
+
+__all__ = [
+    "EndpointClient",
+    "EndpointExistsError",
+    "EndpointOptions",
+    "SipEndpoint",
+    "TransportAddress",
+]
 
 log = logging.getLogger(__name__)
-trace_log = logging.getLogger("communicator.sip.trace")
-
-TRACE_ENV = "COMMUNICATOR_SIP_TRACE"
-TRACE_LEVEL = 5
-QUIET_LEVEL = 2
-"""pjsua log levels: 5 with the SIP messages, 2 errors and warnings only."""
-
-TRANSPORT_TYPES = {
-    "udp": pj.PJSIP_TRANSPORT_UDP,
-    "tcp": pj.PJSIP_TRANSPORT_TCP,
-    "tls": pj.PJSIP_TRANSPORT_TLS,
-}
 
 
 class _Registry:
@@ -92,118 +90,6 @@ class EndpointOptions:
     keeps pjmedia's own C worker (no GIL, but 100 wake-ups a second for ever)."""
 
 
-@dataclass(frozen=True)
-class TransportAddress:
-    kind: str
-    host: str
-    port: int
-
-    def __str__(self) -> str:
-        return f"{self.host}:{self.port}"
-
-
-def default_ca_file() -> str | None:
-    """The system CA bundle OpenSSL would use, if there is one."""
-    paths = ssl.get_default_verify_paths()
-    for candidate in (paths.cafile, paths.openssl_cafile, "/etc/ssl/certs/ca-certificates.crt"):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
-
-
-class _LogWriter(pj.LogWriter):
-    """pjsua's log to Python logging, Authorization headers scrubbed."""
-
-    def write(self, entry: Any) -> None:
-        try:
-            level = int(entry.level)
-            py_level = (
-                logging.ERROR
-                if level <= 1
-                else logging.WARNING
-                if level == 2
-                else logging.INFO
-                if level == 3
-                else logging.DEBUG
-            )
-            if trace_log.isEnabledFor(py_level):
-                trace_log.log(py_level, "%s", scrub(str(entry.msg)).rstrip())
-        except Exception:  # never raise into pjsua2
-            return
-
-
-@functools.cache
-def pjsua2_c_library() -> ctypes.CDLL:
-    """The pjsua2 extension module opened as a C library: pjproject functions that pjsua2
-    does not wrap. Callers declare the argtypes of what they call."""
-    return ctypes.CDLL(pj._pjsua2.__file__)
-
-
-class MediaPoller:
-    """Polls pjmedia's ioqueue (RTP/RTCP) on a thread of ours, only while calls need it.
-
-    pjmedia's own worker thread calls ``pj_ioqueue_poll`` with a 10 ms timeout for the whole
-    life of the endpoint: 100 wake-ups a second with no call at all (measured: ~0.3 % of a
-    core). pjsua insists on one worker when pjmedia has its own ioqueue, so after
-    ``libInit`` pjmedia's workers are stopped (``pjmedia_endpt_stop_threads``; pjmedia keeps
-    its ioqueue) and this thread does exactly what the worker did - but waits on an Event, at
-    no cost, while no call exists. It is registered with pjlib, never runs Python callbacks
-    (pjsua2 queues callbacks from other threads for the main thread), and is stopped before
-    ``libDestroy``.
-    """
-
-    POLL_MS = 100
-    """Packets end a poll at once; the timeout only bounds how late a stop or pause is seen
-    (pjmedia's worker uses 10 ms; longer means fewer GIL round trips on quiet calls)."""
-
-    def __init__(self, ep: Any) -> None:
-        lib = pjsua2_c_library()
-        lib.pjsua_get_pjmedia_endpt.restype = ctypes.c_void_p
-        lib.pjmedia_endpt_get_ioqueue.restype = ctypes.c_void_p
-        lib.pjmedia_endpt_get_ioqueue.argtypes = [ctypes.c_void_p]
-        lib.pj_ioqueue_poll.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
-        lib.pjmedia_endpt_stop_threads.argtypes = [ctypes.c_void_p]
-        self._lib = lib
-        media_endpoint = lib.pjsua_get_pjmedia_endpt()
-        self._ioqueue = lib.pjmedia_endpt_get_ioqueue(media_endpoint)
-        if not self._ioqueue:
-            raise RuntimeError("pjmedia has no ioqueue of its own")
-        if lib.pjmedia_endpt_stop_threads(media_endpoint) != 0:
-            raise RuntimeError("pjmedia's worker threads could not be stopped")
-        self._ep = ep
-        self._active = threading.Event()
-        self._stopping = False
-        self._registered = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="pjmedia-io", daemon=True)
-        self._thread.start()
-        self._registered.wait(5.0)
-
-    def set_active(self, active: bool) -> None:
-        if active:
-            self._active.set()
-        else:
-            self._active.clear()
-
-    def _run(self) -> None:
-        try:
-            self._ep.libRegisterThread("pjmedia-io")
-        finally:
-            self._registered.set()
-        timeout = TimeVal(0, self.POLL_MS)
-        poll = self._lib.pj_ioqueue_poll
-        ioqueue = self._ioqueue
-        while True:
-            self._active.wait()
-            if self._stopping:
-                return
-            poll(ioqueue, ctypes.byref(timeout))
-
-    def stop(self) -> None:
-        self._stopping = True
-        self._active.set()
-        self._thread.join(5.0)
-
-
 class _Endpoint(pj.Endpoint):
     def __init__(self, owner: SipEndpoint) -> None:
         pj.Endpoint.__init__(self)
@@ -216,16 +102,6 @@ class _Endpoint(pj.Endpoint):
     def onIpChangeProgress(self, prm: Any) -> None:  # noqa: N802
         # handleIpChange restarts the listeners (new sockets) in steps reported here.
         self._owner.sockets_changed()
-
-
-def _set_log_level(level: int) -> bool:
-    """Change pjlib's log level at run time (pjsua2 has no API for it)."""
-    try:
-        lib = pjsua2_c_library()
-        lib.pj_log_set_level(ctypes.c_int(level))
-    except (OSError, AttributeError):
-        return False
-    return True
 
 
 class SipEndpoint:
@@ -241,7 +117,6 @@ class SipEndpoint:
             _Registry.current = self
         self.options = options or EndpointOptions()
         self._clients: list[EndpointClient] = []
-        self._transports: dict[tuple[str, str | None, bool], int] = {}
         self._stun: tuple[str, ...] = ()
         self._codec_key: tuple[str, ...] | None = None
         self._codec_report: CodecReport | None = None
@@ -250,17 +125,13 @@ class SipEndpoint:
         self._clock_on = False
         self._media_demand: set[str] = set()
         self._media_poller: MediaPoller | None = None
-        self._sip_peers: dict[str, frozenset[tuple[str, int]]] = {}
-        self._scanner = SocketScanner()
-        self._watch_generation = 0
-        self._watched: tuple[int, frozenset[int] | None] = (-1, None)
-        self._socket_inodes: frozenset[int] = frozenset()
+        self._sockets = SocketWatch(self._local_ports)
+        self._transports: Transports | None = None
         self._timer_heap: TimerHeap | None = None
         self._destroyed = False
         self.wakeup: Callable[[], None] = lambda: None
         """Set by the pump: poll soon (after an engine command)."""
-        env = os.environ.get(TRACE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
-        self._trace = env if self.options.sip_trace is None else self.options.sip_trace
+        self._trace = trace_wanted(self.options.sip_trace)
         try:
             self._create()
         except BaseException:
@@ -275,6 +146,12 @@ class SipEndpoint:
     def _create(self) -> None:
         ep = _Endpoint(self)
         self._ep: Any = ep
+        self._transports = Transports(
+            ep,
+            sip_port=self.options.sip_port,
+            bound_address=self.options.bound_address,
+            changed=self.sockets_changed,
+        )
         ep.libCreate()
         cfg = pj.EpConfig()
         cfg.uaConfig.threadCnt = 0
@@ -288,7 +165,7 @@ class SipEndpoint:
             cfg.medConfig.threadCnt = 0
         cfg.medConfig.noVad = True
         cfg.medConfig.ecTailLen = 0
-        writer = _LogWriter()
+        writer = LogWriter()
         self._writer: Any = writer
         cfg.logConfig.writer = writer
         cfg.logConfig.level = TRACE_LEVEL if self._trace else QUIET_LEVEL
@@ -380,55 +257,30 @@ class SipEndpoint:
     @property
     def watch_generation(self) -> int:
         """Changes whenever the set of pjsip's sockets may have changed."""
-        return self._watch_generation
+        return self._sockets.generation
 
     def sockets_changed(self) -> None:
-        self._watch_generation += 1
+        self._sockets.changed()
 
     def set_sip_peers(self, owner: str, peers: Iterable[tuple[str, int]]) -> None:
         """Addresses of the SIP servers/proxies an engine talks to over TCP/TLS."""
-        wanted = frozenset(peers)
-        if self._sip_peers.get(owner) != wanted:
-            if wanted:
-                self._sip_peers[owner] = wanted
-            else:
-                self._sip_peers.pop(owner, None)
-            self.sockets_changed()
+        self._sockets.set_sip_peers(owner, peers)
 
     def check_sockets(self) -> None:
         """Cheap periodic check (the pump's slow tick): rescan if our sockets changed."""
-        if not self._scanner.supported:
-            return
-        inodes = self._scanner.socket_inode_set()
-        if inodes != self._socket_inodes:
-            self._socket_inodes = inodes
-            self.sockets_changed()
+        self._sockets.check_sockets()
 
     def watched_fds(self) -> frozenset[int] | None:
         """pjsip's socket descriptors to wake up on (None: not available; poll instead)."""
-        if self._destroyed:
-            return None
-        generation, fds = self._watched
-        if generation == self._watch_generation:
-            return fds
-        udp: set[int] = set()
-        tcp: set[int] = set()
-        try:
-            for (kind, _, _), tid in self._transports.items():
-                info = self._ep.transportGetInfo(tid)
-                _, _, port = str(info.localAddress).rpartition(":")
-                (udp if kind == "udp" else tcp).add(int(port))
-        except (pj.Error, ValueError):
-            fds = None
-        else:
-            peers = frozenset().union(*self._sip_peers.values()) if self._sip_peers else frozenset()
-            wanted = SipSockets(frozenset(udp), frozenset(tcp), peers)
-            try:
-                fds = self._scanner.scan(wanted)
-            except OSError:
-                fds = None
-        self._watched = (self._watch_generation, fds)
-        return fds
+        return None if self._destroyed else self._sockets.watched_fds()
+
+    def _local_ports(self) -> tuple[frozenset[int], frozenset[int]] | None:
+        return None if self._transports is None else self._transports.local_ports()
+
+    @property
+    def knows_next_timer(self) -> bool:
+        """pjsip's timer heap is readable: the pump can sleep until its next timer."""
+        return self._timer_heap is not None and self._timer_heap.available
 
     # ------------------------------------------------------------------ SIP trace
 
@@ -438,7 +290,7 @@ class SipEndpoint:
 
     def set_sip_trace(self, enabled: bool) -> None:
         """Switch the SIP message trace (to the ``communicator.sip.trace`` logger) on or off."""
-        if _set_log_level(TRACE_LEVEL if enabled else QUIET_LEVEL):
+        if set_log_level(TRACE_LEVEL if enabled else QUIET_LEVEL):
             self._trace = enabled
 
     # ------------------------------------------------------------------ transports
@@ -447,47 +299,20 @@ class SipEndpoint:
         self, kind: str, *, ca_file: str | None = None, verify_server: bool = True
     ) -> int:
         """The transport of ``kind`` (created on first use). TLS transports are per CA list."""
-        self._check_alive()
-        kind = kind.lower()
-        key = (kind, ca_file if kind == "tls" else None, verify_server if kind == "tls" else True)
-        tid = self._transports.get(key)
-        if tid is not None:
-            return tid
-        tcfg = pj.TransportConfig()
-        port = self.options.sip_port
-        if port and kind == "tls":
-            port += 1
-        tls_in_use = any(k[0] == "tls" for k in self._transports)
-        tcfg.port = 0 if (kind == "tls" and tls_in_use) else port
-        if self.options.bound_address:
-            tcfg.boundAddress = self.options.bound_address
-        if kind in ("tcp", "tls"):
-            tcfg.sockOptParams = tcp_nodelay_params()
-        if kind == "tls":
-            tls = tcfg.tlsConfig
-            tls.method = pj.PJSIP_TLSV1_2_METHOD
-            ca = ca_file or default_ca_file()
-            if ca:
-                tls.CaListFile = ca
-            tls.verifyServer = verify_server
-            tls.sockOptParams = tcp_nodelay_params()
-            tcfg.tlsConfig = tls
-        tid = int(self._ep.transportCreate(TRANSPORT_TYPES[kind], tcfg))
-        self._transports[key] = tid
-        self.sockets_changed()
-        return tid
+        return self._transport_table().get(kind, ca_file=ca_file, verify_server=verify_server)
 
     def transport_address(self, tid: int) -> TransportAddress:
-        info = self._ep.transportGetInfo(tid)
-        host, _, port = str(info.localName).rpartition(":")
-        return TransportAddress(str(info.typeName).lower(), host.strip("[]"), int(port))
+        return self._transport_table().address(tid)
+
+    def _transport_table(self) -> Transports:
+        self._check_alive()
+        if self._transports is None:
+            raise RuntimeError("the SIP endpoint was never created")
+        return self._transports
 
     def transport_ids(self) -> dict[str, int]:
         """The first transport of each kind."""
-        out: dict[str, int] = {}
-        for (kind, _, _), tid in self._transports.items():
-            out.setdefault(kind, tid)
-        return out
+        return {} if self._transports is None else self._transports.first_of_each_kind()
 
     # ------------------------------------------------------------------ STUN
 
@@ -521,16 +346,7 @@ class SipEndpoint:
         report = profile.codec_report(available)
         key = report.usable
         if key != self._codec_key:
-            rank = {name: index for index, name in enumerate(report.usable)}
-            for codec_id in available:
-                name = canonical_codec(codec_id)
-                if name is None or name not in rank:
-                    priority = 0
-                else:
-                    # 254, 244, ...: room below each for the variants of one codec (speex/16000
-                    # before speex/8000), sorted by clock rate, highest first.
-                    rate = _clock_rate(codec_id)
-                    priority = max(1, 254 - 10 * rank[name] - (0 if rate >= 16000 else 1))
+            for codec_id, priority in codec_priorities(available, report.usable).items():
                 self._ep.codecSetPriority(codec_id, priority)
             self._codec_key = key
         self._codec_report = report
@@ -627,8 +443,3 @@ class SipEndpoint:
                 gc.collect()
                 with _Registry.lock:
                     _Registry.current = None
-
-
-def _clock_rate(codec_id: str) -> int:
-    parts = codec_id.split("/")
-    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 8000

@@ -25,7 +25,8 @@ from typing import Any
 
 import pjsua2 as pj
 
-from communicator.sip.endpoint import SipEndpoint, pjsua2_c_library
+from communicator.sip.c_library import pjsua2_c_library
+from communicator.sip.endpoint import SipEndpoint
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ import ipaddress
 import logging
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,6 +166,68 @@ class SocketScanner:
     def socket_inode_set(self) -> frozenset[int]:
         """The inodes of this process's sockets (cheap check whether a rescan is needed)."""
         return frozenset(socket_inodes(self._fd_dir))
+
+
+LocalPorts = Callable[[], tuple[frozenset[int], frozenset[int]] | None]
+"""(UDP ports, TCP/TLS ports) pjsip's transports listen on; None when that is unknown."""
+
+
+class SocketWatch:
+    """Which of this process's descriptors are pjsip's, rescanned only when they may have
+    changed: a transport came or went (`changed`), the SIP peers changed, or the periodic
+    `check_sockets` saw the process's set of sockets change."""
+
+    def __init__(self, local_ports: LocalPorts, scanner: SocketScanner | None = None) -> None:
+        self._local_ports = local_ports
+        self._scanner = scanner or SocketScanner()
+        self._generation = 0
+        self._watched: tuple[int, frozenset[int] | None] = (-1, None)
+        self._socket_inodes: frozenset[int] = frozenset()
+        self._sip_peers: dict[str, frozenset[tuple[str, int]]] = {}
+
+    @property
+    def generation(self) -> int:
+        """Changes whenever the set of pjsip's sockets may have changed."""
+        return self._generation
+
+    def changed(self) -> None:
+        self._generation += 1
+
+    def set_sip_peers(self, owner: str, peers: Iterable[tuple[str, int]]) -> None:
+        """Addresses of the SIP servers/proxies one engine talks to over TCP/TLS."""
+        wanted = frozenset(peers)
+        if self._sip_peers.get(owner) != wanted:
+            if wanted:
+                self._sip_peers[owner] = wanted
+            else:
+                self._sip_peers.pop(owner, None)
+            self.changed()
+
+    def check_sockets(self) -> None:
+        """Cheap periodic check: a new generation if this process's sockets changed."""
+        if not self._scanner.supported:
+            return
+        inodes = self._scanner.socket_inode_set()
+        if inodes != self._socket_inodes:
+            self._socket_inodes = inodes
+            self.changed()
+
+    def watched_fds(self) -> frozenset[int] | None:
+        """pjsip's socket descriptors (None: not available; poll instead)."""
+        generation, fds = self._watched
+        if generation == self._generation:
+            return fds
+        ports = self._local_ports()
+        if ports is None:
+            fds = None
+        else:
+            peers = frozenset().union(*self._sip_peers.values()) if self._sip_peers else frozenset()
+            try:
+                fds = self._scanner.scan(SipSockets(ports[0], ports[1], peers))
+            except OSError:
+                fds = None
+        self._watched = (self._generation, fds)
+        return fds
 
 
 class TimeVal(ctypes.Structure):

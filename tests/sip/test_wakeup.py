@@ -131,7 +131,7 @@ def test_endpoint_watches_its_sip_sockets_and_knows_its_next_timer(sip_endpoint:
     (entry,) = [e for e in read_proc_net() if e.protocol == "udp" and e.local[1] == port]
     assert isinstance(entry, SocketEntry)
     assert {fd for fd in fds if _inode(fd) == entry.inode}
-    assert sip_endpoint._timer_heap.available
+    assert sip_endpoint.knows_next_timer
 
 
 def _inode(fd: int) -> int | None:
