@@ -92,13 +92,15 @@ def run(
     from communicator.sip.endpoint import EndpointOptions
     from communicator.ui.dispatch import MainThreadDispatcher, SignalQuitter
     from communicator.ui.headless import HeadlessClient, describe_event
-    from communicator.workstation import OfflineStartError, Workstation
+    from communicator.workstation import (
+        OfflineStartError,
+        SignedOutByServer,
+        Workstation,
+        WorkstationEvent,
+        describe_workstation_event,
+    )
 
     client = HeadlessClient(EndpointOptions(sip_trace=args.sip_trace or None))
-
-    def signed_out(why: str) -> None:
-        print(f"signed out: {why}", flush=True)
-        client.quit()
 
     dispatcher = MainThreadDispatcher()
     workstation = Workstation(
@@ -107,10 +109,14 @@ def run(
         post_to_main=dispatcher.post,
         credentials=credentials,
         ca_file=user.ca_file or load_system_config().ca_file,
-        on_notice=lambda text: print(f"notice: {text}", flush=True),
-        on_pending_logs=lambda n: print(f"call logs waiting: {n}", flush=True),
-        on_signed_out=signed_out,
     )
+
+    def show(event: WorkstationEvent) -> None:
+        print(describe_workstation_event(event), flush=True)
+        if isinstance(event, SignedOutByServer):
+            client.quit()
+
+    workstation.subscribe(show)
     client.engine.subscribe(lambda event: print(describe_event(event), flush=True))
     audio = None if args.no_audio else Audio(client.engine, user)
     exit_code = 0

@@ -114,7 +114,7 @@ def run(work: Path, talk_seconds: float) -> None:
     from communicator.sip.events import EngineEvent, NoticePosted, RegistrationChanged
     from communicator.ui.dispatch import MainThreadDispatcher
     from communicator.ui.headless import HeadlessClient, describe_event
-    from communicator.workstation import Workstation
+    from communicator.workstation import Workstation, describe_workstation_event
     from tests.credentials.memory_backend import MemoryKeyring
     from tests.rig.kamailio import KamailioServer
     from tests.rig.peer_client import PeerProcess
@@ -180,9 +180,8 @@ def run(work: Path, talk_seconds: float) -> None:
                     data_dir=work / "client",
                     post_to_main=dispatcher.post,
                     credentials=CredentialStore(MemoryKeyring()),  # the demo leaves no secret
-                    on_notice=lambda text: say(f"notice: {text}"),
-                    on_pending_logs=lambda n: say(f"call logs waiting to be sent: {n}"),
                 )
+                workstation.subscribe(lambda event: say(describe_workstation_event(event)))
                 engine = client.engine
 
                 def show(event: EngineEvent) -> None:

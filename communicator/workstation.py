@@ -23,11 +23,13 @@ import hmac
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from communicator.core.call_record import CallRecord, call_log_payload, should_log
+from communicator.core.messages import MessageLevel
 from communicator.core.outbox import Outbox
 from communicator.provisioning.client import (
     AgentSession,
@@ -41,6 +43,7 @@ from communicator.provisioning.credentials import (
     credential_key,
     split_credential_key,
 )
+from communicator.provisioning.history import CallHistory, HistoryEntry
 from communicator.provisioning.profile_cache import CachedProfile, ProfileCache
 from communicator.provisioning.schema import VoipProfile
 from communicator.provisioning.sender import Delivery, OutboxSender
@@ -55,6 +58,8 @@ OFFLINE_SIP_PREFIX = "offline-sip:"
 OFFLINE_VERIFIER_PREFIX = "offline-verifier:"
 UNASSIGNED_OWNER = "unassigned@local://this-workstation"
 """Owner of a log no agent can claim (never delivered; kept in the outbox for support)."""
+SIGN_OUT_DELIVERY_S = 5.0
+"""How long signing out (or quitting) waits for the agent's undelivered call logs."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,50 @@ class OfflineStartError(Exception):
     """Offline start is not possible; the message says why, for the agent."""
 
 
+@dataclass(frozen=True)
+class WorkstationNotice:
+    level: MessageLevel
+    text: str
+
+
+@dataclass(frozen=True)
+class PendingLogsChanged:
+    count: int
+    """Call logs on this workstation not yet delivered (every agent's)."""
+
+
+@dataclass(frozen=True)
+class SignedOutByServer:
+    why: str
+
+
+@dataclass(frozen=True)
+class HistoryAdded:
+    """A finished call reached the agent's local history."""
+
+    entry: HistoryEntry
+    missed_unseen: int
+
+
+WorkstationEvent = WorkstationNotice | PendingLogsChanged | SignedOutByServer | HistoryAdded
+WorkstationListener = Callable[[WorkstationEvent], None]
+
+
+def describe_workstation_event(event: WorkstationEvent) -> str:
+    """One line for a terminal (the headless client and the demo)."""
+    if isinstance(event, WorkstationNotice):
+        return f"notice: {event.text}"
+    if isinstance(event, PendingLogsChanged):
+        return f"call logs waiting to be sent: {event.count}"
+    if isinstance(event, SignedOutByServer):
+        return f"signed out: {event.why}"
+    entry = event.entry
+    return (
+        f"history: {entry.direction.value} {entry.name or entry.number or entry.uri}, "
+        f"{entry.outcome.value} (missed calls not seen: {event.missed_unseen})"
+    )
+
+
 class Workstation:
     def __init__(
         self,
@@ -79,21 +128,18 @@ class Workstation:
         post_to_main: PostToMain,
         credentials: CredentialStore | None = None,
         ca_file: str | None = None,
-        on_notice: Callable[[str], None] | None = None,
-        on_pending_logs: Callable[[int], None] | None = None,
-        on_signed_out: Callable[[str], None] | None = None,
     ) -> None:
         self.engine = engine
         self.data_dir = data_dir
         self._post = post_to_main
         self._credentials = credentials or CredentialStore()
         self._ca_file = ca_file
-        self._on_notice = on_notice or (lambda _text: None)
-        self._on_pending_logs = on_pending_logs or (lambda _n: None)
-        self._on_signed_out = on_signed_out or (lambda _why: None)
+        self._listeners: list[WorkstationListener] = []
         self.cache = ProfileCache(data_dir / "profiles")
         self.outbox_path = data_dir / "outbox.sqlite3"
         self.outbox = Outbox(self.outbox_path)
+        self.history = CallHistory(data_dir / "history.sqlite3")
+        self._delivery_round = threading.Condition()
         self._clients: dict[str, ProvisioningClient] = {}
         self._lock = threading.Lock()
         self.signed_in: SignedIn | None = None
@@ -108,6 +154,21 @@ class Workstation:
         )
         self.sender.start()
         engine.on_call_finished = self._call_finished
+
+    def subscribe(self, listener: WorkstationListener) -> Callable[[], None]:
+        """``listener`` gets every `WorkstationEvent`, on the main thread."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _emit(self, event: WorkstationEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("workstation listener failed")
+
+    def _notice(self, text: str, level: MessageLevel = MessageLevel.INFO) -> None:
+        self._emit(WorkstationNotice(level, text))
 
     # -- signing in and out -------------------------------------------------------------------
 
@@ -143,8 +204,15 @@ class Workstation:
         return SignedIn(session=session, profile=fetched.profile, etag=fetched.etag)
 
     def start_offline(self, server_url: str, login: str, password: str) -> SignedIn:
-        """Register from the cached profile while the server is unreachable, only where the
-        admin's profile allows offline start. The agent's password is checked against the
+        """`check_offline`, then `start` (main thread)."""
+        signed_in = self.check_offline(server_url, login, password)
+        self.start(signed_in)
+        return signed_in
+
+    def check_offline(self, server_url: str, login: str, password: str) -> SignedIn:
+        """What registering from the cached profile while the server is unreachable needs,
+        only where the admin's profile allows offline start (any thread: keyring and a
+        deliberately slow password hash, no SIP). The agent's password is checked against the
         verifier kept at the last sign-in here; the SIP password comes from the OS keyring,
         where it is kept only for this purpose. No live updates until the next online sign-in;
         call logs wait in the outbox as usual."""
@@ -178,17 +246,12 @@ class Workstation:
             expires_at=dt.datetime.now(dt.UTC),
             token="",
         )
-        signed_in = SignedIn(
+        return SignedIn(
             session=session,
             profile=cached.profile.with_password(sip_password),
             etag=cached.etag,
             offline=True,
         )
-        self.signed_in = self._phone_of = signed_in
-        self.engine.apply_profile(signed_in.profile)
-        self.engine.sign_in()
-        self._on_notice("Working offline: the server is unreachable; settings may be out of date")
-        return signed_in
 
     def cache_for(self, server_url: str, login: str) -> CachedProfile | None:
         """The last profile seen here for that agent (no secrets): what the sign-in window
@@ -202,6 +265,12 @@ class Workstation:
         self.engine.apply_profile(signed_in.profile)
         self.engine.sign_in()
         self.sender.wake()  # this agent's waiting logs can go now
+        if signed_in.offline:
+            self._notice(
+                "Working offline: the server is unreachable; settings may be out of date",
+                MessageLevel.WARNING,
+            )
+            return
         watcher = ProfileWatcher(
             self.client(signed_in.session.server_url),
             signed_in.session,
@@ -214,29 +283,64 @@ class Workstation:
         self._watcher = watcher
         watcher.start()
 
-    def sign_out(self, *, forget_password: bool = False) -> None:
-        """Hang up, unregister and end the server session. Logs already recorded stay in the
-        outbox and are still delivered as this agent (hot desk)."""
+    def sign_out(
+        self, *, forget_password: bool = False, deliver_for: float = SIGN_OUT_DELIVERY_S
+    ) -> int:
+        """`stop_phone`, then `finish_sign_out` (blocking: at quit, or off the UI thread's
+        hands in tests). Returns the agent's call logs still undelivered."""
+        current = self.stop_phone()
+        if current is None:
+            return 0
+        return self.finish_sign_out(
+            current, forget_password=forget_password, deliver_for=deliver_for
+        )
+
+    def stop_phone(self) -> SignedIn | None:
+        """Hang up and unregister (main thread); the agent is no longer signed in here.
+        Returns who was, for `finish_sign_out`."""
         current = self.signed_in
         self._stop_watcher()
         self.engine.sign_out()
         self.signed_in = None
-        if current is None:
-            return
+        return current
+
+    def finish_sign_out(
+        self, current: SignedIn, *, forget_password: bool = False, deliver_for: float = 0.0
+    ) -> int:
+        """Give the agent's undelivered call logs up to ``deliver_for`` seconds to reach the
+        server, then end the server session (any thread: HTTP). Logs still waiting stay in
+        the outbox and go with the next start on this workstation. Returns how many wait."""
         session = current.session
+        waiting = self.deliver_now(session.owner, deliver_for)
         if forget_password:
             self._remember(session.server_url, session.login, None)
-        if current.offline:
-            return
-        try:
-            self.client(session.server_url).sign_out(session)
-        except ProvisioningError as err:
-            log.warning("sign-out at the server failed: %s", err.message)
+        if not current.offline:
+            try:
+                self.client(session.server_url).sign_out(session)
+            except ProvisioningError as err:
+                log.warning("sign-out at the server failed: %s", err.message)
+        return waiting
+
+    def deliver_now(self, owner: str, timeout: float) -> int:
+        """Make ``owner``'s waiting logs due now and wait up to ``timeout`` seconds for the
+        sender to deliver them (any thread). Returns how many are still waiting."""
+        if self.outbox.pending_count(owner) == 0 or timeout <= 0:
+            return self.outbox.pending_count(owner)
+        deadline = time.monotonic() + timeout
+        self.outbox.retry_now(owner)
+        with self._delivery_round:
+            self.sender.wake()
+            while (left := deadline - time.monotonic()) > 0:
+                if self.outbox.pending_count(owner) == 0:
+                    break
+                self._delivery_round.wait(left)
+        return self.outbox.pending_count(owner)
 
     def close(self) -> None:
         self._stop_watcher()
         self.sender.stop()
         self.outbox.close()
+        self.history.close()
         for client in self._clients.values():
             client.close()
 
@@ -244,6 +348,11 @@ class Workstation:
 
     def pending_logs(self) -> int:
         return self.outbox.pending_count()
+
+    def missed_calls(self) -> int:
+        """Unseen missed calls of the agent signed in (the badge)."""
+        current = self._phone_of
+        return 0 if current is None else self.history.missed_count(current.session.owner)
 
     def _call_finished(self, record: CallRecord) -> None:
         phone_of = self._phone_of
@@ -253,27 +362,35 @@ class Workstation:
         else:
             owner = phone_of.session.owner
             min_seconds = phone_of.profile.agent.min_call_log_seconds
-        if not should_log(record, min_seconds):
-            if record.recording_path:
-                Path(record.recording_path).unlink(missing_ok=True)
-            return
-        self.outbox.add(
-            owner, str(record.record_id), call_log_payload(record), record.recording_path
-        )
-        self.sender.wake()
-        self._last_pending = self.outbox.pending_count()
-        self._on_pending_logs(self._last_pending)
+        logged = should_log(record, min_seconds)
+        if logged:
+            self.outbox.add(
+                owner, str(record.record_id), call_log_payload(record), record.recording_path
+            )
+            self.sender.wake()
+        elif record.recording_path:
+            Path(record.recording_path).unlink(missing_ok=True)
+        entry = self.history.add(owner, record, logged=logged)
+        self._emit(HistoryAdded(entry, self.history.missed_count(owner)))
+        if logged:
+            self._last_pending = self.outbox.pending_count()
+            self._emit(PendingLogsChanged(self._last_pending))
 
     def _pending_changed(self, pending: int) -> None:
-        """From the sender thread after each round: tell the UI only about changes."""
+        """From the sender thread after each round: wake sign-out's wait, tell the UI only
+        about changes."""
+        with self._delivery_round:
+            self._delivery_round.notify_all()
         if pending != self._last_pending:
             self._last_pending = pending
-            self._post(lambda: self._on_pending_logs(pending))
+            self._post(lambda: self._emit(PendingLogsChanged(pending)))
 
     def _delivery_for(self, owner: str) -> Delivery | None:
         """Credentials to deliver ``owner``'s logs: the live session for the signed-in agent,
         otherwise the delivery token the keyring kept from that agent's last sign-in."""
         current = self.signed_in
+        if current is None and self._phone_of is not None and self._phone_of.session.delivery_token:
+            current = self._phone_of  # signed out: its delivery token outlives the session
         try:
             server_url, login = split_credential_key(owner)
         except ValueError:
@@ -295,7 +412,7 @@ class Workstation:
         )
         self.cache.store(current.session.owner, etag, profile)
         self.engine.apply_profile(profile)  # SIP changes wait for the last call to end
-        self._on_notice("Your profile was updated by an administrator")
+        self._notice("Your profile was updated by an administrator")
 
     def _revoked(self, why: str) -> None:
         if self.signed_in is None:
@@ -303,7 +420,7 @@ class Workstation:
         self._stop_watcher()
         self.engine.sign_out()
         self.signed_in = None
-        self._on_signed_out(why)
+        self._emit(SignedOutByServer(why))
 
     def _stop_watcher(self) -> None:
         if self._watcher is not None:
@@ -319,7 +436,7 @@ class Workstation:
             else:
                 self._credentials.remember(server_url, login, password)
         except CredentialStoreError as err:
-            self._on_notice(str(err))
+            self._notice(str(err), MessageLevel.WARNING)
 
     def _recall(self, server_url: str, key: str) -> str | None:
         try:
