@@ -38,10 +38,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from communicator.provisioning.server import db as db_mod  # noqa: E402
-from communicator.provisioning.server import services  # noqa: E402
 from communicator.provisioning.server.config import ServerConfig  # noqa: E402
-from communicator.provisioning.server.models import Agent, VoipAccount  # noqa: E402
+from communicator.provisioning.server.models import Agent, VoipAccount, fill_defaults  # noqa: E402
 from communicator.provisioning.server.security import HASHER, SecretBox  # noqa: E402
+from communicator.provisioning.server.services import sessions  # noqa: E402
 
 PASSWORD = "bench-password-1"
 
@@ -119,13 +119,13 @@ def seed(cfg: ServerConfig, agents: int, sse_sessions: int) -> list[str]:
                 codecs=["opus", "PCMA"],
                 forwarding={},
             )
-            services.fill_defaults(acc)
+            fill_defaults(acc)
             acc_objs.append(acc)
         s.add_all(acc_objs)
         s.flush()
         agent_rows = s.query(Agent).order_by(Agent.id).all()
         for i in range(sse_sessions):
-            token, _sess, _acc, _pooled = services.create_session(
+            token, _sess, _acc, _pooled = sessions.create_session(
                 s, cfg, agent_rows[i % len(agent_rows)], "127.0.0.1"
             )
             tokens.append(token)

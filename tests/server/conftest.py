@@ -24,9 +24,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from communicator.provisioning.server import db as db_mod
-from communicator.provisioning.server import services
 from communicator.provisioning.server.api import create_app
 from communicator.provisioning.server.config import ServerConfig
+from communicator.provisioning.server.services import sessions
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -166,7 +166,7 @@ def admin_token(cfg: ServerConfig) -> str:
     engine = db_mod.make_engine(cfg.db_url, pool_size=1)
     try:
         with db_mod.make_sessionmaker(engine)() as s:
-            token = services.create_admin_token(s, "tests")
+            token = sessions.create_admin_token(s, "tests")
             s.commit()
             return token
     finally:

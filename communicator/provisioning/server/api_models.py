@@ -86,10 +86,6 @@ class CallLogIn(Strict):
     quality: dict[str, float | int | str | None] | None = None
 
 
-class CallLogBatch(BaseModel):
-    logs: list[dict[str, Any]] = Field(description="Call logs (CallLogIn objects).")
-
-
 class Rejected(BaseModel):
     index: int
     id: str | None

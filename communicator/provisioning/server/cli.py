@@ -19,12 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import db as db_mod
-from . import exports, services
+from . import exports
 from .api_models import AccountCreate, AgentCreate, GroupCreate
 from .config import ServerConfig
 from .errors import ApiError
 from .models import Agent, Group
 from .security import SecretBox, hash_password
+from .services import accounts, accounts_csv, agents, groups, reports, sessions
 
 T = TypeVar("T")
 log = logging.getLogger("communicator.server")
@@ -108,7 +109,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_admin_create(args: argparse.Namespace) -> int:
-    token = _with_db(_config(args), lambda s, _b: services.create_admin_token(s, args.name))
+    token = _with_db(_config(args), lambda s, _b: sessions.create_admin_token(s, args.name))
     print(token)
     return 0
 
@@ -140,9 +141,9 @@ def cmd_agents_add(args: argparse.Namespace) -> int:
         if args.group:
             g = s.scalar(select(Group).where(Group.name == args.group))
             if g is None:
-                g = services.create_group(s, _config(args), GroupCreate(name=args.group))
+                g = groups.create_group(s, _config(args), GroupCreate(name=args.group))
             group_id = g.id
-        a = services.create_agent(s, body, pw_hash)
+        a = agents.create_agent(s, body, pw_hash)
         a.group_id = group_id
         return a.id
 
@@ -152,7 +153,7 @@ def cmd_agents_add(args: argparse.Namespace) -> int:
 
 def cmd_agents_list(args: argparse.Namespace) -> int:
     def run(s: Session, _box: SecretBox) -> list[Any]:
-        return [services.agent_out(s, a) for a in s.scalars(select(Agent).order_by(Agent.login))]
+        return [agents.agent_out(s, a) for a in s.scalars(select(Agent).order_by(Agent.login))]
 
     rows = _with_db(_config(args), run, commit=False)
     print(f"{'ID':>5}  {'LOGIN':20} {'NAME':24} {'GROUP':16} {'EXT':>5} ACTIVE")
@@ -167,7 +168,7 @@ def cmd_agents_list(args: argparse.Namespace) -> int:
 def cmd_groups_add(args: argparse.Namespace) -> int:
     cfg = _config(args)
     body = GroupCreate(name=args.name, extension=args.extension, email=args.email or "")
-    print(_with_db(cfg, lambda s, _b: services.create_group(s, cfg, body).id))
+    print(_with_db(cfg, lambda s, _b: groups.create_group(s, cfg, body).id))
     return 0
 
 
@@ -182,7 +183,7 @@ def cmd_accounts_add(args: argparse.Namespace) -> int:
             "sip_server": args.server,
         }
         if args.agent:
-            agent = services.agent_by_login(s, args.agent)
+            agent = agents.agent_by_login(s, args.agent)
             if agent is None:
                 raise ApiError(f"agent {args.agent!r} does not exist")
             data["agent_id"] = agent.id
@@ -192,7 +193,7 @@ def cmd_accounts_add(args: argparse.Namespace) -> int:
                 data[key] = value
         if args.transport:
             data["transports"] = args.transport
-        acc = services.create_account(s, cfg, box, AccountCreate.model_validate(data))
+        acc = accounts.create_account(s, cfg, box, AccountCreate.model_validate(data))
         return f"{acc.id} extension {acc.extension}"
 
     print(_with_db(cfg, run))
@@ -200,7 +201,7 @@ def cmd_accounts_add(args: argparse.Namespace) -> int:
 
 
 def cmd_accounts_list(args: argparse.Namespace) -> int:
-    rows = _with_db(_config(args), lambda s, _b: services.account_rows(s), commit=False)
+    rows = _with_db(_config(args), lambda s, _b: accounts.account_rows(s), commit=False)
     print(f"{'ID':>5}  {'AGENT':24} {'GROUP':16} {'PHONE NUMBER':16} {'EXT':>5} SIP USER")
     for r in rows:
         agent = r.agent or ("(pool, used by " + r.in_use_by + ")" if r.in_use_by else "(pool)")
@@ -212,7 +213,7 @@ def cmd_accounts_list(args: argparse.Namespace) -> int:
 
 
 def cmd_accounts_delete(args: argparse.Namespace) -> int:
-    deleted, missing = _with_db(_config(args), lambda s, _b: services.delete_accounts(s, args.ids))
+    deleted, missing = _with_db(_config(args), lambda s, _b: accounts.delete_accounts(s, args.ids))
     for i in deleted:
         print(f"deleted {i}")
     for i in missing:
@@ -223,7 +224,7 @@ def cmd_accounts_delete(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     cfg = _config(args)
     text = Path(args.csv).read_text(encoding="utf-8-sig")
-    created, updated = _with_db(cfg, lambda s, b: services.import_accounts_csv(s, cfg, b, text))
+    created, updated = _with_db(cfg, lambda s, b: accounts_csv.import_accounts_csv(s, cfg, b, text))
     print(f"created {created}, updated {updated}")
     return 0
 
@@ -231,7 +232,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export_accounts(args: argparse.Namespace) -> int:
     text = _with_db(
         _config(args),
-        lambda s, b: services.export_accounts_csv(s, b, with_passwords=args.with_passwords),
+        lambda s, b: accounts_csv.export_accounts_csv(s, b, with_passwords=args.with_passwords),
         commit=False,
     )
     _write(args, text)
@@ -247,14 +248,14 @@ def _date(value: str) -> dt.datetime:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    f = services.ReportFilter(
+    f = reports.ReportFilter(
         agent=args.agent, group=args.group, number=args.number, start=args.start, end=args.end
     )
     total, rows = _with_db(
-        _config(args), lambda s, _b: services.report(s, f, limit=10_000_000), commit=False
+        _config(args), lambda s, _b: reports.report(s, f, limit=10_000_000), commit=False
     )
     if args.csv:
-        _write(args, services.report_csv(rows))
+        _write(args, reports.report_csv(rows))
         return 0
     for r in rows:
         print(

@@ -63,6 +63,16 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def fill_defaults(obj: Any) -> None:
+    """Applies the column defaults now (SQLAlchemy would only at INSERT)."""
+    for col in obj.__table__.columns:
+        default = col.default
+        if default is None or col.primary_key or getattr(obj, col.key, None) is not None:
+            continue
+        arg = default.arg
+        setattr(obj, col.key, arg(None) if callable(arg) else arg)
+
+
 class CallOrder(enum.Enum):
     RANDOM = "random"
     SIMULTANEOUS = "simultaneous"

@@ -13,12 +13,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import db as db_mod
-from . import services
 from .changes import Change, ChangeBus
 from .config import ServerConfig
 from .errors import NoFreeNumber
 from .ratelimit import TokenBuckets
 from .security import SecretBox
+from .services import directory, profiles, sessions
+from .services.sessions import DeliveryInfo, SessionInfo
 
 T = TypeVar("T")
 
@@ -27,7 +28,7 @@ SESSION_CACHE_S = 30.0
 
 @dataclasses.dataclass
 class _CachedSession:
-    info: services.SessionInfo
+    info: SessionInfo
     checked: float
 
 
@@ -66,7 +67,7 @@ class ServerState:
         self.sessions: dict[str, _CachedSession] = {}
         self.session_tokens: dict[int, str] = {}
         self.admins: dict[str, float] = {}
-        self.deliveries: dict[str, tuple[services.DeliveryInfo, float]] = {}
+        self.deliveries: dict[str, tuple[DeliveryInfo, float]] = {}
         self.profiles: dict[int, tuple[bytes, str]] = {}
         self.directory: bytes | None = None
         self.generation = 0
@@ -142,7 +143,7 @@ class ServerState:
             for sub in list(self.subscribers.get(agent_id, ())):
                 sub.wake("check")
 
-    async def session_for(self, token: str) -> services.SessionInfo | None:
+    async def session_for(self, token: str) -> SessionInfo | None:
         now = time.monotonic()
         cached = self.sessions.get(token)
         if cached is not None:
@@ -151,7 +152,7 @@ class ServerState:
             ):
                 return cached.info
             self.sessions.pop(token, None)
-        info = await self.read(services.lookup_session, token)
+        info = await self.read(sessions.lookup_session, token)
         if info is not None:
             if len(self.sessions) > 200_000:
                 self.sessions.clear()
@@ -159,7 +160,7 @@ class ServerState:
             self.session_tokens[info.session_id] = token
         return info
 
-    def remember_session(self, token: str, info: services.SessionInfo) -> None:
+    def remember_session(self, token: str, info: SessionInfo) -> None:
         self.sessions[token] = _CachedSession(info, time.monotonic())
         self.session_tokens[info.session_id] = token
 
@@ -168,7 +169,7 @@ class ServerState:
         if token is not None:
             self.sessions.pop(token, None)
 
-    async def delivery_for(self, token: str) -> services.DeliveryInfo | None:
+    async def delivery_for(self, token: str) -> DeliveryInfo | None:
         now = time.monotonic()
         cached = self.deliveries.get(token)
         if (
@@ -177,7 +178,7 @@ class ServerState:
             and cached[0].expires_at.timestamp() > time.time()
         ):
             return cached[0]
-        info = await self.read(services.lookup_delivery, token)
+        info = await self.read(sessions.lookup_delivery, token)
         if info is not None:
             if len(self.deliveries) > 200_000:
                 self.deliveries.clear()
@@ -189,23 +190,23 @@ class ServerState:
         checked = self.admins.get(token)
         if checked is not None and now - checked < SESSION_CACHE_S:
             return True
-        ok = await self.read(services.admin_token_valid, token)
+        ok = await self.read(sessions.admin_token_valid, token)
         if ok:
             self.admins[token] = now
         return ok
 
     async def profile_for(
-        self, agent_id: int, session: services.SessionInfo | None = None
+        self, agent_id: int, session: SessionInfo | None = None
     ) -> tuple[bytes, str]:
         cached = self.profiles.get(agent_id)
         if cached is not None:
             return cached
         generation = self.generation
-        built = await self.read(services.build_profile, self.box, agent_id)
+        built = await self.read(profiles.build_profile, self.box, agent_id)
         if built is None and session is not None:
-            await self.write(services.ensure_account, agent_id, session.expires_at)
+            await self.write(sessions.ensure_account, agent_id, session.expires_at)
             generation = self.generation
-            built = await self.read(services.build_profile, self.box, agent_id)
+            built = await self.read(profiles.build_profile, self.box, agent_id)
         if built is None:
             raise NoFreeNumber()
         if generation == self.generation:
@@ -219,7 +220,7 @@ class ServerState:
         import json
 
         generation = self.generation
-        data = json.dumps(await self.read(services.directory)).encode()
+        data = json.dumps(await self.read(directory.directory)).encode()
         if generation == self.generation:
             self.directory = data
         return data

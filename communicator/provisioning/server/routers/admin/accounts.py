@@ -1,0 +1,109 @@
+"""Admin: VoIP accounts, and their CSV import and export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from ...api_models import (
+    AccountCreate,
+    AccountFields,
+    AccountRow,
+    BulkDeleteResult,
+    DbId,
+    IdList,
+    ImportResult,
+)
+from ...errors import BadRequest, NotFound
+from ...services import accounts, accounts_csv
+from ..deps import State
+
+router = APIRouter()
+
+
+@router.get(
+    "/accounts",
+    response_model=list[AccountRow],
+    summary="VoIP accounts: agent, group, phone number",
+)
+async def list_accounts(state: State) -> list[AccountRow]:
+    return await state.read(accounts.account_rows)
+
+
+@router.post("/accounts", response_model=AccountRow, status_code=201)
+async def create_account(body: AccountCreate, state: State) -> AccountRow:
+    def q(s: Session) -> AccountRow:
+        acc = accounts.create_account(s, state.cfg, state.box, body)
+        return accounts.account_rows(s, [acc.id])[0]
+
+    return await state.write(q)
+
+
+@router.get(
+    "/accounts/export.csv",
+    responses={200: {"content": {"text/csv": {}}}},
+    summary="Export accounts as CSV",
+)
+async def export_accounts(state: State, include_passwords: bool = False) -> Response:
+    text = await state.read(
+        lambda s: accounts_csv.export_accounts_csv(s, state.box, with_passwords=include_passwords)
+    )
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="accounts.csv"'},
+    )
+
+
+@router.post(
+    "/accounts/import",
+    response_model=ImportResult,
+    summary="Import accounts from CSV (text/csv body; upsert by sip_username; all or nothing)",
+    openapi_extra={
+        "requestBody": {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "required": True,
+        }
+    },
+)
+async def import_accounts(request: Request, state: State) -> ImportResult:
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadRequest("the CSV must be UTF-8") from exc
+    created, updated = await state.write(
+        accounts_csv.import_accounts_csv, state.cfg, state.box, text
+    )
+    return ImportResult(created=created, updated=updated)
+
+
+@router.get("/accounts/{account_id}", summary="One account with every field (no password)")
+async def get_account(account_id: DbId, state: State) -> dict[str, Any]:
+    return await state.read(accounts.account_details, account_id)
+
+
+@router.patch("/accounts/{account_id}", response_model=AccountRow)
+async def patch_account(account_id: DbId, body: AccountFields, state: State) -> AccountRow:
+    def q(s: Session) -> AccountRow:
+        acc = accounts.update_account(s, state.cfg, state.box, account_id, body)
+        return accounts.account_rows(s, [acc.id])[0]
+
+    return await state.write(q)
+
+
+@router.delete("/accounts/{account_id}", status_code=204)
+async def delete_account(account_id: DbId, state: State) -> Response:
+    _deleted, missing = await state.write(accounts.delete_accounts, [account_id])
+    if missing:
+        raise NotFound(f"VoIP account {account_id} does not exist")
+    return Response(status_code=204)
+
+
+@router.post("/accounts/bulk-delete", response_model=BulkDeleteResult)
+async def bulk_delete_accounts(body: IdList, state: State) -> BulkDeleteResult:
+    deleted, missing = await state.write(accounts.delete_accounts, list(dict.fromkeys(body.ids)))
+    return BulkDeleteResult(deleted=deleted, missing=missing)

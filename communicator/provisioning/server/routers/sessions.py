@@ -1,0 +1,95 @@
+"""Agent sign-in and sign-out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
+
+from ..api_models import AgentPublic, SignInRequest, SignInResponse
+from ..errors import ApiError, RateLimited, Unauthorized
+from ..models import Agent
+from ..security import verify_password
+from ..services import agents, profiles, sessions
+from ..services.sessions import SessionInfo
+from .deps import API, ERRORS, SignedIn, State, client_address
+
+router = APIRouter(prefix=API, tags=["agent"], responses=ERRORS)
+
+
+@router.post(
+    "/sessions",
+    response_model=SignInResponse,
+    status_code=201,
+    summary="Agent sign-in: returns a session token",
+)
+async def sign_in(body: SignInRequest, request: Request, state: State) -> Response:
+    address = client_address(request)
+    login = body.login.strip()
+    for buckets, key, what in (
+        (state.limit_address, address, "this address"),
+        (state.limit_agent, login.lower(), "this agent"),
+    ):
+        wait = buckets.take(key)
+        if wait > 0:
+            raise RateLimited(
+                f"too many sign-in attempts for {what}; retry in {int(wait) + 1} s", wait
+            )
+
+    def find(s: Session) -> tuple[int, str, bool] | None:
+        a = agents.agent_by_login(s, login)
+        return (a.id, a.password_hash, a.active) if a is not None else None
+
+    found = await state.read(find)
+    ok = await state.hash_call(verify_password, found[1] if found else None, body.password)
+    if not ok or found is None:
+        raise Unauthorized("wrong login or password")
+    if not found[2]:
+        raise Unauthorized("this agent account is disabled; ask an administrator")
+    agent_id = found[0]
+
+    def open_session(s: Session) -> tuple[dict[str, Any], SessionInfo, tuple[bytes, str] | None]:
+        agent = s.get(Agent, agent_id)
+        if agent is None or not agent.active:
+            raise Unauthorized("this agent account is disabled; ask an administrator")
+        token, sess, account, pooled = sessions.create_session(s, state.cfg, agent, address)
+        delivery, delivery_expires = sessions.create_delivery_token(s, agent.id, account.id)
+        group = agent.group.name if agent.group is not None else None
+        answer = SignInResponse(
+            token=token,
+            expires_at=sess.expires_at,
+            agent=AgentPublic(
+                id=agent.id, login=agent.login, display_name=agent.display_name, group=group
+            ),
+            extension=str(account.extension),
+            pooled=pooled,
+            delivery_token=delivery,
+            delivery_expires_at=delivery_expires,
+        ).model_dump(mode="json")
+        info = SessionInfo(sess.id, agent.id, sess.expires_at)
+        # The client fetches its profile next: build it while the rows are at hand.
+        try:
+            built = profiles.render_profile(s, state.box, agent, account)
+        except ApiError:
+            built = None
+        return answer, info, built
+
+    generation = state.generation
+    result, info, built = await state.write(open_session)
+    state.remember_session(result["token"], info)
+    if built is not None and generation == state.generation:
+        state.profiles[info.agent_id] = built
+    return JSONResponse(result, status_code=201)
+
+
+@router.delete(
+    "/sessions/current",
+    status_code=204,
+    summary="Sign out: revokes the token and returns a pool account",
+)
+async def sign_out(info: SignedIn, state: State) -> Response:
+    state.forget_session(info.session_id)
+    await state.write(sessions.end_session, info.session_id)
+    return Response(status_code=204)

@@ -1,0 +1,122 @@
+"""Agents: sign-in identity, group membership and their own call-center settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..api_models import AgentCreate, AgentFields, AgentOut
+from ..changes import emit
+from ..errors import Conflict, NotFound
+from ..models import Agent, Group, VoipAccount, fill_defaults, utcnow
+from .groups import get_group
+from .sessions import current_account, revoke_agent_sessions
+
+
+def get_agent(s: Session, agent_id: int) -> Agent:
+    a = s.get(Agent, agent_id)
+    if a is None:
+        raise NotFound(f"agent {agent_id} does not exist")
+    return a
+
+
+def agent_by_login(s: Session, login: str) -> Agent | None:
+    return s.scalar(select(Agent).where(Agent.login == login))
+
+
+def agent_out(s: Session, a: Agent) -> AgentOut:
+    group = s.get(Group, a.group_id) if a.group_id is not None else None
+    account = current_account(s, a.id)
+    return AgentOut(
+        id=a.id,
+        login=a.login,
+        display_name=a.display_name,
+        email=a.email,
+        group_id=a.group_id,
+        group=group.name if group else None,
+        active=a.active,
+        permission_level=a.permission_level,
+        not_ready_reasons=a.not_ready_reasons,
+        wrap_up_s=a.wrap_up_s,
+        effective_not_ready_reasons=list(
+            a.not_ready_reasons
+            if a.not_ready_reasons is not None
+            else (group.not_ready_reasons if group else [])
+        ),
+        effective_wrap_up_s=a.wrap_up_s
+        if a.wrap_up_s is not None
+        else (group.wrap_up_s if group else 0),
+        account_id=account.id if account else None,
+        extension=account.extension if account else None,
+    )
+
+
+def list_agents(s: Session) -> list[AgentOut]:
+    return [agent_out(s, a) for a in s.scalars(select(Agent).order_by(Agent.login))]
+
+
+def _apply_agent(s: Session, a: Agent, data: dict[str, Any], password_hash: str | None) -> None:
+    if "login" in data and data["login"] is not None and data["login"] != a.login:
+        if agent_by_login(s, data["login"]) is not None:
+            raise Conflict(f"agent login {data['login']!r} already exists")
+        a.login = data["login"]
+    if "group_id" in data:
+        if data["group_id"] is not None:
+            get_group(s, int(data["group_id"]))
+        a.group_id = data["group_id"]
+    for key in ("display_name", "email", "active", "permission_level"):
+        if key in data and data[key] is not None:
+            setattr(a, key, data[key])
+    if "not_ready_reasons" in data:
+        reasons = data["not_ready_reasons"]
+        a.not_ready_reasons = None if reasons is None else [dict(r) for r in reasons]
+    if "wrap_up_s" in data:
+        a.wrap_up_s = data["wrap_up_s"]
+    if password_hash is not None:
+        a.password_hash = password_hash
+    a.updated_at = utcnow()
+
+
+def create_agent(s: Session, body: AgentCreate, password_hash: str) -> Agent:
+    data = body.model_dump(exclude_unset=True)
+    if agent_by_login(s, body.login) is not None:
+        raise Conflict(f"agent login {body.login!r} already exists")
+    a = Agent(login=body.login, password_hash=password_hash)
+    fill_defaults(a)
+    s.add(a)
+    _apply_agent(s, a, data, password_hash)
+    s.flush()
+    return a
+
+
+def update_agent(s: Session, agent_id: int, body: AgentFields, password_hash: str | None) -> Agent:
+    a = get_agent(s, agent_id)
+    data = body.model_dump(exclude_unset=True)
+    _apply_agent(s, a, data, password_hash)
+    if not a.active or password_hash is not None:
+        revoke_agent_sessions(s, a.id)
+    emit(s, [a.id], everyone=True)  # the directory lists agents
+    s.flush()
+    return a
+
+
+def delete_agent(s: Session, agent_id: int) -> None:
+    a = get_agent(s, agent_id)
+    revoke_agent_sessions(s, a.id)
+    s.execute(update(VoipAccount).where(VoipAccount.agent_id == a.id).values(agent_id=None))
+    s.delete(a)
+    emit(s, [a.id], everyone=True)
+
+
+def delete_agents(s: Session, ids: list[int]) -> tuple[list[int], list[int]]:
+    """(deleted, missing) ids; an id given twice counts once."""
+    deleted, missing = [], []
+    for i in dict.fromkeys(ids):
+        try:
+            delete_agent(s, i)
+            deleted.append(i)
+        except NotFound:
+            missing.append(i)
+    return deleted, missing

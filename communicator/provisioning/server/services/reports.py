@@ -1,0 +1,134 @@
+"""Call reports for the admin: call logs filtered by agent, group, number and period."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from ..api_models import ReportRow
+from ..errors import NotFound
+from ..models import Agent, CallLog, Group
+from .agents import agent_by_login
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportFilter:
+    agent: str | None = None
+    group: str | None = None
+    number: str | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+
+
+def _conditions(s: Session, f: ReportFilter) -> list[Any]:
+    conds: list[Any] = []
+    if f.agent:
+        agent = agent_by_login(s, f.agent)
+        if agent is None and f.agent.isdigit():
+            agent = s.get(Agent, int(f.agent))
+        if agent is None:
+            raise NotFound(f"agent {f.agent!r} does not exist")
+        conds.append(CallLog.agent_id == agent.id)
+    if f.group:
+        g = s.scalar(select(Group).where(Group.name == f.group))
+        if g is None and f.group.isdigit():
+            g = s.get(Group, int(f.group))
+        if g is None:
+            raise NotFound(f"group {f.group!r} does not exist")
+        conds.append(CallLog.group_id == g.id)
+    if f.number:
+        pattern = f"%{f.number.replace('%', '').replace('_', '')}%"
+        conds.append(
+            or_(
+                CallLog.remote.like(pattern),
+                CallLog.local_number.like(pattern),
+                func.cast(CallLog.extension, type_=CallLog.remote.type).like(pattern),
+            )
+        )
+    if f.start:
+        conds.append(CallLog.started_at >= f.start)
+    if f.end:
+        conds.append(CallLog.started_at < f.end)
+    return conds
+
+
+def report(
+    s: Session, f: ReportFilter, *, limit: int = 1000, offset: int = 0
+) -> tuple[int, list[ReportRow]]:
+    """(total matching, one page of rows) in start order."""
+    conds = _conditions(s, f)
+    total = int(s.scalar(select(func.count()).select_from(CallLog).where(*conds)) or 0)
+    logs = s.scalars(
+        select(CallLog)
+        .where(*conds)
+        .order_by(CallLog.started_at, CallLog.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    agents = {a.id: a for a in s.scalars(select(Agent)).all()}
+    groups = {g.id: g for g in s.scalars(select(Group)).all()}
+    rows = []
+    for log in logs:
+        agent = agents.get(log.agent_id) if log.agent_id is not None else None
+        group = groups.get(log.group_id) if log.group_id is not None else None
+        rows.append(
+            ReportRow(
+                id=str(log.id),
+                agent=(agent.display_name or agent.login) if agent else None,
+                agent_login=agent.login if agent else None,
+                group=group.name if group else None,
+                extension=log.extension,
+                line=log.line,
+                direction=log.direction,
+                remote=log.remote,
+                started_at=log.started_at,
+                answered_at=log.answered_at,
+                ended_at=log.ended_at,
+                duration_s=log.duration_s,
+                end_reason=log.end_reason,
+                sip_code=log.sip_code,
+                quality=log.quality,
+                recording_url=(
+                    f"/api/v1/admin/call-logs/{log.id}/recording" if log.recording_file else None
+                ),
+            )
+        )
+    return total, rows
+
+
+REPORT_COLUMNS = [
+    "id",
+    "agent",
+    "agent_login",
+    "group",
+    "extension",
+    "line",
+    "direction",
+    "remote",
+    "started_at",
+    "answered_at",
+    "ended_at",
+    "duration_s",
+    "end_reason",
+    "sip_code",
+    "recording_url",
+]
+
+
+def report_csv(rows: Sequence[ReportRow], base_url: str = "") -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(REPORT_COLUMNS)
+    for r in rows:
+        d = r.model_dump(mode="json")
+        if d["recording_url"]:
+            d["recording_url"] = base_url + d["recording_url"]
+        w.writerow(["" if d[c] is None else d[c] for c in REPORT_COLUMNS])
+    return out.getvalue()

@@ -1,0 +1,241 @@
+"""Sign-in sessions, the number pool, and the delivery and admin tokens.
+
+An agent without a fixed VoIP account borrows one from the pool (seed 003) for as long as it
+has an open session; the lease follows the latest session's expiry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..changes import emit
+from ..config import ServerConfig
+from ..errors import NoFreeNumber
+from ..models import (
+    AdminToken,
+    Agent,
+    DeliveryToken,
+    SignInSession,
+    VoipAccount,
+    utcnow,
+)
+from ..security import new_token, token_digest
+
+DELIVERY_TTL = dt.timedelta(days=30)
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionInfo:
+    session_id: int
+    agent_id: int
+    expires_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class DeliveryInfo:
+    agent_id: int
+    account_id: int | None
+    expires_at: dt.datetime
+
+
+# ------------------------------------------------------------------------------------ pool
+
+
+def current_account(s: Session, agent_id: int) -> VoipAccount | None:
+    """The agent's fixed account, else the pool account it holds now, else None."""
+    fixed = s.scalar(select(VoipAccount).where(VoipAccount.agent_id == agent_id))
+    if fixed is not None:
+        return fixed
+    return s.scalar(
+        select(VoipAccount).where(
+            VoipAccount.lease_agent_id == agent_id,
+            VoipAccount.agent_id.is_(None),
+            VoipAccount.lease_expires_at > utcnow(),
+        )
+    )
+
+
+def _lease_pool_account(s: Session, agent_id: int, until: dt.datetime) -> VoipAccount:
+    now = utcnow()
+    held = s.scalar(
+        select(VoipAccount).where(
+            VoipAccount.lease_agent_id == agent_id,
+            VoipAccount.agent_id.is_(None),
+            VoipAccount.active.is_(True),
+            VoipAccount.lease_expires_at > now,
+        )
+    )
+    if held is not None:
+        if held.lease_expires_at is None or held.lease_expires_at < until:
+            held.lease_expires_at = until
+        return held
+    free = or_(VoipAccount.lease_agent_id.is_(None), VoipAccount.lease_expires_at <= now)
+    for _attempt in range(10):
+        candidate = s.scalar(
+            select(VoipAccount.id)
+            .where(VoipAccount.agent_id.is_(None), VoipAccount.active.is_(True), free)
+            .order_by(VoipAccount.extension)
+            .limit(1)
+        )
+        if candidate is None:
+            break
+        res = s.execute(
+            update(VoipAccount)
+            .where(VoipAccount.id == candidate, VoipAccount.agent_id.is_(None), free)
+            .values(lease_agent_id=agent_id, lease_expires_at=until)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(res, "rowcount", 0) == 1:
+            acc = s.get(VoipAccount, candidate)
+            if acc is not None:
+                s.refresh(acc)
+                return acc
+    raise NoFreeNumber()
+
+
+def ensure_account(s: Session, agent_id: int, until: dt.datetime) -> None:
+    """An agent whose account went away mid-session (deleted) borrows one from the pool."""
+    if current_account(s, agent_id) is not None:
+        return
+    _lease_pool_account(s, agent_id, until)
+    emit(s, [agent_id], everyone=True)
+
+
+# -------------------------------------------------------------------------------- sessions
+
+
+def create_session(
+    s: Session, cfg: ServerConfig, agent: Agent, address: str
+) -> tuple[str, SignInSession, VoipAccount, bool]:
+    """Opens a session; lends a pool account to agents without a fixed one."""
+    expires = utcnow() + dt.timedelta(seconds=cfg.session_ttl_s)
+    fixed = s.scalar(select(VoipAccount).where(VoipAccount.agent_id == agent.id))
+    if fixed is not None:
+        if not fixed.active:
+            raise NoFreeNumber()
+        account, pooled = fixed, False
+    else:
+        account, pooled = _lease_pool_account(s, agent.id, expires), True
+    token = new_token("cs")
+    sess = SignInSession(
+        token_hash=token_digest(token),
+        agent_id=agent.id,
+        account_id=account.id,
+        expires_at=expires,
+        address=address[:64],
+    )
+    s.add(sess)
+    s.flush()
+    if pooled:
+        emit(s, [agent.id], everyone=True)
+    return token, sess, account, pooled
+
+
+def lookup_session(s: Session, token: str) -> SessionInfo | None:
+    row = s.execute(
+        select(SignInSession.id, SignInSession.agent_id, SignInSession.expires_at)
+        .join(Agent, Agent.id == SignInSession.agent_id)
+        .where(
+            SignInSession.token_hash == token_digest(token),
+            SignInSession.revoked_at.is_(None),
+            SignInSession.expires_at > utcnow(),
+            Agent.active.is_(True),
+        )
+    ).first()
+    if row is None:
+        return None
+    return SessionInfo(int(row[0]), int(row[1]), row[2])
+
+
+def end_session(s: Session, session_id: int) -> None:
+    sess = s.get(SignInSession, session_id)
+    if sess is None or sess.revoked_at is not None:
+        return
+    now = utcnow()
+    sess.revoked_at = now
+    others = s.scalar(
+        select(func.max(SignInSession.expires_at)).where(
+            SignInSession.agent_id == sess.agent_id,
+            SignInSession.id != sess.id,
+            SignInSession.revoked_at.is_(None),
+            SignInSession.expires_at > now,
+        )
+    )
+    lease = and_(VoipAccount.lease_agent_id == sess.agent_id, VoipAccount.agent_id.is_(None))
+    if others is None:
+        s.execute(
+            update(VoipAccount).where(lease).values(lease_agent_id=None, lease_expires_at=None)
+        )
+    else:
+        s.execute(update(VoipAccount).where(lease).values(lease_expires_at=others))
+    emit(s, [sess.agent_id], everyone=True, sessions_revoked=[sess.id])
+
+
+def revoke_agent_sessions(s: Session, agent_id: int) -> None:
+    """Ends every open session of the agent and returns its pool account."""
+    now = utcnow()
+    ids = list(
+        s.scalars(
+            select(SignInSession.id).where(
+                SignInSession.agent_id == agent_id, SignInSession.revoked_at.is_(None)
+            )
+        )
+    )
+    if ids:
+        s.execute(update(SignInSession).where(SignInSession.id.in_(ids)).values(revoked_at=now))
+    s.execute(
+        update(VoipAccount)
+        .where(VoipAccount.lease_agent_id == agent_id)
+        .values(lease_agent_id=None, lease_expires_at=None)
+    )
+    emit(s, [agent_id], sessions_revoked=ids)
+
+
+# ---------------------------------------------------------------------------------- tokens
+
+
+def create_delivery_token(
+    s: Session, agent_id: int, account_id: int | None
+) -> tuple[str, dt.datetime]:
+    token = new_token("cd")
+    expires = utcnow() + DELIVERY_TTL
+    s.add(
+        DeliveryToken(
+            token_hash=token_digest(token),
+            agent_id=agent_id,
+            account_id=account_id,
+            expires_at=expires,
+        )
+    )
+    return token, expires
+
+
+def lookup_delivery(s: Session, token: str) -> DeliveryInfo | None:
+    row = s.execute(
+        select(DeliveryToken.agent_id, DeliveryToken.account_id, DeliveryToken.expires_at).where(
+            DeliveryToken.token_hash == token_digest(token), DeliveryToken.expires_at > utcnow()
+        )
+    ).first()
+    return DeliveryInfo(int(row[0]), row[1], row[2]) if row is not None else None
+
+
+def create_admin_token(s: Session, name: str) -> str:
+    token = new_token("adm")
+    s.add(AdminToken(name=name, token_hash=token_digest(token)))
+    s.flush()
+    return token
+
+
+def admin_token_valid(s: Session, token: str) -> bool:
+    return (
+        s.scalar(
+            select(AdminToken.id).where(
+                AdminToken.token_hash == token_digest(token), AdminToken.revoked_at.is_(None)
+            )
+        )
+        is not None
+    )
