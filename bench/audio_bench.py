@@ -564,7 +564,7 @@ def bridge_linger_s() -> float:
 
 def bare_stream_plan(bridge: Any, block_ms: float) -> list[dict[str, Any]]:
     """The streams the bridge has open (kind, device, rate, block size, latency)."""
-    opened = bridge._opened
+    opened = bridge.opened
     assert opened is not None, "the bridge has no streams open"
     plan = []
     for kind in opened.kinds:

@@ -151,6 +151,7 @@ class Pump(QObject):
         self.socket_wakeups = 0
         """Polls started by a readable pjsip socket that found work (for tests and stats)."""
         self._last_events = 0
+        self._settled = False
         self.failures: list[BaseException] = []
 
     @property
@@ -170,6 +171,12 @@ class Pump(QObject):
         self._timer.stop()
         self._set_notifiers(frozenset())
         self._watch_generation = -1
+
+    @property
+    def settled(self) -> bool:
+        """The last poll handled nothing and nothing is in progress: the pump now waits for
+        a socket, a timer or a command."""
+        return self._settled
 
     @property
     def watching(self) -> bool:
@@ -267,10 +274,11 @@ class Pump(QObject):
             self._in_poll = False
         self.polls += 1
         self._last_events = events
+        self._settled = not (events > 0 or hint.hot)
         now = self._clock()
         if events > 0:
             self._last_activity = now
-        if not (events > 0 or hint.hot):
+        if self._settled:
             # Only a pump about to sleep needs its notifiers up to date; a busy one polls
             # again at once. The /proc scans (0.2 ms; ~8 ms more with TCP/TLS transports, the
             # kernel walking its TCP tables) stay out of call setups and registrations.

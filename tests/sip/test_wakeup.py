@@ -168,7 +168,11 @@ def only_sockets_wake(endpoint: Any) -> Iterator[Pump]:
 @pytest.mark.rig
 @pytest.mark.timeout(60)
 def test_an_incoming_invite_wakes_the_idle_pump(
-    engine_factory: Any, kamailio: KamailioServer, peer_factory: Any, qtbot: Any
+    sip_endpoint: Any,
+    engine_factory: Any,
+    kamailio: KamailioServer,
+    peer_factory: Any,
+    qtbot: Any,
 ) -> None:
     """The INVITE is handled because pjsip's socket woke the pump: nothing else polls."""
     from communicator.core.calls import CallState
@@ -179,8 +183,8 @@ def test_an_incoming_invite_wakes_the_idle_pump(
     engine.sign_in()
     qtbot.waitUntil(lambda: engine.registration.state is RegistrationState.REGISTERED, timeout=5000)
     caller = peer_factory("caller", account="1007", codecs=TEST_CODECS)
-    with only_sockets_wake(engine._endpoint) as pump:
-        qtbot.waitUntil(lambda: pump.polls > 0 and not engine._records, timeout=5000)
+    with only_sockets_wake(sip_endpoint) as pump:
+        qtbot.waitUntil(lambda: pump.polls > 0 and pump.settled, timeout=5000)
         if not pump.watching:
             pytest.skip("socket discovery is not available here")
         # Not caller.call(): that blocks this thread (and so the Qt loop) until the peer's
@@ -211,23 +215,28 @@ class _CountingSockets:
         self.checks += 1
 
 
-def test_a_busy_pump_leaves_the_socket_scans_for_later(qapp: Any) -> None:
+def test_a_busy_pump_leaves_the_socket_scans_for_later(qtbot: Any) -> None:
     # While a transaction is hot the pump polls again at once: scanning /proc for pjsip's
     # descriptors (up to ~1 ms on a busy host) would only delay the answer being waited for.
     hints = [PollHint(hot=True)] * 3 + [PollHint()]
     clock = [100.0]
     sockets = _CountingSockets()
+    seen: list[tuple[int, int]] = []  # (scans, checks) as each poll starts
 
     def poll(block_ms: int) -> tuple[int, PollHint]:
+        seen.append((sockets.scans, sockets.checks))
         clock[0] += 10.0  # past the periodic socket check every time
         return 0, hints.pop(0) if hints else PollHint()
 
-    pump = Pump(poll, clock=lambda: clock[0], sockets=sockets)
-    pump._running = True
+    # After the fourth poll the pump sleeps for an hour: no fifth poll during the test.
+    policy = PumpPolicy(idle_interval=3600)
+    pump = Pump(poll, policy, clock=lambda: clock[0], sockets=sockets)
     sockets.watch_generation = 1  # something changed: a rescan is due
-    for _ in range(3):
-        pump._run()
-    assert (sockets.scans, sockets.checks) == (0, 0)
-    pump._run()  # no longer hot: about to sleep, so the notifiers are brought up to date
+    pump.start()
+    try:
+        qtbot.waitUntil(lambda: pump.polls == 4 and pump.settled, timeout=5000)
+    finally:
+        pump.stop()
+    assert seen == [(0, 0)] * 4  # three hot polls: no scan before any of them
+    # The fourth was no longer hot: about to sleep, so the notifiers were brought up to date.
     assert (sockets.scans, sockets.checks) == (1, 1)
-    pump.stop()

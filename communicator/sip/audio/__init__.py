@@ -17,11 +17,13 @@ Composition (on the endpoint's thread)::
 """
 
 from communicator.sip.audio.adapter import CallTones
-from communicator.sip.audio.bridge import BRIDGE_RATE, AudioBridge, BridgeStats
+from communicator.sip.audio.bridge import AudioBridge
+from communicator.sip.audio.callbacks import BRIDGE_RATE
 from communicator.sip.audio.devices import AudioDevice, DeviceManager, OpenStreams
 from communicator.sip.audio.housekeeping import AudioHousekeeper
 from communicator.sip.audio.meters import LevelMeter, MeterReading
 from communicator.sip.audio.notices import AudioNotice
+from communicator.sip.audio.stats import BridgeStats
 from communicator.sip.audio.tones import Ringer, ToneMixer
 
 __all__ = [

@@ -9,18 +9,15 @@ It meets the sound card in two bounded rings (`ring.RingBuffer`):
     calls -> bridge -> onFrameReceived (pjmedia clock thread) -> resample (16 kHz -> device
          rate, drift) -> playback ring -> PortAudio callback (+ tones) -> speaker
 
-Each ring's producer resamples with a variable ratio (`resample.StreamResampler`) steered by a
-`drift.DepthController`, so the two clocks never run a queue dry or full; when the device runs
-at the bridge rate it only slips a sample now and then instead (`slip.SampleSlipper`). Mic and
-speaker on one device share a duplex stream; otherwise there are two streams.
+Each ring's producer (`direction.Direction`) resamples with a variable ratio
+(`resample.StreamResampler`) steered by a `drift.DepthController`, so the two clocks never run
+a queue dry or full; when the device runs at the bridge rate it only slips a sample now and
+then instead (`slip.SampleSlipper`). Mic and speaker on one device share a duplex stream;
+otherwise there are two streams.
 
-Threads: the port callbacks run on pjmedia's clock thread, the stream callbacks on PortAudio's
-thread; neither calls pjsua2 (the port callbacks only fill or read the frame they are given).
-Frames are read through a numpy view of the SWIG vector's storage (not ``bytes(frame.buf)``,
-~850 us) and written in place into a preallocated ``pj.ByteVector``; no ctypes calls (each
-releases the GIL, i.e. one more wait for it under load). All hot-path buffers are
-preallocated; the resampler (only when a device runs at another rate) returns one small array
-per block (measured in the benchmark).
+The real-time side (the port and stream callbacks, their threads and buffers) is in
+`callbacks`; opening and closing the streams in `streams`; the counts in `stats`. This module
+is the control side, on the endpoint's thread.
 
 Streams run only while they are needed: the bridge follows the attached engines' lines and
 opens the devices when a call is dialled, rings out, has early media, is connected or held,
@@ -37,58 +34,35 @@ connect, silence both ways) and the notice says no microphone/speaker was found.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pjsua2 as pj
 
 from communicator.core.calls import CallState
-from communicator.sip.audio.devices import (
-    AudioDevice,
-    DeviceManager,
-    OpenStreams,
-    warm_up_portaudio,
-)
-from communicator.sip.audio.drift import AdaptiveTarget, DepthController
-from communicator.sip.audio.meters import LevelMeter, MeterReading
+from communicator.sip.audio.callbacks import BRIDGE_RATE, FRAME_S, BridgePort, PortCore
+from communicator.sip.audio.devices import AudioDevice, DeviceManager, warm_up_portaudio
+from communicator.sip.audio.meters import MeterReading
 from communicator.sip.audio.notices import NoticeBoard
-from communicator.sip.audio.resample import StreamResampler
-from communicator.sip.audio.ring import RingBuffer, Samples
-from communicator.sip.audio.slip import WINDOW as SLIP_WINDOW
-from communicator.sip.audio.slip import SampleSlipper
+from communicator.sip.audio.ring import Samples
 from communicator.sip.audio.spin import SpinWatch
+from communicator.sip.audio.stats import BridgeStats, StreamCounts
+from communicator.sip.audio.streams import OpenedStreams, close_streams, open_streams
 from communicator.sip.audio.tones import ToneMixer
 from communicator.sip.events import LinesChanged
 from communicator.sip.media_port import retire_media_port
 
 log = logging.getLogger(__name__)
 
-BRIDGE_RATE = 16000
-FRAME_SAMPLES = 320
-FRAME_BYTES = FRAME_SAMPLES * 2
-FRAME_S = FRAME_SAMPLES / BRIDGE_RATE
-RING_SECONDS = 0.5
-ACTIVE_WINDOW_S = 0.15
-"""A side counts as running while it was served within this time."""
-MAX_BLOCK = 16384
 DEVICE_BLOCK_MS = 20.0
 """Device callback period: one pjmedia frame. Measured here (PortAudio 19.6 through ALSA's
 pulse plugin): a bare duplex stream costs ~3.5 % of a core with 20 ms blocks, and 10-35 % with
 10 ms blocks and low latency (the ALSA plugin then often spins); the bridge's own callbacks
 cost half as much with half as many calls. The price is ~20 ms more device latency."""
 GIL_SWITCH_S = 0.001
-MAX_UNDERRUN_TIMES = 1000
-CONFIRM_UNDERRUN_S = 1.0
-"""An underrun counts when its producer delivers again within this time: a stall, however
-long. Not after it: the producer had stopped (a call ended or was held)."""
-RESYNC_S = 0.06
-"""Backlog beyond the target (plus two blocks) that is dropped at once instead of drained."""
 MAX_SPIN_RESTARTS = 3
 """Restarts of spinning streams (see `spin`) per bridge; past that it is only logged."""
 LINGER_S = 2.0
@@ -104,381 +78,6 @@ STREAM_STATES = frozenset(
 )
 """A call in one of these states keeps the devices open (dialling opens them early, so the
 first words after the answer are not lost to the stream start)."""
-
-_from_address = ctypes.c_void_p.from_address
-_FRAME_CHARS = ctypes.c_char * FRAME_BYTES
-_AUDIO = pj.PJMEDIA_FRAME_TYPE_AUDIO
-
-
-def _vector_storage(vector: Any) -> tuple[int, int]:
-    """(data pointer, size) of a SWIG ``std::vector<unsigned char>`` (libstdc++/MSVC layout:
-    begin and end pointers first)."""
-    addr = int(vector.this)
-    begin = _from_address(addr).value or 0
-    end = _from_address(addr + ctypes.sizeof(ctypes.c_void_p)).value or 0
-    return begin, end - begin
-
-
-def _probe_time(stream_time: float, t: Any) -> float:
-    """A PortAudio stream time (its own clock) as a `time.monotonic` value."""
-    return time.monotonic() + (float(stream_time) - float(t.currentTime))
-
-
-@dataclass(frozen=True)
-class BridgeStats:
-    capture_underruns: int
-    capture_overruns: int
-    playback_underruns: int
-    playback_overruns: int
-    capture_depth_ms: float
-    playback_depth_ms: float
-    capture_target_ms: float
-    playback_target_ms: float
-    capture_correction_ppm: float
-    playback_correction_ppm: float
-    frames_requested: int
-    frames_received: int
-    device_callbacks: int
-    port_cpu_s: float
-    """Time spent in the port callbacks (pjmedia clock thread)."""
-    device_cpu_s: float
-    """Time spent in the stream callbacks (PortAudio thread)."""
-    spin_restarts: int = 0
-    """Streams restarted because their thread was spinning (`spin.SpinWatch`)."""
-
-    @property
-    def underruns(self) -> int:
-        return self.capture_underruns + self.playback_underruns
-
-    @property
-    def overruns(self) -> int:
-        return self.capture_overruns + self.playback_overruns
-
-
-class _Direction:
-    """One ring with its producer-side resampler and depth controller."""
-
-    def __init__(self, in_rate: int, out_rate: int, consumer_block: int, producer_block: int):
-        self.ring = RingBuffer(int(out_rate * RING_SECONDS))
-        slip = in_rate == out_rate and producer_block >= SLIP_WINDOW + 2
-        self.resampler: StreamResampler | SampleSlipper = (
-            SampleSlipper(out_rate) if slip else StreamResampler(in_rate, out_rate)
-        )
-        block = max(producer_block, consumer_block)
-        self.target = AdaptiveTarget(
-            minimum=block * 3 // 4,
-            maximum=int(out_rate * 0.15),
-            step_up=block // 2,
-            step_down=max(1, producer_block // 4),
-        )
-        """The target is the depth just before a producer block arrives, as if the consumer
-        drained continuously; the consumer reads whole blocks ahead of that, so a sample
-        waits about target + one consumer block, and each read finds at least the target
-        left over: the margin for both threads' scheduling jitter. It starts at its minimum,
-        three quarters of a block (15 ms at 20 ms blocks; it was one block, which put the
-        added latency at 40-47 ms); start-up underruns raise it only until the start-up
-        jitter has passed, later ones for longer (see `AdaptiveTarget`)."""
-        self._consumer_block = consumer_block
-        self.ring.prime = self._prime()
-        self.control = DepthController(out_rate, self.target)
-        self.out_rate = out_rate
-        self.resync_above = max(consumer_block, producer_block) * 2 + int(out_rate * RESYNC_S)
-        self.resync = True
-        """Drop a backlog beyond ``resync_above`` at once (both directions). A device that
-        delivers in bursts longer than that (not a sound card) would lose audio each time:
-        the test rig's old sine "microphone" did (see tests/sip/sound/pulse.py)."""
-        self.last_served = float("-inf")
-        self.last_produced = float("-inf")
-        self._window_start = 0.0
-        self._underruns_seen = 0
-        self.underruns = 0
-        """Gaps in a flowing stream: the ring's underruns, each confirmed when the producer
-        comes back within `CONFIRM_UNDERRUN_S`. A producer that stopped (the call ended or
-        went on hold, the device closed) leaves the consumer one empty read: that is the end
-        of the audio, not a gap in it, and is not counted. Written by the producer's thread
-        only; the consumer's thread only writes `_underruns_seen` and `_underrun_at`."""
-        self._confirmed_upto = 0
-        self._underrun_at = 0.0
-        self.underrun_times: list[float] = []
-        """When the counted underruns happened (the empty read's time; the first
-        `MAX_UNDERRUN_TIMES`): support and the benchmark match them against other events."""
-
-    def _prime(self) -> int:
-        """Reading (re)starts at the steady-state level before a read: target + one read."""
-        return self.target.value + self._consumer_block
-
-    def _restart(self, now: float) -> None:
-        """Audio starts flowing through this ring (either side was idle): a start-up period."""
-        self.target.restart(now)
-        self.ring.prime = self._prime()
-        self.ring.take_min_level()
-        self._window_start = now
-
-    def produce(self, block: Samples, block_s: float, now: float) -> None:
-        ring = self.ring
-        gap = now - self.last_produced
-        producer_was_idle = gap > ACTIVE_WINDOW_S
-        self.last_produced = now
-        seen = self._underruns_seen
-        if seen != self._confirmed_upto:
-            if gap <= CONFIRM_UNDERRUN_S:
-                new = seen - self._confirmed_upto
-                self.underruns += new
-                room = MAX_UNDERRUN_TIMES - len(self.underrun_times)
-                self.underrun_times.extend([self._underrun_at] * min(new, max(room, 0)))
-            self._confirmed_upto = seen
-        if now - self.last_served > ACTIVE_WINDOW_S:
-            # Nobody consumes (no call on the bridge, or the device is closed): stay empty
-            # so the next start primes at the target, and count nothing.
-            if ring.level:
-                ring.clear()
-            self.control.reset()
-            self.resampler.process(block)
-            return
-        # The level as if the consumer drained continuously: without this the measurement
-        # aliases the consumer's block sawtooth, and jumps by a block each time the two
-        # clocks' phases slip past each other (every ~30 s at 300 ppm).
-        if producer_was_idle:  # e.g. the call's audio starts after the device opened
-            self._restart(now)
-        since = min(max(now - self.last_served, 0.0), ACTIVE_WINDOW_S)
-        level = ring.level - since * self.out_rate
-        correction = self.control.update(round(level), block_s)
-        ring.write(self.resampler.process(block, correction))
-
-    def consume(self, out: Samples, now: float) -> None:
-        ring = self.ring
-        ring.counting = now - self.last_served <= ACTIVE_WINDOW_S
-        if not ring.counting:  # the consumer starts (a call connects, a stream opens)
-            self._restart(now)
-        self.last_served = now
-        ring.read_into(out)
-        # A backlog far above the target (a device that started slowly, a stall) would take
-        # the drift controller (+-2000 ppm) tens of seconds to drain: drop it at once.
-        excess = ring.level - self.target.value
-        if self.resync and excess > self.resync_above:
-            ring.drop(excess)
-            self.control.reset()
-        if ring.underruns != self._underruns_seen:
-            self._underrun_at = now
-            self._underruns_seen = ring.underruns
-            self.target.on_underrun(now)
-            ring.prime = self._prime()
-            self._window_start = now
-        elif now - self._window_start >= 1.0:
-            if self._window_start:
-                headroom = ring.take_min_level() - len(out)
-                self.target.on_window(now - self._window_start, headroom, now)
-                ring.prime = self._prime()
-            self._window_start = now
-
-
-class _BridgePort(pj.AudioMediaPort):
-    """The port itself; holds no reference back to pjsua2 objects (no cycles)."""
-
-    def __init__(self, core: _Core) -> None:
-        pj.AudioMediaPort.__init__(self)
-        self._core = core
-
-    def onFrameRequested(self, frame: Any) -> None:  # noqa: N802
-        self._core.frame_requested(frame)
-
-    def onFrameReceived(self, frame: Any) -> None:  # noqa: N802
-        self._core.frame_received(frame)
-
-
-class _Core:
-    """State shared by the pjmedia and PortAudio callbacks (no pjsua2 objects but frames)."""
-
-    def __init__(self, clock: Callable[[], float]) -> None:
-        self.clock = clock
-        self.muted = False
-        self.mic_gain = 1.0
-        self.speaker_gain = 1.0
-        self.input_meter = LevelMeter()
-        self.output_meter = LevelMeter()
-        self.tones: ToneMixer | None = None
-        self.capture: _Direction | None = None
-        self.playback: _Direction | None = None
-        self.frames_requested = 0
-        self.frames_received = 0
-        self.device_callbacks = 0
-        self.port_ns = 0
-        self.device_ns = 0
-        self.failures: list[str] = []
-        self.stream_stopped = False
-        # One per stream thread (time.thread_time is per thread).
-        self.spin_duplex = SpinWatch()
-        self.spin_input = SpinWatch()
-        self.spin_output = SpinWatch()
-        self.input_probe: Callable[[Samples, float], None] | None = None
-        """Benchmarks: called with each microphone block and the monotonic time its first
-        sample was captured (PortAudio's ADC time)."""
-        self.output_probe: Callable[[Samples, float], None] | None = None
-        """Benchmarks: each speaker block and the monotonic time its first sample plays."""
-        self._out_vec = pj.ByteVector()
-        self._out_vec.resize(FRAME_BYTES)
-        # The outgoing vector's storage as int16 samples (it is never resized, so it does not
-        # move): frames are written in place, with no ctypes call (those release the GIL,
-        # and each release lets another thread in before the callback can finish).
-        self._out_i16 = np.frombuffer(
-            memoryview(_FRAME_CHARS.from_address(_vector_storage(self._out_vec)[0])),
-            dtype=np.int16,
-        )
-        self._f32 = np.zeros(FRAME_SAMPLES, dtype=np.float32)
-        self._scratch = np.zeros(MAX_BLOCK, dtype=np.float32)
-        self._out_scratch = np.zeros(MAX_BLOCK, dtype=np.float32)
-
-    # ---------------------------------------------------------------- pjmedia clock thread
-
-    def frame_requested(self, frame: Any) -> None:
-        start = time.perf_counter_ns()
-        try:
-            f32 = self._f32
-            capture = self.capture
-            if capture is None or self.muted:
-                f32[:] = 0.0
-                if capture is not None:
-                    capture.consume(f32, self.clock())
-                    f32[:] = 0.0
-            else:
-                capture.consume(f32, self.clock())
-            np.multiply(f32, 32767.0, out=f32)
-            np.clip(f32, -32768.0, 32767.0, out=f32)
-            np.copyto(self._out_i16, f32, casting="unsafe")
-            frame.buf = self._out_vec
-            frame.size = FRAME_BYTES
-            frame.type = _AUDIO
-            self.frames_requested += 1
-        except Exception as error:  # never raise into pjmedia
-            self._fail("onFrameRequested", error)
-        finally:
-            self.port_ns += time.perf_counter_ns() - start
-
-    def frame_received(self, frame: Any) -> None:
-        start = time.perf_counter_ns()
-        try:
-            playback = self.playback
-            if playback is None or frame.type != _AUDIO:
-                return
-            ptr, size = _vector_storage(frame.buf)
-            if size != FRAME_BYTES or not ptr:
-                return
-            f32 = self._f32
-            # A view of the frame's own storage (valid during this callback), no copy.
-            np.multiply(
-                np.frombuffer(memoryview(_FRAME_CHARS.from_address(ptr)), dtype=np.int16),
-                1.0 / 32768.0,
-                out=f32,
-            )
-            playback.produce(f32, FRAME_S, self.clock())
-            self.frames_received += 1
-        except Exception as error:
-            self._fail("onFrameReceived", error)
-        finally:
-            self.port_ns += time.perf_counter_ns() - start
-
-    # ---------------------------------------------------------------- PortAudio thread
-
-    def mic_block(self, block: Samples, rate: int) -> None:
-        n = len(block)
-        scratch = self._scratch[:n]
-        np.multiply(block, self.mic_gain, out=scratch)
-        self.input_meter.update(scratch)
-        capture = self.capture
-        if capture is not None:
-            capture.produce(scratch, n / rate, self.clock())
-
-    def speaker_block(self, out: Samples) -> None:
-        playback = self.playback
-        if playback is None:
-            out[:] = 0.0
-        else:
-            playback.consume(out, self.clock())
-            if self.speaker_gain != 1.0:
-                np.multiply(out, self.speaker_gain, out=out)
-        tones = self.tones
-        if tones is not None:
-            tones.mix_into(out)
-        self.output_meter.update(out)
-
-    def duplex_callback(self, indata: Any, outdata: Any, frames: int, t: Any, _s: Any) -> None:
-        start = time.perf_counter_ns()
-        try:
-            self.device_callbacks += 1
-            self.spin_duplex.tick()
-            rate = self.device_rate
-            if self.input_probe is not None:
-                self.input_probe(indata[:, 0], _probe_time(t.inputBufferAdcTime, t))
-            self.mic_block(indata[:, 0], rate)
-            out = self._out_scratch[:frames]
-            self.speaker_block(out)
-            if self.output_probe is not None:
-                self.output_probe(out, _probe_time(t.outputBufferDacTime, t))
-            outdata[:, 0] = out
-            if outdata.shape[1] > 1:
-                outdata[:, 1:] = outdata[:, :1]
-        except Exception as error:
-            self._fail("duplex callback", error)
-        finally:
-            self.device_ns += time.perf_counter_ns() - start
-
-    def input_callback(self, indata: Any, frames: int, t: Any, _s: Any) -> None:
-        start = time.perf_counter_ns()
-        try:
-            self.device_callbacks += 1
-            self.spin_input.tick()
-            if self.input_probe is not None:
-                self.input_probe(indata[:, 0], _probe_time(t.inputBufferAdcTime, t))
-            self.mic_block(indata[:, 0], self.input_rate)
-        except Exception as error:
-            self._fail("input callback", error)
-        finally:
-            self.device_ns += time.perf_counter_ns() - start
-
-    def output_callback(self, outdata: Any, frames: int, t: Any, _s: Any) -> None:
-        start = time.perf_counter_ns()
-        try:
-            self.device_callbacks += 1
-            self.spin_output.tick()
-            out = self._out_scratch[:frames]
-            self.speaker_block(out)
-            if self.output_probe is not None:
-                self.output_probe(out, _probe_time(t.outputBufferDacTime, t))
-            outdata[:, 0] = out
-            if outdata.shape[1] > 1:
-                outdata[:, 1:] = outdata[:, :1]
-        except Exception as error:
-            self._fail("output callback", error)
-        finally:
-            self.device_ns += time.perf_counter_ns() - start
-
-    def stream_finished(self) -> None:
-        self.stream_stopped = True
-
-    @property
-    def spinning(self) -> bool:
-        return self.spin_duplex.spinning or self.spin_input.spinning or self.spin_output.spinning
-
-    def reset_spin_watches(self) -> None:
-        for watch in (self.spin_duplex, self.spin_input, self.spin_output):
-            watch.reset()
-
-    device_rate = BRIDGE_RATE
-    input_rate = BRIDGE_RATE
-
-    def _fail(self, where: str, error: Exception) -> None:
-        if len(self.failures) < 100:
-            self.failures.append(f"{where}: {error!r}")
-
-
-@dataclass(frozen=True)
-class _Opened:
-    microphone: AudioDevice | None
-    speaker: AudioDevice | None
-    streams: tuple[Any, ...]
-    kinds: tuple[str, ...]
-    input_rate: int
-    output_rate: int
 
 
 class AudioBridge(NoticeBoard):
@@ -509,13 +108,13 @@ class AudioBridge(NoticeBoard):
         self.device_skew_ppm = device_skew_ppm
         """Benchmarks only: open the streams this much faster (+) or slower (-) than the rate
         the bridge assumes, to impose a clock skew on the device side."""
-        self._core = _Core(clock)
-        port = _BridgePort(self._core)
+        self._core = PortCore(clock)
+        port = BridgePort(self._core)
         fmt = pj.MediaFormatAudio()
         fmt.init(pj.PJMEDIA_FORMAT_PCM, BRIDGE_RATE, 1, int(FRAME_S * 1_000_000), 16)
         port.createPort("communicator-audio", fmt)
         self._port: Any = port
-        self._opened: _Opened | None = None
+        self._opened: OpenedStreams | None = None
         NoticeBoard.__init__(self)
         self._engines: list[Any] = []
         self._unsubscribe: dict[int, Callable[[], None]] = {}
@@ -527,10 +126,7 @@ class AudioBridge(NoticeBoard):
         self._idle_since = time.monotonic()
         self._selected: tuple[AudioDevice | None, AudioDevice | None] = (None, None)
         self._missing_said: str | None = None
-        self._past = [0, 0, 0, 0]
-        """Underruns/overruns of closed streams (capture u/o, playback u/o)."""
-        self._past_underrun_times: dict[str, list[float]] = {"capture": [], "playback": []}
-        """The closed streams' underrun times, per direction."""
+        self._counts = StreamCounts()
         self._spin_restarts = 0
         self._spin_given_up = False
 
@@ -644,9 +240,20 @@ class AudioBridge(NoticeBoard):
         input_probe: Callable[[Samples, float], None] | None,
         output_probe: Callable[[Samples, float], None] | None,
     ) -> None:
-        """Benchmark instrumentation (see `_Core.input_probe`); None removes them."""
+        """Benchmark instrumentation (see `PortCore.input_probe`); None removes them."""
         self._core.input_probe = input_probe
         self._core.output_probe = output_probe
+
+    @property
+    def opened(self) -> OpenedStreams | None:
+        """The open streams and their devices (None while closed between calls)."""
+        return self._opened
+
+    @property
+    def spin_watches(self) -> tuple[SpinWatch, SpinWatch, SpinWatch]:
+        """The duplex, input and output streams' `SpinWatch` (see `spin`)."""
+        core = self._core
+        return (core.spin_duplex, core.spin_input, core.spin_output)
 
     @property
     def device_rates(self) -> tuple[int, int]:
@@ -659,40 +266,12 @@ class AudioBridge(NoticeBoard):
         return self._core.failures
 
     def stats(self) -> BridgeStats:
-        core = self._core
-        cap, play = core.capture, core.playback
-
-        def ms(d: _Direction | None, value: float) -> float:
-            return 1000.0 * value / d.out_rate if d else 0.0
-
-        past = self._past
-        return BridgeStats(
-            capture_underruns=past[0] + (cap.underruns if cap else 0),
-            capture_overruns=past[1] + (cap.ring.overruns if cap else 0),
-            playback_underruns=past[2] + (play.underruns if play else 0),
-            playback_overruns=past[3] + (play.ring.overruns if play else 0),
-            capture_depth_ms=ms(cap, cap.control.average_depth) if cap else 0.0,
-            playback_depth_ms=ms(play, play.control.average_depth) if play else 0.0,
-            capture_target_ms=ms(cap, cap.target.value) if cap else 0.0,
-            playback_target_ms=ms(play, play.target.value) if play else 0.0,
-            capture_correction_ppm=cap.control.correction * 1e6 if cap else 0.0,
-            playback_correction_ppm=play.control.correction * 1e6 if play else 0.0,
-            frames_requested=core.frames_requested,
-            frames_received=core.frames_received,
-            device_callbacks=core.device_callbacks,
-            port_cpu_s=core.port_ns / 1e9,
-            device_cpu_s=core.device_ns / 1e9,
-            spin_restarts=self._spin_restarts,
-        )
+        return self._counts.stats(self._core, self._spin_restarts)
 
     def underrun_times(self) -> dict[str, list[float]]:
         """Monotonic times of the counted underruns, per direction (the first
         `MAX_UNDERRUN_TIMES` of each ring, closed ones included)."""
-        core = self._core
-        return {
-            name: self._past_underrun_times[name] + (list(d.underrun_times) if d else [])
-            for name, d in (("capture", core.capture), ("playback", core.playback))
-        }
+        return self._counts.underrun_times(self._core)
 
     def latency_s(self) -> tuple[float, float]:
         """(input, output) latency PortAudio reports for the open streams."""
@@ -865,188 +444,36 @@ class AudioBridge(NoticeBoard):
         self._open(announce_missing=False)
 
     def _open(self, *, announce_missing: bool) -> None:
-        import sounddevice as sd
-
         devices = self.devices
         mic = devices.resolve(self.microphone, "input")
         spk = devices.resolve(self.speaker, "output")
         if announce_missing:
             self._announce_missing(mic, spk)
-        streams: list[Any] = []
-        kinds: list[str] = []
-        core = self._core
-        block_s = self.block_ms / 1000.0
-        skew = 1.0 + self.device_skew_ppm * 1e-6
-
-        def rate_for(device: AudioDevice, kind: str) -> int:
-            check = sd.check_input_settings if kind == "input" else sd.check_output_settings
-            try:
-                check(device=device.index, samplerate=BRIDGE_RATE, channels=1, dtype="float32")
-                return BRIDGE_RATE
-            except Exception:
-                return int(device.default_samplerate) or 48000
-
-        def open_stream(
-            kind: str, device_in: AudioDevice | None, device_out: AudioDevice | None
-        ) -> tuple[Any, int, int]:
-            base = rate_for(device_in or device_out, "input" if device_in else "output")  # type: ignore[arg-type]
-            actual = round(base * skew)
-            blocksize = max(1, round(base * block_s))
-            common: dict[str, Any] = {
-                "samplerate": actual,
-                "blocksize": blocksize,
-                "dtype": "float32",
-                "latency": self.latency,
-                "finished_callback": core.stream_finished,
-            }
-            if kind == "duplex":
-                stream = sd.Stream(
-                    device=(device_in.index, device_out.index),  # type: ignore[union-attr]
-                    channels=1,
-                    callback=core.duplex_callback,
-                    **common,
-                )
-            elif kind == "input":
-                stream = sd.InputStream(
-                    device=device_in.index,  # type: ignore[union-attr]
-                    channels=1,
-                    callback=core.input_callback,
-                    **common,
-                )
-            else:
-                stream = sd.OutputStream(
-                    device=device_out.index,  # type: ignore[union-attr]
-                    channels=1,
-                    callback=core.output_callback,
-                    **common,
-                )
-            return stream, base, blocksize
-
-        in_rate = out_rate = BRIDGE_RATE
-        in_block = out_block = FRAME_SAMPLES
-        opened_mic: AudioDevice | None = None
-        opened_spk: AudioDevice | None = None
-        try:
-            if mic is not None and spk is not None and mic.index == spk.index:
-                try:
-                    stream, rate, blk = open_stream("duplex", mic, spk)
-                    OpenStreams.opened()
-                    streams.append(stream)
-                    kinds.append("duplex")
-                    in_rate = out_rate = rate
-                    in_block = out_block = blk
-                    opened_mic, opened_spk = mic, spk
-                except Exception as error:
-                    log.warning("duplex stream on %s failed: %s", mic.name, error)
-            if not streams:
-                for kind, wanted in (("input", mic), ("output", spk)):
-                    if wanted is None:
-                        continue
-                    got = self._open_one(open_stream, kind, wanted)
-                    if got is None:
-                        continue
-                    stream, rate, blk, device = got
-                    OpenStreams.opened()
-                    streams.append(stream)
-                    kinds.append(kind)
-                    if kind == "input":
-                        in_rate, in_block, opened_mic = rate, blk, device
-                    else:
-                        out_rate, out_block, opened_spk = rate, blk, device
-            # Directions before the streams start: each callback finds its ring ready.
-            core.device_rate = in_rate if opened_mic else out_rate
-            core.input_rate = in_rate
-            core.capture = (
-                _Direction(
-                    in_rate, BRIDGE_RATE, FRAME_SAMPLES, round(in_block * BRIDGE_RATE / in_rate)
-                )
-                if opened_mic
-                else None
-            )
-            core.playback = (
-                _Direction(
-                    BRIDGE_RATE, out_rate, out_block, round(FRAME_SAMPLES * out_rate / BRIDGE_RATE)
-                )
-                if opened_spk
-                else None
-            )
-            core.tones = ToneMixer(out_rate) if opened_spk else None
-            core.stream_stopped = False
-            core.reset_spin_watches()
-            for stream in streams:
-                stream.start()
-        except Exception:
-            for stream in streams:
-                with contextlib.suppress(Exception):
-                    stream.close()
-                OpenStreams.closed()
-            raise
-        self._opened = _Opened(
-            opened_mic, opened_spk, tuple(streams), tuple(kinds), in_rate, out_rate
+        opened = open_streams(
+            devices,
+            mic,
+            spk,
+            self._core,
+            block_ms=self.block_ms,
+            latency=self.latency,
+            device_skew_ppm=self.device_skew_ppm,
+            tell=self.tell,
         )
-        self._selected = (opened_mic, opened_spk)
-        self._announce_no_device(opened_mic is not None, opened_spk is not None)
-
-    def _open_one(
-        self, open_stream: Callable[..., tuple[Any, int, int]], kind: str, device: AudioDevice
-    ) -> tuple[Any, int, int, AudioDevice] | None:
-        """A stream on ``device``, else on the default device (with a notice)."""
-
-        def attempt(dev: AudioDevice) -> tuple[Any, int, int]:
-            return open_stream(
-                kind, dev if kind == "input" else None, dev if kind == "output" else None
-            )
-
-        try:
-            return (*attempt(device), device)
-        except Exception as error:
-            log.warning("%s stream on %s failed: %s", kind, device.name, error)
-        fallback = self.devices.default("input" if kind == "input" else "output")
-        if fallback is None or fallback.index == device.index:
-            return None
-        try:
-            got = attempt(fallback)
-        except Exception as error:
-            log.warning("%s stream on %s failed: %s", kind, fallback.name, error)
-            return None
-        what = "microphone" if kind == "input" else "speaker"
-        self.tell(
-            "device_missing",
-            f"The {what} {device.name} could not be opened; using {fallback.name}.",
-        )
-        return (*got, fallback)
+        self._opened = opened
+        self._selected = (opened.microphone, opened.speaker)
+        self._announce_no_device(opened.microphone is not None, opened.speaker is not None)
 
     def _close_streams(self) -> None:
         opened, self._opened = self._opened, None
         if opened is None:
             return
-        for stream in opened.streams:
-            try:
-                stream.stop()  # abort() pthread_cancels ALSA's thread, maybe in our callback
-            except Exception as error:
-                log.debug("aborting a stream: %s", error)
-            try:
-                stream.close()
-            except Exception as error:
-                log.debug("closing a stream: %s", error)
-            OpenStreams.closed()
+        close_streams(opened)
         core = self._core
         core.tones = None
         # The port yields silence until the next open; keep the closed rings' counts.
         cap, play = core.capture, core.playback
         core.capture = core.playback = None
-        if cap is not None:
-            self._past[0] += cap.underruns
-            self._past[1] += cap.ring.overruns
-            self._keep_underrun_times("capture", cap)
-        if play is not None:
-            self._past[2] += play.underruns
-            self._past[3] += play.ring.overruns
-            self._keep_underrun_times("playback", play)
-
-    def _keep_underrun_times(self, name: str, d: _Direction) -> None:
-        kept = self._past_underrun_times[name]
-        kept.extend(d.underrun_times[: max(0, MAX_UNDERRUN_TIMES - len(kept))])
+        self._counts.keep(cap, play)
 
     # ------------------------------------------------------------------ shutdown
 

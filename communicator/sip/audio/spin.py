@@ -37,7 +37,8 @@ class SpinWatch:
         self.check_every = check_every
         self.max_cpu = max_cpu
         self.checks = checks
-        self._thread_clock = thread_clock
+        self.thread_clock = thread_clock
+        """CPU time of the calling thread (replaceable: a test makes a stream look busy)."""
         self._wall_clock = wall_clock
         self._count = 0
         self._cpu = 0.0
@@ -59,7 +60,7 @@ class SpinWatch:
         if self._count < self.check_every:
             return
         self._count = 0
-        cpu = self._thread_clock()
+        cpu = self.thread_clock()
         wall = self._wall_clock()
         if self._wall:
             elapsed = wall - self._wall

@@ -34,6 +34,7 @@ def silent(path: Path) -> bool:
 
 
 def test_two_way_audio_mute_and_hold(
+    sip_endpoint: Any,
     engine_factory: Any,
     bridge_factory: Any,
     kamailio_factory: Any,
@@ -49,7 +50,7 @@ def test_two_way_audio_mute_and_hold(
     bridge.attach(engine)
     # Attached but no call: the conference bridge's clock (null device) stays stopped, so a
     # signed-in client with its sound card plugged in idles as cheaply as a headless one.
-    assert not engine._endpoint.sound_clock_running
+    assert not sip_endpoint.sound_clock_running
     far = peer_factory("far", account="1007", server=kamailio, codecs=TEST_CODECS)
     far.command("auto_answer", code=200)
     call, far_call = connected_call(qtbot, engine, far, "1007")
@@ -101,8 +102,8 @@ def test_two_way_audio_mute_and_hold(
     far_hears, agent_hears = record_both(qtbot, pulse, far, far_call, tmp_path, tag="-resumed")
     assert_tone(far_hears, MIC_HZ, tolerance_hz=5.0, min_dbfs=-30.0, skip_ms=300)
     assert_tone(agent_hears, FAR_HZ, tolerance_hz=5.0, min_dbfs=-30.0, skip_ms=300)
-    assert engine._endpoint.sound_clock_running
+    assert sip_endpoint.sound_clock_running
     engine.hangup(call)
     stats = bridge.stats()
     assert stats.frames_requested > 0 and stats.frames_received > 0
-    qtbot.waitUntil(lambda: not engine._endpoint.sound_clock_running, timeout=5000)
+    qtbot.waitUntil(lambda: not sip_endpoint.sound_clock_running, timeout=5000)

@@ -64,23 +64,23 @@ def test_spinning_stream_is_restarted_and_keeps_playing(bridge_factory: Any, qtb
     keeper = AudioHousekeeper(bridge)
     bridge.keep_open(True)
     qtbot.waitUntil(lambda: bridge.stats().device_callbacks > 10, timeout=3000)
-    before = bridge._opened.streams
-    core = bridge._core
+    assert bridge.opened is not None
+    before = bridge.opened.streams
     # The stream threads report 90 % of a core (what PortAudio's ALSA loop does when it
     # spins): the real callbacks feed the watches, the housekeeping tick restarts them.
-    for w in (core.spin_duplex, core.spin_input, core.spin_output):
+    for w in bridge.spin_watches:
         w.check_every = 5
-        w._thread_clock = lambda: 0.9 * time.monotonic()
+        w.thread_clock = lambda: 0.9 * time.monotonic()
 
     def restarted() -> bool:
         keeper.tick()
         return bridge.stats().spin_restarts == 1
 
     qtbot.waitUntil(restarted, timeout=5000)
-    assert bridge.streams_open and bridge._opened.streams != before
-    for w in (core.spin_duplex, core.spin_input, core.spin_output):
-        w._thread_clock = time.thread_time
-    core.reset_spin_watches()
+    assert bridge.streams_open and bridge.opened is not None and bridge.opened.streams != before
+    for w in bridge.spin_watches:
+        w.thread_clock = time.thread_time
+        w.reset()
     callbacks = bridge.stats().device_callbacks
     qtbot.waitUntil(lambda: bridge.stats().device_callbacks > callbacks + 10, timeout=3000)
     keeper.tick()

@@ -13,8 +13,8 @@ import pytest
 from communicator.core.calls import Call as CoreCall
 from communicator.core.calls import CallDirection, CallId, CallState, RemoteParty
 from communicator.sip.audio.adapter import CallTones
-from communicator.sip.audio.bridge import _Direction
 from communicator.sip.audio.devices import AudioDevice, DeviceManager
+from communicator.sip.audio.direction import Direction
 from communicator.sip.audio.drift import AdaptiveTarget, DepthController
 from communicator.sip.audio.meters import SILENCE_DBFS, LevelMeter
 from communicator.sip.audio.ring import RingBuffer
@@ -154,7 +154,7 @@ def test_target_underrun_after_start_up_is_not_forgotten() -> None:
 
 
 def test_direction_restarts_its_target_when_audio_starts() -> None:
-    d = _Direction(16000, 16000, 320, 320)
+    d = Direction(16000, 16000, 320, 320)
     start = d.target.value
     src = np.zeros(320, np.float32)
     out = np.zeros(320, np.float32)
@@ -171,7 +171,7 @@ def test_direction_restarts_its_target_when_audio_starts() -> None:
     assert d.target.value == start
 
 
-def _steady(d: _Direction, seconds: float, t0: float = 0.0) -> float:
+def _steady(d: Direction, seconds: float, t0: float = 0.0) -> float:
     """Producer and consumer in step (20 ms blocks, consumer 10 ms behind); returns the end."""
     src = np.zeros(320, np.float32)
     out = np.zeros(320, np.float32)
@@ -185,7 +185,7 @@ def _steady(d: _Direction, seconds: float, t0: float = 0.0) -> float:
 
 @pytest.mark.parametrize("stall", [0.05, 0.3])
 def test_direction_counts_a_producer_stall_as_an_underrun(stall: float) -> None:
-    d = _Direction(16000, 16000, 320, 320)
+    d = Direction(16000, 16000, 320, 320)
     t = _steady(d, 3.0)
     out = np.zeros(320, np.float32)
     for k in range(round(stall / 0.02)):  # the producer is late: the consumer runs dry
@@ -199,7 +199,7 @@ def test_direction_counts_a_producer_stall_as_an_underrun(stall: float) -> None:
 def test_direction_does_not_count_the_end_of_the_audio() -> None:
     """The call ends (or goes on hold) and pjmedia stops producing while the device still
     reads: one empty read, and no underrun in the stats."""
-    d = _Direction(16000, 16000, 320, 320)
+    d = Direction(16000, 16000, 320, 320)
     t = _steady(d, 3.0)
     out = np.zeros(320, np.float32)
     for k in range(100):
@@ -220,11 +220,11 @@ def test_direction_holds_its_queue_under_clock_skew(
     bridge_rate = 16000
     dev_block = device_rate // 100
     if direction == "capture":  # device (producer, 10 ms blocks) -> bridge (consumer, 20 ms)
-        d = _Direction(device_rate, bridge_rate, 320, round(160 * bridge_rate / device_rate))
+        d = Direction(device_rate, bridge_rate, 320, round(160 * bridge_rate / device_rate))
         prod_block, prod_period = dev_block, 0.010 / (1 + skew_ppm * 1e-6)
         cons_block, cons_period = 320, 0.020
     else:  # bridge (producer, 20 ms) -> device (consumer, 10 ms blocks)
-        d = _Direction(bridge_rate, device_rate, dev_block, dev_block * 2)
+        d = Direction(bridge_rate, device_rate, dev_block, dev_block * 2)
         prod_block, prod_period = 320, 0.020
         cons_block, cons_period = dev_block, 0.010 / (1 + skew_ppm * 1e-6)
     slipping = device_rate == bridge_rate
@@ -464,10 +464,10 @@ def test_direction_drops_a_startup_backlog_at_once(direction: str) -> None:
     next read instead of draining for tens of seconds at the drift clamp; the drop is counted
     as one overrun (audio was lost), and nothing more is dropped in the steady state."""
     if direction == "capture":  # device 10 ms blocks at 48 kHz -> bridge 20 ms frames
-        d = _Direction(48000, 16000, 320, 160)
+        d = Direction(48000, 16000, 320, 160)
         prod_block, prod_rate, cons_block, cons_per_prod = 480, 48000, 320, 0.5
     else:  # bridge 20 ms frames -> device 10 ms blocks at 48 kHz
-        d = _Direction(16000, 48000, 480, 960)
+        d = Direction(16000, 48000, 480, 960)
         prod_block, prod_rate, cons_block, cons_per_prod = 320, 16000, 480, 2.0
     src = np.full(prod_block, 0.25, np.float32)
     out = np.zeros(cons_block, np.float32)
@@ -494,7 +494,7 @@ def test_direction_drops_a_startup_backlog_at_once(direction: str) -> None:
 
 
 def test_direction_without_backlog_drop_keeps_the_backlog() -> None:
-    d = _Direction(48000, 16000, 320, 160)
+    d = Direction(48000, 16000, 320, 160)
     d.resync = False
     out = np.zeros(320, np.float32)
     d.consume(out, 0.0)
@@ -576,11 +576,11 @@ def test_port_callbacks_convert_frames_in_place() -> None:
 
     import pjsua2 as pj
 
-    from communicator.sip.audio.bridge import FRAME_BYTES, FRAME_SAMPLES, _Core
+    from communicator.sip.audio.callbacks import FRAME_BYTES, FRAME_SAMPLES, PortCore
 
-    core = _Core(time.monotonic)
-    core.capture = _Direction(16000, 16000, FRAME_SAMPLES, 160)
-    core.playback = _Direction(16000, 16000, 160, FRAME_SAMPLES)
+    core = PortCore(time.monotonic)
+    core.capture = Direction(16000, 16000, FRAME_SAMPLES, 160)
+    core.playback = Direction(16000, 16000, 160, FRAME_SAMPLES)
     core.capture.resync = core.playback.resync = False
     now = time.monotonic()
     core.capture.last_served = core.playback.last_served = now
