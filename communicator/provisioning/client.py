@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import json
 import logging
 import ssl
 from collections.abc import Iterator, Mapping, Sequence
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from httpx_sse import ServerSentEvent, SSEError, connect_sse
 
 from communicator.provisioning.credentials import credential_key
 from communicator.provisioning.schema import ProfileError, VoipProfile, parse_profile
@@ -183,22 +183,25 @@ class ProvisioningClient:
         self, session: AgentSession, last_event_id: str | None = None
     ) -> Iterator[ProfileEvent]:
         """Follow the profile's server-sent events until the stream ends (or raises)."""
-        headers = {"Accept": "text/event-stream"}
+        headers = {"Authorization": f"Bearer {session.token}"}
         if last_event_id:
             headers["Last-Event-ID"] = last_event_id
         timeout = httpx.Timeout(None, connect=5.0, read=60.0)  # > the server's 15 s heartbeat
         try:
-            with self._http.stream(
-                "GET",
-                f"{API}/profile/events",
-                headers={**headers, "Authorization": f"Bearer {session.token}"},
-                timeout=timeout,
-            ) as response:
-                if response.status_code != 200:
-                    response.read()
-                    raise _error_for(response)
+            with connect_sse(
+                self._http, "GET", f"{API}/profile/events", headers=headers, timeout=timeout
+            ) as source:
+                if source.response.status_code != 200:
+                    source.response.read()
+                    raise _error_for(source.response)
                 yield ProfileEvent(kind="open", etag=None, event_id=None)
-                yield from parse_sse(response.iter_lines())
+                for sse in source.iter_sse():
+                    if sse.event != "message" or sse.data:
+                        yield _profile_event(sse)
+        except SSEError:
+            raise ProvisioningError(
+                ErrorKind.SERVER_ERROR, "The server's event stream was not understood."
+            ) from None
         except httpx.HTTPError as err:
             raise _transport_error(err, self.server_url) from None
 
@@ -273,35 +276,15 @@ def normalise_server_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def parse_sse(lines: Iterator[str]) -> Iterator[ProfileEvent]:
-    """Server-sent events (the subset the server uses): ``id``, ``event``, ``data``; comments
-    and ``retry`` are ignored."""
-    event_type, data, event_id = "message", "", None
-    for line in lines:
-        if line == "":
-            if data or event_type != "message":
-                yield _event(event_type, data, event_id)
-            event_type, data = "message", ""
-            continue
-        if line.startswith(":"):
-            continue
-        name, _, value = line.partition(":")
-        value = value.removeprefix(" ")
-        if name == "event":
-            event_type = value
-        elif name == "data":
-            data = f"{data}\n{value}" if data else value
-        elif name == "id":
-            event_id = value or None
-
-
-def _event(kind: str, data: str, event_id: str | None) -> ProfileEvent:
+def _profile_event(sse: ServerSentEvent) -> ProfileEvent:
     try:
-        payload = json.loads(data) if data else {}
+        payload = sse.json() if sse.data else {}
     except ValueError:
         payload = {}
     etag = payload.get("etag") if isinstance(payload, dict) else None
-    return ProfileEvent(kind=kind, etag=etag if isinstance(etag, str) else None, event_id=event_id)
+    return ProfileEvent(
+        kind=sse.event, etag=etag if isinstance(etag, str) else None, event_id=sse.id or None
+    )
 
 
 def _transport_error(err: httpx.HTTPError, server_url: str) -> ProvisioningError:

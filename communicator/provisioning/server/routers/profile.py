@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from starlette.responses import StreamingResponse
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from ..errors import ApiError
 from .deps import API, ERRORS, SignedIn, State
@@ -59,41 +59,43 @@ async def profile_events(request: Request, info: SignedIn, state: State) -> Resp
         except ApiError:
             return None
 
-    def event(etag: str | None) -> str:
-        data = json.dumps({"etag": etag})
-        return f"id: {etag or ''}\nevent: profile\ndata: {data}\n\n"
+    def profile_event(etag: str | None) -> ServerSentEvent:
+        return ServerSentEvent(json.dumps({"etag": etag}), event="profile", id=etag or "")
 
-    async def stream() -> AsyncIterator[str]:
+    def revoked(reason: str) -> ServerSentEvent:
+        return ServerSentEvent(json.dumps({"reason": reason}), event="revoked")
+
+    async def stream() -> AsyncIterator[ServerSentEvent]:
         nonlocal last_seen
         try:
-            yield f"retry: 3000\n: heartbeat every {heartbeat:g} s\n\n"
+            yield ServerSentEvent(comment=f"heartbeat every {heartbeat:g} s", retry=3000)
             etag = await current_etag()
             if etag != last_seen:
                 last_seen = etag or ""
-                yield event(etag)
+                yield profile_event(etag)
             while True:
                 try:
                     what = await asyncio.wait_for(sub.queue.get(), heartbeat)
                 except TimeoutError:
                     if info.expires_at <= dt.datetime.now(dt.UTC):
-                        yield 'event: revoked\ndata: {"reason": "session expired"}\n\n'
+                        yield revoked("session expired")
                         return
-                    yield ": ping\n\n"
-                    continue
+                    continue  # the response's own pings keep the connection alive
                 if what == "shutdown":
                     return
                 if what == "revoked":
-                    yield 'event: revoked\ndata: {"reason": "signed out"}\n\n'
+                    yield revoked("signed out")
                     return
                 etag = await current_etag()
                 if (etag or "") != last_seen:
                     last_seen = etag or ""
-                    yield event(etag)
+                    yield profile_event(etag)
         finally:
             state.unsubscribe(sub)
 
-    return StreamingResponse(
+    return EventSourceResponse(
         stream(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        ping=heartbeat,
+        ping_message_factory=lambda: ServerSentEvent(comment="ping"),
+        headers={"Cache-Control": "no-cache"},
     )
