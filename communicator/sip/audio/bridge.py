@@ -46,7 +46,12 @@ from communicator.core.calls import CallState
 from communicator.sip.audio.callbacks import BRIDGE_RATE, FRAME_S, BridgePort, PortCore
 from communicator.sip.audio.devices import AudioDevice, DeviceManager, warm_up_portaudio
 from communicator.sip.audio.meters import MeterReading
-from communicator.sip.audio.notices import NoticeBoard
+from communicator.sip.audio.notices import (
+    NoticeBoard,
+    lost_device_text,
+    missing_device_text,
+    no_device_text,
+)
 from communicator.sip.audio.ring import Samples
 from communicator.sip.audio.spin import SpinWatch
 from communicator.sip.audio.stats import BridgeStats, StreamCounts
@@ -193,7 +198,7 @@ class AudioBridge(NoticeBoard):
 
     def _ensure_open(self) -> None:
         if self._started and not self._closed and self._opened is None:
-            self._open(announce_missing=False)
+            self._open()
 
     # ------------------------------------------------------------------ observable state
 
@@ -275,19 +280,7 @@ class AudioBridge(NoticeBoard):
 
     def latency_s(self) -> tuple[float, float]:
         """(input, output) latency PortAudio reports for the open streams."""
-        opened = self._opened
-        if opened is None:
-            return (0.0, 0.0)
-        lin = lout = 0.0
-        for kind, stream in zip(opened.kinds, opened.streams, strict=True):
-            lat = stream.latency
-            if kind == "duplex":
-                lin, lout = float(lat[0]), float(lat[1])
-            elif kind == "input":
-                lin = float(lat)
-            else:
-                lout = float(lat)
-        return lin, lout
+        return (0.0, 0.0) if self._opened is None else self._opened.latency_s()
 
     # ------------------------------------------------------------------ tones on the speaker
 
@@ -325,55 +318,41 @@ class AudioBridge(NoticeBoard):
         if sys.getswitchinterval() > GIL_SWITCH_S:
             sys.setswitchinterval(GIL_SWITCH_S)
         self._started = True
-        self._select(announce_missing=True)
+        self._select()
         if self._selected[1] is not None:
             warm_up_portaudio(self._selected[1].index)
         if self.needs_streams:
-            self._open(announce_missing=False)
+            self._open()
 
     def set_devices(self, *, microphone: str | None, speaker: str | None) -> None:
         """Switch devices (the calls stay; audio pauses for the reopen)."""
         self.microphone, self.speaker = microphone, speaker
         self._close_streams()
-        self._select(announce_missing=True)
+        self._select()
         if self.needs_streams:
-            self._open(announce_missing=False)
+            self._open()
 
-    def _select(self, *, announce_missing: bool) -> None:
+    def _select(self) -> None:
         """Resolve the chosen devices (notices for missing ones) without opening them."""
         devices = self.devices
         mic = devices.resolve(self.microphone, "input")
         spk = devices.resolve(self.speaker, "output")
         self._selected = (mic, spk)
-        if announce_missing:
-            self._announce_missing(mic, spk)
-        self._announce_no_device(mic is not None, spk is not None)
-
-    def _announce_missing(self, mic: AudioDevice | None, spk: AudioDevice | None) -> None:
-        for choice, found, what in (
-            (self.microphone, mic, "microphone"),
-            (self.speaker, spk, "speaker"),
+        for what, choice, found in (
+            ("microphone", self.microphone, mic),
+            ("speaker", self.speaker, spk),
         ):
-            if choice and (found is None or choice not in (found.name, found.label)):
-                self.tell(
-                    "device_missing",
-                    f"The {what} {choice} is not connected; using the default {what}.",
-                )
+            text = missing_device_text(what, choice, found)
+            if text is not None:
+                self.tell("device_missing", text)
+        self._announce_no_device(mic is not None, spk is not None)
 
     def _announce_no_device(self, have_mic: bool, have_spk: bool) -> None:
         """Say once (until it changes) that no microphone/speaker is usable."""
-        if have_mic and have_spk:
-            self._missing_said = None
-            return
-        missing = (
-            "microphone/speaker"
-            if not have_mic and not have_spk
-            else ("microphone" if not have_mic else "speaker")
-        )
-        text = f"No {missing} was found"
-        if text != self._missing_said:
-            self._missing_said = text
+        text = no_device_text(have_mic, have_spk)
+        if text is not None and text != self._missing_said:
             self.tell("no_device", text)
+        self._missing_said = text
 
     def refresh_devices(self) -> bool:
         """Re-read the device list now, re-initialising PortAudio if no stream is open."""
@@ -403,19 +382,15 @@ class AudioBridge(NoticeBoard):
         # With every stream closed PortAudio can be re-initialised to see what is left; the
         # chosen devices are tried again, each falling back to the default on failure.
         self.devices.refresh(force=True)
-        self._open(announce_missing=False)
+        self._open()
         now = self._opened
         for what, old, new in (
             ("microphone", opened.microphone, now.microphone if now else None),
             ("speaker", opened.speaker, now.speaker if now else None),
         ):
-            if old is None or new is None:
-                continue
-            if new.name != old.name:
-                text = f"The {what} {old.name} stopped working; now using {new.name}."
-            else:
-                text = f"The {what} {old.name} stopped and was restarted."
-            self.tell("device_lost", text)
+            text = lost_device_text(what, old, new)
+            if text is not None:
+                self.tell("device_lost", text)
 
     def _restart_spinning(self) -> None:
         """A stream's thread spins (`spin`): reopen the same devices (a ~0.1 s gap)."""
@@ -441,14 +416,12 @@ class AudioBridge(NoticeBoard):
             100 * busiest,
         )
         self._close_streams()
-        self._open(announce_missing=False)
+        self._open()
 
-    def _open(self, *, announce_missing: bool) -> None:
+    def _open(self) -> None:
         devices = self.devices
         mic = devices.resolve(self.microphone, "input")
         spk = devices.resolve(self.speaker, "output")
-        if announce_missing:
-            self._announce_missing(mic, spk)
         opened = open_streams(
             devices,
             mic,

@@ -1,5 +1,5 @@
-"""What the audio side tells the agent (a device missing, lost or failing), and the small
-board the bridge and the ringer each keep their notices on."""
+"""What the audio side tells the agent (a device missing, lost or failing), the texts in the
+agent's words, and the small board the bridge and the ringer each keep their notices on."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from communicator.sip.audio.devices import AudioDevice
 
 log = logging.getLogger(__name__)
 
@@ -52,3 +56,28 @@ class NoticeBoard:
                 listener(notice)
             except Exception:
                 log.exception("audio notice listener failed")
+
+
+def missing_device_text(what: str, choice: str | None, found: AudioDevice | None) -> str | None:
+    """The agent chose a ``what`` (microphone/speaker) that is not there: the default is used."""
+    if choice and (found is None or choice not in (found.name, found.label)):
+        return f"The {what} {choice} is not connected; using the default {what}."
+    return None
+
+
+def no_device_text(have_mic: bool, have_spk: bool) -> str | None:
+    """No usable microphone and/or speaker (calls still connect, silent that way)."""
+    if have_mic and have_spk:
+        return None
+    if not have_mic and not have_spk:
+        return "No microphone/speaker was found"
+    return f"No {'microphone' if not have_mic else 'speaker'} was found"
+
+
+def lost_device_text(what: str, old: AudioDevice | None, new: AudioDevice | None) -> str | None:
+    """A ``what`` stopped (unplugged) and was reopened: on ``new``, or restarted in place."""
+    if old is None or new is None:
+        return None
+    if new.name != old.name:
+        return f"The {what} {old.name} stopped working; now using {new.name}."
+    return f"The {what} {old.name} stopped and was restarted."

@@ -40,6 +40,19 @@ class OpenedStreams:
     input_rate: int
     output_rate: int
 
+    def latency_s(self) -> tuple[float, float]:
+        """(input, output) latency PortAudio reports for the streams."""
+        lin = lout = 0.0
+        for kind, stream in zip(self.kinds, self.streams, strict=True):
+            lat = stream.latency
+            if kind == "duplex":
+                lin, lout = float(lat[0]), float(lat[1])
+            elif kind == "input":
+                lin = float(lat)
+            else:
+                lout = float(lat)
+        return lin, lout
+
 
 def open_streams(
     devices: DeviceManager,

@@ -610,3 +610,39 @@ def test_port_callbacks_convert_frames_in_place() -> None:
     core.frame_requested(out)
     assert not np.frombuffer(bytes(out.buf), dtype=np.int16).any()
     assert core.failures == []
+
+
+# ------------------------------------------------------------------ device notices
+
+
+def test_device_notices_in_the_agents_words() -> None:
+    from communicator.sip.audio.notices import (
+        lost_device_text,
+        missing_device_text,
+        no_device_text,
+    )
+
+    headset = dev(3, "Headset", 1, 1)
+    builtin = dev(0, "Built-in", 1, 1)
+    # A chosen device that resolved to itself (by name or label) is not missing.
+    assert missing_device_text("microphone", "Headset", headset) is None
+    assert missing_device_text("microphone", headset.label, headset) is None
+    assert missing_device_text("speaker", None, builtin) is None  # the default was asked for
+    assert (
+        missing_device_text("speaker", "Headset", builtin)
+        == "The speaker Headset is not connected; using the default speaker."
+    )
+    assert missing_device_text("microphone", "Headset", None) is not None
+    assert no_device_text(True, True) is None
+    assert no_device_text(False, True) == "No microphone was found"
+    assert no_device_text(True, False) == "No speaker was found"
+    assert no_device_text(False, False) == "No microphone/speaker was found"
+    assert lost_device_text("speaker", headset, None) is None
+    assert (
+        lost_device_text("speaker", headset, builtin)
+        == "The speaker Headset stopped working; now using Built-in."
+    )
+    assert (
+        lost_device_text("microphone", headset, headset)
+        == "The microphone Headset stopped and was restarted."
+    )
