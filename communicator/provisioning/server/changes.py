@@ -93,8 +93,15 @@ class ChangeBus:
         self._tasks: list[asyncio.Task[None]] = []
         self._thread: threading.Thread | None = None
 
-    def add_listener(self, listener: Listener) -> None:
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Calls ``listener`` with every change until the returned callable is called."""
         self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
 
     def attach(self, maker: sessionmaker[Session]) -> None:
         from sqlalchemy import event

@@ -59,7 +59,7 @@ class ServerState:
         cfg.recordings_dir.mkdir(parents=True, exist_ok=True)
         self.bus = ChangeBus()
         self.bus.attach(self.maker)
-        self.bus.add_listener(self._on_change)
+        self.bus.subscribe(self._on_change)  # for the state's whole life
         sqlite = self.engine.dialect.name == "sqlite"
         self.reader = ThreadPoolExecutor(8, thread_name_prefix="db-read")
         self.writer = ThreadPoolExecutor(1 if sqlite else 8, thread_name_prefix="db-write")
