@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable
 
@@ -41,6 +42,7 @@ from communicator.core.calls import CallId, CallState, DtmfMethod
 from communicator.core.dialing import DialKind, parse_dial_string
 from communicator.core.errors import InvalidDialStringError, InvalidOperationError
 from communicator.core.forwarding_decision import ForwardingDecision, NoAnswerForward
+from communicator.core.lines import Lines, Operation
 from communicator.core.registration import (
     LOST_CONNECTION_MESSAGE,
     FailureReason,
@@ -254,6 +256,42 @@ class LinesMachine(RuleBasedStateMachine):
             shown, key=lambda c: c.line or 0
         )
 
+    @rule(i=st.integers(0, 20))
+    def allowed_operations_are_exactly_those_that_succeed(self, i: int) -> None:
+        """Each operation is tried on a copy of the lines: it succeeds if and only if
+        `allowed_operations` (and `conference_partners`) says so."""
+        call_id = self.pick(i)
+        allowed = self.lines.allowed_operations(call_id)
+        for operation in Operation:
+            if operation is Operation.CONFERENCE:
+                partners = self.conference_partners_by_trial(call_id)
+                assert partners == set(self.lines.conference_partners(call_id))
+                assert (operation in allowed) == bool(partners), (operation, partners)
+            else:
+                succeeded = self.succeeds(functools.partial(try_operation, op=operation, c=call_id))
+                assert (operation in allowed) == succeeded, (operation, call_id)
+
+    @rule(line=st.none() | st.integers(0, MAX_LINES + 1))
+    def placing_and_swapping_are_allowed_exactly_when_they_succeed(self, line: int | None) -> None:
+        placed = self.succeeds(lambda lines: lines.place_call("2001", 0.0, line=line))
+        assert self.lines.can_place_call(line) == placed, line
+        assert self.lines.can_swap == self.succeeds(Lines.swap)
+
+    def conference_partners_by_trial(self, call_id: CallId) -> set[CallId]:
+        return {
+            other
+            for other in self.lines.calls
+            if self.succeeds(lambda lines: lines.conference(call_id, other))  # noqa: B023
+        }
+
+    def succeeds(self, operation: Callable[[Lines], object]) -> bool:
+        trial = copy.deepcopy(self.lines)
+        try:
+            operation(trial)
+        except InvalidOperationError:
+            return False
+        return True
+
     @invariant()
     def at_most_one_active_unit(self) -> None:
         calls = self.lines.calls
@@ -288,6 +326,34 @@ class LinesMachine(RuleBasedStateMachine):
             self.run(functools.partial(self.lines.hangup, call_id, self.now))
         assert self.lines.calls == {}
         assert sorted(self.recorded) == sorted(self.started)
+
+
+def try_operation(lines: Lines, op: Operation, c: CallId) -> object:
+    """Operation ``op`` on call ``c`` with arguments that are always valid."""
+    operation, call_id, now = op, c, 100.0
+    if operation is Operation.ACTIVATE:
+        # The agent clicks the call's line, which reaches the call the line shows.
+        shown = [n for n, c in enumerate(lines.by_line(), 1) if c and c.call_id == call_id]
+        if not shown:
+            raise InvalidOperationError("the call is not shown on a line")
+        return lines.switch_line(shown[0], now)
+    calls: dict[Operation, Callable[[], object]] = {
+        Operation.ANSWER: lambda: lines.answer(call_id, now),
+        Operation.REJECT: lambda: lines.reject(call_id, now),
+        Operation.HANGUP: lambda: lines.hangup(call_id, now),
+        Operation.HOLD: lambda: lines.hold(call_id),
+        Operation.RESUME: lambda: lines.resume(call_id),
+        Operation.MUTE: lambda: lines.set_mute(call_id, True),
+        Operation.DTMF: lambda: lines.send_dtmf(call_id, "1"),
+        Operation.BLIND_TRANSFER: lambda: lines.blind_transfer(call_id, "2002", now),
+        Operation.START_CONSULT: lambda: lines.start_consult(call_id, "2002", now),
+        Operation.COMPLETE_TRANSFER: lambda: lines.complete_transfer(call_id, now),
+        Operation.CANCEL_CONSULT: lambda: lines.cancel_consult(call_id, now),
+        Operation.SPLIT: lambda: lines.split_conference(call_id),
+        Operation.ATTACH_RECORDING: lambda: lines.attach_recording(call_id, "/rec.wav"),
+        Operation.FOLLOW_TRANSFER: lambda: lines.follow_transfer(call_id, "2003", now),
+    }
+    return calls[operation]()
 
 
 TestLinesProperties = LinesMachine.TestCase
