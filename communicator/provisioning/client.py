@@ -93,6 +93,25 @@ class ProfileEvent:
     event_id: str | None
 
 
+class DirectoryKind(enum.Enum):
+    AGENT = "agent"
+    GROUP = "group"
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """Someone (or a group) the agent can call or transfer to, from the server's directory.
+
+    ``name`` is an agent's display name (``Extension N`` when it has none) or a group's name;
+    ``extension`` is None for an agent without a number now; ``group`` is an agent's group.
+    """
+
+    kind: DirectoryKind
+    name: str
+    extension: str | None
+    group: str | None = None
+
+
 @dataclass(frozen=True)
 class BatchResult:
     accepted: tuple[str, ...]
@@ -205,6 +224,23 @@ class ProvisioningClient:
         except httpx.HTTPError as err:
             raise _transport_error(err, self.server_url) from None
 
+    # -- directory ------------------------------------------------------------------------------
+
+    def directory(self, session: AgentSession) -> tuple[DirectoryEntry, ...]:
+        """Agents, then groups, for the transfer and call pickers (no login names)."""
+        body = self._json(self._request("GET", f"{API}/directory", token=session.token))
+        try:
+            agents = [_directory_agent(a) for a in body.get("agents", ())]
+            groups = [
+                DirectoryEntry(DirectoryKind.GROUP, str(g["name"]), _extension(g.get("extension")))
+                for g in body.get("groups", ())
+            ]
+        except (KeyError, TypeError, AttributeError) as err:
+            raise ProvisioningError(
+                ErrorKind.SERVER_ERROR, "The server's directory was not understood."
+            ) from err
+        return tuple(a for a in agents if a is not None) + tuple(groups)
+
     # -- call logs ------------------------------------------------------------------------------
 
     def post_call_logs(self, token: str, logs: Sequence[Mapping[str, Any]]) -> BatchResult:
@@ -274,6 +310,23 @@ def normalise_server_url(url: str) -> str:
     if parsed.scheme not in {"http", "https"} or not parsed.host:
         raise ValueError(f"Not a server address: {url!r} (use https://host[:port])")
     return url.rstrip("/")
+
+
+def _extension(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _directory_agent(item: Mapping[str, Any]) -> DirectoryEntry | None:
+    extension = _extension(item.get("extension"))
+    name = str(item.get("display_name") or "").strip()
+    if not name:
+        if extension is None:
+            return None  # nothing to show and no way to call
+        name = f"Extension {extension}"
+    group = item.get("group")
+    return DirectoryEntry(
+        DirectoryKind.AGENT, name, extension, str(group) if group is not None else None
+    )
 
 
 def _profile_event(sse: ServerSentEvent) -> ProfileEvent:

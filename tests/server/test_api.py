@@ -427,9 +427,12 @@ def test_directory_lists_agents_and_groups_with_extensions(api: Api) -> None:
     _, acc, token = setup_agent(api, "tina")
     api.agent("umar")
     d = api.ok(api.c.get("/api/v1/directory", headers=api.bearer(token)))
-    by_login = {a["login"]: a for a in d["agents"]}
-    assert by_login["tina"]["extension"] == acc["extension"]
-    assert by_login["umar"]["extension"] is None
+    by_name = {a["display_name"]: a for a in d["agents"]}
+    assert by_name["Tina"]["extension"] == acc["extension"]
+    assert by_name["Umar"]["extension"] is None
+    # No login names: a list of them would be a ready list for password guessing.
+    assert all(set(a) == {"display_name", "group", "extension"} for a in d["agents"])
+    assert '"tina"' not in api.c.get("/api/v1/directory", headers=api.bearer(token)).text
     assert {"name": "group-tina", "extension": 100} in d["groups"]
     assert api.c.get("/api/v1/directory").status_code == 401
 

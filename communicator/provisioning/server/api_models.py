@@ -307,8 +307,9 @@ class Report(BaseModel):
     rows: list[ReportRow]
 
 
-class DirectoryEntry(BaseModel):
-    login: str
+class DirectoryAgent(BaseModel):
+    """An agent as other agents see it: no login name."""
+
     display_name: str
     group: str | None
     extension: int | None
@@ -320,7 +321,7 @@ class DirectoryGroup(BaseModel):
 
 
 class Directory(BaseModel):
-    agents: list[DirectoryEntry]
+    agents: list[DirectoryAgent]
     groups: list[DirectoryGroup]
 
 

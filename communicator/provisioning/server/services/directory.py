@@ -1,4 +1,8 @@
-"""The directory every signed-in agent may read: agents and groups with their extensions."""
+"""The directory every signed-in agent may read: agents and groups with their extensions.
+
+It names agents by display name only: login names are sign-in identities, and a list of them
+handed to every agent would be a ready list for password guessing.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,9 @@ from ..models import Agent, Group, VoipAccount, utcnow
 
 def directory(s: Session) -> dict[str, Any]:
     now = utcnow()
-    agents = s.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.login)).all()
+    agents = s.scalars(
+        select(Agent).where(Agent.active.is_(True)).order_by(Agent.display_name, Agent.id)
+    ).all()
     groups = {g.id: g for g in s.scalars(select(Group).order_by(Group.name)).all()}
     ext: dict[int, int] = {}
     for acc in s.scalars(select(VoipAccount).where(VoipAccount.active.is_(True))):
@@ -23,7 +29,6 @@ def directory(s: Session) -> dict[str, Any]:
     return {
         "agents": [
             {
-                "login": a.login,
                 "display_name": a.display_name,
                 "group": groups[a.group_id].name if a.group_id in groups else None,
                 "extension": ext.get(a.id),
