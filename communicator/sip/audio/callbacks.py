@@ -178,22 +178,27 @@ class PortCore:
             tones.mix_into(out)
         self.output_meter.update(out)
 
+    def _take_input(self, indata: Any, t: Any, rate: int) -> None:
+        if self.input_probe is not None:
+            self.input_probe(indata[:, 0], _probe_time(t.inputBufferAdcTime, t))
+        self.mic_block(indata[:, 0], rate)
+
+    def _fill_output(self, outdata: Any, frames: int, t: Any) -> None:
+        out = self._out_scratch[:frames]
+        self.speaker_block(out)
+        if self.output_probe is not None:
+            self.output_probe(out, _probe_time(t.outputBufferDacTime, t))
+        outdata[:, 0] = out
+        if outdata.shape[1] > 1:
+            outdata[:, 1:] = outdata[:, :1]
+
     def duplex_callback(self, indata: Any, outdata: Any, frames: int, t: Any, _s: Any) -> None:
         start = time.perf_counter_ns()
         try:
             self.device_callbacks += 1
             self.spin_duplex.tick()
-            rate = self.device_rate
-            if self.input_probe is not None:
-                self.input_probe(indata[:, 0], _probe_time(t.inputBufferAdcTime, t))
-            self.mic_block(indata[:, 0], rate)
-            out = self._out_scratch[:frames]
-            self.speaker_block(out)
-            if self.output_probe is not None:
-                self.output_probe(out, _probe_time(t.outputBufferDacTime, t))
-            outdata[:, 0] = out
-            if outdata.shape[1] > 1:
-                outdata[:, 1:] = outdata[:, :1]
+            self._take_input(indata, t, self.device_rate)
+            self._fill_output(outdata, frames, t)
         except Exception as error:
             self._fail("duplex callback", error)
         finally:
@@ -204,9 +209,7 @@ class PortCore:
         try:
             self.device_callbacks += 1
             self.spin_input.tick()
-            if self.input_probe is not None:
-                self.input_probe(indata[:, 0], _probe_time(t.inputBufferAdcTime, t))
-            self.mic_block(indata[:, 0], self.input_rate)
+            self._take_input(indata, t, self.input_rate)
         except Exception as error:
             self._fail("input callback", error)
         finally:
@@ -217,13 +220,7 @@ class PortCore:
         try:
             self.device_callbacks += 1
             self.spin_output.tick()
-            out = self._out_scratch[:frames]
-            self.speaker_block(out)
-            if self.output_probe is not None:
-                self.output_probe(out, _probe_time(t.outputBufferDacTime, t))
-            outdata[:, 0] = out
-            if outdata.shape[1] > 1:
-                outdata[:, 1:] = outdata[:, :1]
+            self._fill_output(outdata, frames, t)
         except Exception as error:
             self._fail("output callback", error)
         finally:
