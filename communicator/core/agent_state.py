@@ -310,6 +310,7 @@ TRANSITIONS: Mapping[tuple[AgentState, type[AgentEvent]], _Transition] = Mapping
         (_A.ON_CALL, CallStarted): _M._another_call_started,
         (_A.ON_CALL, CallDone): _M._call_done,
         (_A.ON_CALL, RangUnanswered): _M._no_answer_after_calls,
+        (_A.ON_CALL, LogOut): _M._log_out,
         (_A.WRAP_UP, SetReady): _M._ready,
         (_A.WRAP_UP, SetNotReady): _M._not_ready,
         (_A.WRAP_UP, ExtendWrapUp): _M._extend,
@@ -319,7 +320,8 @@ TRANSITIONS: Mapping[tuple[AgentState, type[AgentEvent]], _Transition] = Mapping
     }
 )
 """(state, event type) -> transition. Missing agent commands raise `InvalidOperationError` (log in
-twice, log out during a call, change readiness while signed out, extend outside wrap-up); other
+twice, change readiness while signed out, extend outside wrap-up; logging out during a call is
+allowed because signing out hangs the calls up); other
 missing pairs are ignored (ticks outside wrap-up, calls while signed out, stale call ends, a
 call ringing out while the agent is not ready anyway)."""
 

@@ -80,6 +80,7 @@ EXPECTED: dict[tuple[AgentState, type[AgentEvent]], AgentState] = {
     (A.ON_CALL, CallStarted): A.ON_CALL,
     (A.ON_CALL, CallDone): A.WRAP_UP,
     (A.ON_CALL, RangUnanswered): A.ON_CALL,
+    (A.ON_CALL, LogOut): A.SIGNED_OUT,
     (A.WRAP_UP, SetReady): A.READY,
     (A.WRAP_UP, SetNotReady): A.NOT_READY,
     (A.WRAP_UP, ExtendWrapUp): A.WRAP_UP,
