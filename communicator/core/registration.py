@@ -20,294 +20,87 @@ Definitive answers from a reachable server (404, 488, TLS handshake failures) ba
 slower ``rejected_retry_max_delay``, since retrying fast will not change the answer. Bad
 credentials (401/403/407) stop retrying altogether: a wrong password must not be hammered (it
 would lock the account); a new `SignIn`, after the profile or password changed, starts again.
+
+The events and commands are in `registration_events`, the policy and what the machine shows in
+`registration_values`; every name stays importable from this module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
 from communicator.core.errors import InvalidOperationError
-
-LOST_CONNECTION_MESSAGE = "SIP phone has lost connection with the system"
-
-
-class RegistrationState(Enum):
-    SIGNED_OUT = "signed out"
-    REGISTERING = "registering"
-    """A REGISTER is in flight and no binding is known to be valid."""
-    REGISTERED = "registered"
-    REFRESHING = "refreshing"
-    """Registered, and a refresh REGISTER is in flight: still registered for the agent."""
-    RETRYING = "retrying"
-    """The last attempt failed; the next one is due at `RegistrationStatus.next_attempt_at`."""
-    FAILED = "failed"
-    """Gave up (bad credentials); only a new sign-in starts again."""
-    UNREGISTERING = "signing out"
-
-    @property
-    def is_registered(self) -> bool:
-        return self in (RegistrationState.REGISTERED, RegistrationState.REFRESHING)
-
-
-class FailureReason(Enum):
-    BAD_CREDENTIALS = "bad_credentials"
-    UNREACHABLE = "unreachable"
-    TIMEOUT = "timeout"
-    TLS_FAILURE = "tls_failure"
-    DNS_FAILURE = "dns_failure"
-    REJECTED = "rejected"
-
-
-class NetworkErrorKind(Enum):
-    """What the adapter could tell about a failure below SIP (from the pj_status_t)."""
-
-    DNS = "dns"
-    TLS = "tls"
-    CONNECT = "connect"
-    TIMEOUT = "timeout"
-    NETWORK_DOWN = "network_down"
-
-
-class RegisterReason(Enum):
-    INITIAL = "initial"
-    REFRESH = "refresh"
-    RETRY = "retry"
-    IP_CHANGE = "ip_change"
-
-
-@dataclass(frozen=True)
-class RegistrationPolicy:
-    refresh_interval: float = 15.0
-    expiry: float = 30.0
-    """Requested registration expiry (the server's timeout for the binding)."""
-    retry_initial_delay: float = 1.0
-    retry_max_delay: float = 4.0
-    """Cap while the server is unreachable; keep <= 4 s (see the module docstring)."""
-    rejected_retry_max_delay: float = 60.0
-    attempt_timeout: float = 10.0
-    """An attempt without any answer for this long counts as a TIMEOUT failure."""
-    unregister_timeout: float = 5.0
-    jitter: float = 0.0
-    """Up to this fraction is taken off each retry delay (never added, so caps still hold),
-    to spread a crowd of phones re-registering after a server restart."""
-
-    def __post_init__(self) -> None:
-        positive = {
-            "refresh_interval": self.refresh_interval,
-            "expiry": self.expiry,
-            "retry_initial_delay": self.retry_initial_delay,
-            "retry_max_delay": self.retry_max_delay,
-            "rejected_retry_max_delay": self.rejected_retry_max_delay,
-            "attempt_timeout": self.attempt_timeout,
-            "unregister_timeout": self.unregister_timeout,
-        }
-        for name, value in positive.items():
-            if not value > 0:
-                raise ValueError(f"{name} must be positive, not {value!r}")
-        if self.refresh_interval >= self.expiry:
-            raise ValueError("refresh_interval must be shorter than expiry")
-        if not 0.0 <= self.jitter < 1.0:
-            raise ValueError("jitter must be in [0, 1)")
-
-
-# ---------------------------------------------------------------------------- events
-
-
-@dataclass(frozen=True)
-class SignIn:
-    """Agent command: start registering (again, after a new profile or password)."""
-
-
-@dataclass(frozen=True)
-class SignOut:
-    """Agent command: unregister."""
-
-
-@dataclass(frozen=True)
-class RegisterAttemptStarted:
-    """pjsua2 onRegStarted(renew=True): a REGISTER went out (ours or pjsua2's own refresh)."""
-
-
-@dataclass(frozen=True)
-class RegistrationSucceeded:
-    """2xx to REGISTER with the expiry the server granted and where we are registered."""
-
-    expiry: float
-    contact_host: str
-    contact_port: int
-    transport: str
-    server_host: str
-
-
-@dataclass(frozen=True)
-class RegistrationFailed:
-    """A final non-2xx answer to REGISTER (including ones pjsip makes up, like 408 or 503)."""
-
-    sip_code: int
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class TransportFailed:
-    """The REGISTER could not be sent or answered for a reason below SIP."""
-
-    kind: NetworkErrorKind
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Unregistered:
-    """The binding is gone (our un-REGISTER succeeded, or the stack reports expiry 0)."""
-
-
-@dataclass(frozen=True)
-class IpAddressChanged:
-    """The local IP address or network interface changed."""
-
-
-@dataclass(frozen=True)
-class Tick:
-    """Time passed; sent when `next_deadline` is reached (extra ticks are harmless)."""
-
-
-RegistrationEvent = (
-    SignIn
-    | SignOut
-    | RegisterAttemptStarted
-    | RegistrationSucceeded
-    | RegistrationFailed
-    | TransportFailed
-    | Unregistered
-    | IpAddressChanged
-    | Tick
+from communicator.core.registration_events import (
+    AGENT_COMMANDS,
+    ClearLostConnection,
+    IpAddressChanged,
+    NetworkErrorKind,
+    RegisterAttemptStarted,
+    RegisterReason,
+    RegistrationCommand,
+    RegistrationEvent,
+    RegistrationFailed,
+    RegistrationSucceeded,
+    ScheduleRetry,
+    SendRegister,
+    SendUnregister,
+    ShowLostConnection,
+    SignIn,
+    SignOut,
+    Tick,
+    TransportFailed,
+    Unregistered,
 )
-AGENT_COMMANDS: tuple[type[RegistrationEvent], ...] = (SignIn, SignOut)
-"""Events that raise `InvalidOperationError` when not allowed; all others are ignored then."""
-
-
-# --------------------------------------------------------------------------- commands
-
-
-@dataclass(frozen=True)
-class SendRegister:
-    """(Re-)REGISTER now; if a transaction is still pending the adapter may let it finish."""
-
-    reason: RegisterReason
-
-
-@dataclass(frozen=True)
-class SendUnregister:
-    pass
-
-
-@dataclass(frozen=True)
-class ScheduleRetry:
-    """Informational: the next attempt is due at ``at`` (also in `next_deadline`)."""
-
-    at: float
-    attempt: int
-
-
-@dataclass(frozen=True)
-class ShowLostConnection:
-    message: str
-    detail: str
-
-
-@dataclass(frozen=True)
-class ClearLostConnection:
-    pass
-
-
-RegistrationCommand = (
-    SendRegister | SendUnregister | ScheduleRetry | ShowLostConnection | ClearLostConnection
+from communicator.core.registration_values import (
+    FAST_RETRY_REASONS,
+    LOST_CONNECTION_MESSAGE,
+    NETWORK_FAILURES,
+    CurrentRegistration,
+    FailureReason,
+    RegistrationFailure,
+    RegistrationPolicy,
+    RegistrationState,
+    RegistrationStatus,
+    classify_sip_failure,
+    describe_failure,
 )
 
-
-# ----------------------------------------------------------------------------- values
-
-
-@dataclass(frozen=True)
-class CurrentRegistration:
-    """What the "Current Registration" view shows."""
-
-    contact_host: str
-    contact_port: int
-    transport: str
-    server_host: str
-    expiry: float
-    registered_at: float
-    expires_at: float
-
-
-@dataclass(frozen=True)
-class RegistrationFailure:
-    reason: FailureReason
-    sip_code: int | None
-    text: str
-    at: float
-
-    @property
-    def retries(self) -> bool:
-        return self.reason is not FailureReason.BAD_CREDENTIALS
-
-
-@dataclass(frozen=True)
-class RegistrationStatus:
-    state: RegistrationState
-    current: CurrentRegistration | None
-    last_failure: RegistrationFailure | None
-    next_attempt_at: float | None
-    lost_connection: bool
-    message: str | None
-    """`LOST_CONNECTION_MESSAGE` while the connection is lost."""
-    detail: str | None
-    """Why, for the agent ("Wrong user name or password (403 Forbidden)")."""
-
-
-_FAST_RETRY_REASONS = frozenset(
-    {FailureReason.UNREACHABLE, FailureReason.TIMEOUT, FailureReason.DNS_FAILURE}
-)
-
-
-def classify_sip_failure(sip_code: int) -> FailureReason:
-    if sip_code in (401, 403, 407):
-        return FailureReason.BAD_CREDENTIALS
-    if sip_code == 408:
-        return FailureReason.TIMEOUT
-    if 500 <= sip_code < 600:
-        # 503 is also what pjsip reports when the transport fails; 5xx are transient.
-        return FailureReason.UNREACHABLE
-    return FailureReason.REJECTED
-
-
-_NETWORK_FAILURES: Mapping[NetworkErrorKind, FailureReason] = MappingProxyType(
-    {
-        NetworkErrorKind.DNS: FailureReason.DNS_FAILURE,
-        NetworkErrorKind.TLS: FailureReason.TLS_FAILURE,
-        NetworkErrorKind.CONNECT: FailureReason.UNREACHABLE,
-        NetworkErrorKind.TIMEOUT: FailureReason.TIMEOUT,
-        NetworkErrorKind.NETWORK_DOWN: FailureReason.UNREACHABLE,
-    }
-)
-
-
-def describe_failure(reason: FailureReason, sip_code: int | None, text: str) -> str:
-    """A sentence for the agent."""
-    what = f"{sip_code} {text}".strip() if sip_code is not None else text
-    suffix = f" ({what})" if what else ""
-    return {
-        FailureReason.BAD_CREDENTIALS: "Wrong user name or password",
-        FailureReason.UNREACHABLE: "The SIP server cannot be reached",
-        FailureReason.TIMEOUT: "The SIP server does not answer",
-        FailureReason.TLS_FAILURE: "The secure connection to the SIP server failed",
-        FailureReason.DNS_FAILURE: "The SIP server name cannot be resolved",
-        FailureReason.REJECTED: "The SIP server refused the registration",
-    }[reason] + suffix
+__all__ = [
+    "AGENT_COMMANDS",
+    "FAST_RETRY_REASONS",
+    "LOST_CONNECTION_MESSAGE",
+    "NETWORK_FAILURES",
+    "TRANSITIONS",
+    "ClearLostConnection",
+    "CurrentRegistration",
+    "FailureReason",
+    "IpAddressChanged",
+    "NetworkErrorKind",
+    "RegisterAttemptStarted",
+    "RegisterReason",
+    "RegistrationCommand",
+    "RegistrationEvent",
+    "RegistrationFailed",
+    "RegistrationFailure",
+    "RegistrationMachine",
+    "RegistrationPolicy",
+    "RegistrationState",
+    "RegistrationStatus",
+    "RegistrationSucceeded",
+    "ScheduleRetry",
+    "SendRegister",
+    "SendUnregister",
+    "ShowLostConnection",
+    "SignIn",
+    "SignOut",
+    "Tick",
+    "TransportFailed",
+    "Unregistered",
+    "classify_sip_failure",
+    "describe_failure",
+]
 
 
 class RegistrationMachine:
@@ -471,7 +264,7 @@ class RegistrationMachine:
     def _transport_failure(
         self, event: TransportFailed, now: float, out: list[RegistrationCommand]
     ) -> None:
-        reason = _NETWORK_FAILURES[event.kind]
+        reason = NETWORK_FAILURES[event.kind]
         self._fail(RegistrationFailure(reason, None, event.detail, now), out)
 
     def _binding_lost(
@@ -549,7 +342,7 @@ class RegistrationMachine:
     def retry_delay(self, reason: FailureReason, failures: int) -> float:
         """Seconds before the next attempt after ``failures`` consecutive failures."""
         p = self._policy
-        cap = p.retry_max_delay if reason in _FAST_RETRY_REASONS else p.rejected_retry_max_delay
+        cap = p.retry_max_delay if reason in FAST_RETRY_REASONS else p.rejected_retry_max_delay
         base = min(p.retry_initial_delay * 2.0 ** min(max(failures, 1) - 1, 32), cap)
         if p.jitter == 0.0:
             return base
