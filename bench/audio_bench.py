@@ -511,6 +511,17 @@ class Agent:
         self.pump(0.5)
         return call
 
+    def stack_call(self) -> Any:
+        """The pjsua2 Call of the one call up, looked up in pjsua itself (no engine internals;
+        the bench has one call at a time)."""
+        import pjsua2 as pj
+
+        for call_id in range(self.endpoint.options.max_calls):
+            call = pj.Call.lookup(call_id)
+            if call is not None:
+                return call
+        raise RuntimeError("no call is up")
+
     def hangup_all(self) -> None:
         self.engine.hangup_all()
         self.pump(5, lambda: not any(self.engine.state.lines))
@@ -527,7 +538,7 @@ def measure_clicks(agent: Agent, far: FarProcess, seconds: float, sources: dict[
     start = time.monotonic()
     far.send("emit on")
     agent_jb: list[float] = []
-    pj_call = agent.engine._calls[agent.active_call]
+    pj_call = agent.stack_call()
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         agent.pump(JB_SAMPLE_S)
