@@ -30,7 +30,6 @@ from pathlib import Path
 
 from communicator.core.call_record import CallRecord, call_log_payload, should_log
 from communicator.core.messages import MessageLevel
-from communicator.core.outbox import Outbox
 from communicator.provisioning.client import (
     AgentSession,
     ProvisioningClient,
@@ -44,6 +43,7 @@ from communicator.provisioning.credentials import (
     split_credential_key,
 )
 from communicator.provisioning.history import CallHistory, HistoryEntry
+from communicator.provisioning.outbox import Outbox
 from communicator.provisioning.profile_cache import CachedProfile, ProfileCache
 from communicator.provisioning.schema import VoipProfile
 from communicator.provisioning.sender import Delivery, OutboxSender

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from communicator.core.outbox import REJECTED_PREFIX, Outbox
 from communicator.provisioning.client import ErrorKind, ProvisioningClient, ProvisioningError
+from communicator.provisioning.outbox import REJECTED_PREFIX, Outbox
 
 log = logging.getLogger(__name__)
 

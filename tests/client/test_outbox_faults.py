@@ -15,8 +15,8 @@ from typing import IO
 
 import pytest
 
-from communicator.core.outbox import Outbox
 from communicator.provisioning.client import ProvisioningClient
+from communicator.provisioning.outbox import Outbox
 from tests.client.site import Site
 
 ROOT = Path(__file__).resolve().parents[2]

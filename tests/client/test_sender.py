@@ -6,8 +6,8 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from communicator.core.outbox import Outbox
 from communicator.provisioning.client import ProvisioningClient
+from communicator.provisioning.outbox import Outbox
 from communicator.provisioning.sender import Delivery, OutboxSender
 from tests.client.site import Site
 from tests.client.test_outbox_faults import call_log

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from communicator.core.outbox import Outbox, RetryPolicy
+from communicator.provisioning.outbox import Outbox, RetryPolicy
 
 
 class FakeClock:
@@ -116,7 +116,7 @@ def test_next_due_at(outbox: Outbox, clock: FakeClock) -> None:
 _WRITER = """
 import sys, uuid
 from pathlib import Path
-from communicator.core.outbox import Outbox
+from communicator.provisioning.outbox import Outbox
 box = Outbox(Path(sys.argv[1]))
 run = int(sys.argv[2])
 n = 0
@@ -153,7 +153,7 @@ def test_kill_9_loses_nothing_that_was_added(tmp_path: Path) -> None:
 
 
 def test_retry_now_after_the_server_is_back(outbox: Outbox, clock: FakeClock) -> None:
-    from communicator.core.outbox import REJECTED_PREFIX
+    from communicator.provisioning.outbox import REJECTED_PREFIX
 
     for i in ("a", "b", "c"):
         outbox.add("anna", i, log())
