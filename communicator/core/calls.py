@@ -169,10 +169,6 @@ class Call:
         return HoldState.REMOTE if self.remote_hold else HoldState.NONE
 
     @property
-    def is_live(self) -> bool:
-        return self.state in LIVE_STATES
-
-    @property
     def is_established(self) -> bool:
         return self.state in ESTABLISHED_STATES
 

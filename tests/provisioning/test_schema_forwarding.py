@@ -145,15 +145,15 @@ def test_disabled_schedule_never_applies() -> None:
     assert fwd.decide(at(0, "12:00"), busy=False) is None
 
 
-def test_profile_shortcut(example_profile_dict: dict[str, Any]) -> None:
+def test_example_profile_forwarding(example_profile_dict: dict[str, Any]) -> None:
     profile = parse_profile(example_profile_dict)
     # Example: schedule 22:00-06:00 Mon..Fri to sip:night@..., busy -> +48..., no answer -> 2000.
-    night = profile.forwarding_for(at(1, "02:00"), busy=False)
+    night = profile.forwarding.decide(at(1, "02:00"), busy=False)
     assert night == ForwardDecision(ForwardingKind.SCHEDULE, "sip:night@pbx.example.com")
-    assert profile.forwarding_for(at(0, "02:00"), busy=False) == ForwardDecision(
+    assert profile.forwarding.decide(at(0, "02:00"), busy=False) == ForwardDecision(
         ForwardingKind.NO_ANSWER, "2000", 25
     )
-    assert profile.forwarding_for(at(2, "12:00"), busy=True) == ForwardDecision(
+    assert profile.forwarding.decide(at(2, "12:00"), busy=True) == ForwardDecision(
         ForwardingKind.BUSY, "+48221234500"
     )
 

@@ -17,8 +17,7 @@ Public API
     - ``has_secrets``, ``without_secrets()``, ``with_password(password)``.
     - ``sip_settings_differ(other) -> bool``: must the SIP account be re-registered?
     - ``codec_report(available: Iterable[str]) -> CodecReport``.
-    - ``forwarding_for(when: datetime, *, busy: bool) -> ForwardDecision | None``
-      (same as ``profile.forwarding.decide``).
+    - ``forwarding.decide(when: datetime, *, busy: bool) -> ForwardDecision | None``.
     - ``call_center.render_screen_pop(number=..., name=..., ...) -> str | None``.
 
 Constants: ``SCHEMA_VERSION``, ``MAX_LINES_LIMIT``, ``CANONICAL_CODECS``, ``DEFAULT_CODECS``,

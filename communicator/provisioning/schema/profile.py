@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
@@ -14,7 +13,7 @@ from .base import Section
 from .call_center import CallCenterSettings
 from .codecs import CodecReport, build_codec_report
 from .enums import EquipmentType
-from .forwarding import ForwardDecision, ForwardingSettings
+from .forwarding import ForwardingSettings
 from .sections import (
     INCLUDE_SECRETS,
     AgentSettings,
@@ -159,10 +158,6 @@ class VoipProfile(Section):
     def codec_report(self, available: Iterable[str]) -> CodecReport:
         """Split the profile's codecs into usable / unknown / unavailable in this build."""
         return build_codec_report(self.media.codecs, available)
-
-    def forwarding_for(self, when: dt.datetime, *, busy: bool) -> ForwardDecision | None:
-        """Shortcut for :meth:`ForwardingSettings.decide`."""
-        return self.forwarding.decide(when, busy=busy)
 
 
 def _section(profile: VoipProfile, name: str) -> Section:
