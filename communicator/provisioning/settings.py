@@ -117,7 +117,7 @@ def load_system_config() -> SystemConfig:
     if sys.platform == "win32":
         return _from_registry()
     if sys.platform == "darwin":
-        return _from_plist(MACOS_MANAGED_PLIST)
+        return system_config_from_plist(MACOS_MANAGED_PLIST)
     return _from_toml(LINUX_SYSTEM_CONFIG)
 
 
@@ -149,7 +149,7 @@ def _from_toml(path: Path) -> SystemConfig:
     )
 
 
-def _from_plist(path: Path) -> SystemConfig:
+def system_config_from_plist(path: Path) -> SystemConfig:
     try:
         data = plistlib.loads(path.read_bytes())
     except FileNotFoundError:

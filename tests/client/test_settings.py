@@ -46,7 +46,7 @@ def test_system_config_written_by_installers(
 def test_macos_managed_preferences(tmp_path: Path) -> None:
     plist = tmp_path / "com.communicator.Communicator.plist"
     plist.write_bytes(plistlib.dumps({"ServerUrl": "https://mac.example", "CaFile": ""}))
-    loaded = s._from_plist(plist)
+    loaded = s.system_config_from_plist(plist)
     assert loaded.server_url == "https://mac.example" and loaded.ca_file is None
 
 
