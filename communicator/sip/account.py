@@ -16,15 +16,15 @@ from communicator.sip.call import EngineCall
 from communicator.sip.events import (
     CallbackFailed,
     IncomingCall,
-    Record,
     RegStarted,
     RegState,
+    StackRecord,
 )
 from communicator.sip.sipmsg import header_values, split_name_addr, top_via_address
 
 
 class EngineAccount(pj.Account):
-    def __init__(self, records: list[Record]) -> None:
+    def __init__(self, records: list[StackRecord]) -> None:
         pj.Account.__init__(self)
         self.records = records
         self.transfer_gate: Callable[[Any], bool] | None = None

@@ -19,7 +19,7 @@ from communicator.sip.events import (
     CallStateChanged,
     DtmfReceived,
     InfoCompleted,
-    Record,
+    StackRecord,
     TransferRequested,
     TransferStatus,
 )
@@ -32,7 +32,9 @@ USABLE_MEDIA = (
 
 
 class EngineCall(pj.Call):
-    def __init__(self, account: Any, records: list[Record], call_id: int | None = None) -> None:
+    def __init__(
+        self, account: Any, records: list[StackRecord], call_id: int | None = None
+    ) -> None:
         if call_id is None:
             pj.Call.__init__(self, account)
         else:

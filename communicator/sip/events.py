@@ -1,7 +1,8 @@
 """Frozen values crossing the engine's two boundaries.
 
-* Records (`RegStarted` ... `CallbackFailed`): what pjsua2 callbacks append to the engine's
-  queue. Callbacks do nothing else; the engine drains the queue after each poll.
+* Stack records (`StackRecord`: `RegStarted` ... `CallbackFailed`): what pjsua2 callbacks
+  append to the engine's queue. Callbacks do nothing else; the engine drains the queue after
+  each poll.
 * Observable events (`RegistrationChanged` ... `CallEnded`): what `SipEngine.subscribe`
   listeners receive, plus `EngineState`, the snapshot the UI renders.
 """
@@ -114,7 +115,7 @@ class CallbackFailed:
     error: str
 
 
-Record = (
+StackRecord = (
     RegStarted
     | RegState
     | IncomingCall
@@ -128,6 +129,9 @@ Record = (
     | StunResolved
     | CallbackFailed
 )
+"""What a pjsua2 callback records for the engine (not a call record: see `CallRecord`)."""
+Record = StackRecord
+"""Old name of `StackRecord`, kept while `communicator.sip.endpoint` imports it."""
 
 # ------------------------------------------------------------------------ observable events
 

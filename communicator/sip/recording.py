@@ -130,3 +130,16 @@ class _Resampler:
             return samples
         out = self._resampler.process(samples, self._ratio, end_of_input=end)
         return np.clip(np.asarray(out, dtype=np.float32), -1.0, 1.0)
+
+
+def wav_complete(path: Path) -> bool:
+    """Whether pjmedia has written the final RIFF size of a WAV file (its recorder is gone)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(12)
+        size = path.stat().st_size
+    except OSError:
+        return False
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return False
+    return int.from_bytes(head[4:8], "little") == size - 8 and size >= 44

@@ -67,7 +67,7 @@ def wait_peer(
         qtbot.waitUntil(check, timeout=int(timeout * 1000))
     except AssertionError as error:
         raise AssertionError(
-            f"peer {peer.name}: no {event_type!r} within {timeout} s\n{peer._describe()}"
+            f"peer {peer.name}: no {event_type!r} within {timeout} s\n{peer.describe()}"
         ) from error
     return found[0]
 
@@ -122,3 +122,37 @@ def counting_port(pj: Any, name: str) -> tuple[Any, CallbackCounts]:
     port = CountingPort()
     port.createPort(name, fmt)
     return port, counts
+
+
+def recorded_seconds(path: Path) -> float:
+    """Seconds of audio a WAV being recorded holds so far (from its byte rate and size)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(44)
+        size = path.stat().st_size
+    except OSError:
+        return 0.0
+    if len(head) < 44 or head[:4] != b"RIFF":
+        return 0.0
+    (byte_rate,) = struct.unpack("<I", head[28:32])
+    return (size - 44) / byte_rate if byte_rate else 0.0
+
+
+def wait_recorded(qtbot: Any, engine: Any, call_id: Any, seconds: float) -> Path:
+    """Await ``seconds`` of audio in the call's recording (the path the engine attached)."""
+    qtbot.waitUntil(lambda: engine.call(call_id).recording_path is not None, timeout=5000)
+    path = Path(engine.call(call_id).recording_path)
+    qtbot.waitUntil(lambda: recorded_seconds(path) >= seconds, timeout=int(seconds * 1000) + 5000)
+    return path
+
+
+def wait_none(qtbot: Any, condition: Callable[[], bool], *, within_ms: int) -> None:
+    """Assert that ``condition`` does not become true while the loop runs for ``within_ms``
+    (for "nothing more happens" checks; never to let something happen)."""
+    from pytestqt.exceptions import TimeoutError as WaitTimeout
+
+    try:
+        qtbot.waitUntil(condition, timeout=within_ms)
+    except WaitTimeout:
+        return
+    raise AssertionError("it happened")

@@ -14,7 +14,15 @@ from communicator.core.registration import RegistrationState
 from tests.rig.audio_check import assert_tone
 from tests.rig.kamailio import KamailioServer
 from tests.sip.audio import assert_tones
-from tests.sip.helpers import TEST_CODECS, make_profile, peer_call_id, wait_peer, wav_complete
+from tests.sip.helpers import (
+    TEST_CODECS,
+    make_profile,
+    peer_call_id,
+    wait_none,
+    wait_peer,
+    wait_recorded,
+    wav_complete,
+)
 from tests.sip.test_calls import answering_peer, records_of, signed_in_engine
 
 pytestmark = [pytest.mark.rig, pytest.mark.timeout(90)]
@@ -191,7 +199,7 @@ def test_stun_is_configured_and_used(
         "1006",
         nat={"stun_server": host, "stun_port": int(port)},
     )
-    assert engine._endpoint.stun_servers == (stun_server.address,)
+    assert engine.stun_servers == (stun_server.address,)
     far = answering_peer(peer_factory, "far", "1007")
     call, _ = connected_call(qtbot, engine, far, "1007")
     # The call's media transport asked the STUN server for its mapped address.
@@ -277,7 +285,7 @@ def test_recording_holds_the_far_end_and_is_attached(
     far = answering_peer(peer_factory, "far", "1007")
     call, far_call = connected_call(qtbot, engine, far, "1007")
     far.command("play_tone", call_id=far_call, freq=700)
-    qtbot.wait(1200)  # let a second of audio be recorded
+    wait_recorded(qtbot, engine, call, 1.0)
     # The record is published only once the recording is a complete file: whoever gets it
     # (the outbox) may upload the file at once.
     finished: list[bool] = []
@@ -306,7 +314,7 @@ def test_profile_change_during_a_call_reregisters_after_it(
     attempts = engine.register_attempts
     engine.apply_profile(changed)
     assert engine.state.profile_pending
-    qtbot.wait(300)
+    wait_none(qtbot, lambda: engine.register_attempts != attempts, within_ms=300)
     assert engine.register_attempts == attempts
     assert engine.registration.current.expiry == 60
 

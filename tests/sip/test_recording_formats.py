@@ -20,6 +20,7 @@ from communicator.sip.recording import (
     transcode,
 )
 from tests.rig.audio_check import dominant_frequency_of, write_tone_wav
+from tests.sip.helpers import wait_recorded
 
 sf = pytest.importorskip("soundfile")
 
@@ -123,7 +124,7 @@ def test_recorded_call_is_stored_in_the_profile_format(
     far = answering_peer(peer_factory, "far", "1007")
     call, far_call = connected_call(qtbot, engine, far, "1007")
     far.command("play_tone", call_id=far_call, freq=700)
-    qtbot.wait(1200)  # let a second of audio be recorded
+    wait_recorded(qtbot, engine, call, 1.0)
     # Whoever gets the record (the outbox) may upload the file at once: it must be final.
     seen: list[tuple[str | None, bool]] = []
     engine.on_call_finished = lambda r: seen.append(
@@ -169,7 +170,7 @@ def test_failed_conversion_keeps_the_pcm_recording_and_tells_the_agent(
     far = answering_peer(peer_factory, "far", "1007")
     call, far_call = connected_call(qtbot, engine, far, "1007")
     far.command("play_tone", call_id=far_call, freq=700)
-    qtbot.wait(1200)  # let a second of audio be recorded
+    wait_recorded(qtbot, engine, call, 1.0)
     engine.hangup(call)
     qtbot.waitUntil(lambda: bool(records), timeout=10000)
     path = Path(records[0].recording_path or "")

@@ -14,7 +14,7 @@ from communicator.core.registration import (
 )
 from communicator.sip.events import RegistrationChanged
 from tests.rig.kamailio import KamailioServer
-from tests.sip.helpers import make_profile
+from tests.sip.helpers import make_profile, wait_none
 
 pytestmark = [pytest.mark.rig, pytest.mark.timeout(90)]
 
@@ -62,7 +62,7 @@ def test_wrong_password_is_bad_credentials_without_retries(
     attempts = engine.register_attempts
     # No retry storm: nothing is scheduled, and nothing more goes out while we keep pumping.
     assert status.next_attempt_at is None
-    qtbot.wait(1500)
+    wait_none(qtbot, lambda: engine.register_attempts != attempts, within_ms=1500)
     assert engine.register_attempts == attempts
     assert engine.registration.state is RegistrationState.FAILED
 

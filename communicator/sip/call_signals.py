@@ -1,0 +1,229 @@
+"""What pjsua2 reports about calls, turned into the core's call events.
+
+`CallSignals.handle` takes one call record from the stack (an INVITE, a state or media
+change, a REFER from the far end, a replaced call, DTMF heard, an INFO done, a transfer's
+NOTIFY) and feeds the core's `Lines`, running the effects it returns.
+
+A far end that transfers the agent (REFER) is followed: pjsua2 dials the target with a Call
+of ours and the core gets it (`Lines.follow_transfer`) as an outgoing call on a free line or,
+with every line busy (a one-line agent), on the referring call's own line, which it takes over
+when that call ends (its far end hangs up once the transfer works). Only a REFER the core
+cannot follow (a transfer already in progress on that call, a call not answered, signed out)
+gets 603.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pjsua2 as pj
+
+from communicator.core.call_effects import CallEffect
+from communicator.core.call_events import (
+    CallConfirmed,
+    CallDisconnected,
+    CallEvent,
+    EarlyMedia,
+    RemoteHoldChanged,
+    RemoteRinging,
+    TransferProgress,
+)
+from communicator.core.calls import CallId, RemoteParty
+from communicator.core.errors import InvalidOperationError
+from communicator.core.forwarding_decision import ForwardingRules
+from communicator.core.lines import Lines
+from communicator.sip.audio_routing import AudioRouter
+from communicator.sip.call_table import CallTable
+from communicator.sip.call_timers import CallTimer, CallTimers
+from communicator.sip.effect_runner import op_param
+from communicator.sip.events import (
+    CallMediaChanged,
+    CallReplaced,
+    CallStateChanged,
+    DtmfHeard,
+    DtmfReceived,
+    EngineEvent,
+    IncomingCall,
+    InfoCompleted,
+    TransferRequested,
+    TransferStatus,
+)
+from communicator.sip.info_dtmf import InfoDtmf
+
+log = logging.getLogger(__name__)
+
+CallRecordFromStack = (
+    IncomingCall
+    | CallStateChanged
+    | CallMediaChanged
+    | TransferStatus
+    | TransferRequested
+    | CallReplaced
+    | InfoCompleted
+    | DtmfReceived
+)
+
+
+class CallSignals:
+    def __init__(
+        self,
+        *,
+        table: CallTable,
+        lines: Callable[[], Lines | None],
+        run_effects: Callable[[Iterable[CallEffect]], None],
+        router: AudioRouter,
+        timers: CallTimers,
+        info: InfoDtmf,
+        notice: Callable[[str], None],
+        emit: Callable[[EngineEvent], None],
+        refusal: Callable[[str], int | None],
+        forwarding_rules: Callable[[], ForwardingRules],
+        wall: Callable[[], float],
+    ) -> None:
+        """``refusal(source)``: the SIP code to refuse a new INVITE from ``source`` with
+        (signed out, or a static-IP account and not its server), None to take it."""
+        self._table = table
+        self._lines = lines
+        self._run_effects = run_effects
+        self._router = router
+        self._timers = timers
+        self._info = info
+        self._notice = notice
+        self._emit = emit
+        self._refusal = refusal
+        self._forwarding_rules = forwarding_rules
+        self._wall = wall
+
+    def _feed(self, event: CallEvent) -> None:
+        lines = self._lines()
+        if lines is not None:
+            self._run_effects(lines.handle(event, self._wall()).effects)
+
+    def handle(self, record: CallRecordFromStack) -> None:
+        if isinstance(record, IncomingCall):
+            self._on_incoming(record)
+        elif isinstance(record, CallStateChanged):
+            self._on_call_state(record)
+        elif isinstance(record, CallMediaChanged):
+            self._on_media(record)
+        elif isinstance(record, TransferStatus):
+            call_id: CallId | None = record.call.core_id
+            if call_id is not None:
+                if record.final:
+                    self._timers.forget_kind(CallTimer.TRANSFER, call_id)
+                self._feed(TransferProgress(call_id, record.code, record.reason, record.final))
+        elif isinstance(record, TransferRequested):
+            self._on_transfer_requested(record)
+        elif isinstance(record, CallReplaced):
+            self._on_replaced(record)
+        elif isinstance(record, InfoCompleted):
+            self._info.completed(record.call)
+        elif isinstance(record, DtmfReceived):
+            self._emit(DtmfHeard(self._line_of(record.call.core_id), record.digit))
+
+    def _line_of(self, call_id: CallId | None) -> int | None:
+        lines = self._lines()
+        if call_id is None or lines is None or call_id not in lines.calls:
+            return None
+        return lines.calls[call_id].line
+
+    def _on_incoming(self, record: IncomingCall) -> None:
+        call = record.call
+        self._table.keep(call)
+        lines = self._lines()
+        code = self._refusal(record.source)
+        if lines is None or code is not None:
+            call.hangup(op_param(code or 480))
+            return
+        remote = RemoteParty.from_uri(record.remote_uri, record.display_name)
+        outcome = lines.incoming_call(remote, self._wall(), self._forwarding_rules())
+        assert outcome.call_id is not None
+        self._table.bind(outcome.call_id, call)
+        self._run_effects(outcome.effects)
+
+    def _on_call_state(self, record: CallStateChanged) -> None:
+        call = record.call
+        call_id: CallId | None = call.core_id
+        if record.state == pj.PJSIP_INV_STATE_DISCONNECTED:
+            if call_id is not None:
+                self._feed(CallDisconnected(call_id, record.code or None, record.reason))
+                if self._table.unbind(call_id, call):
+                    self._router.drop_call(call_id)
+            self._table.gone(call)
+            return
+        if call_id is None:
+            return
+        if record.state == pj.PJSIP_INV_STATE_EARLY:
+            self._feed(EarlyMedia(call_id) if record.code == 183 else RemoteRinging(call_id))
+        elif record.state == pj.PJSIP_INV_STATE_CONFIRMED:
+            self._feed(CallConfirmed(call_id))
+
+    def _on_media(self, record: CallMediaChanged) -> None:
+        self._router.media_changed()
+        call_id: CallId | None = record.call.core_id
+        lines = self._lines()
+        if call_id is None or lines is None or call_id not in lines.calls:
+            return
+        statuses = record.statuses
+        if pj.PJSUA_CALL_MEDIA_REMOTE_HOLD in statuses:
+            held = True
+        elif pj.PJSUA_CALL_MEDIA_ACTIVE in statuses:
+            held = False
+        else:
+            return
+        if lines.calls[call_id].remote_hold != held:
+            self._feed(RemoteHoldChanged(call_id, held))
+
+    def can_follow_transfer(self, call: Any, signed_in: bool) -> bool:
+        """Whether the core can take the call a far end's REFER on ``call`` asks for - on a
+        free line or on the referring call's own (asked from onCallTransferRequest)."""
+        call_id: CallId | None = getattr(call, "core_id", None)
+        lines = self._lines()
+        return (
+            signed_in
+            and lines is not None
+            and call_id is not None
+            and lines.transfer_line(call_id) is not None
+        )
+
+    def _on_transfer_requested(self, record: TransferRequested) -> None:
+        """A far end transferred the agent (REFER): pjsua2 is already dialling the target
+        with ``record.new_call``; the core gets it as an outgoing call (the transferring call
+        is left to its far end, which hangs up once the transfer works)."""
+        target = record.target.strip().removeprefix("<").split(">", 1)[0].split("?", 1)[0]
+        old_id: CallId | None = record.call.core_id
+        lines = self._lines()
+        who = (
+            lines.calls[old_id].remote.label
+            if (lines is not None and old_id is not None and old_id in lines.calls)
+            else "The far end"
+        )
+        new_call = record.new_call
+        if new_call is None or lines is None or old_id is None:
+            self._notice(f"{who} asked to transfer the call to {target}: declined")
+            return
+        self._table.keep(new_call)
+        try:
+            outcome = lines.follow_transfer(old_id, target, self._wall())
+        except InvalidOperationError as error:
+            with contextlib.suppress(pj.Error):
+                new_call.hangup(pj.CallOpParam(True))
+            self._notice(f"{who} transferred the call to {target}, which failed: {error}")
+            return
+        assert outcome.call_id is not None
+        self._table.bind(outcome.call_id, new_call)
+        self._router.drop_call(old_id)  # held in the core without a re-INVITE: on its way out
+        self._run_effects(outcome.effects)
+
+    def _on_replaced(self, record: CallReplaced) -> None:
+        old, new = record.call, record.new_call
+        self._table.keep(new)
+        call_id: CallId | None = old.core_id
+        if call_id is None:
+            return
+        old.core_id = None
+        self._table.bind(call_id, new)
+        self._router.drop_call(call_id)
