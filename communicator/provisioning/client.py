@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 from httpx_sse import ServerSentEvent, SSEError, connect_sse
 
+from communicator.provisioning.agent_status import AgentStatus, StatusReport
 from communicator.provisioning.credentials import credential_key
 from communicator.provisioning.schema import ProfileError, VoipProfile, parse_profile
 
@@ -240,6 +241,26 @@ class ProvisioningClient:
                 ErrorKind.SERVER_ERROR, "The server's directory was not understood."
             ) from err
         return tuple(a for a in agents if a is not None) + tuple(groups)
+
+    # -- agent status ---------------------------------------------------------------------------
+
+    def report_status(self, session: AgentSession, report: StatusReport) -> AgentStatus:
+        """Tell the server the agent's state and the phone's registration; returns what the
+        server keeps (with the time the state began). Idempotent: safe to repeat, and safe to
+        call from a worker thread (the HTTP client is shared between threads)."""
+        response = self._request(
+            "PUT",
+            f"{API}/agent/status",
+            token=session.token,
+            content=report.model_dump_json(),
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            return AgentStatus.model_validate_json(response.content)
+        except ValueError as err:
+            raise ProvisioningError(
+                ErrorKind.SERVER_ERROR, "The server's answer to a status report was not understood."
+            ) from err
 
     # -- call logs ------------------------------------------------------------------------------
 

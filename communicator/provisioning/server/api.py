@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .config import ServerConfig
 from .errors import ApiError, RateLimited, TooLarge, Unauthorized
-from .routers import admin, call_logs, directory, profile, sessions
+from .routers import admin, agent_status, call_logs, directory, profile, sessions
 from .routers.deps import API
 from .state import ServerState
 
@@ -180,7 +180,7 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
     app.state.server = state
     app.add_middleware(BodyLimit, cfg=cfg)
     _add_error_handlers(app)
-    for part in (sessions, profile, directory, call_logs, admin):
+    for part in (sessions, profile, directory, agent_status, call_logs, admin):
         app.include_router(part.router)
 
     @app.get("/healthz", tags=["meta"], summary="Liveness and readiness")

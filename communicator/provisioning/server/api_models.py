@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from communicator.provisioning.agent_status import AgentStatus
+
 DbId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Text200 = Annotated[str, StringConstraints(max_length=200)]
@@ -186,6 +188,19 @@ class AgentOut(BaseModel):
     effective_wrap_up_s: int
     account_id: int | None
     extension: int | None
+    status: AgentStatus | None = Field(
+        default=None, description="The state and registration last reported; null: never."
+    )
+
+
+class AgentStatusEntry(BaseModel):
+    """One line of the admin's agent-status board."""
+
+    agent_id: int
+    login: str
+    display_name: str
+    group: str | None
+    status: AgentStatus | None = Field(description="null: the agent's client never reported.")
 
 
 class AccountFields(Strict):

@@ -284,3 +284,26 @@ class ChangeEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     payload: Mapped[str] = mapped_column(Text)
+
+
+class AgentStatusRow(Base):
+    """The agent state and phone registration last reported by the agent's client.
+
+    ``state_since`` is when the state (with its reason) began: reporting the same state again
+    leaves it; ``reported_at`` is the last report (what a pool lease can expire on).
+    """
+
+    __tablename__ = "agent_status"
+
+    agent_id: Mapped[int] = mapped_column(
+        ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    state_since: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    registered: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact: Mapped[str | None] = mapped_column(String(262), nullable=True)
+    transport: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    expires_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    registrar: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    reported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

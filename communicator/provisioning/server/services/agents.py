@@ -7,10 +7,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..api_models import AgentCreate, AgentFields, AgentOut
+from ..api_models import AgentCreate, AgentFields, AgentOut, AgentStatusEntry
 from ..changes import emit
 from ..errors import Conflict, NotFound
-from ..models import Agent, Group, VoipAccount, fill_defaults, utcnow
+from ..models import Agent, AgentStatusRow, Group, VoipAccount, fill_defaults, utcnow
+from .agent_status import status_of, statuses
 from .groups import get_group
 from .sessions import current_account, revoke_agent_sessions
 
@@ -50,11 +51,28 @@ def agent_out(s: Session, a: Agent) -> AgentOut:
         else (group.wrap_up_s if group else 0),
         account_id=account.id if account else None,
         extension=account.extension if account else None,
+        status=status_of(row) if (row := s.get(AgentStatusRow, a.id)) is not None else None,
     )
 
 
 def list_agents(s: Session) -> list[AgentOut]:
     return [agent_out(s, a) for a in s.scalars(select(Agent).order_by(Agent.login))]
+
+
+def status_board(s: Session) -> list[AgentStatusEntry]:
+    """Every agent with its reported state and registration, by display name."""
+    reported = statuses(s)
+    groups = {g.id: g.name for g in s.scalars(select(Group))}
+    return [
+        AgentStatusEntry(
+            agent_id=a.id,
+            login=a.login,
+            display_name=a.display_name,
+            group=groups.get(a.group_id) if a.group_id is not None else None,
+            status=reported.get(a.id),
+        )
+        for a in s.scalars(select(Agent).order_by(Agent.display_name, Agent.login))
+    ]
 
 
 def _apply_agent(s: Session, a: Agent, data: dict[str, Any], password_hash: str | None) -> None:

@@ -24,6 +24,7 @@ from ..models import (
     utcnow,
 )
 from ..security import new_token, token_digest
+from .agent_status import mark_signed_out
 
 DELIVERY_TTL = dt.timedelta(days=30)
 
@@ -170,6 +171,7 @@ def end_session(s: Session, session_id: int) -> None:
         s.execute(
             update(VoipAccount).where(lease).values(lease_agent_id=None, lease_expires_at=None)
         )
+        mark_signed_out(s, [sess.agent_id])
     else:
         s.execute(update(VoipAccount).where(lease).values(lease_expires_at=others))
     emit(s, [sess.agent_id], everyone=True, sessions_revoked=[sess.id])
@@ -192,6 +194,7 @@ def revoke_agent_sessions(s: Session, agent_id: int) -> None:
         .where(VoipAccount.lease_agent_id == agent_id)
         .values(lease_agent_id=None, lease_expires_at=None)
     )
+    mark_signed_out(s, [agent_id])
     emit(s, [agent_id], sessions_revoked=ids)
 
 

@@ -6,7 +6,15 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from ...api_models import AgentCreate, AgentFields, AgentOut, BulkDeleteResult, DbId, IdList
+from ...api_models import (
+    AgentCreate,
+    AgentFields,
+    AgentOut,
+    AgentStatusEntry,
+    BulkDeleteResult,
+    DbId,
+    IdList,
+)
 from ...security import hash_password
 from ...services import agents
 from ..deps import State
@@ -27,6 +35,15 @@ async def create_agent(body: AgentCreate, state: State) -> AgentOut:
         return agents.agent_out(s, agents.create_agent(s, body, pw_hash))
 
     return await state.write(q)
+
+
+@router.get(
+    "/agents/status",
+    response_model=list[AgentStatusEntry],
+    summary="Every agent's reported state (since when) and phone registration",
+)
+async def agent_status_board(state: State) -> list[AgentStatusEntry]:
+    return await state.read(agents.status_board)
 
 
 @router.get("/agents/{agent_id}", response_model=AgentOut)
