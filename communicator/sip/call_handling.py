@@ -20,11 +20,11 @@ from communicator.provisioning.schema import VoipProfile
 from communicator.sip import audio_routing
 from communicator.sip.audio_routing import AudioRouter, LinkKey, call_medias
 from communicator.sip.call_recorders import CallRecorders
-from communicator.sip.call_signals import CallRecordFromStack, CallSignals
+from communicator.sip.call_signals import CallSignals
 from communicator.sip.call_table import CallTable
 from communicator.sip.call_timers import CallTimer, CallTimers, transfer_timeout_effects
 from communicator.sip.effect_runner import EffectRunner
-from communicator.sip.events import EngineEvent, StackRecord
+from communicator.sip.events import CallStackRecord, EngineEvent, StackRecord
 from communicator.sip.info_dtmf import InfoDtmf
 from communicator.sip.local_audio import LocalAudio
 
@@ -89,7 +89,7 @@ class CallHandling:
     def run(self, effects: Iterable[CallEffect]) -> None:
         self._effects.run(effects)
 
-    def handle(self, record: CallRecordFromStack) -> None:
+    def handle(self, record: CallStackRecord) -> None:
         self._signals.handle(record)
 
     def can_follow_transfer(self, call: Any, signed_in: bool) -> bool:

@@ -42,6 +42,7 @@ from communicator.sip.effect_runner import op_param
 from communicator.sip.events import (
     CallMediaChanged,
     CallReplaced,
+    CallStackRecord,
     CallStateChanged,
     DtmfHeard,
     DtmfReceived,
@@ -54,17 +55,6 @@ from communicator.sip.events import (
 from communicator.sip.info_dtmf import InfoDtmf
 
 log = logging.getLogger(__name__)
-
-CallRecordFromStack = (
-    IncomingCall
-    | CallStateChanged
-    | CallMediaChanged
-    | TransferStatus
-    | TransferRequested
-    | CallReplaced
-    | InfoCompleted
-    | DtmfReceived
-)
 
 
 class CallSignals:
@@ -102,7 +92,7 @@ class CallSignals:
         if lines is not None:
             self._run_effects(lines.handle(event, self._wall()).effects)
 
-    def handle(self, record: CallRecordFromStack) -> None:
+    def handle(self, record: CallStackRecord) -> None:
         if isinstance(record, IncomingCall):
             self._on_incoming(record)
         elif isinstance(record, CallStateChanged):

@@ -59,7 +59,6 @@ from communicator.sip.bridge_clock import BridgeClock
 from communicator.sip.call_commands import CallCommands
 from communicator.sip.call_handling import CallHandling
 from communicator.sip.call_recorders import TRANSCODE_POLL
-from communicator.sip.call_signals import CallRecordFromStack
 from communicator.sip.call_timers import (
     TRANSFER_TIMEOUT_S,
 )
@@ -68,6 +67,7 @@ from communicator.sip.event_hub import EventHub, Listener
 from communicator.sip.events import (
     CallbackFailed,
     CallEnded,
+    CallStackRecord,
     EngineState,
     RegStarted,
     RegState,
@@ -484,7 +484,7 @@ class SipEngine(CallCommands):
                 self._registrar.on_reg_state(record)
             elif isinstance(record, CallbackFailed):
                 self._failure(f"{record.where}: {record.error}")
-            elif isinstance(record, CallRecordFromStack):
+            elif isinstance(record, CallStackRecord):
                 self._calls.handle(record)
         except InvalidOperationError as error:
             self._hub.notice(str(error))

@@ -104,21 +104,13 @@ class DtmfReceived:
 
 
 @dataclass(frozen=True, eq=False)
-class StunResolved:
-    status: int
-    server: str
-
-
-@dataclass(frozen=True, eq=False)
 class CallbackFailed:
     where: str
     error: str
 
 
-StackRecord = (
-    RegStarted
-    | RegState
-    | IncomingCall
+CallStackRecord = (
+    IncomingCall
     | CallStateChanged
     | CallMediaChanged
     | TransferStatus
@@ -126,12 +118,10 @@ StackRecord = (
     | CallReplaced
     | InfoCompleted
     | DtmfReceived
-    | StunResolved
-    | CallbackFailed
 )
+"""What the stack records about calls (handled by `call_signals.CallSignals`)."""
+StackRecord = RegStarted | RegState | CallStackRecord | CallbackFailed
 """What a pjsua2 callback records for the engine (not a call record: see `CallRecord`)."""
-Record = StackRecord
-"""Old name of `StackRecord`, kept while `communicator.sip.endpoint` imports it."""
 
 # ------------------------------------------------------------------------ observable events
 
