@@ -95,3 +95,43 @@ def test_sign_out_elsewhere_revokes_the_watch(site: Site) -> None:
             assert "ended" in revoked.get(timeout=5)
         finally:
             watcher.stop()
+
+
+def test_agent_state_settings_changed_by_the_admin_arrive_live(site: Site) -> None:
+    group = site.api.group("Sales")
+    agent = site.api.agent("anna", password="correct horse", group_id=group["id"])
+    site.api.account(agent["id"], sip_server="127.0.0.1")
+    updates: queue.Queue[tuple[VoipProfile, str]] = queue.Queue()
+    with ProvisioningClient(site.url) as client:
+        session = client.sign_in("anna", "correct horse")
+        first = client.fetch_profile(session)
+        assert first.profile is not None
+        assert first.profile.call_center.no_answer_seconds == 20
+        watcher = ProfileWatcher(
+            client,
+            session,
+            first.etag,
+            on_profile=lambda p, e: updates.put((p, e)),
+            on_revoked=lambda _m: None,
+        )
+        watcher.start()
+        try:
+            assert watcher.connected.wait(5)
+            site.api.ok(
+                site.http.patch(
+                    f"/api/v1/admin/groups/{group['id']}",
+                    json={
+                        "no_answer_s": 8,
+                        "wrap_up_extension_s": 0,
+                        "calls_while_not_ready": True,
+                    },
+                    headers=site.api.h,
+                )
+            )
+            profile, _ = updates.get(timeout=10)
+            cc = profile.call_center
+            assert cc.no_answer_seconds == 8
+            assert cc.wrap_up_extension_seconds == 0
+            assert cc.calls_while_not_ready is True
+        finally:
+            watcher.stop()

@@ -216,6 +216,9 @@ call_center = _with_extras(
         {
             "not_ready_reasons": st.lists(reason, max_size=4, unique_by=lambda r: str(r["code"])),
             "wrap_up_seconds": st.integers(0, 86400),
+            "wrap_up_extension_seconds": st.integers(0, 86400),
+            "no_answer_seconds": st.integers(0, 3600),
+            "calls_while_not_ready": st.booleans(),
             "screen_pop_url": st.none() | screen_pop,
             "allow_offline_start": st.booleans(),
         },

@@ -1,4 +1,5 @@
-"""Call-center settings: not-ready reasons, wrap-up time, screen pop and offline start."""
+"""Call-center settings: not-ready reasons, wrap-up and no-answer times, whether calls reach an
+agent who is not ready, screen pop and offline start."""
 
 from __future__ import annotations
 
@@ -125,6 +126,20 @@ class CallCenterSettings(Section):
     )
     wrap_up_seconds: Annotated[Int, between(0, 86400)] = Field(
         default=0, description="After-call work time in seconds before the agent is ready again."
+    )
+    wrap_up_extension_seconds: Annotated[Int, between(0, 86400)] = Field(
+        default=30,
+        description="Seconds one 'extend' adds to the wrap-up; 0: the agent cannot extend it.",
+    )
+    no_answer_seconds: Annotated[Int, between(0, 3600)] = Field(
+        default=20,
+        description="A call ringing the agent this long unanswered puts the agent in "
+        "'Not ready - no answer'; 0: off.",
+    )
+    calls_while_not_ready: Bool = Field(
+        default=False,
+        description="Whether direct calls still ring while the agent is not ready or in wrap-up "
+        "(when false they are answered busy, 486).",
     )
     screen_pop_url: ScreenPopTemplate | None = Field(
         default=None,

@@ -27,6 +27,22 @@ TlsPort = Annotated[
 Extension = Annotated[int, Field(ge=0, le=99_999_999)]
 Transport = Literal["udp", "tcp", "tls"]
 Codec = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.\-]{1,32}$")]
+WrapUpExtension = Annotated[
+    int,
+    Field(ge=0, le=86400, description="Seconds one 'extend' adds to wrap-up; 0: cannot extend."),
+]
+NoAnswer = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=3600,
+        description="Ringing this long unanswered makes the agent 'Not ready - no answer'; 0: off.",
+    ),
+]
+CallsWhileNotReady = Annotated[
+    bool,
+    Field(description="Direct calls ring while not ready or in wrap-up (else answered 486)."),
+]
 GroupList = Annotated[
     str, StringConstraints(pattern=r"^([0-9]{1,2}(-[0-9]{1,2})?(,[0-9]{1,2}(-[0-9]{1,2})?)*)?$")
 ]
@@ -124,6 +140,9 @@ class GroupFields(Strict):
     max_queue_size: Annotated[int, Field(ge=0, le=100000)] | None = None
     not_ready_reasons: list[NotReadyReason] | None = None
     wrap_up_s: Annotated[int, Field(ge=0, le=86400)] | None = None
+    wrap_up_extension_s: WrapUpExtension | None = None
+    no_answer_s: NoAnswer | None = None
+    calls_while_not_ready: CallsWhileNotReady | None = None
     screen_pop_url: Annotated[str, StringConstraints(max_length=2048)] | None = None
     allow_offline_start: bool | None = None
     members: Annotated[list[DbId], Field(max_length=10000)] | None = Field(
@@ -145,6 +164,9 @@ class GroupOut(BaseModel):
     max_queue_size: int
     not_ready_reasons: list[dict[str, str]]
     wrap_up_s: int
+    wrap_up_extension_s: int
+    no_answer_s: int
+    calls_while_not_ready: bool
     screen_pop_url: str
     allow_offline_start: bool
     members: list[int]
@@ -166,6 +188,15 @@ class AgentFields(Strict):
     wrap_up_s: Annotated[int, Field(ge=0, le=86400)] | None = Field(
         default=None, description="Own wrap-up seconds; null = the group's."
     )
+    wrap_up_extension_s: WrapUpExtension | None = Field(
+        default=None, description="Own wrap-up extension seconds; null = the group's."
+    )
+    no_answer_s: NoAnswer | None = Field(
+        default=None, description="Own no-answer seconds; null = the group's."
+    )
+    calls_while_not_ready: CallsWhileNotReady | None = Field(
+        default=None, description="Own choice; null = the group's."
+    )
 
 
 class AgentCreate(AgentFields):
@@ -186,6 +217,12 @@ class AgentOut(BaseModel):
     wrap_up_s: int | None
     effective_not_ready_reasons: list[dict[str, str]]
     effective_wrap_up_s: int
+    wrap_up_extension_s: int | None
+    no_answer_s: int | None
+    calls_while_not_ready: bool | None
+    effective_wrap_up_extension_s: int
+    effective_no_answer_s: int
+    effective_calls_while_not_ready: bool
     account_id: int | None
     extension: int | None
     status: AgentStatus | None = Field(

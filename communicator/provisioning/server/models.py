@@ -21,6 +21,7 @@ from sqlalchemy import (
     TypeDecorator,
     Uuid,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -103,6 +104,11 @@ class Group(Base):
     # Call-center defaults for the members; reasons are {"code", "label"} objects.
     not_ready_reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     wrap_up_s: Mapped[int] = mapped_column(Integer, default=0)
+    wrap_up_extension_s: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    no_answer_s: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
+    calls_while_not_ready: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
     screen_pop_url: Mapped[str] = mapped_column(String(2048), default="")
     allow_offline_start: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -126,6 +132,9 @@ class Agent(Base):
     # None = inherit from the group.
     not_ready_reasons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
     wrap_up_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    wrap_up_extension_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    no_answer_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    calls_while_not_ready: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     group: Mapped[Group | None] = relationship(back_populates="members")

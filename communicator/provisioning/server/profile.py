@@ -10,21 +10,28 @@ from communicator.provisioning.schema import ProfileError, parse_profile
 from .errors import Invalid
 from .models import Agent, Group, VoipAccount
 
+CALL_CENTER_DEFAULTS: dict[str, Any] = {
+    "not_ready_reasons": [],
+    "wrap_up_s": 0,
+    "wrap_up_extension_s": 30,
+    "no_answer_s": 20,
+    "calls_while_not_ready": False,
+}
+"""Call-center values of an agent without a group (the schema's defaults)."""
+
+
+def effective(agent: Agent | None, group: Group | None, name: str) -> Any:
+    """An agent's own call-center value, else its group's, else the default."""
+    own = getattr(agent, name) if agent is not None else None
+    if own is not None:
+        return own
+    return getattr(group, name) if group is not None else CALL_CENTER_DEFAULTS[name]
+
 
 def profile_document(
     account: VoipAccount, agent: Agent | None, group: Group | None, sip_password: str | None
 ) -> dict[str, Any]:
     """The profile as the shared schema's JSON (plain data, secrets included when given)."""
-    reasons = (
-        agent.not_ready_reasons
-        if agent is not None and agent.not_ready_reasons is not None
-        else (group.not_ready_reasons if group is not None else [])
-    )
-    wrap_up = (
-        agent.wrap_up_s
-        if agent is not None and agent.wrap_up_s is not None
-        else (group.wrap_up_s if group is not None else 0)
-    )
     stamps = [account.updated_at] + [x.updated_at for x in (agent, group) if x is not None]
     revision = int(max(stamps).timestamp() * 1000)
     return {
@@ -84,8 +91,11 @@ def profile_document(
             "permission_level": agent.permission_level if agent is not None else 10,
         },
         "call_center": {
-            "not_ready_reasons": list(reasons),
-            "wrap_up_seconds": wrap_up,
+            "not_ready_reasons": list(effective(agent, group, "not_ready_reasons")),
+            "wrap_up_seconds": effective(agent, group, "wrap_up_s"),
+            "wrap_up_extension_seconds": effective(agent, group, "wrap_up_extension_s"),
+            "no_answer_seconds": effective(agent, group, "no_answer_s"),
+            "calls_while_not_ready": effective(agent, group, "calls_while_not_ready"),
             "screen_pop_url": (group.screen_pop_url or None) if group is not None else None,
             "allow_offline_start": group.allow_offline_start if group is not None else False,
         },

@@ -11,6 +11,7 @@ from ..api_models import AgentCreate, AgentFields, AgentOut, AgentStatusEntry
 from ..changes import emit
 from ..errors import Conflict, NotFound
 from ..models import Agent, AgentStatusRow, Group, VoipAccount, fill_defaults, utcnow
+from ..profile import effective
 from .agent_status import status_of, statuses
 from .groups import get_group
 from .sessions import current_account, revoke_agent_sessions
@@ -41,14 +42,14 @@ def agent_out(s: Session, a: Agent) -> AgentOut:
         permission_level=a.permission_level,
         not_ready_reasons=a.not_ready_reasons,
         wrap_up_s=a.wrap_up_s,
-        effective_not_ready_reasons=list(
-            a.not_ready_reasons
-            if a.not_ready_reasons is not None
-            else (group.not_ready_reasons if group else [])
-        ),
-        effective_wrap_up_s=a.wrap_up_s
-        if a.wrap_up_s is not None
-        else (group.wrap_up_s if group else 0),
+        wrap_up_extension_s=a.wrap_up_extension_s,
+        no_answer_s=a.no_answer_s,
+        calls_while_not_ready=a.calls_while_not_ready,
+        effective_not_ready_reasons=list(effective(a, group, "not_ready_reasons")),
+        effective_wrap_up_s=effective(a, group, "wrap_up_s"),
+        effective_wrap_up_extension_s=effective(a, group, "wrap_up_extension_s"),
+        effective_no_answer_s=effective(a, group, "no_answer_s"),
+        effective_calls_while_not_ready=effective(a, group, "calls_while_not_ready"),
         account_id=account.id if account else None,
         extension=account.extension if account else None,
         status=status_of(row) if (row := s.get(AgentStatusRow, a.id)) is not None else None,
@@ -90,8 +91,9 @@ def _apply_agent(s: Session, a: Agent, data: dict[str, Any], password_hash: str 
     if "not_ready_reasons" in data:
         reasons = data["not_ready_reasons"]
         a.not_ready_reasons = None if reasons is None else [dict(r) for r in reasons]
-    if "wrap_up_s" in data:
-        a.wrap_up_s = data["wrap_up_s"]
+    for key in ("wrap_up_s", "wrap_up_extension_s", "no_answer_s", "calls_while_not_ready"):
+        if key in data:  # None: the group's value
+            setattr(a, key, data[key])
     if password_hash is not None:
         a.password_hash = password_hash
     a.updated_at = utcnow()
