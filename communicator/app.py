@@ -15,9 +15,9 @@ import getpass
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from communicator.provisioning.client import ErrorKind, ProvisioningError
+from communicator.core.messages import MessageSource
 from communicator.provisioning.credentials import CredentialStore
 from communicator.provisioning.settings import (
     UserSettings,
@@ -27,8 +27,7 @@ from communicator.provisioning.settings import (
     save_user_settings,
     user_data_dir,
 )
-from communicator.sip.audio.notices import AudioNotice
-from communicator.sip.engine import SipEngine
+from communicator.ui.shutdown import close_in_order
 
 log = logging.getLogger("communicator")
 
@@ -87,13 +86,15 @@ def run(
     credentials: CredentialStore,
     user: UserSettings,
 ) -> int:
-    from PySide6.QtCore import QTimer
 
     from communicator.sip.endpoint import EndpointOptions
+    from communicator.ui.audio import AgentAudio
     from communicator.ui.dispatch import MainThreadDispatcher, SignalQuitter
     from communicator.ui.headless import HeadlessClient, describe_event
+    from communicator.ui.session import SessionModel
+    from communicator.ui.sign_in import SignInFailure
     from communicator.workstation import (
-        OfflineStartError,
+        SignedIn,
         SignedOutByServer,
         Workstation,
         WorkstationEvent,
@@ -118,48 +119,63 @@ def run(
 
     workstation.subscribe(show)
     client.engine.subscribe(lambda event: print(describe_event(event), flush=True))
-    audio = None if args.no_audio else Audio(client.engine, user)
+    audio = (
+        None
+        if args.no_audio
+        else AgentAudio(
+            client.engine, microphone=user.microphone, speaker=user.speaker, ringer=user.ringer
+        )
+    )
+    model = SessionModel(workstation, audio=audio)
     exit_code = 0
-    try:
-        try:
-            signed_in = workstation.authenticate(
-                server_url, login, password, remember=args.remember
-            )
-            workstation.start(signed_in)
-            print(
-                f"signed in as {signed_in.session.display_name} "
-                f"(extension {signed_in.session.extension})",
-                flush=True,
-            )
-        except ProvisioningError as err:
-            if err.kind is not ErrorKind.UNREACHABLE:
-                print(f"error: {err.message}", file=sys.stderr)
-                return 1
-            print(f"warning: {err.message}", file=sys.stderr)
-            workstation.start_offline(server_url, login, password)
+
+    def failed(failure: SignInFailure) -> None:
+        nonlocal exit_code
+        if failure.offline_possible:
+            print(f"warning: {failure.message}", file=sys.stderr)
+            model.start_offline(server_url, login, password)
+            return
+        print(f"error: {failure.message}", file=sys.stderr)
+        exit_code = 1
+        client.quit()
+
+    def signed_in(_old: SignedIn | None, new: SignedIn | None) -> None:
+        if new is None:
+            return
+        print(
+            f"signed in as {new.session.display_name} (extension {new.session.extension})",
+            flush=True,
+        )
         settings = load_user_settings()
         save_user_settings(
             settings.with_changes(server_url=server_url, login=login, remember_me=args.remember)
         )
-        if args.call:
 
-            def place() -> None:
-                if client.engine.registration.current is None:
-                    QTimer.singleShot(200, place)
-                    return
-                client.engine.place_call(args.call)
+    def registered(_old: object, _new: object) -> None:
+        if args.call and model.state.registered:
+            model.registration_changed.disconnect(registered)
+            model.place_call(args.call)
 
-            QTimer.singleShot(0, place)
+    model.sign_in_failed.connect(failed)
+    model.signed_in_changed.connect(signed_in)
+    model.registration_changed.connect(registered)
+    model.message_posted.connect(
+        lambda m: (
+            print(f"{m.source.value}: {m.text}", flush=True)
+            if m.source in (MessageSource.AGENT, MessageSource.AUDIO, MessageSource.RINGER)
+            else None
+        )
+    )
+    model.sign_in(server_url, login, password, remember=args.remember)
+    try:
         quitter = SignalQuitter(client.app)
         try:
             client.run()
         finally:
             quitter.close()
-    except OfflineStartError as err:
-        print(f"error: {err}", file=sys.stderr)
-        exit_code = 1
     finally:
         close_in_order(
+            ("closing the session", model.close),
             ("signing out", lambda: workstation.sign_out(forget_password=args.forget)),
             ("closing the workstation", workstation.close),
             ("closing the audio", audio.close if audio is not None else None),
@@ -168,64 +184,7 @@ def run(
     return exit_code
 
 
-def close_in_order(*steps: tuple[str, Callable[[], object] | None]) -> None:
-    """Run every shutdown step even if an earlier one fails (each failure is logged).
-
-    A skipped step is worse than a failed one: a bridge left open or an endpoint never
-    destroyed is torn down by the interpreter's exit in no particular order, with pjmedia's
-    clock thread still calling the audio port.
-    """
-    for what, step in steps:
-        if step is None:
-            continue
-        try:
-            step()
-        except Exception:
-            log.exception("shutdown: %s failed", what)
-
-
-class Audio:
-    """The agent's sound: the sounddevice bridge on the conference bridge, the ringer, call
-    tones, and the housekeeping timer that watches the devices (on the endpoint's thread)."""
-
-    def __init__(self, engine: SipEngine, user: UserSettings) -> None:
-        from PySide6.QtCore import QTimer
-
-        from communicator.sip.audio import (
-            AudioBridge,
-            AudioHousekeeper,
-            CallTones,
-            DeviceManager,
-            Ringer,
-        )
-
-        self.devices = DeviceManager()
-        self.bridge = AudioBridge(self.devices, microphone=user.microphone, speaker=user.speaker)
-        self.bridge.subscribe(self._tell)
-        self.bridge.start()
-        self.bridge.attach(engine)
-        self.ringer = Ringer(self.devices, user.ringer)
-        self.ringer.subscribe(self._tell)
-        self.tones = CallTones(engine, self.bridge, self.ringer)
-        self._engine = engine
-        keeper = AudioHousekeeper(self.bridge, ringer=self.ringer)
-        self._timer = QTimer()
-        self._timer.timeout.connect(keeper.tick)
-        self._timer.start(keeper.interval_ms)
-
-    @staticmethod
-    def _tell(notice: AudioNotice) -> None:
-        print(f"audio: {notice.text}", flush=True)
-
-    def close(self) -> None:
-        """Before the endpoint shuts down: nothing pjsua2 may outlive libDestroy."""
-        close_in_order(
-            ("stopping the audio timer", self._timer.stop),
-            ("closing the tones", self.tones.close),
-            ("detaching the audio bridge", lambda: self.bridge.detach(self._engine)),
-            ("closing the audio bridge", self.bridge.close),
-        )
-
+__all__ = ["close_in_order", "main", "run"]
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -2,7 +2,7 @@
 never lose a call log.
 
 This is the composition of provisioning (HTTP client, keyring, profile cache, live updates,
-outbox sender), the SIP engine and the core outbox, without any widget, so the desktop app, the
+outbox sender), the SIP engine and the call-log outbox, without any widget, so the desktop app, the
 headless demo and the tests share it.
 
 Threads: everything here runs on the Qt main thread (the SIP engine's thread) except the HTTP
@@ -100,7 +100,16 @@ class HistoryAdded:
     missed_unseen: int
 
 
-WorkstationEvent = WorkstationNotice | PendingLogsChanged | SignedOutByServer | HistoryAdded
+@dataclass(frozen=True)
+class ProfileUpdated:
+    """An administrator's change reached this workstation (SIP changes may wait for the calls)."""
+
+    profile: VoipProfile
+
+
+WorkstationEvent = (
+    WorkstationNotice | PendingLogsChanged | SignedOutByServer | HistoryAdded | ProfileUpdated
+)
 WorkstationListener = Callable[[WorkstationEvent], None]
 
 
@@ -112,6 +121,8 @@ def describe_workstation_event(event: WorkstationEvent) -> str:
         return f"call logs waiting to be sent: {event.count}"
     if isinstance(event, SignedOutByServer):
         return f"signed out: {event.why}"
+    if isinstance(event, ProfileUpdated):
+        return f"profile revision {event.profile.revision} received"
     entry = event.entry
     return (
         f"history: {entry.direction.value} {entry.name or entry.number or entry.uri}, "
@@ -412,6 +423,7 @@ class Workstation:
         )
         self.cache.store(current.session.owner, etag, profile)
         self.engine.apply_profile(profile)  # SIP changes wait for the last call to end
+        self._emit(ProfileUpdated(profile))
         self._notice("Your profile was updated by an administrator")
 
     def _revoked(self, why: str) -> None:

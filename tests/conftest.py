@@ -8,5 +8,13 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from tests.rig.fixtures import kamailio, kamailio_factory, peer_factory, stun_server
+from tests.rig.sip_fixtures import engine_factory, sip_endpoint
 
-__all__ = ["kamailio", "kamailio_factory", "peer_factory", "stun_server"]
+__all__ = [
+    "engine_factory",
+    "kamailio",
+    "kamailio_factory",
+    "peer_factory",
+    "sip_endpoint",
+    "stun_server",
+]

@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from communicator.core.calls import Call, CallId, CallState, HoldState
 from communicator.core.lines import Operation
 
+AGENT_OPERATIONS = frozenset(Operation) - {Operation.ATTACH_RECORDING, Operation.FOLLOW_TRANSFER}
+"""The operations an agent gives; the others are the engine's own (recording, following a far
+end's transfer)."""
+
 
 @dataclass(frozen=True)
 class LineView:
@@ -18,6 +22,7 @@ class LineView:
     """1-based, as the agent sees it."""
     call: Call | None
     allowed: frozenset[Operation] = frozenset()
+    """What the agent may do with the call now (a subset of `AGENT_OPERATIONS`)."""
 
     @property
     def free(self) -> bool:

@@ -25,7 +25,7 @@ T = TypeVar("T")
 class StatusReporter(Generic[T]):
     def __init__(
         self,
-        send: Callable[[T], None],
+        send: Callable[[T], object],
         *,
         retry_s: float = 5.0,
         heartbeat_s: float = 60.0,

@@ -281,7 +281,7 @@ class PeerProcess:
                 and (predicate is None or predicate(e))
             ]
 
-    def _describe(self) -> str:
+    def describe(self) -> str:
         recent = "\n".join(
             json.dumps({k: v for k, v in e.items() if k not in ("message", "_t", "_i")})
             for e in self.history[-15:]
@@ -325,19 +325,19 @@ class PeerProcess:
                         raise PeerError(
                             f"peer {self.name!r} reported an error while waiting for "
                             f"{event_type!r}: {event.get('message')}\n"
-                            f"{event.get('traceback', '')}\n{self._describe()}"
+                            f"{event.get('traceback', '')}\n{self.describe()}"
                         )
                 if self._eof:
                     raise PeerError(
                         f"peer {self.name!r} exited (status {self._proc and self._proc.poll()}) "
-                        f"while waiting for {event_type!r}\n{self._describe()}"
+                        f"while waiting for {event_type!r}\n{self.describe()}"
                     )
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise PeerError(
                         f"peer {self.name!r}: no {event_type!r} event"
                         f"{' matching the condition' if predicate else ''} within {timeout:.1f} s"
-                        f"\n{self._describe()}"
+                        f"\n{self.describe()}"
                     )
                 self._cond.wait(remaining)
 
@@ -347,7 +347,7 @@ class PeerProcess:
         """Send a command without waiting; returns its ``req`` number."""
         proc = self._proc
         if proc is None or proc.stdin is None or proc.poll() is not None:
-            raise PeerError(f"peer {self.name!r} is not running\n{self._describe()}")
+            raise PeerError(f"peer {self.name!r} is not running\n{self.describe()}")
         req = next(self._req)
         line = json.dumps({"cmd": cmd, "req": req, **fields})
         try:
@@ -380,13 +380,13 @@ class PeerProcess:
                         return event
                 if self._eof:
                     raise PeerError(
-                        f"peer {self.name!r} exited before answering\n{self._describe()}"
+                        f"peer {self.name!r} exited before answering\n{self.describe()}"
                     )
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise PeerError(
                         f"peer {self.name!r}: no answer to request {req} within {timeout:.1f} s\n"
-                        f"{self._describe()}"
+                        f"{self.describe()}"
                     )
                 self._cond.wait(remaining)
 
@@ -404,7 +404,7 @@ class PeerProcess:
         if not (event["code"] == 200 and event["active"]):
             raise PeerError(
                 f"peer {self.name!r}: registration failed: {event['code']} {event['reason']}\n"
-                f"{self._describe()}"
+                f"{self.describe()}"
             )
         return event
 

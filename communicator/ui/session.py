@@ -1,0 +1,463 @@
+"""The agent's session as the windows see it: one Qt-facing model, and nothing else to bind to.
+
+`SessionModel` wraps the `Workstation` (sign-in, live profile, call logs, history), its SIP
+engine, the agent's state (`AgentPresence`) and the audio controls. It offers:
+
+* **State** as one immutable `SessionState` (``model.state``), with one ``<field>_changed(old,
+  new)`` signal per field, emitted whenever that field changes, whatever changed it.
+* **One message channel**, ``message_posted(Message)``: engine, audio, ringer and workstation
+  notices, and every command the agent gave that could not be carried out, in the agent's words.
+* **Events**: ``incoming_call(LineView)``, ``call_ended(CallRecord)``, ``signed_out(str)``,
+  ``sign_in_failed(SignInFailure)``, ``directory_loaded(tuple)``.
+* **Commands**: sign in and out (HTTP, DNS and password hashing on worker threads), calls,
+  agent state, devices and volumes. A refused command never raises: it posts a message.
+
+Listeners never run inside pjsua2's poll: the engine's and the workstation's events are only
+queued when they arrive, and a zero-time timer turns them into signals from the Qt loop itself,
+so a slot that opens a dialog (a nested event loop) leaves SIP running.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from communicator.core.agent_state import AgentState, AgentStateChanged
+from communicator.core.call_record import CallRecord
+from communicator.core.calls import CallId
+from communicator.core.errors import InvalidOperationError
+from communicator.core.line_view import AGENT_OPERATIONS, LineView
+from communicator.core.messages import Message, MessageLevel, MessageSource
+from communicator.provisioning.client import ProvisioningError, normalise_server_url
+from communicator.provisioning.history import HistoryEntry
+from communicator.sip.events import CallEnded, LinesChanged, NoticePosted
+from communicator.ui.agent_presence import AgentPresence
+from communicator.ui.dispatch import MainThreadDispatcher
+from communicator.ui.session_commands import AudioControls, SessionCommands
+from communicator.ui.session_state import AudioSetup, SessionState, changed_fields
+from communicator.ui.sign_in import SignInFailure, SignInField
+from communicator.ui.status_link import StatusLink
+from communicator.workstation import (
+    SIGN_OUT_DELIVERY_S,
+    OfflineStartError,
+    ProfileUpdated,
+    SignedIn,
+    SignedOutByServer,
+    Workstation,
+    WorkstationEvent,
+    WorkstationNotice,
+)
+
+if TYPE_CHECKING:
+    from communicator.sip.engine import SipEngine
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+BUSY_HERE = 486
+
+
+class SessionModel(QObject, SessionCommands):
+    signed_in_changed = Signal(object, object)
+    signing_in_changed = Signal(object, object)
+    signing_out_changed = Signal(object, object)
+    registration_changed = Signal(object, object)
+    static_ip_changed = Signal(object, object)
+    lines_changed = Signal(object, object)
+    can_place_call_changed = Signal(object, object)
+    agent_changed = Signal(object, object)
+    not_ready_reasons_changed = Signal(object, object)
+    can_extend_wrap_up_changed = Signal(object, object)
+    forwarding_changed = Signal(object, object)
+    pending_logs_changed = Signal(object, object)
+    missed_calls_changed = Signal(object, object)
+    profile_pending_changed = Signal(object, object)
+    codec_report_changed = Signal(object, object)
+    audio_changed = Signal(object, object)
+
+    message_posted = Signal(object)
+    incoming_call = Signal(object)
+    call_ended = Signal(object)
+    signed_out = Signal(str)
+    sign_in_failed = Signal(object)
+    directory_loaded = Signal(object)
+
+    def __init__(
+        self,
+        workstation: Workstation,
+        *,
+        audio: AudioControls | None = None,
+        clock: Callable[[], float] = time.time,
+        sign_out_delivery_s: float = SIGN_OUT_DELIVERY_S,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._ws = workstation
+        self._sign_out_delivery_s = sign_out_delivery_s
+        self._engine: SipEngine = workstation.engine
+        self._audio = audio
+        self._dispatcher = MainThreadDispatcher()
+        self._presence = AgentPresence(clock, self)
+        self._status = StatusLink(workstation)
+        self._queue: deque[object] = deque()
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(0)
+        self._flush_timer.timeout.connect(self._flush)
+        self._attempt = 0
+        self._signing_in = False
+        self._signing_out = False
+        self._messages: deque[Message] = deque(maxlen=100)
+        self._unsubscribe = [
+            self._engine.subscribe(self._queue_event),
+            workstation.subscribe(self._queue_event),
+        ]
+        if audio is not None:
+            self._unsubscribe.append(audio.subscribe(self._queue_event))
+        self._presence.changed.connect(self._agent_changed)
+        self._state = self._build()
+
+    # ================================================================ reading
+
+    @property
+    def state(self) -> SessionState:
+        return self._state
+
+    @property
+    def messages(self) -> tuple[Message, ...]:
+        """The latest messages, oldest first."""
+        return tuple(self._messages)
+
+    def line(self, number: int) -> LineView:
+        return self._state.lines[number - 1]
+
+    def view_of(self, call_id: CallId) -> LineView | None:
+        return next((v for v in self._state.lines if v.call_id == call_id), None)
+
+    def history(self, search: str = "") -> tuple[HistoryEntry, ...]:
+        signed_in = self._state.signed_in
+        if signed_in is None:
+            return ()
+        return self._ws.history.entries(signed_in.session.owner, search)
+
+    def mark_missed_seen(self) -> None:
+        signed_in = self._state.signed_in
+        if signed_in is not None:
+            self._ws.history.mark_missed_seen(signed_in.session.owner)
+            self._refresh()
+
+    # ================================================================ sign in and out
+
+    def sign_in(
+        self, server_url: str, login: str, password: str, *, remember: bool = False
+    ) -> None:
+        """Signs in on a worker thread; ``signed_in_changed`` or ``sign_in_failed`` follow."""
+        if not self._may_sign_in():
+            return
+        try:
+            server_url = normalise_server_url(server_url)
+        except Exception as err:  # ValueError, httpx.InvalidURL
+            self.sign_in_failed.emit(SignInFailure(str(err), SignInField.SERVER))
+            return
+        if not login.strip():
+            self.sign_in_failed.emit(SignInFailure("Enter your user name.", SignInField.LOGIN))
+            return
+        attempt = self._begin_sign_in()
+
+        def work() -> None:
+            try:
+                signed_in = self._ws.authenticate(server_url, login, password, remember=remember)
+            except ProvisioningError as err:
+                offline = self._offline_allowed(server_url, login)
+                failure = SignInFailure.from_error(err, offline_possible=offline)
+                self._dispatcher.post(lambda: self._sign_in_failed(attempt, failure))
+            except Exception:
+                log.exception("sign-in failed")
+                failure = SignInFailure("Signing in failed unexpectedly.", SignInField.NONE)
+                self._dispatcher.post(lambda: self._sign_in_failed(attempt, failure))
+            else:
+                self._dispatcher.post(lambda: self._sign_in_done(attempt, signed_in))
+
+        threading.Thread(target=work, name="sign-in", daemon=True).start()
+
+    def start_offline(self, server_url: str, login: str, password: str) -> None:
+        """Start from the saved profile while the server is unreachable (admin-allowed)."""
+        if not self._may_sign_in():
+            return
+        attempt = self._begin_sign_in()
+
+        def work() -> None:
+            try:
+                signed_in = self._ws.check_offline(server_url, login, password)
+            except OfflineStartError as err:
+                failure = SignInFailure(str(err), SignInField.PASSWORD)
+                self._dispatcher.post(lambda: self._sign_in_failed(attempt, failure))
+            else:
+                self._dispatcher.post(lambda: self._sign_in_done(attempt, signed_in))
+
+        threading.Thread(target=work, name="offline-start", daemon=True).start()
+
+    def cancel_sign_in(self) -> None:
+        if self._signing_in:
+            self._attempt += 1
+            self._signing_in = False
+            self._refresh()
+
+    def sign_out(self, *, forget_password: bool = False) -> None:
+        """Hang up, unregister, give waiting call logs a few seconds, end the server session;
+        ``signed_out`` follows."""
+        if self._state.signed_in is None or self._signing_out:
+            return
+        self._signing_out = True
+        self._presence.log_out()
+        current = self._ws.stop_phone()
+        self._refresh()
+        link = self._status.detach()
+
+        def work() -> None:
+            link.close_signed_out()
+            waiting = 0
+            if current is not None:
+                waiting = self._ws.finish_sign_out(
+                    current,
+                    forget_password=forget_password,
+                    deliver_for=self._sign_out_delivery_s,
+                )
+            self._dispatcher.post(lambda: self._signed_out(waiting))
+
+        threading.Thread(target=work, name="sign-out", daemon=True).start()
+
+    def _may_sign_in(self) -> bool:
+        if self._state.signed_in is not None or self._signing_in or self._signing_out:
+            self._tell(MessageSource.AGENT, "You are already signed in.", MessageLevel.INFO)
+            return False
+        return True
+
+    def _begin_sign_in(self) -> int:
+        self._attempt += 1
+        self._signing_in = True
+        self._refresh()
+        return self._attempt
+
+    def _offline_allowed(self, server_url: str, login: str) -> bool:
+        cached = self._ws.cache_for(server_url, login)
+        return cached is not None and cached.profile.call_center.allow_offline_start
+
+    def _sign_in_failed(self, attempt: int, failure: SignInFailure) -> None:
+        if attempt != self._attempt:
+            return  # cancelled meanwhile
+        self._signing_in = False
+        self._refresh()
+        self.sign_in_failed.emit(failure)
+
+    def _sign_in_done(self, attempt: int, signed_in: SignedIn) -> None:
+        if attempt != self._attempt:  # cancelled: end the session the server opened
+            if not signed_in.offline:
+                session, client = signed_in.session, self._ws.client(signed_in.session.server_url)
+                threading.Thread(target=lambda: _quietly(lambda: client.sign_out(session))).start()
+            return
+        self._signing_in = False
+        self._presence.configure(signed_in.profile.call_center)
+        self._ws.start(signed_in)
+        self._presence.log_in()
+        if not signed_in.offline:
+            self._status.attach(signed_in)
+        self._refresh()
+
+    def _signed_out(self, waiting: int) -> None:
+        self._signing_out = False
+        self._refresh()
+        if waiting:
+            self._tell(
+                MessageSource.WORKSTATION,
+                f"{waiting} call log(s) could not be sent yet. They stay on this computer and "
+                "are sent the next time Communicator runs here.",
+                MessageLevel.WARNING,
+            )
+        self.signed_out.emit("You signed out.")
+
+    def _signed_out_by_server(self, why: str) -> None:
+        self._presence.log_out()
+        self._status.detach().close()
+        self._refresh()
+        self._tell(MessageSource.WORKSTATION, why, MessageLevel.WARNING)
+        self.signed_out.emit(why)
+
+    def load_directory(self) -> None:
+        """Fetches the server's directory on a worker thread; ``directory_loaded`` follows."""
+        signed_in = self._state.signed_in
+        if signed_in is None or signed_in.offline:
+            self.directory_loaded.emit(())
+            return
+        client, session = self._ws.client(signed_in.session.server_url), signed_in.session
+
+        def work() -> None:
+            try:
+                entries = client.directory(session)
+            except ProvisioningError as err:
+                text = f"The directory could not be loaded: {err.message}"
+                self._dispatcher.post(lambda: self._tell(MessageSource.WORKSTATION, text))
+                entries = ()
+            self._dispatcher.post(lambda: self.directory_loaded.emit(entries))
+
+        threading.Thread(target=work, name="directory", daemon=True).start()
+
+    def close(self) -> None:
+        """Stop listening and tell the server the agent is gone (at quit: the app then signs
+        out and shuts the engine down in order)."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        self._flush_timer.stop()
+        link = self._status.detach()
+        if self._state.signed_in is not None:
+            link.close_signed_out()  # quitting: the server learns at once, not by timeout
+        else:
+            link.close()
+
+    # ================================================================ plumbing
+
+    def _command(self, action: Callable[[], T]) -> T | None:
+        try:
+            return action()
+        except InvalidOperationError as err:
+            self._tell(MessageSource.AGENT, str(err), MessageLevel.WARNING)
+            return None
+        finally:
+            self._schedule()
+
+    def _tell(
+        self, source: MessageSource, text: str, level: MessageLevel = MessageLevel.INFO
+    ) -> None:
+        """Post a message now (never called from inside a poll: commands, timers, workers'
+        results posted to the loop)."""
+        self._post(Message(level, source, text))
+
+    def _queue_event(self, event: object) -> None:
+        """Any listener of ours: record, and let the Qt loop deliver (never inside a poll)."""
+        self._queue.append(event)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def _agent_changed(self, change: AgentStateChanged) -> None:
+        if change.new.state is AgentState.NO_ANSWER:
+            self._tell(
+                MessageSource.PHONE,
+                "You missed a call and are now Not ready. Choose Ready to take calls again.",
+                MessageLevel.WARNING,
+            )
+        self._schedule()
+
+    def _flush(self) -> None:
+        ended: list[CallRecord] = []
+        while self._queue:
+            event = self._queue.popleft()
+            if isinstance(event, LinesChanged):
+                self._presence.lines_changed(event.lines)
+            elif isinstance(event, CallEnded):
+                self._presence.call_done(event.record)
+                ended.append(event.record)
+            elif isinstance(event, NoticePosted):
+                self._post(Message(MessageLevel.INFO, MessageSource.PHONE, event.text))
+            elif isinstance(event, Message):
+                self._post(event)
+            elif isinstance(event, WorkstationNotice):
+                self._post(Message(event.level, MessageSource.WORKSTATION, event.text))
+            elif isinstance(event, ProfileUpdated):
+                self._presence.configure(event.profile.call_center)
+            elif isinstance(event, SignedOutByServer):
+                self._signed_out_by_server(event.why)
+        old = self._state
+        self._refresh()
+        for view in self._new_ringing(old):
+            if self._presence.takes_direct_calls():
+                self.incoming_call.emit(view)
+            else:
+                self._answer_busy(view)
+        for record in ended:
+            self.call_ended.emit(record)
+
+    def _new_ringing(self, old: SessionState) -> list[LineView]:
+        before = {v.call_id for v in old.lines if v.ringing_in}
+        return [v for v in self._state.lines if v.ringing_in and v.call_id not in before]
+
+    def _answer_busy(self, view: LineView) -> None:
+        assert view.call is not None
+        try:
+            self._engine.reject(view.call.call_id, BUSY_HERE)
+        except InvalidOperationError:
+            return  # gone meanwhile
+        state = self._state.agent.state.value
+        self._tell(
+            MessageSource.PHONE,
+            f"A call from {view.call.remote.label} was answered busy: you are {state}.",
+        )
+
+    def _post(self, message: Message) -> None:
+        self._messages.append(message)
+        self.message_posted.emit(message)
+
+    def _refresh(self) -> None:
+        old, new = self._state, self._build()
+        self._state = new
+        for name in changed_fields(old, new):
+            getattr(self, _SIGNALS[name]).emit(getattr(old, name), getattr(new, name))
+        if old.agent != new.agent or old.registration != new.registration:
+            self._status.report(new)
+
+    def _build(self) -> SessionState:
+        engine = self._engine
+        snapshot = engine.state
+        lines = engine.lines
+        views = tuple(
+            LineView(
+                number,
+                call,
+                frozenset()
+                if call is None or lines is None
+                else lines.allowed_operations(call.call_id) & AGENT_OPERATIONS,
+            )
+            for number, call in enumerate(snapshot.lines, start=1)
+        )
+        signed_in = self._ws.signed_in
+        return SessionState(
+            signed_in=signed_in,
+            signing_in=self._signing_in,
+            signing_out=self._signing_out,
+            registration=snapshot.registration,
+            static_ip=snapshot.static_ip,
+            lines=views,
+            can_place_call=bool(
+                snapshot.signed_in and lines is not None and lines.can_place_call()
+            ),
+            agent=self._presence.status,
+            not_ready_reasons=self._presence.reasons,
+            can_extend_wrap_up=self._presence.can_extend_wrap_up,
+            forwarding=snapshot.forwarding,
+            pending_logs=self._ws.pending_logs(),
+            missed_calls=self._ws.missed_calls() if signed_in is not None else 0,
+            profile_pending=snapshot.profile_pending,
+            codec_report=snapshot.codec_report,
+            audio=self._audio.setup() if self._audio is not None else AudioSetup(),
+        )
+
+
+_SIGNALS: dict[str, str] = {name: f"{name}_changed" for name in SessionState.__dataclass_fields__}
+
+
+def _quietly(action: Callable[[], Any]) -> None:
+    try:
+        action()
+    except Exception as err:
+        log.info("ignored: %s", err)
+
+
+__all__ = ["AudioControls", "SessionModel", "WorkstationEvent"]
