@@ -19,7 +19,7 @@ from communicator.core.lines import Lines
 from communicator.provisioning.schema import VoipProfile
 from communicator.sip import audio_routing
 from communicator.sip.audio_routing import AudioRouter, LinkKey, call_medias
-from communicator.sip.call_recorders import CallRecorders
+from communicator.sip.call_recorders import TRANSCODE_POLL, CallRecorders
 from communicator.sip.call_signals import CallSignals
 from communicator.sip.call_table import CallTable
 from communicator.sip.call_timers import CallTimer, CallTimers, transfer_timeout_effects
@@ -139,9 +139,17 @@ class CallHandling:
                 self.run(transfer_timeout_effects(lines, call_id, now))
         return bool(due)
 
-    def next_timer_in(self) -> float | None:
+    def deadlines(self) -> list[float]:
+        """Seconds until the call side needs the pump again (timers, recordings)."""
+        out: list[float] = []
         at = self.timers.next_at()
-        return None if at is None else at - self._wall()
+        if at is not None:
+            out.append(at - self._wall())
+        if self.recorders.closing:
+            out.append(0.02)  # a WAV header is due within a few media frames
+        if self.recorders.converting:
+            out.append(TRANSCODE_POLL)
+        return out
 
     def _call_finished(self, record: CallRecord) -> None:
         call_id = record.call_id

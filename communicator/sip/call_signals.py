@@ -33,7 +33,7 @@ from communicator.core.call_events import (
 )
 from communicator.core.calls import CallId, RemoteParty
 from communicator.core.errors import InvalidOperationError
-from communicator.core.forwarding_decision import ForwardingRules
+from communicator.core.forwarding_decision import NO_FORWARDING, ForwardingRules
 from communicator.core.lines import Lines
 from communicator.sip.audio_routing import AudioRouter
 from communicator.sip.call_table import CallTable
@@ -48,6 +48,7 @@ from communicator.sip.events import (
     DtmfReceived,
     EngineEvent,
     IncomingCall,
+    IncomingRefusedByStack,
     InfoCompleted,
     TransferRequested,
     TransferStatus,
@@ -55,6 +56,8 @@ from communicator.sip.events import (
 from communicator.sip.info_dtmf import InfoDtmf
 
 log = logging.getLogger(__name__)
+
+BUSY_HERE = 486
 
 
 class CallSignals:
@@ -95,6 +98,8 @@ class CallSignals:
     def handle(self, record: CallStackRecord) -> None:
         if isinstance(record, IncomingCall):
             self._on_incoming(record)
+        elif isinstance(record, IncomingRefusedByStack):
+            self._on_refused_by_stack(record)
         elif isinstance(record, CallStateChanged):
             self._on_call_state(record)
         elif isinstance(record, CallMediaChanged):
@@ -133,6 +138,19 @@ class CallSignals:
         assert outcome.call_id is not None
         self._table.bind(outcome.call_id, call)
         self._run_effects(outcome.effects)
+
+    def _on_refused_by_stack(self, record: IncomingRefusedByStack) -> None:
+        """pjsua has already answered 486 (no call slot): the core logs the call as refused
+        busy - or, when a line was free after all, as missed (it never rang here)."""
+        lines = self._lines()
+        if lines is None or self._refusal(record.source) is not None:
+            return
+        remote = RemoteParty.from_uri(record.remote_uri, record.display_name)
+        outcome = lines.incoming_call(remote, self._wall(), NO_FORWARDING)
+        self._run_effects(outcome.effects)  # none reaches pjsua: no call of ours has the id
+        call_id = outcome.call_id
+        if call_id is not None and call_id in lines.calls:
+            self._feed(CallDisconnected(call_id, BUSY_HERE, "Too many calls"))
 
     def _on_call_state(self, record: CallStateChanged) -> None:
         call = record.call

@@ -15,7 +15,8 @@ The engine is the adapter between pjsua2 and the pure core. Its parts, each in i
   audio and the recorders), applied as differences and audited;
 * `call_recorders` and `recording` - recording and converting to the profile's format;
 * `forwarding_view` - the forwarding in force; `server_peers` - the server's addresses;
-  `bridge_clock` - the demand for the bridge clock; `event_hub` - observers and notices.
+  `bridge_clock` - the demand for the bridge clock; `event_hub` - observers and notices;
+  `stack_full_guard` - the INVITEs pjsua refuses itself when it has no call slot left.
 
 pjsua2 callbacks only append records to the engine's queue; `SipEngine.process` (called by
 the endpoint after every poll) handles them in order, runs due timers and re-synchronises the
@@ -46,19 +47,14 @@ from communicator.core.dialing import DialPlan
 from communicator.core.errors import InvalidOperationError
 from communicator.core.lines import Lines
 from communicator.core.registration import (
-    IpAddressChanged,
-    RegistrationState,
     RegistrationStatus,
-    SignIn,
-    SignOut,
 )
 from communicator.provisioning.schema import CodecReport, ForwardingSettings, VoipProfile
-from communicator.sip.account_config import is_static_ip, transport_kinds
+from communicator.sip.account_config import is_static_ip
 from communicator.sip.audio_routing import LINK_SETTLE_S, AudioLink
 from communicator.sip.bridge_clock import BridgeClock
 from communicator.sip.call_commands import CallCommands
 from communicator.sip.call_handling import CallHandling
-from communicator.sip.call_recorders import TRANSCODE_POLL
 from communicator.sip.call_timers import (
     TRANSFER_TIMEOUT_S,
 )
@@ -79,18 +75,9 @@ from communicator.sip.polling import PollHint
 from communicator.sip.recording import wav_complete
 from communicator.sip.registrar import Registrar
 from communicator.sip.server_peers import RESOLVE_POLL, ServerPeers
+from communicator.sip.stack_full_guard import StackFullGuard
 
 log = logging.getLogger(__name__)
-
-NOT_REGISTERED = RegistrationStatus(
-    state=RegistrationState.SIGNED_OUT,
-    current=None,
-    last_failure=None,
-    next_attempt_at=None,
-    lost_connection=False,
-    message=None,
-    detail=None,
-)
 
 
 def default_recordings_dir() -> Path:
@@ -130,7 +117,6 @@ class SipEngine(CallCommands):
         self._lines: Lines | None = None
         self._signed_in = False
         """The agent asked to sign in (the one source of `EngineState.signed_in`)."""
-        self._static_ip = False
         self._codec_report: CodecReport | None = None
         self._processing = False
         self._custom_local_audio = False
@@ -169,6 +155,8 @@ class SipEngine(CallCommands):
             monotonic=monotonic,
             transfer_timeout=transfer_timeout,
         )
+        self._stack_full = StackFullGuard(self._records, self._sip_user)
+        self._stack_full.install()
         endpoint.attach(self)
 
     # ================================================================ observation
@@ -192,7 +180,7 @@ class SipEngine(CallCommands):
 
     @property
     def registration(self) -> RegistrationStatus:
-        return self._registrar.machine.status if not self._static_ip else NOT_REGISTERED
+        return self._registrar.status
 
     @property
     def register_attempts(self) -> int:
@@ -234,6 +222,12 @@ class SipEngine(CallCommands):
     def stun_servers(self) -> tuple[str, ...]:
         """The STUN servers in use (``host:port``), as set from the profile."""
         return tuple(self._endpoint.stun_servers)
+
+    @property
+    def stack_call_limit(self) -> int | None:
+        """Calls pjsua2 can hold at once in this process (a compiled limit: 4 in the wheel
+        used); calls beyond it are refused busy (and logged) whatever Max Phone Lines says."""
+        return self._stack_full.capacity()
 
     def local_address(self, transport: str = "udp") -> TransportAddress:
         """Where this client listens for SIP on ``transport`` (for static-IP PBX peers)."""
@@ -304,12 +298,9 @@ class SipEngine(CallCommands):
         self._registrar.unregister_now()
         self._profile = profile
         self._pending_profile = None
-        self._static_ip = is_static_ip(profile)
-        kinds = transport_kinds(profile)
-        tids = {
-            kind: ep.transport_id(kind, ca_file=self._tls_ca_file, verify_server=self._tls_verify)
-            for kind in kinds
-        }
+        kinds, tids = self._registrar.transports_for(
+            profile, ca_file=self._tls_ca_file, verify_server=self._tls_verify
+        )
         nat = profile.nat
         ep.set_stun_servers([f"{nat.stun_server}:{nat.stun_port}"] if nat.stun_server else [])
         self._codec_report = ep.apply_codecs(profile)
@@ -320,9 +311,17 @@ class SipEngine(CallCommands):
             DialPlan(domain=profile.sip.effective_domain, country_code=profile.agent.country_code),
         )
         self._peers.resolve(profile)
+        limit = self.stack_call_limit
+        if limit is not None and profile.agent.max_lines >= limit:
+            log.warning(
+                "Max Phone Lines is %d but the SIP stack holds %d calls at once: further "
+                "callers are refused busy",
+                profile.agent.max_lines,
+                limit,
+            )
         self._registrar.configure(profile, tids, kinds)
-        if self._signed_in and not self._static_ip:
-            self._registrar.handle(SignIn())
+        if self._signed_in:
+            self._registrar.sign_in()
 
     # ================================================================ registration
 
@@ -333,11 +332,7 @@ class SipEngine(CallCommands):
         if self._profile is None:
             raise InvalidOperationError("No phone settings yet: cannot sign in")
         self._signed_in = True
-        if not self._static_ip and self._registrar.machine.state in (
-            RegistrationState.SIGNED_OUT,
-            RegistrationState.FAILED,
-        ):
-            self._registrar.handle(SignIn())
+        self._registrar.sign_in()
         self._publish()
         self._endpoint.wakeup()
 
@@ -348,12 +343,7 @@ class SipEngine(CallCommands):
             return
         self.hangup_all()
         self._signed_in = False
-        if (
-            not self._static_ip
-            and self._registrar.machine.state is not RegistrationState.SIGNED_OUT
-        ):
-            with contextlib.suppress(InvalidOperationError):
-                self._registrar.handle(SignOut())
+        self._registrar.sign_out()
         self._publish()
         self._endpoint.wakeup()
 
@@ -361,8 +351,8 @@ class SipEngine(CallCommands):
         """The workstation's IP address changed: restart transports and re-register."""
         self._endpoint.check_thread()
         self._endpoint.handle_ip_change()
-        if self._signed_in and not self._static_ip:
-            self._registrar.handle(IpAddressChanged())
+        if self._signed_in:
+            self._registrar.ip_changed()
         self._publish()
         self._endpoint.wakeup()
 
@@ -394,6 +384,14 @@ class SipEngine(CallCommands):
         self._after_change()
         self._endpoint.wakeup()
         return outcome
+
+    @property
+    def _static_ip(self) -> bool:
+        return self._profile is not None and is_static_ip(self._profile)
+
+    def _sip_user(self) -> str | None:
+        profile = self._profile
+        return (profile.sip.username or profile.agent.extension) if profile is not None else None
 
     def _busy(self) -> bool:
         """A pjsua2 call is alive or the core has a call."""
@@ -495,19 +493,13 @@ class SipEngine(CallCommands):
             self._failure(f"{type(record).__name__}: {error!r}")
 
     def _hint(self) -> PollHint:
-        registering = not self._static_ip and self._registrar.busy
+        registering = self._registrar.busy
         hot = registering or self._calls.needs_fast_polling() or bool(self._records)
         deadlines = self._clock.deadlines()
         machine_deadline = self._registrar.machine.next_deadline
         if machine_deadline is not None:
             deadlines.append(machine_deadline - self._mono())
-        timer_in = self._calls.next_timer_in()
-        if timer_in is not None:
-            deadlines.append(timer_in)
-        if self._calls.recorders.closing:
-            deadlines.append(0.02)  # a WAV header is due within a few media frames
-        if self._calls.recorders.converting:
-            deadlines.append(TRANSCODE_POLL)
+        deadlines += self._calls.deadlines()
         if self._peers.resolving:
             deadlines.append(RESOLVE_POLL)
         live = self._calls.alive
@@ -543,6 +535,7 @@ class SipEngine(CallCommands):
         finally:
             self._closed = True
             self._calls.recorders.stop_worker()
+            self._stack_full.remove()
             self._peers.close()
             self._local_audio = LocalAudio(None, None)
             self._clock.release()

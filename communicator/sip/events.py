@@ -51,6 +51,17 @@ class IncomingCall:
 
 
 @dataclass(frozen=True, eq=False)
+class IncomingRefusedByStack:
+    """An INVITE pjsua answered "486 Too many calls" itself (no call slot left), seen by
+    `stack_full_guard`: there is no Call object, the engine only logs it."""
+
+    remote_uri: str
+    display_name: str
+    source: str
+    """``host:port`` of the top Via (who sent it)."""
+
+
+@dataclass(frozen=True, eq=False)
 class CallStateChanged:
     call: Any
     state: int
@@ -111,6 +122,7 @@ class CallbackFailed:
 
 CallStackRecord = (
     IncomingCall
+    | IncomingRefusedByStack
     | CallStateChanged
     | CallMediaChanged
     | TransferStatus

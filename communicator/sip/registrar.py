@@ -25,8 +25,10 @@ from typing import Any
 
 import pjsua2 as pj
 
+from communicator.core.errors import InvalidOperationError
 from communicator.core.registration import (
     ClearLostConnection,
+    IpAddressChanged,
     RegisterAttemptStarted,
     RegistrationCommand,
     RegistrationEvent,
@@ -34,22 +36,39 @@ from communicator.core.registration import (
     RegistrationMachine,
     RegistrationPolicy,
     RegistrationState,
+    RegistrationStatus,
     RegistrationSucceeded,
     ScheduleRetry,
     SendRegister,
     SendUnregister,
     ShowLostConnection,
+    SignIn,
+    SignOut,
     TransportFailed,
     Unregistered,
 )
 from communicator.provisioning.schema import VoipProfile
 from communicator.sip.account import EngineAccount
-from communicator.sip.account_config import account_config, is_static_ip, network_kind
+from communicator.sip.account_config import (
+    account_config,
+    is_static_ip,
+    network_kind,
+    transport_kinds,
+)
 from communicator.sip.endpoint import SipEndpoint
 from communicator.sip.events import RegStarted, RegState, StackRecord
 
 log = logging.getLogger(__name__)
 
+NOT_REGISTERED = RegistrationStatus(
+    state=RegistrationState.SIGNED_OUT,
+    current=None,
+    last_failure=None,
+    next_attempt_at=None,
+    lost_connection=False,
+    message=None,
+    detail=None,
+)
 PJSIP_EBUSY = 171001
 """pjsip: "object is busy" - a REGISTER transaction is still pending."""
 
@@ -100,6 +119,17 @@ class Registrar:
         return self._kind
 
     # ------------------------------------------------------------ account life cycle
+
+    def transports_for(
+        self, profile: VoipProfile, *, ca_file: str | None, verify_server: bool
+    ) -> tuple[list[str], dict[str, int]]:
+        """The transports ``profile`` may use, in order, and their ids (created on first use)."""
+        kinds = transport_kinds(profile)
+        ids = {
+            kind: self._endpoint.transport_id(kind, ca_file=ca_file, verify_server=verify_server)
+            for kind in kinds
+        }
+        return kinds, ids
 
     def configure(
         self, profile: VoipProfile, transport_ids: dict[str, int], kinds: list[str]
@@ -177,6 +207,29 @@ class Registrar:
 
     # ------------------------------------------------------------ the machine
 
+    @property
+    def status(self) -> RegistrationStatus:
+        """The machine's status (always signed out for a static-IP account)."""
+        return NOT_REGISTERED if self._static_ip else self.machine.status
+
+    def sign_in(self) -> None:
+        """Start registering unless already registered or under way (static IP: nothing)."""
+        if not self._static_ip and self.machine.state in (
+            RegistrationState.SIGNED_OUT,
+            RegistrationState.FAILED,
+        ):
+            self.handle(SignIn())
+
+    def sign_out(self) -> None:
+        if not self._static_ip and self.machine.state is not RegistrationState.SIGNED_OUT:
+            with contextlib.suppress(InvalidOperationError):
+                self.handle(SignOut())
+
+    def ip_changed(self) -> None:
+        """The workstation's address changed: register again (static IP: nothing)."""
+        if not self._static_ip:
+            self.handle(IpAddressChanged())
+
     def handle(self, event: RegistrationEvent) -> None:
         self._run(self.machine.handle(event, self._mono()))
 
@@ -191,7 +244,7 @@ class Registrar:
     @property
     def busy(self) -> bool:
         """A REGISTER or un-REGISTER is under way (poll often)."""
-        return self.machine.state in (
+        return not self._static_ip and self.machine.state in (
             RegistrationState.REGISTERING,
             RegistrationState.REFRESHING,
             RegistrationState.UNREGISTERING,
