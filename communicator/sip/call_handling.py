@@ -22,7 +22,7 @@ from communicator.sip.audio_routing import AudioRouter, LinkKey, call_medias
 from communicator.sip.call_recorders import TRANSCODE_POLL, CallRecorders
 from communicator.sip.call_signals import CallSignals
 from communicator.sip.call_table import CallTable
-from communicator.sip.call_timers import CallTimer, CallTimers, transfer_timeout_effects
+from communicator.sip.call_timers import CallTimer, CallTimers
 from communicator.sip.effect_runner import EffectRunner
 from communicator.sip.events import CallStackRecord, EngineEvent, StackRecord
 from communicator.sip.info_dtmf import InfoDtmf
@@ -136,7 +136,7 @@ class CallHandling:
             if kind is CallTimer.NO_ANSWER:
                 self.run(lines.no_answer_timeout(call_id, now).effects)
             else:
-                self.run(transfer_timeout_effects(lines, call_id, now))
+                self.run(lines.transfer_timeout(call_id, now).effects)
         return bool(due)
 
     def deadlines(self) -> list[float]:

@@ -2,7 +2,8 @@
 
 * no answer: the core asked for it (`StartNoAnswerTimer`) to forward a call left ringing;
 * transfer: a transfer (blind, or the REFER of an attended one) that gets no final answer
-  within `TRANSFER_TIMEOUT_S` ends, so the agent keeps the call. A far end whose final NOTIFY
+  within the core's `TRANSFER_TIMEOUT_S` (or the engine's ``transfer_timeout``) ends, and the
+  agent keeps the call (`Lines.transfer_timeout`). A far end whose final NOTIFY
   pjsip cannot parse (seen: ``Subscription-State: terminated;reason=reason=noresource``)
   would otherwise leave the transfer pending for ever.
 """
@@ -11,13 +12,10 @@ from __future__ import annotations
 
 import enum
 
-from communicator.core.call_effects import CallEffect, Outcome
-from communicator.core.call_events import TransferProgress
 from communicator.core.calls import CallId
-from communicator.core.lines import Lines
+from communicator.core.lines import TRANSFER_TIMEOUT_S
 
-TRANSFER_TIMEOUT_S = 30.0
-"""Longest wait for a transfer's final NOTIFY."""
+__all__ = ["TRANSFER_TIMEOUT_S", "CallTimer", "CallTimers"]
 
 
 class CallTimer(enum.Enum):
@@ -50,16 +48,3 @@ class CallTimers:
 
     def forget_kind(self, kind: CallTimer, call_id: CallId) -> None:
         self._at.pop((kind, call_id), None)
-
-
-def transfer_timeout_effects(lines: Lines, call_id: CallId, now: float) -> tuple[CallEffect, ...]:
-    """A transfer got no final answer in time: the core ends it and the agent keeps the call
-    (``Lines.transfer_timeout`` where the core has it; else as a failed final NOTIFY)."""
-    timeout = getattr(lines, "transfer_timeout", None)
-    if timeout is not None:
-        outcome: Outcome = timeout(call_id, now)
-        return outcome.effects
-    if call_id not in lines.calls:
-        return ()
-    event = TransferProgress(call_id, 408, "no final answer from the far end", final=True)
-    return lines.handle(event, now).effects
