@@ -36,11 +36,11 @@ from communicator.core.line_view import AGENT_OPERATIONS, LineView
 from communicator.core.messages import Message, MessageLevel, MessageSource
 from communicator.provisioning.client import ProvisioningError, normalise_server_url
 from communicator.provisioning.history import HistoryEntry
-from communicator.sip.events import CallEnded, LinesChanged, NoticePosted
+from communicator.sip.events import CallEnded, NoticePosted
 from communicator.ui.agent_presence import AgentPresence
 from communicator.ui.dispatch import MainThreadDispatcher
 from communicator.ui.session_commands import AudioControls, SessionCommands
-from communicator.ui.session_state import AudioSetup, SessionState, changed_fields
+from communicator.ui.session_state import FIELD_NAMES, AudioSetup, SessionState
 from communicator.ui.sign_in import SignInFailure, SignInField
 from communicator.ui.status_link import StatusLink
 from communicator.workstation import (
@@ -112,6 +112,8 @@ class SessionModel(QObject, SessionCommands):
         self._attempt = 0
         self._signing_in = False
         self._signing_out = False
+        self._announced: set[CallId | None] = set()
+        self._closed = False
         self._messages: deque[Message] = deque(maxlen=100)
         self._unsubscribe = [
             self._engine.subscribe(self._queue_event),
@@ -121,6 +123,9 @@ class SessionModel(QObject, SessionCommands):
             self._unsubscribe.append(audio.subscribe(self._queue_event))
         self._presence.changed.connect(self._agent_changed)
         self._state = self._build()
+        self._told: dict[str, object] = {name: getattr(self._state, name) for name in FIELD_NAMES}
+        """Each field's value as last signalled."""
+        self._reported = (self._state.agent, self._state.registration)
 
     # ================================================================ reading
 
@@ -310,10 +315,16 @@ class SessionModel(QObject, SessionCommands):
     def close(self) -> None:
         """Stop listening and tell the server the agent is gone (at quit: the app then signs
         out and shuts the engine down in order)."""
+        if self._closed:
+            return
+        self._closed = True
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
         self._flush_timer.stop()
+        self._queue.clear()
+        self._presence.changed.disconnect(self._agent_changed)
+        self._presence.log_out()
         link = self._status.detach()
         if self._state.signed_in is not None:
             link.close_signed_out()  # quitting: the server learns at once, not by timeout
@@ -329,7 +340,8 @@ class SessionModel(QObject, SessionCommands):
             self._tell(MessageSource.AGENT, str(err), MessageLevel.WARNING)
             return None
         finally:
-            self._schedule()
+            self._refresh()  # the state is current when the command returns
+            self._schedule()  # and the engine's events it caused follow from the loop
 
     def _tell(
         self, source: MessageSource, text: str, level: MessageLevel = MessageLevel.INFO
@@ -354,15 +366,13 @@ class SessionModel(QObject, SessionCommands):
                 "You missed a call and are now Not ready. Choose Ready to take calls again.",
                 MessageLevel.WARNING,
             )
-        self._schedule()
+        self._refresh()
 
     def _flush(self) -> None:
         ended: list[CallRecord] = []
         while self._queue:
             event = self._queue.popleft()
-            if isinstance(event, LinesChanged):
-                self._presence.lines_changed(event.lines)
-            elif isinstance(event, CallEnded):
+            if isinstance(event, CallEnded):
                 self._presence.call_done(event.record)
                 ended.append(event.record)
             elif isinstance(event, NoticePosted):
@@ -375,19 +385,22 @@ class SessionModel(QObject, SessionCommands):
                 self._presence.configure(event.profile.call_center)
             elif isinstance(event, SignedOutByServer):
                 self._signed_out_by_server(event.why)
-        old = self._state
         self._refresh()
-        for view in self._new_ringing(old):
+        for record in ended:
+            self.call_ended.emit(record)
+
+    def _announce_ringing(self) -> None:
+        """Each call that starts ringing is announced once (or answered busy)."""
+        ringing = {v.call_id: v for v in self._state.lines if v.ringing_in}
+        self._announced &= set(ringing)
+        for call_id, view in ringing.items():
+            if call_id in self._announced:
+                continue
+            self._announced.add(call_id)
             if self._presence.takes_direct_calls():
                 self.incoming_call.emit(view)
             else:
                 self._answer_busy(view)
-        for record in ended:
-            self.call_ended.emit(record)
-
-    def _new_ringing(self, old: SessionState) -> list[LineView]:
-        before = {v.call_id for v in old.lines if v.ringing_in}
-        return [v for v in self._state.lines if v.ringing_in and v.call_id not in before]
 
     def _answer_busy(self, view: LineView) -> None:
         assert view.call is not None
@@ -406,12 +419,23 @@ class SessionModel(QObject, SessionCommands):
         self.message_posted.emit(message)
 
     def _refresh(self) -> None:
-        old, new = self._state, self._build()
-        self._state = new
-        for name in changed_fields(old, new):
-            getattr(self, _SIGNALS[name]).emit(getattr(old, name), getattr(new, name))
-        if old.agent != new.agent or old.registration != new.registration:
-            self._status.report(new)
+        """Bring the state up to date and signal each field that differs from what was last
+        signalled. Safe to re-enter: a slot may give a command or run a nested event loop, and
+        each signal's ``old`` is always the previous signal's ``new``."""
+        if self._closed:
+            return  # the workstation may be gone: nothing to read any more
+        self._presence.lines_changed(self._engine.state.lines)
+        self._state = self._build()
+        for name in FIELD_NAMES:
+            current, told = getattr(self._state, name), self._told[name]
+            if current != told:
+                self._told[name] = current
+                getattr(self, _SIGNALS[name]).emit(told, current)
+        reported = (self._state.agent, self._state.registration)
+        if reported != self._reported:
+            self._reported = reported
+            self._status.report(self._state)
+        self._announce_ringing()
 
     def _build(self) -> SessionState:
         engine = self._engine

@@ -1,9 +1,9 @@
 """The session model's state as one immutable value, and which of its fields changed.
 
 `SessionModel` rebuilds a `SessionState` after every engine step, command and workstation event,
-and emits one ``(old, new)`` signal per field that differs (`changed_fields`): widgets never poll,
-and every change, including the ones the engine makes without an event of its own (a profile
-waiting for the calls to end, the codec report), reaches them.
+and emits one ``(old, new)`` signal per field that differs from what it last signalled: widgets
+never poll, and every change, including the ones the engine makes without an event of its own
+(a profile waiting for the calls to end, the codec report), reaches them.
 """
 
 from __future__ import annotations
@@ -64,8 +64,3 @@ class SessionState:
 
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(SessionState))
-
-
-def changed_fields(old: SessionState, new: SessionState) -> list[str]:
-    """The names of the fields whose values differ, in declaration order."""
-    return [name for name in FIELD_NAMES if getattr(old, name) != getattr(new, name)]

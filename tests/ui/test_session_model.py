@@ -4,7 +4,6 @@ Kamailio loaded from its export, far-end pjsua2 peers, the SIP engine and the ca
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,98 +15,14 @@ from communicator.core.calls import CallState, EndReason
 from communicator.core.lines import Operation
 from communicator.core.messages import MessageSource
 from communicator.core.registration import RegistrationState
-from communicator.provisioning.credentials import CredentialStore
 from communicator.provisioning.history import HistoryOutcome
-from communicator.ui.dispatch import MainThreadDispatcher
 from communicator.ui.session import SessionModel
 from communicator.ui.sign_in import SignInField
-from communicator.workstation import Workstation
-from tests.client.site import Site, site
-from tests.credentials.memory_backend import MemoryKeyring
 from tests.rig.deployment import AGENT_PW, SIP_DOMAIN, Deployment
 from tests.sip.helpers import wait_peer
+from tests.ui.helpers import AGENT_URI, Desk, far_end, ring_agent, sign_in, state_of
 
 pytestmark = pytest.mark.rig
-__all__ = ["site"]
-
-AGENT_URI = f"sip:2001@{SIP_DOMAIN}"
-REASONS = [{"code": "lunch", "label": "Lunch"}, {"code": "training", "label": "Training"}]
-
-
-class Desk:
-    """One workstation with its session model; `restart` is the next start of the app."""
-
-    def __init__(self, engine_factory: Any, data_dir: Path, **model_options: Any) -> None:
-        self._engine_factory = engine_factory
-        self._data_dir = data_dir
-        self._options = model_options
-        self._dispatcher = MainThreadDispatcher()
-        self.workstation: Workstation | None = None
-        self.model = self._open()
-
-    def _open(self) -> SessionModel:
-        self.workstation = Workstation(
-            engine=self._engine_factory(),
-            data_dir=self._data_dir,
-            post_to_main=self._dispatcher.post,
-            credentials=CredentialStore(MemoryKeyring()),
-        )
-        return SessionModel(self.workstation, **self._options)
-
-    def close(self) -> None:
-        self.model.close()
-        if self.workstation is not None:
-            self.workstation.sign_out(deliver_for=0)
-            self.workstation.close()
-            self.workstation = None
-
-    def restart(self) -> SessionModel:
-        self.close()
-        self.model = self._open()
-        return self.model
-
-
-@pytest.fixture
-def deployment(site: Site, kamailio_factory: Any, tmp_path: Path) -> Deployment:
-    return Deployment(
-        site,
-        kamailio_factory,
-        tmp_path,
-        far=("2002", "2003"),
-        group_fields={"wrap_up_s": 2, "not_ready_reasons": REASONS},
-    )
-
-
-@pytest.fixture
-def desk(engine_factory: Any, tmp_path: Path, qapp: Any) -> Iterator[Desk]:
-    d = Desk(engine_factory, tmp_path / "client")
-    try:
-        yield d
-    finally:
-        d.close()
-
-
-def sign_in(model: SessionModel, deployment: Deployment, qtbot: Any) -> None:
-    with qtbot.waitSignal(model.signed_in_changed, timeout=10000):
-        model.sign_in(deployment.site.url, "anna", AGENT_PW)
-    assert model.state.signed_in is not None
-    qtbot.waitUntil(lambda: model.state.registered, timeout=5000)
-    assert model.state.agent.state is AgentState.READY
-
-
-def far_end(peer_factory: Any, deployment: Deployment, user: str = "2002") -> Any:
-    return peer_factory(f"far{user}", account=user, server=deployment.kamailio)
-
-
-def ring_agent(qtbot: Any, model: SessionModel, far: Any) -> Any:
-    with qtbot.waitSignal(model.incoming_call, timeout=5000) as ringing:
-        far.call(AGENT_URI)
-    return ringing.args[0]
-
-
-def state_of(model: SessionModel, call_id: Any) -> CallState | None:
-    view = model.view_of(call_id)
-    return None if view is None or view.call is None else view.call.state
 
 
 def test_an_incoming_call_is_answered_held_resumed_and_transferred_blind(
@@ -129,8 +44,10 @@ def test_an_incoming_call_is_answered_held_resumed_and_transferred_blind(
     }
     call_id = view.call_id
 
+    since = far.mark()
     model.answer(call_id)
     qtbot.waitUntil(lambda: state_of(model, call_id) is CallState.CONNECTED, timeout=5000)
+    wait_peer(qtbot, far, "call_state", lambda e: e["state"] == "CONFIRMED", since=since)
     connected = model.view_of(call_id)
     assert connected is not None
     assert connected.can(Operation.HOLD) and connected.can(Operation.BLIND_TRANSFER)
@@ -375,3 +292,21 @@ def test_sign_out_says_when_logs_could_not_be_delivered(
         assert model.state.pending_logs == 1, "kept for the next start here"
     finally:
         desk.close()
+
+
+def test_an_unanswered_call_leaves_the_agent_not_ready_no_answer(
+    deployment: Deployment, desk: Desk, peer_factory: Any, qtbot: Any
+) -> None:
+    deployment.patch_agent({"no_answer_s": 1})
+    model = desk.model
+    sign_in(model, deployment, qtbot)
+    far = far_end(peer_factory, deployment)
+    view = ring_agent(qtbot, model, far)
+    qtbot.waitUntil(lambda: model.state.agent.state is AgentState.NO_ANSWER, timeout=5000)
+    assert state_of(model, view.call_id) is CallState.RINGING_IN, "the call itself rings on"
+    assert any("missed a call" in m.text for m in model.messages)
+    with qtbot.waitSignal(model.call_ended, timeout=5000):
+        far.command("hangup", call_id="all")
+    assert model.state.agent.state is AgentState.NO_ANSWER, "only the agent leaves it"
+    model.set_ready()
+    assert model.state.agent.state is AgentState.READY

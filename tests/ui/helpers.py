@@ -1,0 +1,75 @@
+"""Steps the tests/ui rig tests share: a workstation with its session model (`Desk`), signing
+in, far ends that call the agent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from communicator.core.agent_state import AgentState
+from communicator.core.calls import CallState
+from communicator.provisioning.credentials import CredentialStore
+from communicator.ui.dispatch import MainThreadDispatcher
+from communicator.ui.session import SessionModel
+from communicator.workstation import Workstation
+from tests.credentials.memory_backend import MemoryKeyring
+from tests.rig.deployment import AGENT_PW, SIP_DOMAIN, Deployment
+
+AGENT_URI = f"sip:2001@{SIP_DOMAIN}"
+REASONS = [{"code": "lunch", "label": "Lunch"}, {"code": "training", "label": "Training"}]
+
+
+class Desk:
+    """One workstation with its session model; `restart` is the next start of the app."""
+
+    def __init__(self, engine_factory: Any, data_dir: Path, **model_options: Any) -> None:
+        self._engine_factory = engine_factory
+        self._data_dir = data_dir
+        self._options = model_options
+        self._dispatcher = MainThreadDispatcher()
+        self.workstation: Workstation | None = None
+        self.model = self._open()
+
+    def _open(self) -> SessionModel:
+        self.workstation = Workstation(
+            engine=self._engine_factory(),
+            data_dir=self._data_dir,
+            post_to_main=self._dispatcher.post,
+            credentials=CredentialStore(MemoryKeyring()),
+        )
+        return SessionModel(self.workstation, **self._options)
+
+    def close(self) -> None:
+        self.model.close()
+        if self.workstation is not None:
+            self.workstation.sign_out(deliver_for=0)
+            self.workstation.close()
+            self.workstation = None
+
+    def restart(self) -> SessionModel:
+        self.close()
+        self.model = self._open()
+        return self.model
+
+
+def sign_in(model: SessionModel, deployment: Deployment, qtbot: Any) -> None:
+    with qtbot.waitSignal(model.signed_in_changed, timeout=10000):
+        model.sign_in(deployment.site.url, "anna", AGENT_PW)
+    assert model.state.signed_in is not None
+    qtbot.waitUntil(lambda: model.state.registered, timeout=5000)
+    assert model.state.agent.state is AgentState.READY
+
+
+def far_end(peer_factory: Any, deployment: Deployment, user: str = "2002") -> Any:
+    return peer_factory(f"far{user}", account=user, server=deployment.kamailio)
+
+
+def ring_agent(qtbot: Any, model: SessionModel, far: Any) -> Any:
+    with qtbot.waitSignal(model.incoming_call, timeout=5000) as ringing:
+        far.call(AGENT_URI)
+    return ringing.args[0]
+
+
+def state_of(model: SessionModel, call_id: Any) -> CallState | None:
+    view = model.view_of(call_id)
+    return None if view is None or view.call is None else view.call.state
