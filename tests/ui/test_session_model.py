@@ -308,5 +308,6 @@ def test_an_unanswered_call_leaves_the_agent_not_ready_no_answer(
     with qtbot.waitSignal(model.call_ended, timeout=5000):
         far.command("hangup", call_id="all")
     assert model.state.agent.state is AgentState.NO_ANSWER, "only the agent leaves it"
-    model.set_ready()
-    assert model.state.agent.state is AgentState.READY
+    with qtbot.waitSignal(model.agent_changed, timeout=1000) as changed:
+        model.set_ready()
+    assert changed.args[1].state is AgentState.READY
