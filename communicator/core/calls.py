@@ -65,7 +65,8 @@ class EndReason(Enum):
     MISSED = "missed"
     """The caller gave up before the agent answered."""
     BUSY_REJECTED = "busy_rejected"
-    """All lines were busy; the call was refused with 486 without ringing."""
+    """All lines were busy, or the agent was not taking calls; the call was refused with 486
+    without ringing."""
     REMOTE_BUSY = "remote_busy"
     DECLINED = "declined"
     """The far end declined our call (603)."""

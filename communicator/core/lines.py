@@ -150,13 +150,18 @@ class Lines(TransferOperations, AdapterEvents):
         remote: RemoteParty,
         now: float,
         forwarding: ForwardingDecision | ForwardingRules = NO_FORWARDING,
+        *,
+        available: bool = True,
     ) -> Outcome:
         """A new INVITE: ring on a free line, forward it, or refuse it with 486 when busy.
 
+        ``available=False`` (the agent is not taking calls: not ready or in wrap-up, unless the
+        profile lets calls ring then) counts as busy: the when-busy forwarding applies, or 486.
         The returned ``call_id`` names the call in every later effect and event.
         """
+        busy = not self.free_lines or not available
         if not isinstance(forwarding, ForwardingDecision):
-            forwarding = forwarding(not self.free_lines)
+            forwarding = forwarding(busy)
         effects: list[CallEffect] = []
         call = Call(
             call_id=self._new_call_id(),
@@ -172,7 +177,7 @@ class Lines(TransferOperations, AdapterEvents):
             effects += self._forward(call, immediate, now)
             return Outcome(tuple(effects), call.call_id)
         free = self.free_lines
-        if not free:
+        if busy:
             when_busy = self._forward_target(forwarding.when_busy, effects)
             if when_busy is not None:
                 effects += self._forward(call, when_busy, now)

@@ -34,6 +34,7 @@ from communicator.core.errors import (
     InvalidOperationError,
     LinesBusyError,
 )
+from communicator.core.forwarding_decision import NO_FORWARDING, ForwardingDecision
 from communicator.core.lines import OPERATION_STATES, Lines, Operation
 from tests.core.helpers import (
     CALLER,
@@ -199,6 +200,32 @@ def test_incoming_call_when_all_lines_are_busy_is_rejected_with_486_and_logged_a
     assert record.line is None
     assert record.duration == 0
     assert lines.calls == before
+
+
+def test_an_agent_not_taking_calls_answers_busy_with_a_free_line() -> None:
+    lines = make_lines(2)
+    outcome = lines.incoming_call(CALLER, 7.0, available=False)
+    call_id = call_id_of(outcome)
+    assert outcome.effects[0] == Reject(call_id, 486)
+    (record,) = records(outcome)
+    assert record.end_reason is EndReason.BUSY_REJECTED
+    assert record.missed, "the agent sees who called during the break"
+    assert lines.calls == {}
+
+
+def test_an_agent_not_taking_calls_gets_the_when_busy_forwarding() -> None:
+    lines = make_lines(2)
+    seen: list[bool] = []
+
+    def rules(busy: bool) -> ForwardingDecision:
+        seen.append(busy)
+        return ForwardingDecision(when_busy="2999") if busy else NO_FORWARDING
+
+    outcome = lines.incoming_call(CALLER, 7.0, rules, available=False)
+    assert seen == [True]
+    (record,) = records(outcome)
+    assert record.end_reason is EndReason.FORWARDED
+    assert record.forwarded_to is not None and "2999" in record.forwarded_to
 
 
 def test_answer_holds_the_active_call() -> None:
