@@ -34,6 +34,7 @@ class CallHandling:
         self,
         *,
         records: list[StackRecord],
+        local_audio: LocalAudio,
         lines: Callable[[], Lines | None],
         account: Callable[[], Any],
         sdp_offer: Callable[[], bool],
@@ -48,6 +49,8 @@ class CallHandling:
         transfer_timeout: float,
     ) -> None:
         self._lines = lines
+        self._local = local_audio
+        self._local_plugged = False
         self._publish_finished = publish_finished
         self._wall = wall
         self.table = CallTable()
@@ -111,10 +114,22 @@ class CallHandling:
         )
         return setting_up or self.info.busy
 
-    def sync_audio(self, profile: VoipProfile | None, local: LocalAudio, directory: Path) -> None:
+    def plug_local_audio(self, local: LocalAudio) -> None:
+        """The agent's microphone and speaker from now on (see `local_audio`)."""
+        self._local, self._local_plugged = local, True
+
+    def unplug_local_audio(self, default: LocalAudio) -> None:
+        """Back to ``default``: every link to the plugged-in media goes at once (they are
+        about to be freed; a kept link would call into freed memory)."""
+        old, plugged = self._local, self._local_plugged
+        self._local, self._local_plugged = default, False
+        if plugged:
+            self.router.drop_media((old.source, old.sink))
+
+    def sync_audio(self, profile: VoipProfile | None, directory: Path) -> None:
         """Start recorders for newly established calls, then make the bridge match."""
         self.recorders.start(profile, self._lines(), self.table.knows, directory)
-        self.router.sync(lambda: self._wanted_links(local))
+        self.router.sync(lambda: self._wanted_links(self._local))
 
     def _wanted_links(self, local: LocalAudio) -> dict[LinkKey, tuple[Any, Any]]:
         lines = self._lines()

@@ -45,19 +45,14 @@ from communicator.core.call_record import CallRecord
 from communicator.core.calls import Call, CallId
 from communicator.core.dialing import DialPlan
 from communicator.core.errors import InvalidOperationError
-from communicator.core.lines import Lines
-from communicator.core.registration import (
-    RegistrationStatus,
-)
+from communicator.core.lines import TRANSFER_TIMEOUT_S, Lines
+from communicator.core.registration import RegistrationStatus
 from communicator.provisioning.schema import CodecReport, ForwardingSettings, VoipProfile
 from communicator.sip.account_config import is_static_ip
 from communicator.sip.audio_routing import LINK_SETTLE_S, AudioLink
 from communicator.sip.bridge_clock import BridgeClock
 from communicator.sip.call_commands import CallCommands
 from communicator.sip.call_handling import CallHandling
-from communicator.sip.call_timers import (
-    TRANSFER_TIMEOUT_S,
-)
 from communicator.sip.endpoint import SipEndpoint, TransportAddress
 from communicator.sip.event_hub import EventHub, Listener
 from communicator.sip.events import (
@@ -119,11 +114,9 @@ class SipEngine(CallCommands):
         """The agent asked to sign in (the one source of `EngineState.signed_in`)."""
         self._codec_report: CodecReport | None = None
         self._processing = False
-        self._custom_local_audio = False
         self._closed = False
         self.failures: list[str] = []
         """Callback and adapter failures (also logged)."""
-        self._local_audio: LocalAudio = null_device_audio(endpoint.ep)
         self._records: list[StackRecord] = []
         """What pjsua2 callbacks recorded since the last `process`."""
 
@@ -142,6 +135,7 @@ class SipEngine(CallCommands):
         )
         self._calls = CallHandling(
             records=self._records,
+            local_audio=null_device_audio(endpoint.ep),
             lines=lambda: self._lines,
             account=lambda: self._registrar.account,
             sdp_offer=lambda: self._profile is None or self._profile.sip.use_sdp,
@@ -271,8 +265,7 @@ class SipEngine(CallCommands):
 
     def set_local_audio(self, source: Any, sink: Any) -> None:
         """Plug in the agent's microphone (source) and speaker (sink) AudioMedia."""
-        self._local_audio = LocalAudio(source, sink)
-        self._custom_local_audio = True
+        self._calls.plug_local_audio(LocalAudio(source, sink))
         self._update_clock()
         self._sync_audio()
 
@@ -281,11 +274,7 @@ class SipEngine(CallCommands):
 
         Every connection to the plugged-in media goes first, whatever else fails: they are
         about to be freed, and a kept link would later call into freed memory."""
-        old, was_custom = self._local_audio, self._custom_local_audio
-        self._local_audio = null_device_audio(self._endpoint.ep)
-        self._custom_local_audio = False
-        if was_custom:
-            self._calls.router.drop_media((old.source, old.sink))
+        self._calls.unplug_local_audio(null_device_audio(self._endpoint.ep))
         self._sync_audio()
         self._update_clock()
 
@@ -311,14 +300,7 @@ class SipEngine(CallCommands):
             DialPlan(domain=profile.sip.effective_domain, country_code=profile.agent.country_code),
         )
         self._peers.resolve(profile)
-        limit = self.stack_call_limit
-        if limit is not None and profile.agent.max_lines >= limit:
-            log.warning(
-                "Max Phone Lines is %d but the SIP stack holds %d calls at once: further "
-                "callers are refused busy",
-                profile.agent.max_lines,
-                limit,
-            )
+        self._stack_full.check_lines(profile.agent.max_lines)
         self._registrar.configure(profile, tids, kinds)
         if self._signed_in:
             self._registrar.sign_in()
@@ -417,7 +399,7 @@ class SipEngine(CallCommands):
 
     def _sync_audio(self) -> None:
         if not self._closed:
-            self._calls.sync_audio(self._profile, self._local_audio, self.recordings_dir)
+            self._calls.sync_audio(self._profile, self.recordings_dir)
 
     def _publish_finished(self, record: CallRecord) -> None:
         self._hub.emit(CallEnded(record))
@@ -537,7 +519,7 @@ class SipEngine(CallCommands):
             self._calls.recorders.stop_worker()
             self._stack_full.remove()
             self._peers.close()
-            self._local_audio = LocalAudio(None, None)
+            self._calls.unplug_local_audio(LocalAudio(None, None))
             self._clock.release()
             self._endpoint.detach(self)
             gc.collect()

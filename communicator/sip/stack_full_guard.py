@@ -129,6 +129,18 @@ class StackFullGuard:
             return int(self._lib.pjsua_call_get_max_count())
         return None
 
+    def check_lines(self, max_lines: int) -> None:
+        """Log when a profile's Max Phone Lines reaches the limit (callers past it are
+        refused busy by pjsua, and logged through this guard)."""
+        limit = self.capacity()
+        if limit is not None and max_lines >= limit:
+            log.warning(
+                "Max Phone Lines is %d but the SIP stack holds %d calls at once: "
+                "further callers are refused busy",
+                max_lines,
+                limit,
+            )
+
     def install(self) -> bool:
         """Register the module with pjsip; False (and a log line) when it cannot be."""
         try:
