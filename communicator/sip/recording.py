@@ -73,7 +73,7 @@ def transcode(pcm: Path, fmt: RecordFormat) -> Path:
     target = final_path(stem, fmt)
     partial = target.with_name(target.name + ".part")
     try:
-        _convert(pcm, partial, fmt)
+        convert_pcm(pcm, partial, fmt)
         os.replace(partial, target)
     except Exception as error:
         with contextlib.suppress(OSError):
@@ -89,7 +89,8 @@ def transcode(pcm: Path, fmt: RecordFormat) -> Path:
     return target
 
 
-def _convert(source: Path, target: Path, fmt: RecordFormat) -> None:
+def convert_pcm(source: Path, target: Path, fmt: RecordFormat) -> None:
+    """Write the PCM WAV ``source`` as ``fmt`` to ``target`` (8 kHz mono GSM 6.10)."""
     import soundfile as sf
 
     if fmt is RecordFormat.WAV49:

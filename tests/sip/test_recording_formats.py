@@ -162,7 +162,7 @@ def test_failed_conversion_keeps_the_pcm_recording_and_tells_the_agent(
         target.write_bytes(b"half a file")
         raise OSError("disk full")
 
-    monkeypatch.setattr(recording, "_convert", broken)
+    monkeypatch.setattr(recording, "convert_pcm", broken)
     engine = signed_in_engine(
         engine_factory, kamailio, qtbot, "1006", recording={"enabled": True, "format": "gsm"}
     )
