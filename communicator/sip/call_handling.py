@@ -40,6 +40,7 @@ class CallHandling:
         sdp_offer: Callable[[], bool],
         refusal: Callable[[str], int | None],
         forwarding_rules: Callable[[], ForwardingRules],
+        available: Callable[[], bool],
         publish_finished: Callable[[CallRecord], None],
         notice: Callable[[str], None],
         emit: Callable[[EngineEvent], None],
@@ -86,6 +87,7 @@ class CallHandling:
             emit=emit,
             refusal=refusal,
             forwarding_rules=forwarding_rules,
+            available=available,
             wall=wall,
         )
 

@@ -74,10 +74,12 @@ class CallSignals:
         emit: Callable[[EngineEvent], None],
         refusal: Callable[[str], int | None],
         forwarding_rules: Callable[[], ForwardingRules],
+        available: Callable[[], bool],
         wall: Callable[[], float],
     ) -> None:
         """``refusal(source)``: the SIP code to refuse a new INVITE from ``source`` with
-        (signed out, or a static-IP account and not its server), None to take it."""
+        (signed out, or a static-IP account and not its server), None to take it.
+        ``available()``: whether the agent takes calls now (otherwise they count as busy)."""
         self._table = table
         self._lines = lines
         self._run_effects = run_effects
@@ -88,6 +90,7 @@ class CallSignals:
         self._emit = emit
         self._refusal = refusal
         self._forwarding_rules = forwarding_rules
+        self._available = available
         self._wall = wall
 
     def _feed(self, event: CallEvent) -> None:
@@ -134,7 +137,9 @@ class CallSignals:
             call.hangup(op_param(code or 480))
             return
         remote = RemoteParty.from_uri(record.remote_uri, record.display_name)
-        outcome = lines.incoming_call(remote, self._wall(), self._forwarding_rules())
+        outcome = lines.incoming_call(
+            remote, self._wall(), self._forwarding_rules(), available=self._available()
+        )
         assert outcome.call_id is not None
         self._table.bind(outcome.call_id, call)
         self._run_effects(outcome.effects)

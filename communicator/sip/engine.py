@@ -125,6 +125,7 @@ class SipEngine(CallCommands):
         self._clock = BridgeClock(endpoint, owner, monotonic)
         self._peers = ServerPeers(endpoint, owner, self._failure)
         self._forwarding = ForwardingView(lambda: self._profile, local_now)
+        self._available = True
         self._registrar = Registrar(
             endpoint,
             self._records,
@@ -141,6 +142,7 @@ class SipEngine(CallCommands):
             sdp_offer=lambda: self._profile is None or self._profile.sip.use_sdp,
             refusal=self._refusal,
             forwarding_rules=self._forwarding.rules,
+            available=lambda: self._available,
             publish_finished=self._publish_finished,
             notice=self._hub.notice,
             emit=self._hub.emit,
@@ -257,6 +259,13 @@ class SipEngine(CallCommands):
             self._pending_profile = None
         self._publish()
         self._endpoint.wakeup()
+
+    def set_available(self, available: bool) -> None:
+        """Whether the agent takes calls now (the agent state's choice: not ready or in
+        wrap-up without calls allowed then is unavailable). A call that arrives while the agent
+        is unavailable counts as busy: the when-busy forwarding, else 486, and a missed record;
+        it never rings."""
+        self._available = available
 
     def set_forwarding(self, settings: ForwardingSettings | None) -> None:
         """The agent's own forwarding rules (None: back to the profile's)."""

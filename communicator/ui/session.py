@@ -30,7 +30,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from communicator.core.agent_state import AgentState, AgentStateChanged
 from communicator.core.call_record import CallRecord
-from communicator.core.calls import CallId
+from communicator.core.calls import CallId, EndReason
 from communicator.core.errors import InvalidOperationError
 from communicator.core.line_view import AGENT_OPERATIONS, LineView
 from communicator.core.messages import Message, MessageLevel, MessageSource
@@ -59,7 +59,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-BUSY_HERE = 486
 
 
 class SessionModel(QObject, SessionCommands):
@@ -374,6 +373,7 @@ class SessionModel(QObject, SessionCommands):
             event = self._queue.popleft()
             if isinstance(event, CallEnded):
                 self._presence.call_done(event.record)
+                self._tell_refused(event.record)
                 ended.append(event.record)
             elif isinstance(event, NoticePosted):
                 self._post(Message(MessageLevel.INFO, MessageSource.PHONE, event.text))
@@ -390,29 +390,26 @@ class SessionModel(QObject, SessionCommands):
             self.call_ended.emit(record)
 
     def _announce_ringing(self) -> None:
-        """Each call that starts ringing is announced once (or answered busy)."""
+        """Each call that starts ringing is announced once."""
         ringing = {v.call_id: v for v in self._state.lines if v.ringing_in}
         self._announced &= set(ringing)
         for call_id, view in ringing.items():
-            if call_id in self._announced:
-                continue
-            self._announced.add(call_id)
-            if self._presence.takes_direct_calls():
+            if call_id not in self._announced:
+                self._announced.add(call_id)
                 self.incoming_call.emit(view)
-            else:
-                self._answer_busy(view)
 
-    def _answer_busy(self, view: LineView) -> None:
-        assert view.call is not None
-        try:
-            self._engine.reject(view.call.call_id, BUSY_HERE)
-        except InvalidOperationError:
-            return  # gone meanwhile
-        state = self._state.agent.state.value
-        self._tell(
-            MessageSource.PHONE,
-            f"A call from {view.call.remote.label} was answered busy: you are {state}.",
-        )
+    def _tell_refused(self, record: CallRecord) -> None:
+        """A caller the engine answered busy without ringing (the record is a missed call)."""
+        if record.end_reason is not EndReason.BUSY_REJECTED:
+            return
+        caller = record.remote.label
+        if self._presence.takes_direct_calls():
+            self._tell(MessageSource.PHONE, f"A call from {caller} was refused: all lines busy.")
+        else:
+            state = self._state.agent.state.value
+            self._tell(
+                MessageSource.PHONE, f"A call from {caller} was answered busy: you are {state}."
+            )
 
     def _post(self, message: Message) -> None:
         self._messages.append(message)
@@ -425,6 +422,7 @@ class SessionModel(QObject, SessionCommands):
         if self._closed:
             return  # the workstation may be gone: nothing to read any more
         self._presence.lines_changed(self._engine.state.lines)
+        self._engine.set_available(self._presence.takes_direct_calls())
         self._state = self._build()
         for name in FIELD_NAMES:
             current, told = getattr(self._state, name), self._told[name]

@@ -131,7 +131,8 @@ def test_not_ready_answers_a_direct_call_busy(
     assert rang == []
     assert any("answered busy" in m.text for m in model.messages)
     qtbot.waitUntil(lambda: bool(model.history()), timeout=5000)
-    assert model.history()[0].outcome is HistoryOutcome.REJECTED
+    assert model.history()[0].outcome is HistoryOutcome.MISSED
+    assert model.state.missed_calls == 1, "the agent sees who called during the break"
 
 
 def test_an_unknown_reason_code_is_refused(deployment: Deployment, desk: Desk, qtbot: Any) -> None:
