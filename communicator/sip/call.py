@@ -46,6 +46,9 @@ class EngineCall(pj.Call):
         self.audio_index: int | None = None
         """The call's audio stream with media (active or held), as of the last media change:
         the engine connects it without asking pjsua2 for the whole CallInfo again."""
+        self.confirmed = False
+        """The dialog is confirmed (set by the engine from the CONFIRMED state it recorded):
+        re-INVITEs and REFERs may go."""
         self.info_pending = 0
         """SIP INFO requests (DTMF) sent and not yet completed: only then is a transaction
         state change worth looking at (reading the SipEvent costs ~50 us per callback, and

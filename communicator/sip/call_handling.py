@@ -80,6 +80,8 @@ class CallHandling:
             table=self.table,
             lines=lines,
             run_effects=self._effects.run,
+            dialog_confirmed=self._effects.dialog_confirmed,
+            dialog_ended=self._effects.dialog_ended,
             router=self.router,
             timers=self.timers,
             info=self.info,

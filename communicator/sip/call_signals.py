@@ -67,6 +67,8 @@ class CallSignals:
         table: CallTable,
         lines: Callable[[], Lines | None],
         run_effects: Callable[[Iterable[CallEffect]], None],
+        dialog_confirmed: Callable[[CallId], None],
+        dialog_ended: Callable[[CallId], None],
         router: AudioRouter,
         timers: CallTimers,
         info: InfoDtmf,
@@ -83,6 +85,8 @@ class CallSignals:
         self._table = table
         self._lines = lines
         self._run_effects = run_effects
+        self._dialog_confirmed = dialog_confirmed
+        self._dialog_ended = dialog_ended
         self._router = router
         self._timers = timers
         self._info = info
@@ -162,6 +166,7 @@ class CallSignals:
         call_id: CallId | None = call.core_id
         if record.state == pj.PJSIP_INV_STATE_DISCONNECTED:
             if call_id is not None:
+                self._dialog_ended(call_id)
                 self._feed(CallDisconnected(call_id, record.code or None, record.reason))
                 if self._table.unbind(call_id, call):
                     self._router.drop_call(call_id)
@@ -172,7 +177,9 @@ class CallSignals:
         if record.state == pj.PJSIP_INV_STATE_EARLY:
             self._feed(EarlyMedia(call_id) if record.code == 183 else RemoteRinging(call_id))
         elif record.state == pj.PJSIP_INV_STATE_CONFIRMED:
+            call.confirmed = True  # before the core hears it: its effects may need the dialog
             self._feed(CallConfirmed(call_id))
+            self._dialog_confirmed(call_id)
 
     def _on_media(self, record: CallMediaChanged) -> None:
         self._router.media_changed()

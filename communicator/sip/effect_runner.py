@@ -5,6 +5,10 @@ them in order on the calls in the `CallTable`. A SIP action that pjsua2 refuses 
 recorded as a failure and, for a call being set up or a transfer, fed back to the core as its
 failure, whose effects run too. Audio is not touched here except for dropping a held call's
 bridge links: the engine re-synchronises the bridge after every change.
+
+Hold, resume and transfers need a confirmed dialog (a re-INVITE or REFER before the ACK of an
+answered call is refused by pjsip): such an effect for a call whose dialog is not confirmed yet
+waits and runs when it is (`dialog_confirmed`); a hold and a resume that both wait cancel out.
 """
 
 from __future__ import annotations
@@ -48,6 +52,9 @@ from communicator.sip.call_timers import CallTimer, CallTimers
 from communicator.sip.events import StackRecord
 from communicator.sip.info_dtmf import InfoDtmf
 
+NEEDS_DIALOG = (Hold, Unhold, TransferBlind, TransferAttended)
+"""Effects that pjsip can only send in a confirmed dialog."""
+
 
 def op_param(code: int) -> Any:
     prm = pj.CallOpParam()
@@ -86,6 +93,23 @@ class EffectRunner:
         self._notice = notice
         self._failure = failure
         self._wall = wall
+        self._waiting: dict[CallId, list[CallEffect]] = {}
+        """Effects waiting for their call's dialog to be confirmed."""
+
+    def dialog_confirmed(self, call_id: CallId) -> None:
+        """The call's dialog is confirmed: what waited for it runs now, in order."""
+        self.run(self._waiting.pop(call_id, ()))
+
+    def dialog_ended(self, call_id: CallId) -> None:
+        self._waiting.pop(call_id, None)
+
+    def _wait_for_dialog(self, effect: Hold | Unhold | TransferBlind | TransferAttended) -> None:
+        waiting = self._waiting.setdefault(effect.call_id, [])
+        cancels = (Unhold, Hold) if isinstance(effect, Hold) else (Hold, Unhold)
+        if isinstance(effect, Hold | Unhold) and waiting and isinstance(waiting[-1], cancels[0]):
+            waiting.pop()  # hold then resume (or back) before the ACK: nothing to send
+        else:
+            waiting.append(effect)
 
     def run(self, effects: Iterable[CallEffect]) -> None:
         queue: deque[CallEffect] = deque(effects)
@@ -129,6 +153,9 @@ class EffectRunner:
             return ()  # audio is synchronised after every change
         call = self._table.get(effect.call_id)
         if call is None:
+            return ()
+        if isinstance(effect, NEEDS_DIALOG) and not call.confirmed:
+            self._wait_for_dialog(effect)
             return ()
         if isinstance(effect, SendRinging):
             call.answer(op_param(180))
