@@ -156,7 +156,7 @@ class AudioBridge(NoticeBoard):
         unsubscribe = self._unsubscribe.pop(id(engine), None)
         if unsubscribe is not None:
             unsubscribe()
-        if not getattr(engine, "_closed", False):
+        if not engine.closed:
             engine.reset_local_audio()
         self._update_demand()
 

@@ -28,6 +28,7 @@ class LinesEngine:
     listeners: list[Any] = field(default_factory=list)
     state: _State = field(default_factory=_State)
     local: Any = None
+    closed: bool = False
 
     def set_local_audio(self, source: Any, sink: Any) -> None:
         self.local = source
