@@ -307,3 +307,19 @@ def test_an_unanswered_call_leaves_the_agent_not_ready_no_answer(
     with qtbot.waitSignal(model.agent_changed, timeout=1000) as changed:
         model.set_ready()
     assert changed.args[1].state is AgentState.READY
+
+
+def test_the_directory_reaches_the_model_without_login_names(
+    deployment: Deployment, desk: Desk, qtbot: Any
+) -> None:
+    model = desk.model
+    sign_in(model, deployment, qtbot)
+    with qtbot.waitSignal(model.directory_loaded, timeout=5000) as loaded:
+        model.load_directory()
+    entries = loaded.args[0]
+    signed_in = model.state.signed_in
+    assert signed_in is not None
+    anna = next(e for e in entries if e.extension == signed_in.session.extension)
+    assert (anna.name, anna.group) == ("Anna", "Support")
+    assert all(e.name != "anna" for e in entries), "display names, never login names"
+    assert any(e.name == "Support" and e.group is None for e in entries), "groups are listed"
