@@ -121,6 +121,31 @@ def parse_dial_string(text: str, plan: DialPlan) -> DialTarget:
     )
 
 
+_PASTED_SEPARATORS = re.compile(r"[\s\-.()/\[\]\u00a0\u2010-\u2015\u2212\u200b-\u200d\u2060\ufeff]")
+_PASTED_NUMBER = re.compile(r"\+?[0-9*#]+")
+
+
+def clean_dial_text(text: str) -> str:
+    """What the agent typed or pasted, tidied for the number field and for dialling.
+
+    A phone number written for people (``+48 22 123-45-67``, ``(020) 7946.0958``, typographic
+    dashes, non-breaking and zero-width spaces, ``tel:`` in front, the ``(0)`` of
+    ``+44 (0)20 ...``) becomes its digits with a leading ``+`` kept; anything else (SIP
+    addresses, user names) only loses surrounding spaces. The result parses exactly as the text
+    did with `parse_dial_string`, which accepts the common separators itself; this only shows
+    the agent what will be dialled.
+    """
+    stripped = text.strip().strip("\u200b\u200c\u200d\u2060\ufeff").strip()
+    body = stripped
+    if body[:4].lower() == "tel:":
+        body = body[4:].split(";", 1)[0]
+    body = body.replace("\uff0b", "+")
+    compact = _PASTED_SEPARATORS.sub("", _drop_optional_trunk_zero(body.strip()))
+    if compact and _PASTED_NUMBER.fullmatch(compact):
+        return compact
+    return stripped
+
+
 def _drop_optional_trunk_zero(text: str) -> str:
     """``+44 (0)20 ...`` is written with the national 0 in brackets; it is not dialled."""
     if text.startswith(("+", "00")):

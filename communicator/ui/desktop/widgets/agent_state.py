@@ -1,0 +1,137 @@
+"""The agent state switch: Ready, Not ready with the profile's reasons, Wrap-up with its countdown
+and Extend, "Not ready - no answer" with a one-key way back to Ready, and the time in the state.
+
+The widget only shows `SessionState.agent` and gives the model's commands; what is allowed when
+is the model's business (a refused command comes back as a message)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QWidget
+
+from communicator.core.agent_state import AgentState, AgentStatus
+from communicator.ui.desktop.shortcuts import Action, with_key
+from communicator.ui.desktop.widgets.clock import SharedClock, format_duration
+from communicator.ui.desktop.widgets.common import action_button, describe
+from communicator.ui.session import SessionModel
+
+DEFAULT_REASON = "not-ready"
+"""The reason code given when the profile defines none."""
+
+_STYLE = {
+    AgentState.READY: "color: #1a7f37;",
+    AgentState.NOT_READY: "color: #c62828;",
+    AgentState.NO_ANSWER: "color: #c62828; font-weight: bold;",
+    AgentState.ON_CALL: "color: #1565c0;",
+    AgentState.WRAP_UP: "color: #b26a00;",
+    AgentState.SIGNED_OUT: "",
+}
+
+
+class AgentStateSwitch(QWidget):
+    def __init__(
+        self, model: SessionModel, clock: SharedClock, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._model = model
+        self._clock = clock
+        self.state_label = describe(QLabel(self), "Your state", "Your state for the contact center")
+        self.time_label = QLabel(self)  # its accessible name is its text: the time itself
+        self.time_label.setAccessibleDescription("How long you have been in this state")
+        self.ready_button = action_button("Ready", "Take calls", "ready", Action.READY, self)
+        self.not_ready_button = action_button(
+            "Not ready", "Stop taking calls, with a reason", "not-ready", Action.NOT_READY, self
+        )
+        self.reason_menu = QMenu(self.not_ready_button)
+        describe(self.reason_menu, "Not ready reasons", "Choose why you are not ready")
+        self.not_ready_button.setMenu(self.reason_menu)
+        self.extend_button = action_button(
+            "Extend", "More time for after-call work", "extend", Action.EXTEND_WRAP_UP, self
+        )
+        self.ready_button.clicked.connect(model.set_ready)
+        self.extend_button.clicked.connect(model.extend_wrap_up)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.state_label)
+        layout.addWidget(self.time_label)
+        layout.addStretch(1)
+        layout.addWidget(self.ready_button)
+        layout.addWidget(self.not_ready_button)
+        layout.addWidget(self.extend_button)
+        describe(self, "Agent state", "Your state, how long you have been in it, and the switch")
+        model.agent_changed.connect(lambda _old, _new: self._update())
+        model.not_ready_reasons_changed.connect(lambda _old, _new: self._fill_reasons())
+        model.can_extend_wrap_up_changed.connect(lambda _old, _new: self._update())
+        clock.tick.connect(self._tick)
+        self._fill_reasons()
+        self._update()
+
+    # ------------------------------------------------------------------ commands
+
+    def choose_not_ready(self) -> None:
+        """F4: with one reason (or none) go straight to Not ready, else open the reason list."""
+        reasons = self._model.state.not_ready_reasons
+        if len(reasons) <= 1:
+            self._model.set_not_ready(reasons[0].code if reasons else DEFAULT_REASON)
+        else:
+            self.not_ready_button.showMenu()
+
+    def reason_actions(self) -> dict[str, object]:
+        """The reason menu's entries by code (for keyboard users and tests)."""
+        return {a.data(): a for a in self.reason_menu.actions()}
+
+    # ------------------------------------------------------------------ showing
+
+    def _fill_reasons(self) -> None:
+        self.reason_menu.clear()
+        reasons = self._model.state.not_ready_reasons
+        entries = [(r.code, r.label) for r in reasons] or [(DEFAULT_REASON, "Not ready")]
+        for code, label in entries:
+            action = self.reason_menu.addAction(label)
+            action.setData(code)
+            action.triggered.connect(lambda _=False, c=code: self._model.set_not_ready(c))
+
+    def _label_for(self, status: AgentStatus) -> str:
+        if status.state is AgentState.NOT_READY:
+            labels = {r.code: r.label for r in self._model.state.not_ready_reasons}
+            reason = labels.get(status.reason or "", status.reason or "")
+            return f"Not ready: {reason}" if reason and reason != DEFAULT_REASON else "Not ready"
+        return {
+            AgentState.READY: "Ready",
+            AgentState.NO_ANSWER: "Not ready - no answer",
+            AgentState.ON_CALL: "On a call",
+            AgentState.WRAP_UP: "Wrap-up",
+            AgentState.SIGNED_OUT: "Signed out",
+        }[status.state]
+
+    def _update(self) -> None:
+        status = self._model.state.agent
+        text = self._label_for(status)
+        self.state_label.setText(text)
+        self.state_label.setStyleSheet(_STYLE[status.state])
+        describe(self.state_label, f"Your state: {text}", "Your state for the contact center")
+        ready = status.state is AgentState.READY
+        self.ready_button.setEnabled(not ready and status.state is not AgentState.SIGNED_OUT)
+        self.ready_button.setText(
+            "Back to Ready" if status.state is AgentState.NO_ANSWER else "Ready"
+        )
+        self.ready_button.setDefault(status.state is AgentState.NO_ANSWER)
+        describe(self.ready_button, self.ready_button.text(), with_key("Take calls", Action.READY))
+        self.not_ready_button.setEnabled(
+            status.state not in (AgentState.NOT_READY, AgentState.SIGNED_OUT)
+        )
+        can_extend = self._model.state.can_extend_wrap_up
+        self.extend_button.setVisible(status.state is AgentState.WRAP_UP)
+        self.extend_button.setEnabled(can_extend)
+        self._clock.set_needed(self, status.state is not AgentState.SIGNED_OUT)
+        self._tick(self._clock.now())
+
+    def _tick(self, now: float) -> None:
+        status = self._model.state.agent
+        if status.state is AgentState.SIGNED_OUT:
+            self.time_label.setText("")
+            return
+        if status.state is AgentState.WRAP_UP and status.wrap_up_until is not None:
+            text = f"{format_duration(status.wrap_up_until - now + 0.999)} left"
+        else:
+            text = f"{format_duration(now - status.since)} in state"
+        self.time_label.setText(text)

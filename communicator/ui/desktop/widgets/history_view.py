@@ -1,0 +1,133 @@
+"""The call history on this computer: answered, missed and rejected calls (and the rest), a
+search, and redial (button, double-click or Enter)."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from communicator.core.calls import CallDirection
+from communicator.provisioning.history import HistoryEntry, HistoryOutcome
+from communicator.ui.desktop.widgets.clock import format_duration
+from communicator.ui.desktop.widgets.common import action_button, describe
+from communicator.ui.session import SessionModel
+
+COLUMNS = ("When", "Direction", "Name", "Number", "Outcome", "Talk time")
+_FILTERS: tuple[tuple[str, HistoryOutcome | None], ...] = (
+    ("All calls", None),
+    ("Answered", HistoryOutcome.ANSWERED),
+    ("Missed", HistoryOutcome.MISSED),
+    ("Rejected", HistoryOutcome.REJECTED),
+    ("Not answered (outgoing)", HistoryOutcome.NOT_ANSWERED),
+    ("Forwarded", HistoryOutcome.FORWARDED),
+)
+
+
+def when_text(started_at: float, now: float) -> str:
+    local, today = time.localtime(started_at), time.localtime(now)
+    if local[:3] == today[:3]:
+        return time.strftime("%H:%M", local)
+    return time.strftime("%d %b %H:%M", local)
+
+
+class HistoryView(QWidget):
+    def __init__(self, model: SessionModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._model = model
+        self._entries: tuple[HistoryEntry, ...] = ()
+        search_label = QLabel("&Search the history:", self)
+        self.search = describe(
+            QLineEdit(self), "Search the history", "Type part of a name or number"
+        )
+        self.search.setClearButtonEnabled(True)
+        search_label.setBuddy(self.search)
+        self.filter = describe(
+            QComboBox(self), "Which calls", "Show all calls, or only answered, missed or rejected"
+        )
+        for text, _outcome in _FILTERS:
+            self.filter.addItem(text)
+        self.table = describe(
+            QTableWidget(0, len(COLUMNS), self),
+            "Call history",
+            "Newest first; press Enter or double-click to call back",
+        )
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setTabKeyNavigation(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.redial_button = action_button(
+            "Call back", "Call the selected number again", "call", parent=self
+        )
+        self.search.textChanged.connect(lambda _t: self.refresh())
+        self.search.returnPressed.connect(self.redial)
+        self.filter.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.table.itemActivated.connect(lambda _item: self.redial())
+        self.redial_button.clicked.connect(self.redial)
+        model.call_ended.connect(lambda _record: self.refresh())
+        model.signed_in_changed.connect(lambda _old, _new: self.refresh())
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.filter)
+        layout = QVBoxLayout(self)
+        layout.addWidget(search_label)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.redial_button)
+        describe(self, "History", "Calls on this computer: search and call back")
+        self.refresh()
+
+    @property
+    def entries(self) -> tuple[HistoryEntry, ...]:
+        """The entries shown, top to bottom."""
+        return self._entries
+
+    def set_filter(self, outcome: HistoryOutcome | None) -> None:
+        index = next(i for i, (_t, o) in enumerate(_FILTERS) if o is outcome)
+        self.filter.setCurrentIndex(index)
+
+    def refresh(self) -> None:
+        outcome = _FILTERS[max(0, self.filter.currentIndex())][1]
+        entries = self._model.history(self.search.text().strip())
+        self._entries = tuple(e for e in entries if outcome is None or e.outcome is outcome)
+        now = time.time()
+        self.table.setRowCount(len(self._entries))
+        for row, entry in enumerate(self._entries):
+            direction = "In" if entry.direction is CallDirection.INCOMING else "Out"
+            values = (
+                when_text(entry.started_at, now),
+                direction,
+                entry.name,
+                entry.number or entry.uri,
+                entry.outcome.value.capitalize(),
+                format_duration(entry.talk_time) if entry.talk_time else "",
+            )
+            for column, text in enumerate(values):
+                item = QTableWidgetItem(text)
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                self.table.setItem(row, column, item)
+        if self._entries:
+            self.table.selectRow(0)
+        self.redial_button.setEnabled(bool(self._entries))
+
+    def redial(self) -> None:
+        rows = {i.row() for i in self.table.selectedIndexes()}
+        row = min(rows) if rows else 0
+        if 0 <= row < len(self._entries):
+            self._model.place_call(self._entries[row].redial_target)

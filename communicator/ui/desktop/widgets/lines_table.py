@@ -1,0 +1,190 @@
+"""One row per line, up to Max Phone Lines: state, party (name and number), call timer, hold and
+mute marks. The selected row is the line the action buttons work on; when that line empties,
+the selection moves to the line that most needs the agent (ringing, talking, held)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from communicator.core.calls import CallState, TransferState
+from communicator.core.line_view import LineView
+from communicator.ui.desktop.widgets.clock import SharedClock, format_duration
+from communicator.ui.desktop.widgets.common import describe
+from communicator.ui.session import SessionModel
+
+COLUMNS = ("Line", "State", "Name", "Number", "Time", "Marks")
+
+_STATE_WORDS = {
+    CallState.DIALING: "Dialling",
+    CallState.RINGING_OUT: "Ringing",
+    CallState.EARLY_MEDIA: "Ringing",
+    CallState.RINGING_IN: "Incoming",
+    CallState.CONNECTED: "Talking",
+    CallState.HELD: "On hold",
+    CallState.ENDED: "Ended",
+}
+
+_PRIORITY = (CallState.RINGING_IN, CallState.CONNECTED, CallState.HELD)
+
+
+def line_state_words(view: LineView) -> str:
+    call = view.call
+    if call is None:
+        return "Free"
+    words = _STATE_WORDS[call.state]
+    if call.conference_with is not None:
+        words += " (conference)"
+    elif call.transfer is TransferState.CONSULT:
+        words += " (consulting)"
+    elif call.transfer in (TransferState.BLIND_PENDING, TransferState.COMPLETING):
+        words += " (transferring)"
+    return words
+
+
+def line_marks(view: LineView) -> str:
+    call = view.call
+    if call is None:
+        return ""
+    marks = []
+    if view.held:
+        marks.append("Held")
+    if call.remote_hold:
+        marks.append("Held by caller")
+    if view.muted:
+        marks.append("Muted")
+    return ", ".join(marks)
+
+
+class LinesTable(QTableWidget):
+    """``selected_changed(int)``: the line number the agent selected (or the table moved to)."""
+
+    selected_changed = Signal(int)
+
+    def __init__(
+        self, model: SessionModel, clock: SharedClock, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(0, len(COLUMNS), parent)
+        self._model = model
+        self._clock = clock
+        self._selected = 1
+        self._updating = False
+        describe(self, "Lines", "One row per phone line: state, caller, time, hold and mute")
+        self.setHorizontalHeaderLabels(list(COLUMNS))
+        self.verticalHeader().setVisible(False)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setTabKeyNavigation(False)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.itemSelectionChanged.connect(self._agent_selected)
+        model.lines_changed.connect(lambda _old, _new: self._update())
+        clock.tick.connect(self._tick)
+        self._update()
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def selected_number(self) -> int:
+        return self._selected
+
+    def selected_view(self) -> LineView | None:
+        lines = self._model.state.lines
+        if 1 <= self._selected <= len(lines):
+            return lines[self._selected - 1]
+        return None
+
+    def select_line(self, number: int) -> None:
+        if 1 <= number <= self.rowCount():
+            self.selectRow(number - 1)
+
+    # ------------------------------------------------------------------ showing
+
+    def _agent_selected(self) -> None:
+        if self._updating:
+            return
+        rows = {i.row() for i in self.selectedIndexes()}
+        if rows:
+            self._selected = min(rows) + 1
+            self.selected_changed.emit(self._selected)
+
+    def _update(self) -> None:
+        lines = self._model.state.lines
+        self._updating = True
+        try:
+            if self.rowCount() != len(lines):
+                self.setRowCount(len(lines))
+            for row, view in enumerate(lines):
+                self._fill_row(row, view)
+            self._choose_selection(lines)
+            if lines:
+                self.selectRow(self._selected - 1)
+        finally:
+            self._updating = False
+        self._clock.set_needed(self, any(not v.free for v in lines))
+        self.selected_changed.emit(self._selected)
+
+    def _choose_selection(self, lines: tuple[LineView, ...]) -> None:
+        current = self._selected
+        if 1 <= current <= len(lines) and not lines[current - 1].free:
+            call = lines[current - 1].call
+            if call is not None and call.state is not CallState.HELD:
+                return
+            # a held line stays selected unless another line is ringing or talking
+            if not any(v.call and v.call.state in _PRIORITY[:2] for v in lines):
+                return
+        for state in _PRIORITY:
+            for view in lines:
+                if view.call is not None and view.call.state is state:
+                    self._selected = view.number
+                    return
+        busy = [v.number for v in lines if not v.free]
+        if busy:
+            self._selected = busy[0]
+        elif not 1 <= current <= len(lines):
+            self._selected = 1
+
+    def _fill_row(self, row: int, view: LineView) -> None:
+        call = view.call
+        party_name = "" if call is None else call.remote.display_name
+        party_number = "" if call is None else (call.remote.number or call.remote.uri)
+        values = (
+            f"Line {view.number}",
+            line_state_words(view),
+            party_name,
+            party_number,
+            self._timer_text(view, self._clock.now()),
+            line_marks(view),
+        )
+        for column, text in enumerate(values):
+            item = self.item(row, column)
+            if item is None:
+                item = QTableWidgetItem()
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                self.setItem(row, column, item)
+            item.setText(text)
+            item.setToolTip(f"{COLUMNS[column]}: {text}" if text else COLUMNS[column])
+
+    @staticmethod
+    def _timer_text(view: LineView, now: float) -> str:
+        start = view.timer_start()
+        return "" if start is None else format_duration(now - start)
+
+    def _tick(self, now: float) -> None:
+        for row, view in enumerate(self._model.state.lines):
+            item = self.item(row, 4)
+            if item is not None:
+                item.setText(self._timer_text(view, now))
+
+    def row_text(self, number: int) -> tuple[str, ...]:
+        """What the row of line ``number`` shows, column by column (for tests and readers)."""
+        items = (self.item(number - 1, c) for c in range(self.columnCount()))
+        return tuple("" if item is None else item.text() for item in items)

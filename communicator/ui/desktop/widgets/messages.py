@@ -1,0 +1,85 @@
+"""What the model tells the agent (`message_posted`): the latest in a message line that stands
+out for warnings and errors, the earlier ones in its tooltip; and the call logs waiting to be
+sent, shown only when there are some."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+
+from communicator.core.messages import Message, MessageLevel
+from communicator.ui.desktop.icons import icon
+from communicator.ui.desktop.widgets.common import ICON_SIZE, describe
+from communicator.ui.session import SessionModel
+
+KEEP = 20
+
+_STYLE = {
+    MessageLevel.INFO: "",
+    MessageLevel.WARNING: "background: #fff4e5; color: #663c00; font-weight: bold;",
+    MessageLevel.ERROR: "background: #fdecea; color: #8e0000; font-weight: bold;",
+}
+
+
+class MessageLine(QWidget):
+    def __init__(self, model: SessionModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._recent: deque[tuple[float, Message]] = deque(maxlen=KEEP)
+        self.picture = QLabel(self)
+        self.picture.setAccessibleName("Message level")
+        self.text = QLabel(self)
+        self.text.setWordWrap(True)
+        self.text.setAccessibleDescription("The latest message for you")
+        self.dismiss = QToolButton(self)
+        self.dismiss.setText("OK")
+        describe(self.dismiss, "Dismiss message", "Hide the latest message")
+        self.dismiss.clicked.connect(self.clear)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.addWidget(self.picture)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.dismiss)
+        describe(self, "Messages", "The latest message for you")
+        model.message_posted.connect(self.show_message)
+        self.setVisible(False)
+
+    @property
+    def latest(self) -> Message | None:
+        return self._recent[-1][1] if self._recent else None
+
+    def show_message(self, message: Message) -> None:
+        self._recent.append((time.time(), message))
+        self.text.setText(message.text)
+        self.setStyleSheet(_STYLE[message.level])
+        warning = message.level is not MessageLevel.INFO
+        if warning:
+            self.picture.setPixmap(icon("warning").pixmap(ICON_SIZE))
+        self.picture.setVisible(warning)
+        self.picture.setAccessibleName("Warning" if warning else "Information")
+        self.text.setToolTip(
+            "\n".join(
+                time.strftime("%H:%M:%S ", time.localtime(at)) + m.text for at, m in self._recent
+            )
+        )
+        self.setVisible(True)
+
+    def clear(self) -> None:
+        self.setVisible(False)
+
+
+class PendingLogs(QLabel):
+    """How many call logs wait to be sent; shown only when not zero."""
+
+    def __init__(self, model: SessionModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._model = model
+        self.setAccessibleDescription("Call logs not yet sent to the server; they are kept here")
+        model.pending_logs_changed.connect(lambda _old, _new: self._update())
+        self._update()
+
+    def _update(self) -> None:
+        count = self._model.state.pending_logs
+        self.setText(f"{count} call log{'s' if count != 1 else ''} waiting to be sent")
+        self.setVisible(count > 0)

@@ -1,0 +1,152 @@
+"""The phone's registration as the agent sees it: a one-line status with the current
+registration (contact address and port, transport, expiry, server; seed 002) on hover and in a
+details pane, and the red banner "SIP phone has lost connection with the system" while the
+connection is lost (cleared the moment it is back)."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from communicator.core.registration import (
+    LOST_CONNECTION_MESSAGE,
+    RegistrationState,
+    RegistrationStatus,
+)
+from communicator.ui.desktop.icons import icon
+from communicator.ui.desktop.widgets.common import ICON_SIZE, describe
+from communicator.ui.session import SessionModel
+from communicator.ui.session_state import SessionState
+
+_STATE_WORDS = {
+    RegistrationState.SIGNED_OUT: "Phone off",
+    RegistrationState.REGISTERING: "Connecting the phone…",
+    RegistrationState.REGISTERED: "Phone connected",
+    RegistrationState.REFRESHING: "Phone connected",
+    RegistrationState.RETRYING: "Phone not connected, trying again",
+    RegistrationState.FAILED: "Phone not connected",
+    RegistrationState.UNREGISTERING: "Disconnecting the phone…",
+}
+
+
+def status_words(state: SessionState) -> str:
+    if state.static_ip:
+        return "Desk phone (static IP)"
+    return _STATE_WORDS[state.registration.state]
+
+
+def registration_details(status: RegistrationStatus, *, now: float | None = None) -> str:
+    """The "Current Registration" lines (contact, transport, expiry, server), or why none."""
+    current = status.current
+    lines: list[str] = []
+    if current is None:
+        lines.append("No current registration.")
+    else:
+        at = time.strftime("%H:%M:%S", time.localtime(current.expires_at))
+        left = "" if now is None else f", {max(0, int(current.expires_at - now))} s left"
+        lines += [
+            f"Contact: {current.contact_host}:{current.contact_port}",
+            f"Transport: {current.transport.upper()}",
+            f"Expires: every {int(current.expiry)} s (next at {at}{left})",
+            f"Server: {current.server_host}",
+        ]
+    if status.detail:
+        lines.append(f"Last problem: {status.detail}")
+    return "\n".join(lines)
+
+
+class LostConnectionBanner(QFrame):
+    """Shown only while the registration says the connection is lost."""
+
+    def __init__(self, model: SessionModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lostConnectionBanner")
+        self.setStyleSheet(
+            "#lostConnectionBanner { background: #fdecea; border: 1px solid #c62828; }"
+            "#lostConnectionBanner QLabel { color: #8e0000; font-weight: bold; }"
+        )
+        picture = QLabel(self)
+        picture.setPixmap(icon("warning").pixmap(ICON_SIZE))
+        describe(picture, "Warning", "The phone cannot reach the system")
+        self.text = QLabel(LOST_CONNECTION_MESSAGE, self)
+        self.text.setWordWrap(True)
+        describe(self.text, LOST_CONNECTION_MESSAGE, "Calls cannot reach you until it is back")
+        layout = QHBoxLayout(self)
+        layout.addWidget(picture)
+        layout.addWidget(self.text, 1)
+        describe(self, "Connection warning", LOST_CONNECTION_MESSAGE)
+        self._model = model
+        model.registration_changed.connect(lambda _old, _new: self._update())
+        model.static_ip_changed.connect(lambda _old, _new: self._update())
+        self._update()
+
+    def _update(self) -> None:
+        status = self._model.state.registration
+        lost = status.lost_connection and not self._model.state.static_ip
+        if lost:
+            message = status.message or LOST_CONNECTION_MESSAGE
+            self.text.setText(message)
+            detail = status.detail or "Calls cannot reach you until it is back"
+            self.text.setToolTip(detail)
+            describe(self.text, message, detail)
+        self.setVisible(lost)
+
+
+class RegistrationBar(QWidget):
+    """The phone's status in one line, with the details on hover and on request."""
+
+    def __init__(self, model: SessionModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._model = model
+        self.light = QLabel(self)
+        describe(self.light, "Phone status light", "Green when the phone is connected")
+        self.status = QLabel(self)
+        self.details_button = QToolButton(self)
+        self.details_button.setText("Details")
+        self.details_button.setCheckable(True)
+        describe(
+            self.details_button,
+            "Registration details",
+            "Show or hide the current registration: address, transport, expiry, server",
+        )
+        self.details = QLabel(self)
+        self.details.setWordWrap(True)
+        self.details.setVisible(False)
+        self.details_button.toggled.connect(self._show_details)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.light)
+        top.addWidget(self.status, 1)
+        top.addWidget(self.details_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.details)
+        model.registration_changed.connect(lambda _old, _new: self._update())
+        model.static_ip_changed.connect(lambda _old, _new: self._update())
+        self._update()
+
+    def _show_details(self, shown: bool) -> None:
+        self._update()
+        self.details.setVisible(shown)
+
+    def _update(self) -> None:
+        state = self._model.state
+        words = status_words(state)
+        current = state.registration.current
+        summary = words
+        if current is not None and not state.static_ip:
+            summary += (
+                f" ({current.transport.upper()} {current.contact_host}:{current.contact_port}"
+                f" → {current.server_host})"
+            )
+        self.status.setText(summary)
+        details = registration_details(state.registration, now=time.time())
+        self.status.setToolTip(details)
+        self.details.setText(details)
+        describe(self.status, summary, details)
+        describe(self.details, "Current registration", details)
+        connected = state.registered
+        self.light.setPixmap(icon("registered" if connected else "unregistered").pixmap(ICON_SIZE))
+        describe(self.light, "Phone status light", "Connected" if connected else "Not connected")
