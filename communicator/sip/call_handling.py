@@ -130,8 +130,9 @@ class CallHandling:
         if plugged:
             self.router.drop_media((old.source, old.sink))
 
-    def sync_audio(self, profile: VoipProfile | None, directory: Path) -> None:
-        """Start recorders for newly established calls, then make the bridge match."""
+    def sync_audio(self, profile: VoipProfile | None, directory: Callable[[], Path]) -> None:
+        """Start recorders for newly established calls, then make the bridge match.
+        ``directory`` is asked only when a recorder starts (it runs after every change)."""
         self.recorders.start(profile, self._lines(), self.table.knows, directory)
         self.router.sync(lambda: self._wanted_links(self._local))
 

@@ -103,7 +103,7 @@ class CallRecorders:
         profile: VoipProfile | None,
         lines: Lines | None,
         known: Callable[[CallId], bool],
-        directory: Path,
+        directory: Callable[[], Path],
     ) -> None:
         """A recorder for every established call that has none (when the profile records)."""
         if profile is None or lines is None or not profile.recording.enabled:
@@ -112,9 +112,10 @@ class CallRecorders:
             if call_id in self._recorders or not call.is_established or not known(call_id):
                 continue
             fmt = profile.recording.format
-            directory.mkdir(parents=True, exist_ok=True)
+            folder = directory()
+            folder.mkdir(parents=True, exist_ok=True)
             stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(call.created_at))
-            path = intermediate_path(directory / f"{stamp}-{call_id}", fmt)
+            path = intermediate_path(folder / f"{stamp}-{call_id}", fmt)
             recorder = pj.AudioMediaRecorder()
             try:
                 recorder.createRecorder(str(path))

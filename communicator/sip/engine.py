@@ -408,7 +408,7 @@ class SipEngine(CallCommands):
 
     def _sync_audio(self) -> None:
         if not self._closed:
-            self._calls.sync_audio(self._profile, self.recordings_dir)
+            self._calls.sync_audio(self._profile, lambda: self.recordings_dir)
 
     def _publish_finished(self, record: CallRecord) -> None:
         self._hub.emit(CallEnded(record))
