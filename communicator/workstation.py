@@ -30,6 +30,7 @@ from pathlib import Path
 
 from communicator.core.call_record import CallRecord, call_log_payload, should_log
 from communicator.core.messages import MessageLevel
+from communicator.core.observers import Subscribers
 from communicator.provisioning.client import (
     AgentSession,
     ProvisioningClient,
@@ -145,7 +146,9 @@ class Workstation:
         self._post = post_to_main
         self._credentials = credentials or CredentialStore()
         self._ca_file = ca_file
-        self._listeners: list[WorkstationListener] = []
+        self._subscribers = Subscribers[WorkstationEvent](
+            on_error=lambda _error: log.exception("workstation listener failed")
+        )
         self.cache = ProfileCache(data_dir / "profiles")
         self.outbox_path = data_dir / "outbox.sqlite3"
         self.outbox = Outbox(self.outbox_path)
@@ -168,15 +171,10 @@ class Workstation:
 
     def subscribe(self, listener: WorkstationListener) -> Callable[[], None]:
         """``listener`` gets every `WorkstationEvent`, on the main thread."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._subscribers.subscribe(listener)
 
     def _emit(self, event: WorkstationEvent) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:
-                log.exception("workstation listener failed")
+        self._subscribers.emit(event)
 
     def _notice(self, text: str, level: MessageLevel = MessageLevel.INFO) -> None:
         self._emit(WorkstationNotice(level, text))

@@ -3,12 +3,12 @@ for the state the UI shows (an event goes out only when its part changed)."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable
 
 from communicator.core.calls import Call
+from communicator.core.observers import Subscribers
 from communicator.core.registration import RegistrationStatus
 from communicator.sip.events import (
     EngineEvent,
@@ -26,27 +26,19 @@ MAX_NOTICES = 20
 
 class EventHub:
     def __init__(self) -> None:
-        self._listeners: list[Listener] = []
+        self._subscribers = Subscribers[EngineEvent](
+            on_error=lambda _error: log.exception("engine listener failed")
+        )
         self._notices: deque[str] = deque(maxlen=MAX_NOTICES)
         self._registration: RegistrationStatus | None = None
         self._lines: tuple[Call | None, ...] | None = None
         self._forwarding: str | None = None
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with contextlib.suppress(ValueError):
-                self._listeners.remove(listener)
-
-        return unsubscribe
+        return self._subscribers.subscribe(listener)
 
     def emit(self, event: EngineEvent) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:
-                log.exception("engine listener failed")
+        self._subscribers.emit(event)
 
     def notice(self, text: str) -> None:
         self._notices.append(text)

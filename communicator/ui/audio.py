@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QTimer
 
 from communicator.core.messages import Message, MessageLevel, MessageSource
+from communicator.core.observers import Subscribers
 from communicator.sip.audio import (
     AudioBridge,
     AudioHousekeeper,
@@ -45,7 +46,7 @@ class AgentAudio:
         self.tones = CallTones(engine, self.bridge, self.ringer)
         self._engine = engine
         self._on_choice = on_choice
-        self._listeners: list[MessageListener] = []
+        self._subscribers = Subscribers[Message]()
         self._unsubscribe = [
             self.bridge.subscribe(lambda n: self._tell(MessageSource.AUDIO, n)),
             self.ringer.subscribe(lambda n: self._tell(MessageSource.RINGER, n)),
@@ -57,13 +58,10 @@ class AgentAudio:
 
     def subscribe(self, listener: MessageListener) -> Callable[[], None]:
         """Device notices as messages for the agent (on the endpoint's thread)."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._subscribers.subscribe(listener)
 
     def _tell(self, source: MessageSource, notice: AudioNotice) -> None:
-        message = Message(MessageLevel.WARNING, source, notice.text)
-        for listener in list(self._listeners):
-            listener(message)
+        self._subscribers.emit(Message(MessageLevel.WARNING, source, notice.text))
 
     def setup(self) -> AudioSetup:
         return AudioSetup(

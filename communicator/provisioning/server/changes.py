@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import Engine, delete, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from communicator.core.observers import Subscribers
+
 from .models import ChangeEvent, utcnow
 
 log = logging.getLogger(__name__)
@@ -87,7 +89,9 @@ class ChangeBus:
     """Delivers changes to listeners on the event loop thread."""
 
     def __init__(self) -> None:
-        self._listeners: list[Listener] = []
+        self._subscribers = Subscribers[Change](
+            on_error=lambda _error: log.exception("change listener failed")
+        )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop = threading.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -95,13 +99,7 @@ class ChangeBus:
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Calls ``listener`` with every change until the returned callable is called."""
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with contextlib.suppress(ValueError):
-                self._listeners.remove(listener)
-
-        return unsubscribe
+        return self._subscribers.subscribe(listener)
 
     def attach(self, maker: sessionmaker[Session]) -> None:
         from sqlalchemy import event
@@ -130,11 +128,7 @@ class ChangeBus:
             loop.call_soon_threadsafe(self._deliver, change)
 
     def _deliver(self, change: Change) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(change)
-            except Exception:
-                log.exception("change listener failed")
+        self._subscribers.emit(change)
 
     async def start(self, engine: Engine, poll_s: float) -> None:
         self._loop = asyncio.get_running_loop()

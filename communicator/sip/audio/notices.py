@@ -3,11 +3,12 @@ agent's words, and the small board the bridge and the ringer each keep their not
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from communicator.core.observers import Subscribers
 
 if TYPE_CHECKING:
     from communicator.sip.audio.devices import AudioDevice
@@ -31,31 +32,23 @@ class NoticeBoard:
 
     def __init__(self) -> None:
         self._notices: list[AudioNotice] = []
-        self._listeners: list[Callable[[AudioNotice], None]] = []
+        self._subscribers = Subscribers[AudioNotice](
+            on_error=lambda _error: log.exception("audio notice listener failed")
+        )
 
     @property
     def notices(self) -> tuple[AudioNotice, ...]:
         return tuple(self._notices)
 
     def subscribe(self, listener: Callable[[AudioNotice], None]) -> Callable[[], None]:
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with contextlib.suppress(ValueError):
-                self._listeners.remove(listener)
-
-        return unsubscribe
+        return self._subscribers.subscribe(listener)
 
     def tell(self, kind: str, text: str) -> None:
         notice = AudioNotice(kind, text)
         log.warning("audio: %s", text)
         self._notices.append(notice)
         del self._notices[:-KEEP_NOTICES]
-        for listener in list(self._listeners):
-            try:
-                listener(notice)
-            except Exception:
-                log.exception("audio notice listener failed")
+        self._subscribers.emit(notice)
 
 
 def missing_device_text(what: str, choice: str | None, found: AudioDevice | None) -> str | None:
