@@ -1,0 +1,283 @@
+"""The sign-in window: server address, user name, password, "remember me", bound to the model.
+
+It only gives `SessionModel.sign_in` (or `start_offline`, `cancel_sign_in`) and shows what the
+model answers: ``signing_in_changed`` drives the progress row, ``sign_in_failed`` the message and
+the focus (the field the agent has to fix). Nothing here blocks: the model signs in on a worker
+thread. The window is light on purpose (no provisioning client, no pjsua2 imported here), so it
+can be shown before the rest of the application loads.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAccessible, QAccessibleEvent, QCloseEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+if TYPE_CHECKING:  # not at run time: the window shows before these load
+    from communicator.ui.session import SessionModel
+    from communicator.ui.sign_in import SignInFailure
+
+
+def _describe(widget: QWidget, name: str, description: str) -> None:
+    widget.setAccessibleName(name)
+    widget.setAccessibleDescription(description)
+
+
+class SignInWindow(QWidget):
+    """Signs the agent in through ``model``; the prefilled values come from the caller (the
+    user's last sign-in, or the system configuration the installers write)."""
+
+    closed = Signal()
+    """The agent closed the window (the desktop quits when nobody is signed in)."""
+
+    def __init__(
+        self,
+        model: SessionModel | None = None,
+        *,
+        server_url: str = "",
+        login: str = "",
+        remember: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.model: SessionModel | None = None
+        self._submit_when_ready = False
+        self.setWindowTitle("Sign in - Communicator")
+        _describe(self, "Sign in to Communicator", "Sign in to take and make calls")
+
+        self.server_field = QLineEdit(server_url, self)
+        self.server_field.setPlaceholderText("https://pbx.example.com")
+        _describe(
+            self.server_field,
+            "Server address",
+            "The address of your contact center's server, for example https://pbx.example.com",
+        )
+        self.login_field = QLineEdit(login, self)
+        _describe(self.login_field, "User name", "Your agent user name")
+        self.password_field = QLineEdit(self)
+        self.password_field.setEchoMode(QLineEdit.EchoMode.Password)
+        _describe(self.password_field, "Password", "Your agent password")
+        self.remember_box = QCheckBox("&Remember me on this computer", self)
+        self.remember_box.setChecked(remember)
+        _describe(
+            self.remember_box,
+            "Remember me",
+            "Keep the password in this computer's keyring for the next sign-in",
+        )
+
+        self.message_label = QLabel(self)
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        _describe(self.message_label, "Sign-in message", "")
+        self.message_label.hide()
+
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 0)  # busy: no percentage to show
+        self.progress.setTextVisible(False)
+        _describe(self.progress, "Signing in", "Signing in: this can take a few seconds")
+        self.progress_label = QLabel("Signing in...", self)
+        _describe(self.progress_label, "Signing in", "Signing in: this can take a few seconds")
+
+        self.sign_in_button = QPushButton("&Sign in", self)
+        self.sign_in_button.setDefault(True)
+        _describe(self.sign_in_button, "Sign in", "Sign in with the address, name and password")
+        self.cancel_button = QPushButton("&Cancel", self)
+        _describe(self.cancel_button, "Cancel sign-in", "Stop signing in and change the details")
+        self.offline_button = QPushButton("Start with &saved settings", self)
+        _describe(
+            self.offline_button,
+            "Start with saved settings",
+            "The server cannot be reached: start from the settings saved at your last sign-in "
+            "on this computer (no live updates until the server is back)",
+        )
+
+        self._fields: dict[str, QLineEdit] = {  # by `SignInField` value
+            "server": self.server_field,
+            "login": self.login_field,
+            "password": self.password_field,
+        }
+        self._layout()
+        for button in (self.cancel_button, self.offline_button):
+            button.setAutoDefault(True)  # Enter on a focused button presses it
+        self.sign_in_button.clicked.connect(self.submit)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.offline_button.clicked.connect(self.start_offline)
+        self._busy_changed(False, False)
+        self.offline_button.hide()
+        if model is not None:
+            self.attach(model)
+
+    def attach(self, model: SessionModel) -> None:
+        """Bind to the session model (the application creates it after this window shows). A
+        sign-in the agent asked for meanwhile starts now."""
+        self.model = model
+        model.signing_in_changed.connect(self._busy_changed)
+        model.sign_in_failed.connect(self.show_failure)
+        self._busy_changed(False, model.state.signing_in)
+        if self._submit_when_ready:
+            self._submit_when_ready = False
+            self.submit()
+
+    def _layout(self) -> None:
+        form = QFormLayout()
+        for text, field in (
+            ("Se&rver address:", self.server_field),
+            ("&User name:", self.login_field),
+            ("&Password:", self.password_field),
+        ):
+            label = QLabel(text, self)
+            label.setBuddy(field)
+            form.addRow(label, field)
+        form.addRow("", self.remember_box)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress_label)
+        progress_row.addWidget(self.progress, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.offline_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.sign_in_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message_label)
+        layout.addLayout(progress_row)
+        layout.addLayout(buttons)
+        order = [
+            self.server_field,
+            self.login_field,
+            self.password_field,
+            self.remember_box,
+            self.sign_in_button,
+            self.cancel_button,
+            self.offline_button,
+        ]
+        for first, second in itertools.pairwise(order):
+            QWidget.setTabOrder(first, second)
+        self.setMinimumWidth(420)
+
+    # ------------------------------------------------------------------ what the agent does
+
+    @property
+    def server_url(self) -> str:
+        return self.server_field.text().strip()
+
+    @property
+    def login(self) -> str:
+        return self.login_field.text().strip()
+
+    @property
+    def remember(self) -> bool:
+        return self.remember_box.isChecked()
+
+    def set_password(self, password: str) -> None:
+        """Fill in a remembered password (from the keyring)."""
+        self.password_field.setText(password)
+
+    def first_field(self) -> QLineEdit:
+        """Where the agent starts typing: the first empty field (the password when the rest
+        is prefilled)."""
+        for field in (self.server_field, self.login_field):
+            if not field.text().strip():
+                return field
+        return self.password_field
+
+    def submit(self) -> None:
+        """Sign in (Enter in any field, or the Sign in button)."""
+        self.clear_message()
+        if self.model is None:  # still starting: sign in as soon as the phone is ready
+            self._submit_when_ready = True
+            self._busy_changed(False, True)
+            return
+        if self.model.state.signing_in:
+            return
+        self.model.sign_in(
+            self.server_url,
+            self.login,
+            self.password_field.text(),
+            remember=self.remember,
+        )
+
+    def cancel(self) -> None:
+        self._submit_when_ready = False
+        if self.model is not None:
+            self.model.cancel_sign_in()
+        self._busy_changed(True, False if self.model is None else self.model.state.signing_in)
+        self.show_message("Sign-in cancelled.")
+        self.first_field().setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def start_offline(self) -> None:
+        self.clear_message()
+        if self.model is not None:
+            self.model.start_offline(self.server_url, self.login, self.password_field.text())
+
+    # ------------------------------------------------------------------ what the model says
+
+    def show_failure(self, failure: SignInFailure) -> None:
+        self.offline_button.setVisible(failure.offline_possible)
+        text = failure.message
+        if failure.offline_possible:
+            text += " You can start with the settings saved at your last sign-in here."
+        self.show_message(text, problem=True)
+        field = self._fields.get(failure.field.value)
+        if field is not None:
+            field.setFocus(Qt.FocusReason.OtherFocusReason)
+            field.selectAll()
+        elif failure.offline_possible:
+            self.offline_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:  # nothing typed is wrong (no free number...): Enter tries again
+            self.sign_in_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_message(self, text: str, *, problem: bool = False) -> None:
+        """A line for the agent under the fields (also: why they were signed out)."""
+        self.message_label.setText(text)
+        self.message_label.setAccessibleDescription(text)
+        self.message_label.setStyleSheet("color: #b00020;" if problem else "")
+        self.message_label.show()
+        if problem:  # screen readers announce it without the agent looking for it
+            QAccessible.updateAccessibility(
+                QAccessibleEvent(self.message_label, QAccessible.Event.Alert)
+            )
+
+    def clear_message(self) -> None:
+        self.message_label.clear()
+        self.message_label.setAccessibleDescription("")
+        self.message_label.hide()
+        self.offline_button.hide()
+
+    def _busy_changed(self, _old: object, busy: object) -> None:
+        busy = bool(busy)
+        self.progress.setVisible(busy)
+        self.progress_label.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        self.sign_in_button.setEnabled(not busy)
+        for widget in (*self._fields.values(), self.remember_box):
+            widget.setEnabled(not busy)
+        if busy:
+            self.offline_button.hide()
+            self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        """Enter anywhere the focused control does not take it (fields, the checkbox)."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
+            self.model is not None and self.model.state.signing_in
+        ):
+            self.submit()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        super().closeEvent(event)
+        self.closed.emit()
