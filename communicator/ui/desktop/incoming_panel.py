@@ -1,0 +1,220 @@
+"""The incoming-call panel: raised over every window, never modal, never taking the keyboard.
+
+An agent types in a CRM when a call comes in; a popup that grabs the focus sends their next
+keystrokes to the wrong place (the complaint softphone users file most). The panel is a tool
+window that stays on top, does not accept focus and shows without activating; its buttons
+take mouse clicks only, and its keys (answer, decline: `shortcuts.SHORTCUTS`) are QActions the
+desktop adds to its own windows, so they work wherever the agent is in Communicator.
+
+It follows ``model.lines_changed``: the moment its call stops ringing (answered here or
+elsewhere, cancelled by the caller, ended) it shows the next ringing call or closes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QAccessible, QAccessibleEvent, QAction, QGuiApplication
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from communicator.core.calls import CallState
+from communicator.ui.desktop.shortcuts import Action, keys_for, with_key
+
+if TYPE_CHECKING:
+    from communicator.core.calls import Call, CallId
+    from communicator.core.line_view import LineView
+    from communicator.ui.session import SessionModel
+
+SCREEN_MARGIN = 16
+"""Pixels between the panel and the screen's corner (bottom right, near the tray)."""
+
+
+def _queue_of(call: Call) -> str | None:
+    """The group or queue the call came through, when the engine knows it (requested from the
+    model: `Call.queue`; until then nothing is shown)."""
+    queue = getattr(call, "queue", None)
+    return queue if isinstance(queue, str) and queue else None
+
+
+class IncomingCallPanel(QWidget):
+    """One panel for the session; `show_call` shows a ringing line, the model closes it."""
+
+    def __init__(self, model: SessionModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.call_id: CallId | None = None
+        self._typing_in: QWidget | None = None
+        """Our window the agent was in when the panel showed (it keeps the keyboard)."""
+        self.setWindowFlags(
+            Qt.WindowType.Tool
+            | Qt.WindowType.WindowStaysOnTopHint
+            | Qt.WindowType.WindowDoesNotAcceptFocus
+        )
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setWindowTitle("Incoming call - Communicator")
+        self.setAccessibleName("Incoming call")
+
+        self.title = QLabel("Incoming call", self)
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        self.caller_label = QLabel(self)
+        bigger = self.caller_label.font()
+        bigger.setPointSizeF(bigger.pointSizeF() * 1.3)
+        self.caller_label.setFont(bigger)
+        self.number_label = QLabel(self)
+        self.line_label = QLabel(self)
+        self.queue_label = QLabel(self)
+        for label, name in (
+            (self.title, "Incoming call"),
+            (self.caller_label, "Caller"),
+            (self.number_label, "Caller's number"),
+            (self.line_label, "Line"),
+            (self.queue_label, "Group or queue"),
+        ):
+            label.setAccessibleName(name)
+
+        self.answer_action = QAction("Answer", self)
+        self.answer_action.setShortcut(keys_for(Action.ANSWER))
+        self.answer_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.answer_action.triggered.connect(self.answer)
+        self.decline_action = QAction("Decline", self)
+        self.decline_action.setShortcut(keys_for(Action.DECLINE))
+        self.decline_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.decline_action.triggered.connect(self.decline)
+        self.addActions([self.answer_action, self.decline_action])
+
+        self.answer_button = QPushButton("&Answer", self)
+        self.answer_button.clicked.connect(self.answer)
+        self.decline_button = QPushButton("&Decline", self)
+        self.decline_button.clicked.connect(self.decline)
+        for button in (self.answer_button, self.decline_button):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keyboard stays where it was
+
+        details = QVBoxLayout()
+        for label in (
+            self.title,
+            self.caller_label,
+            self.number_label,
+            self.line_label,
+            self.queue_label,
+        ):
+            details.addWidget(label)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.answer_button)
+        buttons.addWidget(self.decline_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(details)
+        layout.addLayout(buttons)
+        self.setMinimumWidth(300)
+        model.lines_changed.connect(self._lines_changed)
+
+    def shortcut_actions(self) -> tuple[QAction, QAction]:
+        """Answer and decline, for a window whose keys should also reach this panel (add them
+        with ``window.addActions``; only where that window has no answer/decline keys of its
+        own, or the key is ambiguous and does nothing)."""
+        return self.answer_action, self.decline_action
+
+    # ------------------------------------------------------------------ showing
+
+    def show_call(self, view: LineView) -> None:
+        """Show (or update the panel for) a ringing line; raised, without taking the focus."""
+        if view.call is None or not view.ringing_in:
+            return
+        call = view.call
+        self.call_id = call.call_id
+        name, number = call.remote.display_name.strip(), call.remote.number
+        self.caller_label.setText(name or number or "Unknown caller")
+        self.number_label.setText(number if name and number else "")
+        self.number_label.setVisible(bool(name and number))
+        self.line_label.setText(f"Line {view.number}")
+        queue = _queue_of(call)
+        self.queue_label.setText(f"Via {queue}" if queue else "")
+        self.queue_label.setVisible(queue is not None)
+        self._update_answer_text()
+        about = f"Call from {self.caller_label.text()}"
+        if name and number:
+            about += f", {number}"
+        about += f", on line {view.number}" + (f", via {queue}" if queue else "")
+        self.setAccessibleDescription(about)
+        self.caller_label.setAccessibleDescription(about)
+        self.adjustSize()
+        if not self.isVisible():
+            self._place()
+            self._typing_in = QApplication.activeWindow()
+        self.show()
+        self.raise_()
+        QAccessible.updateAccessibility(QAccessibleEvent(self, QAccessible.Event.Alert))
+
+    def event(self, event: QEvent) -> bool:
+        """Some platforms (and window managers) activate a new window whatever its hints: the
+        activation goes straight back to the window the agent was typing in."""
+        if event.type() == QEvent.Type.WindowActivate:
+            previous = self._typing_in
+            if previous is not None and previous is not self and previous.isVisible():
+                previous.activateWindow()
+        return super().event(event)
+
+    def _place(self) -> None:
+        screen = QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        size = self.sizeHint()
+        self.move(
+            QPoint(
+                area.right() - size.width() - SCREEN_MARGIN,
+                area.bottom() - size.height() - SCREEN_MARGIN,
+            )
+        )
+
+    def _on_a_call(self) -> bool:
+        """Another line has a call the agent is talking on (answering holds it)."""
+        return any(
+            v.call is not None
+            and v.call.call_id != self.call_id
+            and v.call.state is CallState.CONNECTED
+            for v in self.model.state.lines
+        )
+
+    def _update_answer_text(self) -> None:
+        if self._on_a_call():
+            text, about = "&Answer and hold the current call", "Answer; the current call is held"
+        else:
+            text, about = "&Answer", "Answer the call"
+        self.answer_button.setText(text)
+        self.answer_button.setAccessibleName(text.replace("&", ""))
+        self.answer_button.setAccessibleDescription(with_key(about, Action.ANSWER))
+        self.answer_button.setToolTip(with_key(about, Action.ANSWER))
+        self.decline_button.setAccessibleName("Decline")
+        self.decline_button.setAccessibleDescription(with_key("Decline the call", Action.DECLINE))
+        self.decline_button.setToolTip(with_key("Decline the call", Action.DECLINE))
+
+    def _lines_changed(self, _old: object, lines: tuple[LineView, ...]) -> None:
+        if self.call_id is None:
+            return
+        mine = next((v for v in lines if v.call_id == self.call_id), None)
+        if mine is not None and mine.ringing_in:
+            self._update_answer_text()
+            return
+        following = next((v for v in lines if v.ringing_in), None)
+        if following is not None:
+            self.show_call(following)
+        else:
+            self.dismiss()
+
+    # ------------------------------------------------------------------ the agent's answer
+
+    def answer(self) -> None:
+        if self.call_id is not None and self.isVisible():
+            self.model.answer(self.call_id)
+
+    def decline(self) -> None:
+        if self.call_id is not None and self.isVisible():
+            self.model.reject(self.call_id)
+
+    def dismiss(self) -> None:
+        self.call_id = None
+        self.hide()
