@@ -31,6 +31,7 @@ import sys
 import threading
 import time
 import traceback
+import wave
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -313,6 +314,36 @@ class CallState:
     info_digits: deque[str] = field(default_factory=deque)
     info_in_flight: bool = False
     media_active: bool = False
+    player: Any = None  # the echo greeting while it plays
+    echo_at: float | None = None  # when the greeting ends and the echo starts
+    echoing: bool = False
+    hangup_at: float | None = None
+
+
+@dataclass
+class EchoPlan:
+    """``echo``: every answered call hears ``greeting`` (a WAV), then its own audio."""
+
+    greeting: str | None
+    greeting_s: float
+    hangup_after_s: float | None
+
+
+@dataclass
+class RingPlan:
+    """``ring_every``: call ``uri`` every ``interval_s``; give up after ``give_up_s`` unanswered."""
+
+    uri: str
+    interval_s: float
+    give_up_s: float
+    next_at: float
+    call: PeerCall | None = None
+    give_up_at: float = 0.0
+
+
+def wav_seconds(path: str) -> float:
+    with wave.open(path, "rb") as w:
+        return w.getnframes() / float(w.getframerate())
 
 
 def wav_is_complete(path: str) -> tuple[bool, int]:
@@ -353,6 +384,8 @@ class Peer:
         self.tls_ca: str | None = None
         self.auto_answer: int | None = None
         self.ring_incoming = True
+        self.echo: EchoPlan | None = None
+        self.ring: RingPlan | None = None
         self.running = True
         self.seq = 0
         self.reg_events = 0
@@ -506,6 +539,11 @@ class Peer:
                     bytes=size,
                     duration_ms=pending.duration_ms,
                 )
+        try:
+            self._echo_tick(now)
+            self._ring_tick(now)
+        except pj.Error as exc:
+            self.emit("error", cmd=None, where="tick", message=f"pjsua2: {exc.info()}")
 
     # -- records from callbacks ----------------------------------------------------------------
 
@@ -589,6 +627,8 @@ class Peer:
                 st.media_active = any(status == "active" for _, status, _ in media)
                 if st.media_active:
                     self._connect_media(st)
+                    if self.echo is not None:
+                        self._echo_media(st, self.echo)
         elif kind == "dtmf":
             _, call, cid, digit, method = rec
             self.emit("dtmf", call_id=cid, digit=digit, method=method)
@@ -663,6 +703,7 @@ class Peer:
             with contextlib.suppress(pj.Error):
                 st.tone.stop()
             st.tone = None
+        st.player = None
         cid = int(st.call.getId())
         for key, value in list(self.calls.items()):
             if value is st or key == cid:
@@ -1013,6 +1054,92 @@ class Peer:
         self.running = False
         return {}
 
+    # -- the demo's far ends: an echo extension and a caller that rings every so often ---------
+
+    def cmd_echo(self, msg: dict[str, Any]) -> dict[str, Any]:
+        if not msg.get("enabled", True):
+            self.echo = None
+            return {"enabled": False}
+        greeting = str(msg["greeting"]) if msg.get("greeting") else None
+        if greeting is not None and not os.path.isfile(greeting):
+            raise CommandError(f"no greeting file {greeting}")
+        seconds = wav_seconds(greeting) if greeting else 0.0
+        hangup_after = float(msg["hangup_after_s"]) if msg.get("hangup_after_s") else None
+        self.echo = EchoPlan(greeting, seconds, hangup_after)
+        for st in list(self.calls.values()):
+            if st.media_active:
+                self._echo_media(st, self.echo)
+        return {"enabled": True, "greeting_s": seconds}
+
+    def _echo_media(self, st: CallState, plan: EchoPlan) -> None:
+        """The greeting first; then the call's port is looped to itself on the conference
+        bridge, so the caller hears what they send. Called again after every re-INVITE (the
+        media is re-created and loses its connections)."""
+        med = self._audio_media(st)
+        if st.echoing:
+            med.startTransmit(med)
+            return
+        if st.echo_at is not None:  # the greeting is playing
+            if st.player is not None:
+                st.player.startTransmit(med)
+            return
+        now = time.monotonic()
+        if plan.hangup_after_s is not None:
+            st.hangup_at = now + plan.hangup_after_s
+        if plan.greeting is not None:
+            player = pj.AudioMediaPlayer()
+            player.createPlayer(plan.greeting, pj.PJMEDIA_FILE_NO_LOOP)
+            player.startTransmit(med)
+            st.player = player
+        st.echo_at = now + plan.greeting_s
+        self.emit("greeting", call_id=int(st.call.getId()), seconds=plan.greeting_s)
+
+    def _echo_tick(self, now: float) -> None:
+        for st in list(self.calls.values()):
+            if st.echo_at is not None and not st.echoing and now >= st.echo_at and st.media_active:
+                st.player = None
+                med = self._audio_media(st)
+                med.startTransmit(med)
+                st.echoing = True
+                self.emit("echoing", call_id=int(st.call.getId()))
+            if st.hangup_at is not None and now >= st.hangup_at:
+                st.hangup_at = None
+                with contextlib.suppress(pj.Error):
+                    st.call.hangup(pj.CallOpParam(True))
+
+    def cmd_ring_every(self, msg: dict[str, Any]) -> dict[str, Any]:
+        if not msg.get("enabled", True):
+            self.ring = None
+            return {"enabled": False}
+        self._require_account()
+        first = time.monotonic() + float(msg.get("first_in_s", 0))
+        interval, give_up = float(msg.get("interval_s", 60)), float(msg.get("give_up_s", 30))
+        self.ring = RingPlan(str(msg["uri"]), interval, give_up, first)
+        return {"enabled": True, "interval_s": self.ring.interval_s}
+
+    def _ring_tick(self, now: float) -> None:
+        plan = self.ring
+        if plan is None or self.acc is None:
+            return
+        if plan.call is not None:
+            st = next((s for s in self.calls.values() if s.call is plan.call), None)
+            if st is None:  # over: the next ring is due an interval after this one began
+                plan.call = None
+            elif now >= plan.give_up_at:
+                plan.give_up_at = float("inf")
+                if st.call.getInfo().state != pj.PJSIP_INV_STATE_CONFIRMED:
+                    st.call.hangup(pj.CallOpParam(True))
+                    self.emit("gave_up", call_id=int(st.call.getId()))
+        if plan.call is None and now >= plan.next_at:
+            call = PeerCall(self.acc, self.records)
+            call.makeCall(plan.uri, pj.CallOpParam(True))
+            cid = int(call.getId())
+            self.calls[cid] = CallState(call)
+            plan.call = call
+            plan.give_up_at = now + plan.give_up_s
+            plan.next_at = now + plan.interval_s
+            self.emit("ringing_out", call_id=cid, uri=plan.uri)
+
     # -- shutdown ------------------------------------------------------------------------------
 
     def pump(self, seconds: float, until: Callable[[], bool]) -> None:
@@ -1035,6 +1162,7 @@ class Peer:
                 with contextlib.suppress(Exception):
                     self._stop_recording(st, rec)
             st.tone = None
+            st.player = None
         with contextlib.suppress(Exception):
             self.pump(1.0, lambda: not self.pending_wavs)
             self.tick()

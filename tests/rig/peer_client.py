@@ -36,6 +36,12 @@ follow_redirects   enabled (True: follow 3xx targets; pjsua2's default stops at 
 nat_detect         run STUN NAT type detection again
 info               -> ack {transports, calls, account, codecs, nat_type}
 ping               -> ack {calls}
+echo               enabled (True), greeting (WAV path), hangup_after_s: every answered call
+                   hears the greeting, then its own audio (with auto_answer: an echo extension)
+                   -> ack {enabled, greeting_s}
+ring_every         uri, interval_s (60), give_up_s (30), first_in_s (0), enabled (True): call
+                   ``uri`` again an interval after the last call began, once it has ended;
+                   hang up when not answered within give_up_s -> ack {enabled, interval_s}
 quit
 =================  ===========================================================================
 
@@ -61,6 +67,8 @@ receive time, and "_i", the event's index in ``history``: ``since=event["_i"] + 
 * ``transport_state`` {type (tcp|tls), state (connected|disconnected|shutdown|destroy),
   last_error, tls: null or {established, protocol, cipher, verify_status (0 = verified),
   verify_msgs, peer_cn, remote}}
+* ``greeting`` {call_id, seconds} / ``echoing`` {call_id} (``echo``)
+* ``ringing_out`` {call_id, uri} / ``gave_up`` {call_id} (``ring_every``)
 * ``exit`` {status}
 """
 

@@ -1,0 +1,5 @@
+"""``python -m communicator.demo`` (``make demo``)."""
+
+from communicator.demo import main
+
+raise SystemExit(main())

@@ -1,0 +1,178 @@
+"""A small contact center on loopback for the demo: the provisioning server (SQLite in the work
+directory) with a group, an agent and SIP accounts created through its admin API, and a real
+Kamailio loaded from the server's own export, the way an admin would set one up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from communicator.demo.far_ends import ACCOUNTS
+
+if TYPE_CHECKING:
+    from tests.rig.kamailio import KamailioServer
+
+AGENT_LOGIN = "anna"
+AGENT_PASSWORD = "demo-password"
+AGENT_EXTENSION = "2001"
+SIP_DOMAIN = "sip.test.invalid"
+REASONS = [
+    {"code": "lunch", "label": "Lunch"},
+    {"code": "training", "label": "Training"},
+    {"code": "meeting", "label": "Meeting"},
+]
+
+
+class AdminApi:
+    """The server's admin API with the demo administrator's token."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.http = httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+
+    def __call__(self, method: str, path: str, **kw: Any) -> Any:
+        response = self.http.request(method, f"/api/v1/admin{path}", **kw)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def close(self) -> None:
+        self.http.close()
+
+
+@dataclass
+class ContactCenter:
+    url: str
+    admin: AdminApi
+    kamailio: KamailioServer
+    agent_account_id: int
+
+    @property
+    def agent_uri(self) -> str:
+        return f"sip:{AGENT_EXTENSION}@{SIP_DOMAIN}"
+
+
+@contextlib.contextmanager
+def provisioning_server(work: Path) -> Iterator[tuple[str, str]]:
+    """A real ``communicator-server serve`` process; yields (url, admin token)."""
+    from tests.rig.ports import free_port
+
+    port = free_port()
+    data = work / "server"
+    cli = [sys.executable, "-m", "communicator.provisioning.server.cli"]
+    common = ["--data-dir", str(data), "--db", str(data / "server.sqlite3")]
+    created = subprocess.run(
+        [*cli, "admin", "create", "--name", "demo", *common],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    token = created.stdout.strip().split()[-1]
+    log = (work / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            *cli,
+            "serve",
+            "--port",
+            str(port),
+            "--heartbeat",
+            "1",
+            *common,
+            "--recordings-dir",
+            str(work / "recordings"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start; see {work / 'server.log'}")
+            time.sleep(0.1)  # readiness poll of another process
+        yield url, token
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def _create_accounts(admin: AdminApi, wrap_up_s: int) -> int:
+    """The group, the agent and the SIP accounts; returns the agent's account id."""
+    group = admin(
+        "POST",
+        "/groups",
+        json={
+            "name": "Support",
+            "extension": 250,
+            "wrap_up_s": wrap_up_s,
+            "not_ready_reasons": REASONS,
+        },
+    )
+    agent = admin(
+        "POST",
+        "/agents",
+        json={
+            "login": AGENT_LOGIN,
+            "password": AGENT_PASSWORD,
+            "display_name": "Anna Agent",
+            "group_id": group["id"],
+        },
+    )
+    sip = {"sip_server": "127.0.0.1", "sip_domain": SIP_DOMAIN, "codecs": ["PCMU"]}
+    mine = admin(
+        "POST",
+        "/accounts",
+        json={
+            "agent_id": agent["id"],
+            "sip_username": AGENT_EXTENSION,
+            "sip_password": "anna-sip-secret",
+            "max_lines": 2,
+            "min_call_log_s": 0,
+            "keepalive_s": 0,
+            **sip,
+        },
+    )
+    for far in ACCOUNTS:
+        admin(
+            "POST",
+            "/accounts",
+            json={"sip_username": far.user, "sip_password": far.password, **sip},
+        )
+    return int(mine["id"])
+
+
+@contextlib.contextmanager
+def contact_center(work: Path, *, wrap_up_s: int = 30) -> Iterator[ContactCenter]:
+    """Server, accounts and Kamailio; all stopped in reverse order on exit."""
+    from tests.rig.kamailio import KamailioServer
+
+    with provisioning_server(work) as (url, token):
+        admin = AdminApi(url, token)
+        try:
+            account_id = _create_accounts(admin, wrap_up_s)
+            subscriber = work / "subscriber"
+            subscriber.write_text(admin.http.get("/api/v1/admin/exports/kamailio").text)
+            with KamailioServer(subscriber_file=subscriber, run_dir=work / "kamailio") as kamailio:
+                admin("PATCH", f"/accounts/{account_id}", json={"sip_port": kamailio.udp_port})
+                kamailio.start()
+                yield ContactCenter(url, admin, kamailio, account_id)
+        finally:
+            admin.close()
