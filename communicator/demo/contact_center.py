@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 AGENT_LOGIN = "anna"
 AGENT_PASSWORD = "demo-password"
-AGENT_EXTENSION = "2001"
+AGENT_EXTENSION = "201"
+"""The agent's extension, which is also the SIP user name (so it is what the far ends dial)."""
 SIP_DOMAIN = "sip.test.invalid"
 REASONS = [
     {"code": "lunch", "label": "Lunch"},
@@ -143,6 +144,7 @@ def _create_accounts(admin: AdminApi, wrap_up_s: int) -> int:
         json={
             "agent_id": agent["id"],
             "sip_username": AGENT_EXTENSION,
+            "extension": int(AGENT_EXTENSION),
             "sip_password": "anna-sip-secret",
             "max_lines": 2,
             "min_call_log_s": 0,
@@ -154,7 +156,12 @@ def _create_accounts(admin: AdminApi, wrap_up_s: int) -> int:
         admin(
             "POST",
             "/accounts",
-            json={"sip_username": far.user, "sip_password": far.password, **sip},
+            json={
+                "sip_username": far.user,
+                "extension": int(far.user),
+                "sip_password": far.password,
+                **sip,
+            },
         )
     return int(mine["id"])
 

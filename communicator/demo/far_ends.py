@@ -1,9 +1,9 @@
 """The people at the other end of the demo's calls, each a pjsua2 peer of the test rig.
 
-* **customer** (``2002``, "Carol Customer"): answers every call and plays a steady tone;
-* **echo extension** (``3000``): answers, plays a short greeting, then sends the caller's own
+* **customer** (``202``, "Carol Customer"): answers every call (and says nothing);
+* **echo extension** (``300``): answers, plays a short greeting, then sends the caller's own
   audio back, so the microphone, the speaker and the codec can be tried in one call;
-* **demo caller** (``2100``, "Demo Caller"): rings the agent every minute and hangs up if nobody
+* **demo caller** (``210``, "Demo Caller"): rings the agent every minute and hangs up if nobody
   answers within 25 s; answered, it greets and echoes like the echo extension.
 
 The greeting is a chime made here (three rising tones), written once into the work directory.
@@ -38,9 +38,9 @@ class FarEndAccount:
     display_name: str
 
 
-CUSTOMER = FarEndAccount("2002", "demo-customer-sip", "Carol Customer")
-ECHO = FarEndAccount("3000", "demo-echo-sip", "Echo test")
-CALLER = FarEndAccount("2100", "demo-caller-sip", "Demo Caller")
+CUSTOMER = FarEndAccount("202", "demo-customer-sip", "Carol Customer")
+ECHO = FarEndAccount("300", "demo-echo-sip", "Echo test")
+CALLER = FarEndAccount("210", "demo-caller-sip", "Demo Caller")
 ACCOUNTS = (CUSTOMER, ECHO, CALLER)
 
 
