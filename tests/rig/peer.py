@@ -901,6 +901,12 @@ class Peer:
         self.calls[cid] = CallState(call)
         return {"call_id": cid}
 
+    def cmd_call_timed(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """``call``, also returning ``sent_at``: this process's ``time.monotonic()`` just before
+        the INVITE is made (CLOCK_MONOTONIC: comparable with other processes on the host)."""
+        sent_at = time.monotonic()
+        return {**self.cmd_call(msg), "sent_at": sent_at}
+
     def cmd_answer(self, msg: dict[str, Any]) -> dict[str, Any]:
         st = self._call(msg)
         prm = pj.CallOpParam()

@@ -21,6 +21,8 @@ unregister         -> ack {}; then reg_state with active false
 reregister         send a REGISTER now -> ack {}
 codecs             codecs, exclusive -> ack {codecs}
 call               uri, late_offer, headers {name: value} -> ack {call_id}
+call_timed         as call -> ack {call_id, sent_at (the peer's time.monotonic() before the
+                   INVITE: the same clock as this process's on Linux)}
 answer             call_id, code (200; 180, 486, 603 ...), reason
 auto_answer        enabled, code (200, 486, 603 ...), ring (send 180 when not auto answering)
 hangup             call_id (or "all"), code

@@ -1,0 +1,467 @@
+"""Agent desktop figures, on a real X server (Xvfb) and the demo's contact center on loopback.
+
+    .venv/bin/python bench/ui_bench.py [--launches 5] [--rings 20] [--idle 60]
+
+Without a display it runs itself again under ``xvfb-run``. Figures (last line: one JSON object):
+
+* ``cold_start_ratio``: process start to the sign-in window painted, over the same for a bare
+  PySide6 window; medians of ``--launches`` interleaved launches of this script (``--probe``).
+* ``ring_to_panel_ms``: p95 over ``--rings`` calls of: the far end about to send its INVITE
+  (the peer's ``time.monotonic()``, the same clock as ours) to the incoming-call panel painted.
+  So it includes the far end's own work and Kamailio's hop: an upper bound.
+* ``max_gui_stall_ms``: the longest gap, beyond its 1 ms interval, between two ticks of a
+  precise timer on the GUI thread while the agent signs in (the main window opens), makes a
+  call, and the admin changes the profile (pushed and applied live). Far-end and admin commands
+  run on another thread, as they would in other processes.
+* ``idle_cpu_pct`` and ``rss_mb``: a separate client process (``--client``, nothing of the
+  bench in it): signed in, main window open, registered; RSS after settling, then CPU time over
+  ``--idle`` seconds of idling, as % of one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREEN = "1280x800x24"
+
+
+def load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def rerun_under_xvfb(argv: list[str]) -> int:
+    command = ["xvfb-run", "-a", "-s", f"-screen 0 {SCREEN}", sys.executable, __file__, *argv]
+    return subprocess.run(command, check=False).returncode
+
+
+# ---------------------------------------------------------------------------- cold start
+
+
+def probe(kind: str) -> int:
+    """A launch measured by the parent: print one line when the first window is painted."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    app = QApplication(sys.argv[:1])
+    window: QWidget
+    if kind == "bare":
+        window = QWidget()
+        window.setWindowTitle("bare")
+    else:
+        from communicator.ui.desktop.sign_in_window import SignInWindow
+
+        window = SignInWindow()
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                QTimer.singleShot(0, shown)
+            return False
+
+    def shown() -> None:
+        print("shown", flush=True)
+        app.quit()
+
+    watcher = FirstPaint()
+    window.installEventFilter(watcher)
+    window.show()
+    return int(app.exec())
+
+
+def launch_seconds(kind: str) -> float:
+    started = time.monotonic()
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--probe", kind],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert child.stdout is not None
+    line = child.stdout.readline()
+    elapsed = time.monotonic() - started
+    child.wait(30)
+    if line.strip() != "shown":
+        raise RuntimeError(f"probe {kind} did not show its window")
+    return elapsed
+
+
+def cold_start(launches: int) -> dict[str, Any]:
+    launch_seconds("bare")  # warm the file cache once for both
+    launch_seconds("sign-in")
+    bare, sign_in = [], []
+    for _ in range(launches):
+        bare.append(launch_seconds("bare"))
+        sign_in.append(launch_seconds("sign-in"))
+    b, s = statistics.median(bare), statistics.median(sign_in)
+    return {
+        "cold_start_ratio": round(s / b, 2),
+        "cold_start_bare_s": round(b, 3),
+        "cold_start_sign_in_s": round(s, 3),
+        "cold_start_load": load(),
+    }
+
+
+# ---------------------------------------------------------------------------- on the rig
+
+
+class StallMonitor:
+    """A 1 ms precise timer on the GUI thread; the longest late tick per phase. A watcher
+    thread notes where the GUI thread is when a tick is more than 16 ms late (the why)."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.worst: dict[str, float] = {}
+        self.where: dict[str, str] = {}
+        self.phase = ""
+        self._last = 0.0
+        self._seen: list[str] = []
+        self._gui = threading.get_ident()
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(1)
+        self._timer.timeout.connect(self._tick)
+        self._running = False
+        self._watcher: threading.Thread | None = None
+
+    def start(self, phase: str) -> None:
+        self.phase = phase
+        self.worst.setdefault(phase, 0.0)
+        self._last = time.perf_counter()
+        self._timer.start()
+        if self._watcher is None:
+            self._running = True
+            self._watcher = threading.Thread(target=self._watch, daemon=True)
+            self._watcher.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        late = (now - self._last) * 1000 - 1.0
+        self._last = now
+        if late > self.worst[self.phase]:
+            self.worst[self.phase] = late
+            self.where[self.phase] = " <- ".join(self._seen[-1:]) or "?"
+        self._seen.clear()
+
+    def _watch(self) -> None:
+        import traceback
+
+        while self._running:
+            time.sleep(0.004)
+            if time.perf_counter() - self._last > 0.016 and not self._seen:
+                frame = sys._current_frames().get(self._gui)
+                if frame is not None:
+                    stack = traceback.extract_stack(frame)[-4:]
+                    self._seen.append(
+                        " < ".join(
+                            f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack)
+                        )
+                    )
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._running = False
+
+
+def in_background(action: Callable[[], Any]) -> threading.Thread:
+    """Far-end and admin commands block until answered: never on the GUI thread."""
+    thread = threading.Thread(target=action, daemon=True)
+    thread.start()
+    return thread
+
+
+def on_the_rig(work: Path, rings: int, idle_s: float) -> dict[str, Any]:
+    from PySide6.QtWidgets import QApplication
+
+    from communicator.core.agent_state import AgentState
+    from communicator.core.calls import CallState
+    from communicator.demo.contact_center import AGENT_LOGIN, AGENT_PASSWORD, contact_center
+    from communicator.demo.desk import Desk
+    from communicator.demo.far_ends import CUSTOMER, far_ends
+    from communicator.demo.scenario import wait_until
+    from communicator.ui.desktop.incoming_panel import IncomingCallPanel
+    from communicator.ui.desktop.main_window import MainWindow
+    from communicator.ui.desktop.sign_in_window import SignInWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    figures: dict[str, Any] = {}
+    with contact_center(work) as center, far_ends(center.kamailio, work) as far:
+        desk = Desk(work / "client")
+        model = desk.model
+        monitor = StallMonitor()
+        try:
+            sign_in = SignInWindow(model, server_url=center.url, login=AGENT_LOGIN)
+            sign_in.show()
+            sign_in.set_password(AGENT_PASSWORD)
+            wait_until(sign_in.isVisible, 5, "the sign-in window")
+            monitor.start("sign_in")
+            sign_in.submit()
+            wait_until(lambda: model.state.signed_in is not None, 20, "signing in")
+            sign_in.hide()
+            window = MainWindow(model)
+            panel = TimedPanel(IncomingCallPanel, model)
+            model.incoming_call.connect(panel.widget.show_call)
+            window.show()
+            wait_until(lambda: model.state.registered, 20, "registering")
+            settle(wait_until, 0.5)
+
+            def connected() -> bool:
+                view = model.line(1)
+                return view.call is not None and view.call.state is CallState.CONNECTED
+
+            def idle() -> bool:
+                return all(v.call is None for v in model.state.lines)
+
+            monitor.start("call")
+            model.place_call(CUSTOMER.user)
+            wait_until(connected, 10, "the customer's answer")
+            settle(wait_until, 1.0)
+            call_id = model.line(1).call_id
+            assert call_id is not None
+            model.hangup(call_id)
+            wait_until(idle, 10, "the hang-up")
+            wait_until(lambda: model.state.agent.state is AgentState.WRAP_UP, 5, "wrap-up")
+            model.set_ready()
+            wait_until(lambda: model.state.agent.state is AgentState.READY, 5, "ready")
+            settle(wait_until, 0.5)
+
+            monitor.start("profile_update")
+            in_background(
+                lambda: center.admin(
+                    "PATCH",
+                    f"/accounts/{center.agent_account_id}",
+                    json={"register_expiry_s": 120, "register_refresh_s": 60},
+                )
+            )
+            wait_until(
+                lambda: bool(
+                    model.state.registration.current is not None
+                    and model.state.registration.current.expiry == 120
+                ),
+                15,
+                "re-registration with the pushed profile",
+            )
+            settle(wait_until, 0.5)
+            monitor.stop()
+            figures["max_gui_stall_ms"] = round(max(monitor.worst.values()), 1)
+            figures["gui_stall_ms_by_phase"] = {k: round(v, 1) for k, v in monitor.worst.items()}
+            figures["gui_stall_where"] = monitor.where
+            figures["gui_stall_load"] = load()
+
+            samples: list[float] = []
+            engine_samples: list[float] = []
+            for _ in range(rings):
+                ring_ms, engine_ms = ring_once(far.caller, center.agent_uri, model, panel)
+                samples.append(ring_ms)
+                engine_samples.extend(engine_ms)
+            figures["ring_to_panel_ms"] = round(percentile(samples, 95), 1)
+            figures["ring_to_panel_median_ms"] = round(statistics.median(samples), 1)
+            figures["ring_engine_to_panel_p95_ms"] = round(percentile(engine_samples, 95), 1)
+            figures["ring_load"] = load()
+            window.close()
+            panel.widget.close()
+        finally:
+            monitor.stop()
+            desk.close()
+        app.processEvents()
+        figures.update(idle_client(center.url, idle_s))
+    return figures
+
+
+def ring_once(caller: Any, uri: str, model: Any, panel: TimedPanel) -> tuple[float, list[float]]:
+    """One call from the far end until the panel is painted, then the far end hangs up.
+    Returns (INVITE sent to panel painted, [engine's call created to panel painted]) in ms."""
+    from communicator.demo.scenario import wait_until
+
+    sent: dict[str, Any] = {}
+    panel.painted_at = None
+    in_background(lambda: sent.update(caller.command("call_timed", uri=uri)))
+    try:
+        wait_until(lambda: panel.painted_at is not None and bool(sent), 10, "the panel")
+    except TimeoutError:
+        print(model.state.agent, model.state.registration, model.state.lines, caller.describe())
+        raise
+    assert panel.painted_at is not None
+    ring_ms = (panel.painted_at - float(sent["sent_at"])) * 1000
+    ringing = model.line(1).call
+    engine_ms = [] if ringing is None else [(panel.painted_epoch - ringing.created_at) * 1000]
+    in_background(lambda: caller.command("hangup", call_id=sent["call_id"]))
+    wait_until(
+        lambda: all(v.call is None for v in model.state.lines) and not panel.widget.isVisible(),
+        10,
+        "the hang-up",
+    )
+    return ring_ms, engine_ms
+
+
+class TimedPanel:
+    """The desktop's incoming-call panel, with the time of its first paint after each show."""
+
+    def __init__(self, panel_class: Any, model: Any) -> None:
+        from PySide6.QtCore import QEvent, QObject
+
+        self.widget = panel_class(model)
+        self.painted_at: float | None = None
+        self.painted_epoch = 0.0
+        owner = self
+
+        class Watcher(QObject):
+            def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+                if event.type() == QEvent.Type.Paint and owner.painted_at is None:
+                    owner.painted_at = time.monotonic()
+                    owner.painted_epoch = time.time()
+                return False
+
+        self._watcher = Watcher()
+        self.widget.installEventFilter(self._watcher)
+
+
+def settle(wait_until: Callable[..., None], seconds: float) -> None:
+    end = time.monotonic() + seconds
+    wait_until(lambda: time.monotonic() >= end, seconds + 1, "settling")
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+# ---------------------------------------------------------------------------- idle client
+
+
+def idle_client(url: str, idle_s: float) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+    for audio in (True, False):
+        with tempfile.TemporaryDirectory(prefix="ui-bench-client-") as data:
+            argv = [sys.executable, __file__, "--client", url, "--data", data]
+            argv += ["--idle", str(idle_s)] + (["--audio"] if audio else [])
+            done = subprocess.run(
+                argv, check=False, cwd=ROOT, capture_output=True, text=True, timeout=idle_s + 120
+            )
+        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+        if done.returncode != 0 or not lines:
+            raise RuntimeError(f"the idle client failed:\n{done.stdout}\n{done.stderr[-3000:]}")
+        result = json.loads(lines[-1])
+        suffix = "" if audio else "_no_audio"
+        figures[f"idle_cpu_pct{suffix}"] = result["idle_cpu_pct"]
+        figures[f"rss_mb{suffix}"] = result["rss_mb"]
+        figures[f"idle_load{suffix}"] = result["load"]
+    return figures
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def client(url: str, data: Path, idle_s: float, audio: bool) -> int:
+    """The agent's client alone: signed in, main window open, registered, then idle."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from communicator.demo.contact_center import AGENT_LOGIN, AGENT_PASSWORD
+    from communicator.demo.desk import Desk
+    from communicator.demo.scenario import wait_until
+    from communicator.ui.desktop.incoming_panel import IncomingCallPanel
+    from communicator.ui.desktop.main_window import MainWindow
+    from communicator.ui.desktop.sign_in_window import SignInWindow
+
+    app = QApplication(sys.argv[:1])
+    desk = Desk(data, audio=audio)
+    try:
+        model = desk.model
+        sign_in = SignInWindow(model, server_url=url, login=AGENT_LOGIN)
+        sign_in.show()
+        sign_in.set_password(AGENT_PASSWORD)
+        sign_in.submit()
+        wait_until(lambda: model.state.signed_in is not None, 20, "signing in")
+        sign_in.hide()
+        window = MainWindow(model)
+        panel = IncomingCallPanel(model)
+        model.incoming_call.connect(panel.show_call)
+        window.show()
+        wait_until(lambda: model.state.registered, 20, "registering")
+        settle(wait_until, 3.0)
+        rss = rss_mb()
+        loop = QEventLoop()
+        QTimer.singleShot(int(idle_s * 1000), loop.quit)  # no polling timer of ours meanwhile
+        before, started = os.times(), time.monotonic()
+        loop.exec()
+        after, elapsed = os.times(), time.monotonic() - started
+        cpu = (after.user - before.user) + (after.system - before.system)
+        print(
+            json.dumps(
+                {
+                    "idle_cpu_pct": round(100 * cpu / elapsed, 3),
+                    "rss_mb": round(rss, 1),
+                    "load": load(),
+                    "audio": audio,
+                }
+            ),
+            flush=True,
+        )
+        window.close()
+        app.processEvents()
+    finally:
+        desk.close()
+    return 0
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--launches", type=int, default=5)
+    parser.add_argument("--rings", type=int, default=20)
+    parser.add_argument("--idle", type=float, default=60.0)
+    parser.add_argument("--probe", choices=("bare", "sign-in"), help=argparse.SUPPRESS)
+    parser.add_argument("--client", help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--audio", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if not os.environ.get("DISPLAY"):
+        return rerun_under_xvfb(argv)
+    os.environ.pop("QT_QPA_PLATFORM", None)
+    sys.path.insert(0, str(ROOT))
+    if args.probe:
+        return probe(args.probe)
+    if args.client:
+        return client(args.client, args.data, args.idle, args.audio)
+
+    figures: dict[str, Any] = {"cores": os.cpu_count()}
+    figures.update(cold_start(args.launches))
+    print(f"cold start: {json.dumps(figures)}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="ui-bench-") as tmp:
+        figures.update(on_the_rig(Path(tmp), args.rings, args.idle))
+    for name, target, better in (
+        ("cold_start_ratio", 1.3, "<="),
+        ("ring_to_panel_ms", 50, "<="),
+        ("max_gui_stall_ms", 16, "<="),
+        ("idle_cpu_pct", 0.1, "<="),
+        ("rss_mb", 100, "<="),
+    ):
+        met = figures[name] <= target
+        print(f"{name}: {figures[name]} (target {better} {target}: {'met' if met else 'NOT met'})")
+    print(json.dumps(figures), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
