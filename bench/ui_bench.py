@@ -359,6 +359,8 @@ def idle_client(url: str, idle_s: float) -> dict[str, Any]:
         figures[f"idle_cpu_pct{suffix}"] = result["idle_cpu_pct"]
         figures[f"rss_mb{suffix}"] = result["rss_mb"]
         figures[f"idle_load{suffix}"] = result["load"]
+        figures[f"idle_cpu_pct_by_thread{suffix}"] = result["cpu_pct_by_thread"]
+        figures[f"idle_events_per_s{suffix}"] = result["events_per_s"]
     return figures
 
 
@@ -367,6 +369,53 @@ def rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu() -> dict[str, int]:
+    """CPU ticks (user + system) of each thread of this process, by "name/tid" (the main
+    thread is "main")."""
+    found: dict[str, int] = {}
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            name = (task / "comm").read_text().strip()
+        except OSError:
+            continue
+        key = "main" if int(task.name) == os.getpid() else f"{name}/{task.name}"
+        found[key] = int(fields[11]) + int(fields[12])
+    return found
+
+
+def count_events(seconds: float) -> dict[str, float]:
+    """What wakes the idle GUI thread: events per second by type and receiver (the owner of a
+    QTimer, a QSocketNotifier...), the busiest first. Measured after the CPU figure (the
+    counting costs CPU itself)."""
+    from collections import Counter
+
+    from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    counts: Counter[str] = Counter()
+
+    class Counting(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+            owner = watched.parent()
+            where = type(watched).__name__ + (f" of {type(owner).__name__}" if owner else "")
+            counts[f"{event.type().name} -> {where}"] += 1
+            return False
+
+    app = QApplication.instance()
+    assert app is not None
+    counting = Counting()
+    app.installEventFilter(counting)
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    app.removeEventFilter(counting)
+    return {what: round(n / seconds, 1) for what, n in counts.most_common(8)}
 
 
 def client(url: str, data: Path, idle_s: float, audio: bool) -> int:
@@ -400,10 +449,17 @@ def client(url: str, data: Path, idle_s: float, audio: bool) -> int:
         rss = rss_mb()
         loop = QEventLoop()
         QTimer.singleShot(int(idle_s * 1000), loop.quit)  # no polling timer of ours meanwhile
-        before, started = os.times(), time.monotonic()
+        before, started, threads_before = os.times(), time.monotonic(), thread_cpu()
         loop.exec()
         after, elapsed = os.times(), time.monotonic() - started
         cpu = (after.user - before.user) + (after.system - before.system)
+        threads_after = thread_cpu()
+        wakeups = count_events(min(idle_s, 10.0))
+        by_thread = {
+            name: round(100 * (ticks - threads_before.get(name, 0)) / TICKS / elapsed, 3)
+            for name, ticks in threads_after.items()
+            if ticks - threads_before.get(name, 0) > 0
+        }
         print(
             json.dumps(
                 {
@@ -411,6 +467,8 @@ def client(url: str, data: Path, idle_s: float, audio: bool) -> int:
                     "rss_mb": round(rss, 1),
                     "load": load(),
                     "audio": audio,
+                    "cpu_pct_by_thread": by_thread,
+                    "events_per_s": wakeups,
                 }
             ),
             flush=True,
