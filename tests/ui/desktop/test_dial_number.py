@@ -52,6 +52,11 @@ def test_country_code_rules_apply_to_the_cleaned_number() -> None:
     assert parse_dial_string(clean_dial_text("0048 22 123 45 67"), plan).number == "+48221234567"
 
 
+def line_state(model: Any, number: int) -> CallState | None:
+    call = model.line(number).call
+    return None if call is None else call.state
+
+
 @pytest.fixture
 def window(desk: Desk, qtbot: Any) -> Iterator[MainWindow]:
     w = MainWindow(desk.model)
@@ -100,10 +105,7 @@ def test_typed_digits_and_the_dial_pad_build_the_number(
     qtbot.mouseClick(window.dial.pad.buttons["2"], Qt.MouseButton.LeftButton)
     assert window.dial.number.text() == "2002"
     qtbot.mouseClick(window.dial.call_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(
-        lambda: model.line(1).call is not None and model.line(1).call.state is CallState.CONNECTED,
-        timeout=5000,
-    )
+    qtbot.waitUntil(lambda: line_state(model, 1) is CallState.CONNECTED, timeout=5000)
     assert window.lines.row_text(1)[1] == "Talking"
     qtbot.keyClick(window, Qt.Key.Key_F6)  # hang up
     qtbot.waitUntil(lambda: model.line(1).free, timeout=5000)

@@ -36,8 +36,13 @@ def window(desk: Desk, qtbot: Any) -> Iterator[MainWindow]:
 
 def press(qtbot: Any, window: MainWindow, action: Action) -> None:
     """Press the action's key (from the one shortcut table) in the window."""
-    sequence = keys_for(action)[0]
-    qtbot.keyClick(window, sequence.key(), sequence.keyboardModifiers())
+    qtbot.keySequence(window, keys_for(action))
+
+
+def wait_dtmf(qtbot: Any, peer: Any, key: str, since: int) -> str:
+    """The digit the far end heard once it hears `key`."""
+    event = wait_peer(qtbot, peer, "dtmf", lambda e: bool(e["digit"] == key), since=since)
+    return str(event["digit"])
 
 
 def assert_buttons_follow(window: MainWindow, view: LineView) -> None:
@@ -155,10 +160,7 @@ def test_two_lines_with_swap_and_dtmf_heard_by_the_far_end(
     since = first_far.mark()
     for key in "4#":
         qtbot.mouseClick(keypad.pad.buttons[key], Qt.MouseButton.LeftButton)
-    digits = [
-        wait_peer(qtbot, first_far, "dtmf", lambda e, k=k: e["digit"] == k, since=since)["digit"]
-        for k in "4#"
-    ]
+    digits = [wait_dtmf(qtbot, first_far, key, since) for key in "4#"]
     assert digits == ["4", "#"]
     assert keypad.sent.text() == "Sent: 4#"
 
