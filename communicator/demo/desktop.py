@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from communicator.demo.contact_center import (
     AGENT_EXTENSION,
@@ -24,63 +23,36 @@ from communicator.demo.desk import Desk
 from communicator.demo.far_ends import CALLER, CUSTOMER, ECHO, far_ends
 from communicator.demo.scenario import say
 
-if TYPE_CHECKING:
-    from PySide6.QtCore import QObject
-    from PySide6.QtWidgets import QApplication
-
-
-def _quit_on_close(app: QApplication, *windows: QObject) -> Any:
-    """An event filter: the agent closing one of ``windows`` quits the demo."""
-    from PySide6.QtCore import QEvent, QObject
-
-    class Closer(QObject):
-        active = True
-        """False while the demo closes the windows itself."""
-
-        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-            if self.active and event.type() == QEvent.Type.Close and watched in windows:
-                say(f"window closed ({watched.objectName() or type(watched).__name__}): quitting")
-                app.quit()
-            return False
-
-    closer = Closer(app)
-    for window in windows:
-        window.installEventFilter(closer)
-    return closer
-
 
 def run_desktop(work: Path, *, ring_every: float = 60.0) -> int:
     from PySide6.QtWidgets import QApplication
 
-    from communicator.ui.desktop.incoming_panel import IncomingCallPanel
-    from communicator.ui.desktop.main_window import MainWindow
-    from communicator.ui.desktop.sign_in_window import SignInWindow
+    from communicator.ui.desktop.controller import Desktop
     from communicator.ui.dispatch import SignalQuitter
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Communicator")
-    app.setQuitOnLastWindowClosed(False)  # the demo quits through _quit_on_close only
+    app.setQuitOnLastWindowClosed(False)  # the demo quits when the desktop asks to
     with contact_center(work) as center, far_ends(center.kamailio, work) as far:
         say(f"provisioning server at {center.url}; Kamailio on udp/{center.kamailio.udp_port}")
         desk = Desk(work / "client", audio=True)
         model = desk.model
         quitter = SignalQuitter(app)
-        sign_in = SignInWindow(model, server_url=center.url, login=AGENT_LOGIN)
-        sign_in.setObjectName("sign-in window")
-        window = MainWindow(model)
-        window.setObjectName("main window")
-        panel = IncomingCallPanel(model)
-        closer = _quit_on_close(app, sign_in, window)
-        model.incoming_call.connect(panel.show_call)
+        desktop = Desktop(
+            model,
+            server_url=center.url,
+            login=AGENT_LOGIN,
+            settings_file=work / "client" / "settings.toml",  # not the user's settings
+        )
+
+        def quit_requested(window: str) -> None:
+            say(f"window closed ({window}): quitting")
+            app.quit()
 
         def signed_in(_old: object, new: object) -> None:
             if new is None:
                 return
-            sign_in.hide()
-            window.show()
-            window.raise_()
-            window.activateWindow()
             say(
                 f"desktop open: signed in as Anna Agent (extension {AGENT_EXTENSION}). "
                 f"Dial {CUSTOMER.user} for the customer, {ECHO.user} for the echo test; "
@@ -89,23 +61,16 @@ def run_desktop(work: Path, *, ring_every: float = 60.0) -> int:
             )
             far.ring_agent_every(center.agent_uri, interval_s=ring_every, first_in_s=15)
 
-        def signed_out(_why: str) -> None:
-            window.hide()
-            panel.hide()
-            sign_in.show()
-
+        desktop.quit_requested.connect(quit_requested)
         model.signed_in_changed.connect(signed_in)
-        model.signed_out.connect(signed_out)
         try:
-            sign_in.show()
-            sign_in.set_password(AGENT_PASSWORD)
-            sign_in.submit()
+            desktop.show()
+            desktop.sign_in_window.set_password(AGENT_PASSWORD)
+            desktop.sign_in_window.submit()
             app.exec()
         finally:
             quitter.close()
-            closer.active = False
-            for widget in (panel, window, sign_in):
-                widget.close()
+            desktop.close()
             app.processEvents()
             with contextlib.suppress(Exception):  # no new ring while the phone shuts down
                 far.caller.command("ring_every", enabled=False)

@@ -310,6 +310,7 @@ def test_console_client_signs_in_registers_and_stops_in_order(
             sys.executable,
             "-m",
             "communicator.app",
+            "--console",
             "--server",
             deployment.site.url,
             "--login",

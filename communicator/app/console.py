@@ -1,11 +1,11 @@
-"""The composition root: wires provisioning, the SIP engine and the core into a running client.
+"""The agent client in a terminal (``communicator --console``, or no display).
 
-``communicator --server URL --login NAME`` signs the agent in (server URL from the command line,
-the user's settings, or the system configuration that the installers write), registers the
-phone with the pushed VoIP profile, follows profile changes, keeps call logs in the outbox, and
-prints what happens until Ctrl+C, then shuts down in order (hang up, unregister, sign out,
-libDestroy). The desktop window will sit on the same `Workstation`; until it exists this is the
-agent client in a terminal (``--call`` places a call once registered).
+``communicator --console --server URL --login NAME`` signs the agent in (server URL from the
+command line, the user's settings, or the system configuration that the installers write),
+registers the phone with the pushed VoIP profile, follows profile changes, keeps call logs in
+the outbox, and prints what happens until Ctrl+C, then shuts down in order (hang up,
+unregister, sign out, libDestroy). ``--call`` places a call once registered. The desktop
+(`communicator.app.desktop`) sits on the same `Workstation` and `SessionModel`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import getpass
 import logging
 import os
 import sys
-from collections.abc import Sequence
 
 from communicator.core.messages import MessageSource
 from communicator.provisioning.credentials import CredentialStore
@@ -32,28 +31,8 @@ from communicator.ui.shutdown import close_in_order
 log = logging.getLogger("communicator")
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="communicator", description=__doc__.splitlines()[0])
-    parser.add_argument("--server", help="provisioning server URL (https://host[:port])")
-    parser.add_argument("--login", help="agent user name")
-    parser.add_argument("--password-env", help="read the agent password from this variable")
-    parser.add_argument("--remember", action="store_true", help="keep the password in the keyring")
-    parser.add_argument("--forget", action="store_true", help="forget the remembered password")
-    parser.add_argument("--call", help="number or SIP URI to call once registered")
-    parser.add_argument("--sip-trace", action="store_true", help="log SIP messages (support)")
-    parser.add_argument(
-        "--no-audio", action="store_true", help="no sound devices (calls use the null device)"
-    )
-    parser.add_argument("-v", "--verbose", action="store_true")
-    return parser.parse_args(argv)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def main_console(args: argparse.Namespace) -> int:
+    """Prompt for what the command line and the settings do not give, then `run`."""
     user = load_user_settings()
     system = load_system_config()
     server_url, source = resolve_server_url(args.server, user, system)
@@ -184,7 +163,4 @@ def run(
     return exit_code
 
 
-__all__ = ["close_in_order", "main", "run"]
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+__all__ = ["main_console", "run"]

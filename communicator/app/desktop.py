@@ -1,0 +1,208 @@
+"""The agent desktop (``communicator`` with a display): the sign-in window first, the rest after.
+
+Cold start is the agent's first impression: the sign-in window shows before anything heavy is
+imported (pjsua2 through `communicator.sip`, httpx through the provisioning client, the
+workstation, the keyring). It is prefilled from the command line, the user's settings and the
+system configuration (small files). Once it has painted, a zero-time timer builds the client
+as the console does (`HeadlessClient`, `Workstation`, `AgentAudio`, `SessionModel`) and
+attaches the model; a remembered password is read from the keyring on a worker thread (a locked
+keyring may ask its own question) and filled in if the agent has not typed one meanwhile.
+
+Closing a window (or Ctrl-C, SIGTERM) quits: the windows close, then the session, the phone,
+the server session, the workstation, the audio and SIP shut down in that order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+from communicator.provisioning.settings import (
+    load_system_config,
+    load_user_settings,
+    resolve_server_url,
+)
+from communicator.ui.desktop.controller import Desktop
+from communicator.ui.dispatch import MainThreadDispatcher, SignalQuitter
+from communicator.ui.shutdown import close_in_order
+
+if TYPE_CHECKING:
+    from communicator.provisioning.credentials import CredentialStore
+    from communicator.provisioning.settings import UserSettings
+    from communicator.ui.audio import AgentAudio
+    from communicator.ui.headless import HeadlessClient
+    from communicator.ui.session import SessionModel
+    from communicator.workstation import Workstation
+
+log = logging.getLogger("communicator")
+
+
+class _FirstPaint(QObject):
+    """Calls ``then`` once, from the event loop, after ``widget``'s first paint."""
+
+    def __init__(self, widget: QObject, then: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._then = then
+        self._done = False
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if not self._done and event.type() == QEvent.Type.Paint:
+            self._done = True
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._then)
+        return False
+
+
+class DesktopApp:
+    """The desktop application: `Desktop` on the client's parts, built after the window shows."""
+
+    def __init__(self, args: argparse.Namespace, app: QApplication) -> None:
+        self.args = args
+        self.app = app
+        self.exit_code = 0
+        self.user: UserSettings = load_user_settings()
+        server_url, source = resolve_server_url(args.server, self.user, load_system_config())
+        log.info("server %s from %s", server_url, source.value)
+        self.desktop = Desktop(
+            server_url=server_url or "",
+            login=args.login or self.user.login or "",
+            remember=args.remember or self.user.remember_me,
+        )
+        self.desktop.quit_requested.connect(self._quit_requested)
+        self._dispatcher = MainThreadDispatcher()
+        self.client: HeadlessClient | None = None
+        self.workstation: Workstation | None = None
+        self.audio: AgentAudio | None = None
+        self.model: SessionModel | None = None
+        password = os.environ.get(args.password_env, "") if args.password_env else ""
+        if password:
+            self.desktop.sign_in_window.set_password(password)
+
+    def start(self) -> None:
+        self.desktop.show()
+        # Built once the window has painted (the agent sees it first), or when the loop first
+        # idles if it never paints (a minimised start): whichever comes first.
+        _FirstPaint(self.desktop.sign_in_window, self._shown)
+        QTimer.singleShot(1000, self._shown)
+
+    def _shown(self) -> None:
+        if self.model is not None or self.client is not None:
+            return
+        if self.args.quit_after_shown:
+            print("shown " + json.dumps(sorted(sys.modules)), flush=True)
+        try:
+            self._build()
+        except Exception as err:
+            log.exception("the client could not start")
+            self.exit_code = 1
+            self.desktop.sign_in_window.show_message(
+                f"Communicator could not start its phone ({type(err).__name__}). "
+                "Close this window and start it again; if it happens again, call support.",
+                problem=True,
+            )
+            if self.args.quit_after_shown:
+                self.app.quit()
+            return
+        if self.args.quit_after_shown:
+            print("ready", flush=True)
+            self.app.quit()
+
+    def _build(self) -> None:
+        from communicator.provisioning.credentials import CredentialStore
+        from communicator.provisioning.settings import user_data_dir
+        from communicator.sip.endpoint import EndpointOptions
+        from communicator.ui.audio import AgentAudio
+        from communicator.ui.headless import HeadlessClient
+        from communicator.ui.session import SessionModel
+        from communicator.workstation import Workstation, describe_workstation_event
+
+        args, user = self.args, self.user
+        credentials = CredentialStore()
+        self.client = HeadlessClient(EndpointOptions(sip_trace=args.sip_trace or None))
+        self.workstation = Workstation(
+            engine=self.client.engine,
+            data_dir=user_data_dir(),
+            post_to_main=self._dispatcher.post,
+            credentials=credentials,
+            ca_file=user.ca_file or load_system_config().ca_file,
+        )
+        self.workstation.subscribe(lambda event: log.info(describe_workstation_event(event)))
+        if not args.no_audio:
+            self.audio = AgentAudio(
+                self.client.engine,
+                microphone=user.microphone,
+                speaker=user.speaker,
+                ringer=user.ringer,
+            )
+        self.model = SessionModel(self.workstation, audio=self.audio)
+        self.desktop.attach(self.model)
+        if not args.forget:
+            self._recall_password(credentials)
+
+    def _recall_password(self, credentials: CredentialStore) -> None:
+        window = self.desktop.sign_in_window
+        server_url, login = window.server_url, window.login
+        if not server_url or not login or window.password_field.text():
+            return
+
+        def fill(password: str) -> None:
+            unchanged = (window.server_url, window.login) == (server_url, login)
+            if unchanged and not window.password_field.text():
+                window.set_password(password)
+
+        def work() -> None:
+            try:
+                password = credentials.recall(server_url, login)
+            except Exception as err:  # CredentialStoreError: no keyring, locked, D-Bus down
+                log.info("no remembered password: %s", err)
+                return
+            if password:
+                self._dispatcher.post(lambda: fill(password))
+
+        threading.Thread(target=work, name="keyring", daemon=True).start()
+
+    def _quit_requested(self, window: str) -> None:
+        log.info("%s closed: quitting", window)
+        self.app.quit()
+
+    def close(self) -> None:
+        """Close the windows, then shut the client down in order."""
+        self.desktop.close()
+        workstation = self.workstation
+        close_in_order(
+            ("closing the session", self.model.close if self.model is not None else None),
+            (
+                "signing out",
+                (lambda: workstation.sign_out(forget_password=self.args.forget))
+                if workstation is not None
+                else None,
+            ),
+            ("closing the workstation", workstation.close if workstation is not None else None),
+            ("closing the audio", self.audio.close if self.audio is not None else None),
+            ("shutting SIP down", self.client.shutdown if self.client is not None else None),
+        )
+
+
+def main_desktop(args: argparse.Namespace) -> int:
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Communicator")
+    app.setQuitOnLastWindowClosed(False)  # the desktop says when to quit (quit_requested)
+    desktop_app = DesktopApp(args, app)
+    quitter = SignalQuitter(app)
+    try:
+        desktop_app.start()
+        app.exec()
+    finally:
+        quitter.close()
+        desktop_app.close()
+    return desktop_app.exit_code

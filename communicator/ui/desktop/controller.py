@@ -1,0 +1,185 @@
+"""The agent desktop as one object: which window shows when.
+
+`Desktop` owns the sign-in window, the main window and the incoming-call panel. The sign-in
+window shows first (it can show before the session model exists: the application creates the
+model afterwards and gives it to `attach`); a successful sign-in hides it and raises the main
+window; a sign-out (the agent's or the server's) hides the main window and the panel and shows
+the sign-in window again, prefilled, with the reason. Closing the main window, or the sign-in
+window, asks to quit (``quit_requested``): the owner of the Qt loop decides how to shut down.
+
+This module imports nothing heavy at load time (no provisioning client, no pjsua2): the main
+window and the panel load in `attach`, after the sign-in window has shown.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Signal
+
+from communicator.ui.desktop.sign_in_window import SignInWindow
+
+if TYPE_CHECKING:
+    from communicator.ui.desktop.incoming_panel import IncomingCallPanel
+    from communicator.ui.desktop.main_window import MainWindow
+    from communicator.ui.session import SessionModel
+    from communicator.workstation import SignedIn
+
+log = logging.getLogger(__name__)
+
+SIGN_IN_WINDOW = "sign-in window"
+MAIN_WINDOW = "main window"
+
+
+class Desktop(QObject):
+    """The agent's windows on one session model.
+
+    ``settings_file`` is where the last sign-in (server, user name, "remember me") is saved
+    after each successful sign-in; None (the default) is the user's settings file, and
+    ``save_settings=False`` saves nothing (tests that must not touch the user's files)."""
+
+    quit_requested = Signal(str)
+    """The agent closed one of the windows; the argument is its object name."""
+
+    def __init__(
+        self,
+        model: SessionModel | None = None,
+        *,
+        server_url: str = "",
+        login: str = "",
+        remember: bool = False,
+        settings_file: Path | None = None,
+        save_settings: bool = True,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.model: SessionModel | None = None
+        self.main_window: MainWindow | None = None
+        self.panel: IncomingCallPanel | None = None
+        self._settings_file = settings_file
+        self._save_settings = save_settings
+        self._closing = False
+        self._agent_signing_out = False
+        self.sign_in_window = SignInWindow(server_url=server_url, login=login, remember=remember)
+        self.sign_in_window.setObjectName(SIGN_IN_WINDOW)
+        self.sign_in_window.closed.connect(self._sign_in_closed)
+        if model is not None:
+            self.attach(model)
+
+    # ------------------------------------------------------------------ setting up
+
+    def show(self) -> None:
+        """Show the window that fits the model's state (the sign-in window before a model)."""
+        if self.model is not None and self.model.state.signed_in is not None:
+            self._show_main()
+        else:
+            self._show_sign_in()
+
+    def attach(self, model: SessionModel) -> None:
+        """Bind to ``model``: the main window and the panel are created here (their imports are
+        the heavy part), and the sign-in window starts a sign-in the agent asked for meanwhile."""
+        from communicator.ui.desktop.incoming_panel import IncomingCallPanel
+        from communicator.ui.desktop.main_window import MainWindow
+
+        if self.model is not None:
+            raise RuntimeError("the desktop already has a session model")
+        self.model = model
+        self.main_window = MainWindow(model)
+        self.main_window.setObjectName(MAIN_WINDOW)
+        self.main_window.installEventFilter(self)
+        self.panel = IncomingCallPanel(model)
+        model.incoming_call.connect(self.panel.show_call)
+        model.signed_in_changed.connect(self._signed_in_changed)
+        model.signing_out_changed.connect(self._signing_out_changed)
+        model.signed_out.connect(self._signed_out)
+        self.sign_in_window.attach(model)
+        if model.state.signed_in is not None:
+            self._show_main()
+
+    # ------------------------------------------------------------------ what the model says
+
+    def _signed_in_changed(self, _old: SignedIn | None, new: SignedIn | None) -> None:
+        if new is None or self._closing:
+            return
+        self._remember_sign_in(new)
+        self._show_main()
+
+    def _signing_out_changed(self, _old: object, signing_out: object) -> None:
+        if signing_out:
+            self._agent_signing_out = True  # the agent's sign-out, not the server's
+
+    def _signed_out(self, why: str) -> None:
+        by_agent, self._agent_signing_out = self._agent_signing_out, False
+        if self._closing:
+            return
+        if self.panel is not None:
+            self.panel.dismiss()
+        if self.main_window is not None:
+            self.main_window.hide()
+        window = self.sign_in_window
+        if not window.remember:
+            window.set_password("")  # not kept on screen for the next person at this desk
+        window.show_message(why, problem=not by_agent)
+        self._show_sign_in()
+
+    def _remember_sign_in(self, signed_in: SignedIn) -> None:
+        """The settings the next start prefills the sign-in window with (as the console does);
+        the server and user name the server accepted, and the "remember me" the agent chose."""
+        if not self._save_settings:
+            return
+        from communicator.provisioning.settings import load_user_settings, save_user_settings
+
+        session = signed_in.session
+        try:
+            settings = load_user_settings(self._settings_file)
+            save_user_settings(
+                settings.with_changes(
+                    server_url=session.server_url,
+                    login=session.login,
+                    remember_me=self.sign_in_window.remember,
+                ),
+                self._settings_file,
+            )
+        except OSError as err:  # a read-only profile dir is no reason to stop the agent
+            log.warning("could not save the settings: %s", err)
+
+    # ------------------------------------------------------------------ windows
+
+    def _show_sign_in(self) -> None:
+        window = self.sign_in_window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        window.first_field().setFocus()
+
+    def _show_main(self) -> None:
+        window = self.main_window
+        if window is None:
+            return
+        self.sign_in_window.hide()
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def _sign_in_closed(self) -> None:
+        if not self._closing:
+            self.quit_requested.emit(SIGN_IN_WINDOW)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if (
+            not self._closing
+            and watched is self.main_window
+            and event.type() == QEvent.Type.Close
+            and event.isAccepted()
+        ):
+            self.quit_requested.emit(MAIN_WINDOW)
+        return False
+
+    def close(self) -> None:
+        """Close every window without asking to quit (the application is shutting down)."""
+        self._closing = True
+        for widget in (self.panel, self.main_window, self.sign_in_window):
+            if widget is not None:
+                widget.close()
