@@ -15,7 +15,6 @@ the server session, the workstation, the audio and SIP shut down in that order.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -32,13 +31,13 @@ from communicator.provisioning.settings import (
     resolve_server_url,
 )
 from communicator.ui.desktop.controller import Desktop
-from communicator.ui.dispatch import MainThreadDispatcher, SignalQuitter
 from communicator.ui.shutdown import close_in_order
 
 if TYPE_CHECKING:
     from communicator.provisioning.credentials import CredentialStore
     from communicator.provisioning.settings import UserSettings
     from communicator.ui.audio import AgentAudio
+    from communicator.ui.dispatch import MainThreadDispatcher, SignalQuitter
     from communicator.ui.headless import HeadlessClient
     from communicator.ui.session import SessionModel
     from communicator.workstation import Workstation
@@ -79,7 +78,8 @@ class DesktopApp:
             remember=args.remember or self.user.remember_me,
         )
         self.desktop.quit_requested.connect(self._quit_requested)
-        self._dispatcher = MainThreadDispatcher()
+        self._dispatcher: MainThreadDispatcher | None = None
+        self._quitter: SignalQuitter | None = None
         self.client: HeadlessClient | None = None
         self.workstation: Workstation | None = None
         self.audio: AgentAudio | None = None
@@ -90,16 +90,22 @@ class DesktopApp:
 
     def start(self) -> None:
         self.desktop.show()
-        # Built once the window has painted (the agent sees it first), or when the loop first
-        # idles if it never paints (a minimised start): whichever comes first.
+        # The rest is built once the window has painted (the agent sees it first), or after a
+        # second if it has not painted by then (started minimised): whichever comes first.
         _FirstPaint(self.desktop.sign_in_window, self._shown)
         QTimer.singleShot(1000, self._shown)
 
     def _shown(self) -> None:
-        if self.model is not None or self.client is not None:
+        if self._dispatcher is not None:
             return
         if self.args.quit_after_shown:
+            import json
+
             print("shown " + json.dumps(sorted(sys.modules)), flush=True)
+        from communicator.ui.dispatch import MainThreadDispatcher, SignalQuitter
+
+        self._dispatcher = MainThreadDispatcher()
+        self._quitter = SignalQuitter(self.app)  # Ctrl-C, SIGTERM: quit and shut down in order
         try:
             self._build()
         except Exception as err:
@@ -126,13 +132,14 @@ class DesktopApp:
         from communicator.ui.session import SessionModel
         from communicator.workstation import Workstation, describe_workstation_event
 
-        args, user = self.args, self.user
+        args, user, dispatcher = self.args, self.user, self._dispatcher
+        assert dispatcher is not None
         credentials = CredentialStore()
         self.client = HeadlessClient(EndpointOptions(sip_trace=args.sip_trace or None))
         self.workstation = Workstation(
             engine=self.client.engine,
             data_dir=user_data_dir(),
-            post_to_main=self._dispatcher.post,
+            post_to_main=dispatcher.post,
             credentials=credentials,
             ca_file=user.ca_file or load_system_config().ca_file,
         )
@@ -150,7 +157,8 @@ class DesktopApp:
             self._recall_password(credentials)
 
     def _recall_password(self, credentials: CredentialStore) -> None:
-        window = self.desktop.sign_in_window
+        window, dispatcher = self.desktop.sign_in_window, self._dispatcher
+        assert dispatcher is not None
         server_url, login = window.server_url, window.login
         if not server_url or not login or window.password_field.text():
             return
@@ -167,7 +175,7 @@ class DesktopApp:
                 log.info("no remembered password: %s", err)
                 return
             if password:
-                self._dispatcher.post(lambda: fill(password))
+                dispatcher.post(lambda: fill(password))
 
         threading.Thread(target=work, name="keyring", daemon=True).start()
 
@@ -177,6 +185,9 @@ class DesktopApp:
 
     def close(self) -> None:
         """Close the windows, then shut the client down in order."""
+        if self._quitter is not None:
+            self._quitter.close()
+            self._quitter = None
         self.desktop.close()
         workstation = self.workstation
         close_in_order(
@@ -198,11 +209,9 @@ def main_desktop(args: argparse.Namespace) -> int:
     app.setApplicationName("Communicator")
     app.setQuitOnLastWindowClosed(False)  # the desktop says when to quit (quit_requested)
     desktop_app = DesktopApp(args, app)
-    quitter = SignalQuitter(app)
     try:
         desktop_app.start()
         app.exec()
     finally:
-        quitter.close()
         desktop_app.close()
     return desktop_app.exit_code
