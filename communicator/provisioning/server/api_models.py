@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from communicator.provisioning.agent_status import AgentStatus
 
@@ -90,30 +91,82 @@ class AgentPublic(BaseModel):
 # ----------------------------------------------------------------------------------- call logs
 
 
+def _utc_instant(value: dt.datetime) -> dt.datetime:
+    """The instant in UTC; a time that leaves the calendar once converted (year 1 at +14:00,
+    year 9999 at -14:00) is refused here instead of failing in the database."""
+    try:
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+    except (OverflowError, ValueError) as exc:
+        raise ValueError("is outside the calendar once converted to UTC") from exc
+
+
+Instant = Annotated[dt.datetime, AfterValidator(_utc_instant)]
+QUALITY_INT = 2**63 - 1
+
+
+def _quality(value: dict[str, float | int | str | None]) -> dict[str, float | int | str | None]:
+    for key, item in value.items():
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError(f"{key!r} must be a finite number (not NaN or infinity)")
+        if isinstance(item, int) and not -QUALITY_INT <= item <= QUALITY_INT:
+            raise ValueError(f"{key!r} is a number out of range")
+    return value
+
+
+QualityKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+QualityValue = float | int | Annotated[str, StringConstraints(max_length=200)] | None
+
+
 class CallLogIn(Strict):
     id: uuid.UUID
     line: Annotated[int, Field(ge=0, le=64)] = 1
     direction: Literal["inbound", "outbound"]
     remote: Annotated[str, StringConstraints(min_length=1, max_length=255)]
-    started_at: dt.datetime
-    answered_at: dt.datetime | None = None
-    ended_at: dt.datetime | None = None
-    duration_s: Annotated[float, Field(ge=0, le=10 * 86400)] = 0.0
+    started_at: Instant
+    answered_at: Instant | None = None
+    ended_at: Instant | None = None
+    duration_s: Annotated[float, Field(ge=0, le=10 * 86400, allow_inf_nan=False)] = 0.0
     end_reason: Annotated[str, StringConstraints(max_length=100)] = ""
     sip_code: Annotated[int, Field(ge=100, le=699)] | None = None
-    quality: dict[str, float | int | str | None] | None = None
+    quality: (
+        Annotated[dict[QualityKey, QualityValue], Field(max_length=64), AfterValidator(_quality)]
+        | None
+    ) = None
+
+
+LogStatus = Literal["accepted", "duplicate", "refused"]
+RefusalCode = Literal["invalid", "conflict", "unstorable"]
 
 
 class Rejected(BaseModel):
     index: int
     id: str | None
     error: str
+    code: RefusalCode = "invalid"
+
+
+class CallLogResult(BaseModel):
+    """The answer for one log of a batch, in the order they were posted."""
+
+    index: int
+    id: str | None = Field(description="The log's id as posted (None when it had none).")
+    status: LogStatus = Field(
+        description="accepted: stored now; duplicate: already stored for this agent (both are "
+        "safe to drop locally); refused: never stored, posting it again gives the same answer."
+    )
+    code: RefusalCode | None = Field(
+        None,
+        description="Why a log was refused: invalid (a field is wrong), conflict (the id "
+        "belongs to another agent's log), unstorable (the database refused a value).",
+    )
+    reason: str | None = Field(None, description="The refusal in words, naming the field.")
 
 
 class CallLogBatchResult(BaseModel):
     accepted: list[str] = Field(description="Ids stored now or before (safe to drop locally).")
     duplicates: list[str] = Field(description="The accepted ids that were already stored.")
     rejected: list[Rejected]
+    results: list[CallLogResult] = Field(description="One result per posted log, in order.")
 
 
 class RecordingResult(BaseModel):

@@ -36,7 +36,7 @@ RECORDING_TYPES = {
 @router.post(
     "/call-logs",
     response_model=CallLogBatchResult,
-    summary="Upload call logs (batched, idempotent by id)",
+    summary="Upload call logs (batched, idempotent by id; each log accepted or refused alone)",
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -59,6 +59,8 @@ async def post_call_logs(request: Request, owner: LogOwner, state: State) -> Res
     raw = await request.body()
     try:
         data = json.loads(raw)
+    except RecursionError as exc:
+        raise BadRequest("the body is nested too deeply to be call logs") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest('the body must be JSON: {"logs": [...]}') from exc
     if isinstance(data, dict) and isinstance(data.get("logs"), list):
@@ -69,15 +71,8 @@ async def post_call_logs(request: Request, owner: LogOwner, state: State) -> Res
         raise Invalid('the body must be {"logs": [call log, ...]}')
     if len(items) > state.cfg.max_call_log_batch:
         raise TooLarge(f"at most {state.cfg.max_call_log_batch} logs per request")
-    accepted, dups, rejected = await state.write(
-        call_logs.ingest_call_logs, agent_id, items, account_id
-    )
-    result = {
-        "accepted": accepted,
-        "duplicates": dups,
-        "rejected": [r.model_dump() for r in rejected],
-    }
-    return JSONResponse(result)
+    result = await state.write(call_logs.ingest_call_logs, agent_id, items, account_id)
+    return JSONResponse(result.body())
 
 
 @router.put(
