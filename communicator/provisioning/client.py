@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
 import logging
 import ssl
 from collections.abc import Iterator, Mapping, Sequence
@@ -50,11 +51,20 @@ class ErrorKind(enum.Enum):
 
 
 class ProvisioningError(Exception):
-    def __init__(self, kind: ErrorKind, message: str, *, retry_after: float | None = None):
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status: int | None = None,
+    ):
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.retry_after = retry_after
+        self.status = status
+        """The HTTP status of a refusal (None when no answer came)."""
 
 
 @dataclass(frozen=True)
@@ -114,9 +124,21 @@ class DirectoryEntry:
 
 
 @dataclass(frozen=True)
+class RefusedLog:
+    """A call log the server refused for good (or that could not even be sent): posting it
+    again would give the same answer, so it is set aside for support, not retried."""
+
+    id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class BatchResult:
     accepted: tuple[str, ...]
-    rejected: tuple[tuple[str | None, str], ...]  # (id, problem)
+    """Ids the server has (stored now or before): safe to drop locally."""
+    rejected: tuple[tuple[str | None, str], ...]  # (id, problem), as the server listed them
+    refused: tuple[RefusedLog, ...] = ()
+    """The posted logs refused for good, by the id this client posted them with."""
 
 
 class ProvisioningClient:
@@ -265,14 +287,27 @@ class ProvisioningClient:
     # -- call logs ------------------------------------------------------------------------------
 
     def post_call_logs(self, token: str, logs: Sequence[Mapping[str, Any]]) -> BatchResult:
+        """Post a batch; every log comes back accepted, refused, or in neither list (not
+        judged: try again later). A log that cannot be written as JSON (NaN, a lone surrogate)
+        is refused here without being sent."""
+        sendable: list[Mapping[str, Any]] = []
+        refused: list[RefusedLog] = []
+        for item in logs:
+            problem = _json_problem(item)
+            if problem is None:
+                sendable.append(item)
+            else:
+                refused.append(RefusedLog(str(item.get("id")), f"not sent: {problem}"))
+        if not sendable:
+            return BatchResult(accepted=(), rejected=(), refused=tuple(refused))
         body = self._json(
-            self._request("POST", f"{API}/call-logs", token=token, json={"logs": list(logs)})
+            self._request("POST", f"{API}/call-logs", token=token, json={"logs": sendable})
         )
         accepted = tuple(str(i) for i in body.get("accepted", ()))
-        rejected = tuple(
-            (r.get("id"), str(r.get("error", "rejected"))) for r in body.get("rejected", ())
-        )
-        return BatchResult(accepted=accepted, rejected=rejected)
+        listed = [r for r in body.get("rejected", ()) if isinstance(r, dict)]
+        rejected = tuple((r.get("id"), str(r.get("error", "rejected"))) for r in listed)
+        refused.extend(_refusals(body, listed, sendable, set(accepted)))
+        return BatchResult(accepted=accepted, rejected=rejected, refused=tuple(refused))
 
     def upload_recording(self, token: str, log_id: str, path: Path) -> None:
         content_type = {".wav": "audio/wav", ".gsm": "audio/gsm"}.get(
@@ -419,8 +454,44 @@ def _error_for(response: httpx.Response) -> ProvisioningError:
             ErrorKind.SERVER_ERROR, f"The server had a problem (HTTP {status}); try again later."
         )
     return ProvisioningError(
-        ErrorKind.REJECTED, message or f"The server refused the request (HTTP {status})."
+        ErrorKind.REJECTED,
+        message or f"The server refused the request (HTTP {status}).",
+        status=status,
     )
+
+
+def _json_problem(item: Mapping[str, Any]) -> str | None:
+    try:
+        json.dumps(dict(item), allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except (ValueError, TypeError) as err:  # UnicodeEncodeError is a ValueError
+        return f"the log cannot be written as JSON ({type(err).__name__}: {str(err)[:120]})"
+    return None
+
+
+def _refusals(
+    body: Mapping[str, Any],
+    listed: Sequence[Mapping[str, Any]],
+    sent: Sequence[Mapping[str, Any]],
+    accepted: set[str],
+) -> Iterator[RefusedLog]:
+    """The server's refusals, matched to the posted logs by position (the server may not be
+    able to read a refused log's id). ``results`` (one per log) when the server sends it;
+    an older server lists its refusals in ``rejected``, which were final too."""
+    results = body.get("results")
+    if isinstance(results, list):
+        items = [r for r in results if isinstance(r, dict) and r.get("status") == "refused"]
+    else:
+        items = [{**r, "reason": r.get("error")} for r in listed]
+    for item in items:
+        index = item.get("index")
+        if not isinstance(index, int) or not 0 <= index < len(sent):
+            continue
+        log_id = str(sent[index].get("id"))
+        if log_id in accepted:
+            continue  # the same id also came back accepted: it is stored
+        code = item.get("code")
+        reason = str(item.get("reason") or "refused")
+        yield RefusedLog(log_id, f"{code}: {reason}" if code else reason)
 
 
 def _float(value: str | None) -> float | None:

@@ -16,6 +16,14 @@ recording is uploaded too. The local file is deleted only after the server confi
 :meth:`Outbox.confirm_recording` marks that first, so a crash between the confirmation and the file
 deletion is finished at the next start (:meth:`Outbox.finish_confirmed`).
 
+A log the server *refused* (a field it cannot store, an id that belongs to another agent's log)
+would get the same answer every time: :meth:`Outbox.refuse` sets it aside with the server's
+reason instead of retrying it for ever. It is kept (never deleted), counted apart from the logs
+waiting for delivery (:meth:`Outbox.refused_count`), listed for support
+(:meth:`Outbox.refused_logs`, ``python -m communicator.provisioning.outbox_cli``) and can be put
+back in the queue once the cause is fixed (:meth:`Outbox.requeue`). Transient failures (server
+down, 5xx) keep retrying with backoff.
+
 SQLite runs in WAL mode with ``synchronous=FULL``: a ``kill -9`` (or a power cut) at any point
 loses nothing that :meth:`Outbox.add` returned for.
 """
@@ -45,10 +53,14 @@ CREATE TABLE IF NOT EXISTS outbox (
     last_error TEXT,
     log_acked INTEGER NOT NULL DEFAULT 0,
     recording_path TEXT,
-    recording_confirmed INTEGER NOT NULL DEFAULT 0
+    recording_confirmed INTEGER NOT NULL DEFAULT 0,
+    refused_at REAL,
+    refused_reason TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (owner, log_acked, next_attempt_at);
 """
+_ADDED_COLUMNS = {"refused_at": "REAL", "refused_reason": "TEXT"}
+"""Columns newer than the first outbox files, added to an older file when it is opened."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,13 @@ class OutboxEntry:
     last_error: str | None
     log_acked: bool
     recording_path: str | None
+    refused_at: float | None = None
+    refused_reason: str | None = None
+    """Why the server refused the log for good (None: not refused)."""
+
+    @property
+    def refused(self) -> bool:
+        return self.refused_reason is not None
 
     @property
     def needs_recording_upload(self) -> bool:
@@ -107,6 +126,11 @@ class Outbox:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        with self._transaction():
+            have = {row[1] for row in self._db.execute("PRAGMA table_info(outbox)")}
+            for column, kind in _ADDED_COLUMNS.items():
+                if column not in have:
+                    self._db.execute(f"ALTER TABLE outbox ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         self._db.close()
@@ -180,13 +204,41 @@ class Outbox:
                     ),
                 )
 
+    def refuse(self, reasons: Mapping[str, str]) -> None:
+        """The server refused these logs for good (id -> its reason): set them aside, out of
+        the delivery queue and out of the waiting count, kept for support."""
+        now = self._clock()
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE outbox SET refused_at = ?, refused_reason = ?, last_error = ?"
+                " WHERE id = ? AND log_acked = 0",
+                [
+                    (now, reason[:1000] or "refused", reason[:500] or "refused", entry_id)
+                    for entry_id, reason in reasons.items()
+                ],
+            )
+
+    def requeue(self, ids: Iterable[str] | None = None) -> int:
+        """Put refused logs (all of them, or these ids) back in the queue, due now: for
+        support, once the cause of the refusal is fixed. Returns how many."""
+        now = self._clock()
+        sql = (
+            "UPDATE outbox SET refused_at = NULL, refused_reason = NULL, attempts = 0,"
+            " next_attempt_at = ? WHERE refused_reason IS NOT NULL"
+        )
+        with self._transaction():
+            if ids is None:
+                return self._db.execute(sql, (now,)).rowcount
+            return sum(self._db.execute(f"{sql} AND id = ?", (now, i)).rowcount for i in ids)
+
     def retry_now(self, owner: str) -> int:
         """The server just accepted a batch: it is back, so logs of this owner that were backed
         off for an outage are due now. Logs the server rejected keep their backoff."""
         with self._transaction():
             cursor = self._db.execute(
                 "UPDATE outbox SET next_attempt_at = ? WHERE owner = ? AND attempts > 0"
-                " AND next_attempt_at > ? AND (last_error IS NULL OR last_error NOT LIKE ?)",
+                " AND next_attempt_at > ? AND refused_reason IS NULL"
+                " AND (last_error IS NULL OR last_error NOT LIKE ?)",
                 (self._clock(), owner, self._clock(), f"{REJECTED_PREFIX}%"),
             )
         return cursor.rowcount
@@ -224,8 +276,25 @@ class Outbox:
         return [r[0] for r in self._query("SELECT DISTINCT owner FROM outbox ORDER BY owner")]
 
     def pending_count(self, owner: str | None = None) -> int:
-        """Logs not yet acknowledged by the server (what the agent sees as "waiting")."""
-        query = "SELECT COUNT(*) FROM outbox WHERE log_acked = 0"
+        """Logs not yet acknowledged by the server (what the agent sees as "waiting"); the
+        refused ones are not waiting for anything and are counted by :meth:`refused_count`."""
+        return self._count("log_acked = 0 AND refused_reason IS NULL", owner)
+
+    def refused_count(self, owner: str | None = None) -> int:
+        """Logs the server refused for good, kept aside for support."""
+        return self._count("refused_reason IS NOT NULL", owner)
+
+    def refused_logs(self, owner: str | None = None) -> list[OutboxEntry]:
+        """The refused logs with the server's reasons, oldest first (for support)."""
+        query = f"{_SELECT} WHERE refused_reason IS NOT NULL"
+        args: tuple[str, ...] = ()
+        if owner is not None:
+            query += " AND owner = ?"
+            args = (owner,)
+        return [self._entry(r) for r in self._query(f"{query} ORDER BY created_at, rowid", args)]
+
+    def _count(self, condition: str, owner: str | None) -> int:
+        query = f"SELECT COUNT(*) FROM outbox WHERE {condition}"
         args: tuple[str, ...] = ()
         if owner is not None:
             query += " AND owner = ?"
@@ -248,7 +317,10 @@ class Outbox:
 
     def next_due_at(self, owner: str | None = None) -> float | None:
         """When the next entry becomes due (None if nothing waits), to schedule the sender."""
-        query = "SELECT MIN(next_attempt_at) FROM outbox WHERE recording_confirmed = 0"
+        query = (
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE recording_confirmed = 0"
+            " AND refused_reason IS NULL"
+        )
         args: tuple[str, ...] = ()
         if owner is not None:
             query += " AND owner = ?"
@@ -262,7 +334,8 @@ class Outbox:
     def _due(self, owner: str, limit: int, *, log_acked: bool) -> list[OutboxEntry]:
         extra = " AND recording_path IS NOT NULL AND recording_confirmed = 0" if log_acked else ""
         rows = self._query(
-            f"{_SELECT} WHERE owner = ? AND log_acked = ? AND next_attempt_at <= ?{extra}"
+            f"{_SELECT} WHERE owner = ? AND log_acked = ? AND next_attempt_at <= ?"
+            f" AND refused_reason IS NULL{extra}"
             " ORDER BY created_at, rowid LIMIT ?",
             (owner, int(log_acked), self._clock(), limit),
         )
@@ -284,6 +357,8 @@ class Outbox:
             last_error=row[6],
             log_acked=bool(row[7]),
             recording_path=row[8],
+            refused_at=row[9],
+            refused_reason=row[10],
         )
 
     def _transaction(self) -> _Transaction:
@@ -292,7 +367,7 @@ class Outbox:
 
 _SELECT = (
     "SELECT id, owner, payload, created_at, attempts, next_attempt_at, last_error, log_acked,"
-    " recording_path FROM outbox"
+    " recording_path, refused_at, refused_reason FROM outbox"
 )
 
 

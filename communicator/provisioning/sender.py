@@ -3,8 +3,9 @@
 One background thread. It wakes when a log is added (:meth:`OutboxSender.wake`) or when the next
 entry is due, posts each owner's due logs with that owner's delivery token (so agent A's logs are
 still delivered as A after B signed in on the same workstation), removes what the server
-acknowledged, pushes the rest back with backoff, and uploads recordings of acknowledged logs,
-deleting a local file only after the server confirmed it.
+acknowledged, sets aside what it refused for good (see the outbox), pushes the rest back with
+backoff, and uploads recordings of acknowledged logs, deleting a local file only after the
+server confirmed it.
 
 It opens its own connection to the outbox file; the app's writer keeps another.
 """
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from communicator.provisioning.client import ErrorKind, ProvisioningClient, ProvisioningError
-from communicator.provisioning.outbox import REJECTED_PREFIX, Outbox
+from communicator.provisioning.outbox import Outbox, OutboxEntry
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ class Delivery:
 
 
 DeliveryLookup = Callable[[str], Delivery | None]
+CONTENT_REFUSALS = frozenset({400, 413, 422})
+"""Statuses that refuse a request for what it carries: sent again, the same logs get the same."""
 
 
 class OutboxSender:
@@ -43,12 +46,16 @@ class OutboxSender:
         batch_size: int = 200,
         idle_recheck_s: float = 60.0,
         on_progress: Callable[[int], None] | None = None,
+        on_refused: Callable[[int], None] | None = None,
     ) -> None:
+        """``on_progress`` gets the number of logs waiting after each round, ``on_refused`` the
+        number set aside after the server refused some (both on the sender thread)."""
         self._path = outbox_path
         self._delivery_for = delivery_for
         self._batch = batch_size
         self._idle = idle_recheck_s
         self._on_progress = on_progress
+        self._on_refused = on_refused
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
@@ -91,29 +98,56 @@ class OutboxSender:
                 continue  # no credentials for this agent here (yet): keep the logs
             while not self._stop.is_set():
                 batch = outbox.due_logs(owner, self._batch)
-                if not batch:
+                if not batch or not self._deliver_batch(outbox, owner, delivery, batch):
                     break
-                ids = [e.id for e in batch]
-                try:
-                    result = delivery.client.post_call_logs(
-                        delivery.token, [{**e.payload, "id": e.id} for e in batch]
-                    )
-                except ProvisioningError as err:
-                    outbox.fail(ids, err.message)
-                    if err.kind is ErrorKind.SESSION_EXPIRED:
-                        log.warning("delivery token of %s refused; logs kept", owner)
-                    break
-                outbox.acknowledge_logs(result.accepted)
-                if result.accepted:
-                    outbox.retry_now(owner)
-                for entry_id, problem in result.rejected:
-                    # Kept (never lost) and retried with backoff; support sees why in the log.
-                    log.warning("server rejected call log %s: %s", entry_id, problem)
-                accepted = set(result.accepted)
-                rejected = [i for i in ids if i not in accepted]
-                if rejected:
-                    outbox.fail(rejected, REJECTED_PREFIX)
             self._upload_recordings(outbox, owner, delivery)
+
+    def _deliver_batch(
+        self, outbox: Outbox, owner: str, delivery: Delivery, batch: list[OutboxEntry]
+    ) -> bool:
+        """Post one batch and file every log: acknowledged, refused for good (set aside with
+        the server's reason) or failed (retried with backoff). False: stop this owner's round.
+
+        When the server refuses a whole batch for its content (400, 413, 422: too large, a body
+        it cannot read), the logs are posted one by one so that only the guilty one is set
+        aside. Other refusals (401, 403, 404: credentials, a proxy, a wrong address) say
+        nothing about the logs: they are kept and retried."""
+        ids = [e.id for e in batch]
+        try:
+            result = delivery.client.post_call_logs(
+                delivery.token, [{**e.payload, "id": e.id} for e in batch]
+            )
+        except ProvisioningError as err:
+            about_content = err.kind is ErrorKind.REJECTED and err.status in CONTENT_REFUSALS
+            if about_content and len(batch) > 1:
+                return all(self._deliver_batch(outbox, owner, delivery, [entry]) for entry in batch)
+            if about_content:
+                self._refuse(outbox, {batch[0].id: f"HTTP {err.status}: {err.message}"})
+                return True
+            outbox.fail(ids, err.message)
+            if err.kind is ErrorKind.SESSION_EXPIRED:
+                log.warning("delivery token of %s refused; logs kept", owner)
+            return False
+        outbox.acknowledge_logs(result.accepted)
+        if result.accepted:
+            outbox.retry_now(owner)
+        accepted = set(result.accepted)
+        refused = {r.id: r.reason for r in result.refused if r.id not in accepted}
+        self._refuse(outbox, refused)
+        unanswered = [i for i in ids if i not in accepted and i not in refused]
+        if unanswered:  # the server judged neither way: try again later
+            outbox.fail(unanswered, "the server did not answer for this log")
+        return True
+
+    def _refuse(self, outbox: Outbox, reasons: dict[str, str]) -> None:
+        if not reasons:
+            return
+        outbox.refuse(reasons)
+        for entry_id, reason in reasons.items():
+            # Kept aside (never lost) for support; posting it again would get the same answer.
+            log.warning("server refused call log %s; set aside: %s", entry_id, reason)
+        if self._on_refused is not None:
+            self._on_refused(outbox.refused_count())
 
     def _upload_recordings(self, outbox: Outbox, owner: str, delivery: Delivery) -> None:
         for entry in outbox.due_recordings(owner):

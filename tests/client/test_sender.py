@@ -57,7 +57,8 @@ def test_rejected_log_is_kept_not_lost(site: Site, tmp_path: Path) -> None:
         OutboxSender(outbox.path, lambda o: Delivery(client, token)).deliver_once(outbox)
         (kept,) = outbox.entries()
         assert kept.payload["direction"] == "sideways"
-        assert kept.last_error == "rejected by the server"
+        assert kept.refused and "direction" in (kept.refused_reason or "")
+        assert outbox.pending_count() == 0 and outbox.refused_count() == 1
     report = site.api.ok(site.http.get("/api/v1/admin/reports/calls", headers=site.api.h))
     assert report["total"] == 1
     client.close()
