@@ -16,6 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from communicator.provisioning.server import db as db_mod
+from communicator.provisioning.server.config import ServerConfig
+from communicator.provisioning.server.services import call_logs
+
 from .conftest import Api, LiveServer, PgCluster, admin_token, make_config
 
 URL = "/api/v1/call-logs"
@@ -294,3 +298,33 @@ def test_concurrent_posts_of_one_new_id_accept_it_once(
             c.close()
         for s in servers:
             s.stop()
+
+
+def test_raw_surrogate_bytes_are_refused_not_a_500(api: Api) -> None:
+    """A lone surrogate written as raw (CESU-style) UTF-8 bytes instead of an escape."""
+    h = signed_in(api)
+    good, bad = call_log(), call_log(remote="sip:\ud800@x")
+    body = json.dumps({"logs": [good, bad]}, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    resp = api.c.post(URL, content=body, headers={**h, "Content-Type": "application/json"})
+    assert resp.status_code == 200, resp.text
+    assert [r["status"] for r in resp.json()["results"]] == ["accepted", "refused"]
+    assert "surrogate" in resp.json()["results"][1]["reason"]
+
+
+def test_a_value_the_database_refuses_refuses_only_its_log(config: ServerConfig) -> None:
+    """The database still has the last word: when it refuses a row (here: the posting agent
+    vanished, a foreign-key violation), the logs are refused one by one, never a 500."""
+    engine = db_mod.make_engine(config.db_url, pool_size=1)
+    try:
+        with db_mod.make_sessionmaker(engine)() as s:
+            result = call_logs.ingest_call_logs(s, 987654, [call_log(), call_log(), 5])
+            s.commit()
+        assert [(r.status, r.code) for r in result.results] == [
+            ("refused", "unstorable"),
+            ("refused", "unstorable"),
+            ("refused", "invalid"),
+        ]
+        reason = result.results[0].reason or ""
+        assert "database cannot store" in reason and "+48" not in reason
+    finally:
+        engine.dispose()

@@ -71,7 +71,10 @@ async def post_call_logs(request: Request, owner: LogOwner, state: State) -> Res
         raise Invalid('the body must be {"logs": [call log, ...]}')
     if len(items) > state.cfg.max_call_log_batch:
         raise TooLarge(f"at most {state.cfg.max_call_log_batch} logs per request")
-    result = await state.write(call_logs.ingest_call_logs, agent_id, items, account_id)
+    check_text = call_logs.may_hold_unstorable_text(raw)
+    result = await state.write(
+        lambda s: call_logs.ingest_call_logs(s, agent_id, items, account_id, check_text=check_text)
+    )
     return JSONResponse(result.body())
 
 

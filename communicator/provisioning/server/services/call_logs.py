@@ -13,6 +13,7 @@ so of two agents posting the same new id at once exactly one is told "accepted".
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
-from ..api_models import CallLogIn, CallLogResult, RefusalCode, Rejected
+from ..api_models import CallLogIn, LogStatus, RefusalCode, Rejected
 from ..errors import NotFound
 from ..models import Agent, CallLog, VoipAccount, utcnow
 from .sessions import current_account
@@ -37,9 +38,29 @@ MAX_DEPTH = 32
 field anyway, since no field of a log nests)."""
 
 
+@dataclass(frozen=True, slots=True)
+class LogResult:
+    """What became of one posted log (the API's ``LogResult``)."""
+
+    index: int
+    id: str | None
+    status: LogStatus
+    code: RefusalCode | None = None
+    reason: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "id": self.id,
+            "status": self.status,
+            "code": self.code,
+            "reason": self.reason,
+        }
+
+
 @dataclass(frozen=True)
 class IngestResult:
-    results: list[CallLogResult]
+    results: list[LogResult]
 
     @property
     def accepted(self) -> list[str]:
@@ -63,14 +84,15 @@ class IngestResult:
             "accepted": self.accepted,
             "duplicates": self.duplicates,
             "rejected": [r.model_dump() for r in self.rejected],
-            "results": [r.model_dump() for r in self.results],
+            "results": [r.as_json() for r in self.results],
         }
 
 
 def printable(text: str, limit: int = 200) -> str:
     """Text safe to answer with and to show: no NUL or control characters, no lone
     surrogates (they cannot be encoded in the UTF-8 answer), at most ``limit`` characters."""
-    text = text.encode("utf-8", "replace").decode("utf-8")
+    if len(text) <= limit and text.isprintable():  # the usual case; surrogates are not printable
+        return text
     text = "".join(c if c.isprintable() else "?" for c in text[: limit + 1])
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
@@ -82,42 +104,49 @@ def _posted_id(raw: Any) -> str | None:
     return printable(str(rid), 64) or None
 
 
-def _bad_text(value: Any, where: str) -> str | None:
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+"""NUL (no PostgreSQL text holds it) and lone surrogates (no UTF-8 encodes them)."""
+
+
+def _bad_text(value: Any) -> str | None:
     """The first string (value or key) that no database stores, as a refusal reason."""
-    stack: list[tuple[Any, str, int]] = [(value, where, 0)]
+    stack: list[tuple[Any, tuple[str, ...]]] = [(value, ())]
     while stack:
-        item, path, depth = stack.pop()
+        item, path = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item:
-                return f"{path}: NUL characters (\\u0000) are not allowed"
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return f"{path}: contains an invalid character (a lone UTF-16 surrogate)"
-        elif depth < MAX_DEPTH and isinstance(item, dict):
+            found = _UNSTORABLE.search(item)
+            if found is None:
+                continue
+            where = ".".join(printable(p, 40) for p in path) or "a field name"
+            if found.group() == "\x00":
+                return f"{where}: NUL characters (\\u0000) are not allowed"
+            return f"{where}: contains an invalid character (a lone UTF-16 surrogate)"
+        if len(path) >= MAX_DEPTH:
+            continue
+        if isinstance(item, dict):
             for key, sub in item.items():
-                sub_path = f"{path}.{printable(str(key), 40)}" if path else printable(str(key), 40)
-                stack.append((key, sub_path, depth + 1))
-                stack.append((sub, sub_path, depth + 1))
-        elif depth < MAX_DEPTH and isinstance(item, list):
-            stack.extend((sub, f"{path}[{i}]", depth + 1) for i, sub in enumerate(item))
+                sub_path = (*path, str(key))
+                stack.append((key, path))
+                stack.append((sub, sub_path))
+        elif isinstance(item, list):
+            stack.extend((sub, (*path, f"[{i}]")) for i, sub in enumerate(item))
     return None
 
 
-def _refused(index: int, rid: str | None, reason: str, code: RefusalCode) -> CallLogResult:
-    return CallLogResult(
-        index=index, id=rid, status="refused", code=code, reason=printable(reason, 300)
-    )
+def _refused(index: int, rid: str | None, reason: str, code: RefusalCode) -> LogResult:
+    return LogResult(index, rid, "refused", code, printable(reason, 300))
 
 
-def _validate(items: Sequence[Any]) -> Iterator[tuple[int, CallLogIn | CallLogResult]]:
+def _validate(
+    items: Sequence[Any], check_text: bool
+) -> Iterator[tuple[int, CallLogIn | LogResult]]:
     """Each posted item as a valid log, or as its refusal."""
     for index, raw in enumerate(items):
         rid = _posted_id(raw)
         if not isinstance(raw, dict):
             yield index, _refused(index, None, "each log must be a JSON object", "invalid")
             continue
-        bad = _bad_text(raw, "")
+        bad = _bad_text(raw) if check_text else None
         if bad is not None:
             yield index, _refused(index, rid, bad, "invalid")
             continue
@@ -133,17 +162,32 @@ def _validate(items: Sequence[Any]) -> Iterator[tuple[int, CallLogIn | CallLogRe
             yield index, _refused(index, rid, reason, "invalid")
 
 
+def may_hold_unstorable_text(body: bytes) -> bool:
+    """False when a JSON body cannot hold a NUL or a lone surrogate: JSON writes them only
+    as ``\\u0000``/``\\ud800``-style escapes or (surrogates) as their raw UTF-8 bytes. Lets the
+    usual batch skip the walk through every string."""
+    return _ESCAPES.search(body) is not None
+
+
+_ESCAPES = re.compile(rb"\\u(?:0000|[dD][89abcdefABCDEF])|\xed[\xa0-\xbf]")
+
+
 def ingest_call_logs(
-    s: Session, agent_id: int, items: Sequence[Any], account_id: int | None = None
+    s: Session,
+    agent_id: int,
+    items: Sequence[Any],
+    account_id: int | None = None,
+    *,
+    check_text: bool = True,
 ) -> IngestResult:
     """Store the valid logs of ``items`` for ``agent_id``; one result per item, in order.
 
-    A log already stored for this agent is a duplicate (accepted again)."""
-    judged = dict(_validate(items))
+    A log already stored for this agent is a duplicate (accepted again). ``check_text=False``
+    skips the search for NUL characters and lone surrogates (see
+    :func:`may_hold_unstorable_text`)."""
+    judged = dict(_validate(items, check_text))
     valid = {i: v for i, v in judged.items() if isinstance(v, CallLogIn)}
-    results: dict[int, CallLogResult] = {
-        i: v for i, v in judged.items() if isinstance(v, CallLogResult)
-    }
+    results: dict[int, LogResult] = {i: v for i, v in judged.items() if isinstance(v, LogResult)}
     if valid:
         results.update(_store(s, agent_id, account_id, valid))
     return IngestResult([results[i] for i in range(len(items))])
@@ -151,7 +195,7 @@ def ingest_call_logs(
 
 def _store(
     s: Session, agent_id: int, account_id: int | None, valid: dict[int, CallLogIn]
-) -> dict[int, CallLogResult]:
+) -> dict[int, LogResult]:
     agent = s.get(Agent, agent_id)
     account = s.get(VoipAccount, account_id) if account_id is not None else None
     if account is None:
@@ -171,14 +215,12 @@ def _store(
             first[item.id] = index
             rows[item.id] = {**common, **_columns(item)}
     verdicts = _insert(s, agent_id, rows)
-    results: dict[int, CallLogResult] = {}
+    results: dict[int, LogResult] = {}
     for index, item in valid.items():
         status, code, reason = verdicts[item.id]
         if status == "accepted" and first[item.id] != index:
             status = "duplicate"  # the same log twice in one batch
-        results[index] = CallLogResult(
-            index=index, id=str(item.id), status=status, code=code, reason=reason
-        )
+        results[index] = LogResult(index, str(item.id), status, code, reason)
     return results
 
 
