@@ -4,8 +4,9 @@
 
 Without a display it runs itself again under ``xvfb-run``. Figures (last line: one JSON object):
 
-* ``cold_start_ratio``: process start to the sign-in window painted, over the same for a bare
-  PySide6 window; medians of ``--launches`` interleaved launches of this script (``--probe``).
+* ``cold_start_ratio``: the real ``communicator`` command's start to its sign-in window painted,
+  over the same for a bare PySide6 window (this script's ``--probe``); medians of
+  ``--launches`` interleaved launches.
 * ``ring_to_panel_ms``: p95 over ``--rings`` calls of: the far end about to send its INVITE
   (the peer's ``time.monotonic()``, the same clock as ours) to the incoming-call panel painted.
   So it includes the far end's own work and Kamailio's hop: an upper bound.
@@ -55,14 +56,8 @@ def probe(kind: str) -> int:
     from PySide6.QtWidgets import QApplication, QWidget
 
     app = QApplication(sys.argv[:1])
-    window: QWidget
-    if kind == "bare":
-        window = QWidget()
-        window.setWindowTitle("bare")
-    else:
-        from communicator.ui.desktop.sign_in_window import SignInWindow
-
-        window = SignInWindow()
+    window = QWidget()
+    window.setWindowTitle(kind)
 
     class FirstPaint(QObject):
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
@@ -80,30 +75,39 @@ def probe(kind: str) -> int:
     return int(app.exec())
 
 
-def launch_seconds(kind: str) -> float:
+def launch_seconds(kind: str, home: Path) -> float:
+    """Process start to the first window painted: the bare probe, or the real ``communicator``
+    command (which prints ``shown ...`` when its sign-in window has painted, then builds the
+    client and quits)."""
+    if kind == "bare":
+        command = [sys.executable, __file__, "--probe", kind]
+    else:
+        command = [
+            *(sys.executable, "-m", "communicator.app"),
+            *("--server", "http://127.0.0.1:9", "--login", "agent", "--quit-after-shown"),
+        ]
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config")}
+    env["XDG_DATA_HOME"] = str(home / "data")
     started = time.monotonic()
-    child = subprocess.Popen(
-        [sys.executable, __file__, "--probe", kind],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env)
     assert child.stdout is not None
     line = child.stdout.readline()
     elapsed = time.monotonic() - started
-    child.wait(30)
-    if line.strip() != "shown":
-        raise RuntimeError(f"probe {kind} did not show its window")
+    child.stdout.read()
+    child.wait(60)
+    if not line.startswith("shown"):
+        raise RuntimeError(f"launch {kind} did not show its window")
     return elapsed
 
 
 def cold_start(launches: int) -> dict[str, Any]:
-    launch_seconds("bare")  # warm the file cache once for both
-    launch_seconds("sign-in")
+    home = Path(tempfile.mkdtemp(prefix="ui-bench-home-"))
+    launch_seconds("bare", home)  # warm the file cache once for both
+    launch_seconds("app", home)
     bare, sign_in = [], []
     for _ in range(launches):
-        bare.append(launch_seconds("bare"))
-        sign_in.append(launch_seconds("sign-in"))
+        bare.append(launch_seconds("bare", home))
+        sign_in.append(launch_seconds("app", home))
     b, s = statistics.median(bare), statistics.median(sign_in)
     return {
         "cold_start_ratio": round(s / b, 2),
@@ -489,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--launches", type=int, default=5)
     parser.add_argument("--rings", type=int, default=20)
     parser.add_argument("--idle", type=float, default=60.0)
-    parser.add_argument("--probe", choices=("bare", "sign-in"), help=argparse.SUPPRESS)
+    parser.add_argument("--probe", choices=("bare",), help=argparse.SUPPRESS)
     parser.add_argument("--client", help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--audio", action="store_true", help=argparse.SUPPRESS)
