@@ -86,6 +86,8 @@ class WorkstationNotice:
 class PendingLogsChanged:
     count: int
     """Call logs on this workstation not yet delivered (every agent's)."""
+    refused: int = 0
+    """Call logs the server refused for good, set aside for support (every agent's)."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,8 @@ def describe_workstation_event(event: WorkstationEvent) -> str:
     if isinstance(event, WorkstationNotice):
         return f"notice: {event.text}"
     if isinstance(event, PendingLogsChanged):
-        return f"call logs waiting to be sent: {event.count}"
+        refused = f" (refused by the server, kept: {event.refused})" if event.refused else ""
+        return f"call logs waiting to be sent: {event.count}{refused}"
     if isinstance(event, SignedOutByServer):
         return f"signed out: {event.why}"
     if isinstance(event, ProfileUpdated):
@@ -159,6 +162,7 @@ class Workstation:
         self.signed_in: SignedIn | None = None
         self._watcher: ProfileWatcher | None = None
         self._last_pending = -1
+        self._last_refused = 0
         self._phone_of: SignedIn | None = None
         """The agent whose phone the engine runs. Kept after sign-out: the record of a call
         hung up by the sign-out can arrive later (a recorded call waits for its WAV file), and
@@ -358,6 +362,10 @@ class Workstation:
     def pending_logs(self) -> int:
         return self.outbox.pending_count()
 
+    def refused_logs(self) -> int:
+        """Logs the server refused for good, kept aside for support (every agent's)."""
+        return self.outbox.refused_count()
+
     def missed_calls(self) -> int:
         """Unseen missed calls of the agent signed in (the badge)."""
         current = self._phone_of
@@ -383,16 +391,17 @@ class Workstation:
         self._emit(HistoryAdded(entry, self.history.missed_count(owner)))
         if logged:
             self._last_pending = self.outbox.pending_count()
-            self._emit(PendingLogsChanged(self._last_pending))
+            self._emit(PendingLogsChanged(self._last_pending, self._last_refused))
 
     def _pending_changed(self, pending: int) -> None:
         """From the sender thread after each round: wake sign-out's wait, tell the UI only
         about changes."""
         with self._delivery_round:
             self._delivery_round.notify_all()
-        if pending != self._last_pending:
-            self._last_pending = pending
-            self._post(lambda: self._emit(PendingLogsChanged(pending)))
+        refused = self.outbox.refused_count()
+        if pending != self._last_pending or refused != self._last_refused:
+            self._last_pending, self._last_refused = pending, refused
+            self._post(lambda: self._emit(PendingLogsChanged(pending, refused)))
 
     def _delivery_for(self, owner: str) -> Delivery | None:
         """Credentials to deliver ``owner``'s logs: the live session for the signed-in agent,

@@ -74,6 +74,7 @@ class SessionModel(QObject, SessionCommands):
     can_extend_wrap_up_changed = Signal(object, object)
     forwarding_changed = Signal(object, object)
     pending_logs_changed = Signal(object, object)
+    refused_logs_changed = Signal(object, object)
     missed_calls_changed = Signal(object, object)
     profile_pending_changed = Signal(object, object)
     codec_report_changed = Signal(object, object)
@@ -465,6 +466,7 @@ class SessionModel(QObject, SessionCommands):
             can_extend_wrap_up=self._presence.can_extend_wrap_up,
             forwarding=snapshot.forwarding,
             pending_logs=self._ws.pending_logs(),
+            refused_logs=self._ws.refused_logs(),
             missed_calls=self._ws.missed_calls() if signed_in is not None else 0,
             profile_pending=snapshot.profile_pending,
             codec_report=snapshot.codec_report,

@@ -46,6 +46,9 @@ class SessionState:
     can_extend_wrap_up: bool
     forwarding: str | None
     pending_logs: int
+    refused_logs: int
+    """Call logs the server refused for good, set aside on this workstation for support
+    (see the outbox); not part of ``pending_logs``."""
     missed_calls: int
     profile_pending: bool
     codec_report: CodecReport | None

@@ -323,3 +323,26 @@ def test_the_directory_reaches_the_model_without_login_names(
     assert (anna.name, anna.group) == ("Anna", "Support")
     assert all(e.name != "anna" for e in entries), "display names, never login names"
     assert any(e.name == "Support" and e.group is None for e in entries), "groups are listed"
+
+
+def test_a_log_the_server_refuses_is_counted_apart_from_the_waiting_ones(
+    deployment: Deployment, engine_factory: Any, tmp_path: Path, qtbot: Any
+) -> None:
+    desk = Desk(engine_factory, tmp_path / "client")
+    try:
+        model = desk.model
+        sign_in(model, deployment, qtbot)
+        workstation = desk.workstation
+        assert workstation is not None and model.state.signed_in is not None
+        owner = model.state.signed_in.session.owner
+        bad = {
+            "direction": "outbound",
+            "remote": "sip:200@example.com",
+            "started_at": "0001-01-01T00:00:00+14:00",
+        }
+        with qtbot.waitSignal(model.refused_logs_changed, timeout=10000):
+            workstation.outbox.add(owner, "6c0e6f6e-7a1f-4f5e-9a53-0c1f2b3c4d5e", bad)
+            workstation.sender.wake()
+        assert model.state.refused_logs == 1 and model.state.pending_logs == 0
+    finally:
+        desk.close()
