@@ -162,7 +162,9 @@ class IncomingCallPanel(QWidget):
         if screen is None:
             return
         area = screen.availableGeometry()
-        size = self.sizeHint()
+        # The size the panel will have (adjustSize honours the minimum width; the size hint
+        # does not), so it sits wholly on the screen.
+        size = self.size().expandedTo(self.sizeHint())
         self.move(
             QPoint(
                 area.right() - size.width() - SCREEN_MARGIN,

@@ -75,6 +75,8 @@ def test_the_panel_shows_the_caller_keeps_the_focus_away_and_answers_by_key(
     assert "2002" in panel.caller_label.text() + panel.number_label.text()
     assert panel.line_label.text() == f"Line {view.number}"
     assert panel.answer_button.text().replace("&", "") == "Answer"
+    screen = panel.screen().availableGeometry()
+    assert screen.contains(panel.frameGeometry()), "the whole panel is on the screen"
     interface = QAccessible.queryAccessibleInterface(panel)
     assert interface is not None
     assert "2002" in interface.text(QAccessible.Text.Description)
