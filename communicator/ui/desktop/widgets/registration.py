@@ -28,12 +28,24 @@ _STATE_WORDS = {
     RegistrationState.FAILED: "Phone not connected",
     RegistrationState.UNREGISTERING: "Disconnecting the phone…",
 }
+_TRYING_AGAIN = frozenset(
+    {
+        RegistrationState.REGISTERING,
+        RegistrationState.REGISTERED,
+        RegistrationState.REFRESHING,
+        RegistrationState.RETRYING,
+    }
+)
 
 
 def status_words(state: SessionState) -> str:
     if state.static_ip:
         return "Desk phone (static IP)"
-    return _STATE_WORDS[state.registration.state]
+    registration = state.registration
+    if registration.lost_connection and registration.state in _TRYING_AGAIN:
+        # the banner says the connection is lost: never "connecting" or "connected" beside it
+        return _STATE_WORDS[RegistrationState.RETRYING]
+    return _STATE_WORDS[registration.state]
 
 
 def registration_details(status: RegistrationStatus, *, now: float | None = None) -> str:
@@ -147,6 +159,6 @@ class RegistrationBar(QWidget):
         self.details.setText(details)
         describe(self.status, summary, details)
         describe(self.details, "Current registration", details)
-        connected = state.registered
+        connected = state.registered and (state.static_ip or not state.registration.lost_connection)
         self.light.setPixmap(icon("registered" if connected else "unregistered").pixmap(ICON_SIZE))
         describe(self.light, "Phone status light", "Connected" if connected else "Not connected")
