@@ -19,6 +19,7 @@ from communicator.sip.events import (
     CallStateChanged,
     DtmfReceived,
     InfoCompleted,
+    ReinviteDone,
     StackRecord,
     TransferRequested,
     TransferStatus,
@@ -53,6 +54,11 @@ class EngineCall(pj.Call):
         """SIP INFO requests (DTMF) sent and not yet completed: only then is a transaction
         state change worth looking at (reading the SipEvent costs ~50 us per callback, and
         call setup alone has several)."""
+        self.reinvite_pending = False
+        """An INVITE transaction is under way in the dialog (our hold or resume, or the far
+        end's re-INVITE that made pjsip refuse ours), or a hold or resume waits to be sent
+        again: the next one waits (set and cleared by the engine's `EffectRunner`); only then
+        are INVITE transactions looked at."""
 
     def _failed(self, where: str, error: BaseException) -> None:
         self.records.append(CallbackFailed(where, repr(error)))
@@ -81,16 +87,24 @@ class EngineCall(pj.Call):
             self._failed("onCallMediaState", error)
 
     def onCallTsxState(self, prm: Any) -> None:  # noqa: N802
-        if not self.info_pending:
+        if not self.info_pending and not self.reinvite_pending:
             return
         try:
-            tsx = prm.e.body.tsxState.tsx
-            if (
-                str(tsx.method) == "INFO"
-                and int(tsx.role) == pj.PJSIP_ROLE_UAC
-                and int(tsx.state) >= pj.PJSIP_TSX_STATE_COMPLETED
-            ):
-                self.records.append(InfoCompleted(self, int(tsx.statusCode)))
+            event = prm.e.body.tsxState
+            tsx = event.tsx
+            method = str(tsx.method)
+            state = int(tsx.state)
+            if method == "INFO" and self.info_pending:
+                if int(tsx.role) == pj.PJSIP_ROLE_UAC and state >= pj.PJSIP_TSX_STATE_COMPLETED:
+                    self.records.append(InfoCompleted(self, int(tsx.statusCode)))
+            elif method == "INVITE" and self.reinvite_pending:
+                # pjsip frees the dialog for the next re-INVITE once its INVITE transaction
+                # has a final answer (ours) or its ACK (the far end's): each is seen once,
+                # on the step into that state.
+                ours = int(tsx.role) == pj.PJSIP_ROLE_UAC
+                done = pj.PJSIP_TSX_STATE_COMPLETED if ours else pj.PJSIP_TSX_STATE_CONFIRMED
+                if state >= done > int(event.prevState):
+                    self.records.append(ReinviteDone(self, int(tsx.statusCode), ours))
         except BaseException as error:
             self._failed("onCallTsxState", error)
 

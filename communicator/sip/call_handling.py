@@ -81,6 +81,7 @@ class CallHandling:
             lines=lines,
             run_effects=self._effects.run,
             dialog_confirmed=self._effects.dialog_confirmed,
+            reinvite_done=self._effects.reinvite_done,
             dialog_ended=self._effects.dialog_ended,
             router=self.router,
             timers=self.timers,
@@ -155,8 +156,10 @@ class CallHandling:
         for kind, call_id in due:
             if kind is CallTimer.NO_ANSWER:
                 self.run(lines.no_answer_timeout(call_id, now).effects)
-            else:
+            elif kind is CallTimer.TRANSFER:
                 self.run(lines.transfer_timeout(call_id, now).effects)
+            else:
+                self._effects.retry(call_id)
         return bool(due)
 
     def deadlines(self) -> list[float]:

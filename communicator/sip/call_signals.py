@@ -50,6 +50,7 @@ from communicator.sip.events import (
     IncomingCall,
     IncomingRefusedByStack,
     InfoCompleted,
+    ReinviteDone,
     TransferRequested,
     TransferStatus,
 )
@@ -68,6 +69,7 @@ class CallSignals:
         lines: Callable[[], Lines | None],
         run_effects: Callable[[Iterable[CallEffect]], None],
         dialog_confirmed: Callable[[CallId], None],
+        reinvite_done: Callable[[Any, int, bool], None],
         dialog_ended: Callable[[CallId], None],
         router: AudioRouter,
         timers: CallTimers,
@@ -86,6 +88,7 @@ class CallSignals:
         self._lines = lines
         self._run_effects = run_effects
         self._dialog_confirmed = dialog_confirmed
+        self._reinvite_done = reinvite_done
         self._dialog_ended = dialog_ended
         self._router = router
         self._timers = timers
@@ -123,6 +126,8 @@ class CallSignals:
             self._on_replaced(record)
         elif isinstance(record, InfoCompleted):
             self._info.completed(record.call)
+        elif isinstance(record, ReinviteDone):
+            self._reinvite_done(record.call, record.code, record.ours)
         elif isinstance(record, DtmfReceived):
             self._emit(DtmfHeard(self._line_of(record.call.core_id), record.digit))
 

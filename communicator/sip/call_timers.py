@@ -6,6 +6,8 @@
   agent keeps the call (`Lines.transfer_timeout`). A far end whose final NOTIFY
   pjsip cannot parse (seen: ``Subscription-State: terminated;reason=reason=noresource``)
   would otherwise leave the transfer pending for ever.
+* re-INVITE: a hold or resume the far end answered "not now" (491, 500) is sent again
+  (`effect_runner.RETRY_DELAYS_S`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ __all__ = ["TRANSFER_TIMEOUT_S", "CallTimer", "CallTimers"]
 class CallTimer(enum.Enum):
     NO_ANSWER = "no answer"
     TRANSFER = "transfer"
+    REINVITE = "re-INVITE retry"
 
 
 class CallTimers:

@@ -8,12 +8,23 @@ bridge links: the engine re-synchronises the bridge after every change.
 
 Hold, resume and transfers need a confirmed dialog (a re-INVITE or REFER before the ACK of an
 answered call is refused by pjsip): such an effect for a call whose dialog is not confirmed yet
-waits and runs when it is (`dialog_confirmed`); a hold and a resume that both wait cancel out.
+waits and runs when it is (`dialog_confirmed`).
+
+A hold or resume also waits while the call has an INVITE transaction under way: pjsip allows one
+per dialog and refuses another with PJ_EINVALIDOP. It may be ours, from the previous hold or
+resume (answering a second line holds the first, and a Swap right after resumes it), or the far
+end's. The effect runs when that transaction is done (`reinvite_done`). A far end that answers
+our re-INVITE with 491 (both sides re-INVITEd at once) or 500 (it still had an INVITE
+transaction: our next re-INVITE overtook the ACK of the previous one in a multi-worker proxy)
+has not taken the change: it is sent again after `RETRY_DELAYS_S`.
+
+A hold and a resume that both wait cancel out; the effects of one call keep their order.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -52,8 +63,20 @@ from communicator.sip.call_timers import CallTimer, CallTimers
 from communicator.sip.events import StackRecord
 from communicator.sip.info_dtmf import InfoDtmf
 
+log = logging.getLogger(__name__)
+
 NEEDS_DIALOG = (Hold, Unhold, TransferBlind, TransferAttended)
 """Effects that pjsip can only send in a confirmed dialog."""
+REINVITES = (Hold, Unhold)
+"""Effects sent as a re-INVITE: one at a time per dialog."""
+PJ_EINVALIDOP = 70013
+"""pjsip_inv_reinvite's answer while the dialog has an INVITE transaction under way."""
+RETRY_CODES = frozenset({491, 500})
+"""Answers to our re-INVITE that mean "not now" (glare, or an INVITE transaction still open)."""
+RETRY_DELAYS_S = (0.2, 1.0, 2.0)
+"""Delay before each new try of a hold or resume the far end answered with a `RETRY_CODES`
+code. Sooner than the Retry-After of a 500 (pjsip picks 0-9 s at random): the usual cause
+is our own ACK, which arrives within milliseconds."""
 
 
 def op_param(code: int) -> Any:
@@ -94,21 +117,98 @@ class EffectRunner:
         self._failure = failure
         self._wall = wall
         self._waiting: dict[CallId, list[CallEffect]] = {}
-        """Effects waiting for their call's dialog to be confirmed."""
+        """Effects waiting for their call's dialog: confirmed, or free of an INVITE
+        transaction."""
+        self._sent: dict[CallId, tuple[Hold | Unhold, int]] = {}
+        """The hold or resume under way on each call, and how many times it has been sent."""
+        self._backing_off: dict[CallId, int] = {}
+        """Calls whose hold or resume (first in ``_waiting``) is sent again when the
+        `CallTimer.REINVITE` timer fires: how many times it has been sent."""
 
     def dialog_confirmed(self, call_id: CallId) -> None:
         """The call's dialog is confirmed: what waited for it runs now, in order."""
         self.run(self._waiting.pop(call_id, ()))
 
+    def reinvite_done(self, call: EngineCall, code: int, ours: bool) -> None:
+        """The INVITE transaction under way on ``call`` is done (``ours``: the re-INVITE we
+        sent, answered with ``code``): the next hold or resume (and what waited behind it)
+        may go, or the one that was answered "not now" goes again a little later."""
+        call_id = call.core_id
+        log.debug("re-INVITE done on %s: %s %s", call_id, "ours" if ours else "theirs", code)
+        if call_id is None:
+            call.reinvite_pending = False
+            return
+        if call_id in self._backing_off or (not ours and call_id in self._sent):
+            return  # the timer sends it again, or ours is still under way
+        sent = self._sent.pop(call_id, None) if ours else None
+        if sent is not None and code in RETRY_CODES and self._again(sent[0], sent[1], code):
+            return
+        if sent is not None and code >= 300 and code not in RETRY_CODES:
+            self._failure(f"{type(sent[0]).__name__}: the far end answered {code}")
+        call.reinvite_pending = False
+        self.run(self._waiting.pop(call_id, ()))
+
+    def retry(self, call_id: CallId) -> None:
+        """The `CallTimer.REINVITE` timer fired: send the hold or resume again."""
+        if self._backing_off.get(call_id) is None:
+            return
+        call = self._table.get(call_id)
+        if call is not None:
+            call.reinvite_pending = False
+        self.run(self._waiting.pop(call_id, ()))
+        self._backing_off.pop(call_id, None)
+
+    def _again(self, effect: Hold | Unhold, tries: int, code: int) -> bool:
+        """Schedule ``effect`` (answered ``code``) to be sent again, ahead of what waits;
+        False when it need not be (a waiting opposite cancels it) or may not be (tried
+        enough: recorded as a failure)."""
+        waiting = self._waiting.setdefault(effect.call_id, [])
+        if waiting and isinstance(waiting[0], Unhold if isinstance(effect, Hold) else Hold):
+            log.debug("%s (answered %s) cancels the waiting %s", effect, code, waiting.pop(0))
+            return False
+        if tries > len(RETRY_DELAYS_S):
+            self._failure(f"{type(effect).__name__}: the far end answered {code} {tries} times")
+            return False
+        waiting.insert(0, effect)
+        self._backing_off[effect.call_id] = tries
+        at = self._wall() + RETRY_DELAYS_S[tries - 1]
+        self._timers.start(CallTimer.REINVITE, effect.call_id, at)
+        log.debug("%s answered %s: sent again in %.1f s", effect, code, at - self._wall())
+        return True
+
     def dialog_ended(self, call_id: CallId) -> None:
         self._waiting.pop(call_id, None)
+        self._sent.pop(call_id, None)
+        self._backing_off.pop(call_id, None)
 
-    def _wait_for_dialog(self, effect: Hold | Unhold | TransferBlind | TransferAttended) -> None:
+    def _must_wait(self, call: EngineCall, effect: CallEffect) -> bool:
+        if not isinstance(effect, NEEDS_DIALOG):
+            return False
+        return (
+            not call.confirmed
+            or bool(self._waiting.get(effect.call_id))
+            or (isinstance(effect, REINVITES) and call.reinvite_pending)
+        )
+
+    def _busy_dialog(self, effect: CallEffect, error: pj.Error) -> bool:
+        """pjsip refused a hold or resume because an INVITE transaction is under way (one we
+        did not know of: the far end's re-INVITE): it waits for that one instead."""
+        if not isinstance(effect, REINVITES) or int(error.status) != PJ_EINVALIDOP:
+            return False
+        call = self._table.get(effect.call_id)
+        if call is None:
+            return False
+        call.reinvite_pending = True
+        self._wait(effect)
+        return True
+
+    def _wait(self, effect: Hold | Unhold | TransferBlind | TransferAttended) -> None:
         waiting = self._waiting.setdefault(effect.call_id, [])
         cancels = (Unhold, Hold) if isinstance(effect, Hold) else (Hold, Unhold)
         if isinstance(effect, Hold | Unhold) and waiting and isinstance(waiting[-1], cancels[0]):
-            waiting.pop()  # hold then resume (or back) before the ACK: nothing to send
+            log.debug("%s cancels the waiting %s", effect, waiting.pop())
         else:
+            log.debug("%s waits for the dialog", effect)
             waiting.append(effect)
 
     def run(self, effects: Iterable[CallEffect]) -> None:
@@ -118,6 +218,8 @@ class EffectRunner:
             try:
                 more = self._run_one(effect)
             except pj.Error as error:
+                if self._busy_dialog(effect, error):
+                    continue
                 self._failure(f"{type(effect).__name__}: {error.info()}")
                 more = self._failed(effect, str(error.reason))
             queue.extend(more)
@@ -154,8 +256,8 @@ class EffectRunner:
         call = self._table.get(effect.call_id)
         if call is None:
             return ()
-        if isinstance(effect, NEEDS_DIALOG) and not call.confirmed:
-            self._wait_for_dialog(effect)
+        if isinstance(effect, NEEDS_DIALOG) and self._must_wait(call, effect):
+            self._wait(effect)
             return ()
         if isinstance(effect, SendRinging):
             call.answer(op_param(180))
@@ -178,10 +280,12 @@ class EffectRunner:
         elif isinstance(effect, Hold):
             self._router.drop_call(effect.call_id)
             call.setHold(pj.CallOpParam(True))
+            self._reinvite_sent(call, effect)
         elif isinstance(effect, Unhold):
             prm = pj.CallOpParam(True)
             prm.opt.flag |= pj.PJSUA_CALL_UNHOLD
             call.reinvite(prm)
+            self._reinvite_sent(call, effect)
         elif isinstance(effect, SendDtmf):
             if effect.method is DtmfMethod.RFC4733:
                 call.dialDtmf(effect.digits)
@@ -197,6 +301,12 @@ class EffectRunner:
             call.xferReplaces(other, pj.CallOpParam(True))
             self._transfer_started(effect.call_id)
         return ()
+
+    def _reinvite_sent(self, call: EngineCall, effect: Hold | Unhold) -> None:
+        call.reinvite_pending = True
+        tries = self._backing_off.get(effect.call_id, 0) + 1
+        self._sent[effect.call_id] = (effect, tries)
+        log.debug("%s sent (try %d)", effect, tries)
 
     def _transfer_started(self, call_id: CallId) -> None:
         self._timers.start(CallTimer.TRANSFER, call_id, self._wall() + self._transfer_timeout)

@@ -109,6 +109,18 @@ class InfoCompleted:
 
 
 @dataclass(frozen=True, eq=False)
+class ReinviteDone:
+    """An INVITE transaction in the dialog of ``call`` (a re-INVITE, ours or the far end's)
+    is done: pjsip accepts the next one (recorded only while one was awaited)."""
+
+    call: Any
+    code: int
+    """Its final answer."""
+    ours: bool
+    """We sent it (a hold or resume); otherwise the far end did."""
+
+
+@dataclass(frozen=True, eq=False)
 class DtmfReceived:
     call: Any
     digit: str
@@ -129,6 +141,7 @@ CallStackRecord = (
     | TransferRequested
     | CallReplaced
     | InfoCompleted
+    | ReinviteDone
     | DtmfReceived
 )
 """What the stack records about calls (handled by `call_signals.CallSignals`)."""

@@ -105,11 +105,6 @@ def test_answer_by_shortcut_hold_resume_and_the_buttons_follow_allowed(
     assert window.actions_panel.enabled_operations() == frozenset()
 
 
-@pytest.mark.xfail(
-    reason="under investigation: after Swap the model shows line 1 CONNECTED but the first far "
-    "end's last media_state stays remote_hold (no resume reaches it), so DTMF is not heard",
-    strict=False,
-)
 def test_two_lines_with_swap_and_dtmf_heard_by_the_far_end(
     deployment: Deployment, desk: Desk, window: MainWindow, peer_factory: Any, qtbot: Any
 ) -> None:
