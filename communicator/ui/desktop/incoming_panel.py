@@ -90,8 +90,13 @@ class IncomingCallPanel(QWidget):
         self.answer_button.clicked.connect(self.answer)
         self.decline_button = QPushButton("&Decline", self)
         self.decline_button.clicked.connect(self.decline)
-        for button in (self.answer_button, self.decline_button):
+        for button, action, what in (
+            (self.answer_button, Action.ANSWER, "Answer this call"),
+            (self.decline_button, Action.DECLINE, "Decline this call"),
+        ):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keyboard stays where it was
+            button.setToolTip(with_key(what, action))
+            button.setAccessibleDescription(button.toolTip())
 
         details = QVBoxLayout()
         for label in (

@@ -12,12 +12,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QCloseEvent, QShortcut
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -40,6 +42,32 @@ from communicator.ui.desktop.widgets.target_picker import TargetPicker
 from communicator.ui.session import SessionModel
 
 HISTORY_TAB, DIRECTORY_TAB = 0, 1
+
+
+class _CallsArea(QScrollArea):
+    """Scrolls up and down only: as wide as its content needs (so nothing is cut at the side),
+    as low as the window allows."""
+
+    def __init__(self, content: QWidget, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWidget(content)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        describe(self, "Calls", "The number field, the lines and the call actions")
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        hint = super().minimumSizeHint()
+        content = self.widget()
+        if content is None:
+            return hint
+        width = content.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+        return QSize(max(hint.width(), width), hint.height())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # the keypad or the picker opened: maybe wider now
+        return super().eventFilter(watched, event)
 
 
 class MainWindow(QMainWindow):
@@ -72,6 +100,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.history, icon("history"), "History")
         self.tabs.addTab(self.directory_view, icon("directory"), "Directory")
         describe(self.tabs, "History and directory", "Your recent calls, and whom you can call")
+        # A screen reader reads each tab's tooltip as its description (History's: see below).
+        self.tabs.setTabToolTip(DIRECTORY_TAB, with_key("Directory", Action.DIRECTORY))
         self.tabs.currentChanged.connect(lambda _i: self._history_seen())
         self.pending_logs = PendingLogs(model, self)
         self.statusBar().addPermanentWidget(self.pending_logs)
@@ -96,10 +126,15 @@ class MainWindow(QMainWindow):
         top.addWidget(self.who)
         top.addWidget(self.agent_state, 1)
         top.addWidget(self.help_button)
+        # The picker beside the lines and the keypad beside the buttons (not under them), and
+        # the calls part scrolls rather than grow the window: it fits a 1366x768 screen, and
+        # 1920x1080 at 150 %, with everything open.
+        calls = QHBoxLayout()
+        calls.addWidget(self.lines, 1)
+        calls.addWidget(self.picker)
         right = QVBoxLayout()
-        right.addWidget(self.lines, 1)
+        right.addLayout(calls, 1)
         right.addWidget(self.actions_panel)
-        right.addWidget(self.picker)
         middle = QHBoxLayout()
         middle.addWidget(self.dial)
         middle.addLayout(right, 1)
@@ -107,8 +142,9 @@ class MainWindow(QMainWindow):
         upper_layout = QVBoxLayout(upper)
         upper_layout.setContentsMargins(0, 0, 0, 0)
         upper_layout.addLayout(middle)
+        scroll = _CallsArea(upper, self)
         splitter = QSplitter(Qt.Orientation.Vertical, self)
-        splitter.addWidget(upper)
+        splitter.addWidget(scroll)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QGridLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QWidget
 
 from communicator.core.calls import CallId, CallState
 from communicator.core.line_view import LineView
@@ -96,10 +97,12 @@ class LineActions(QWidget):
         }
         for name, handler in handlers.items():
             self.buttons[name].clicked.connect(lambda _=False, h=handler: h())
-        layout = QVBoxLayout(self)
+        # The keypad beside the buttons, not under them: the window keeps fitting a 768-pixel
+        # screen (at 150 % too) while it is open.
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(grid)
-        layout.addWidget(self.keypad)
+        layout.addLayout(grid, 1)
+        layout.addWidget(self.keypad, 0, Qt.AlignmentFlag.AlignTop)
         describe(self, "Call actions", "What you can do with the selected line's call")
         table.selected_changed.connect(lambda _n: self._update())
         model.lines_changed.connect(lambda _old, _new: self._lines_changed())
