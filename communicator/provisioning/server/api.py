@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp
 
 from .config import ServerConfig
-from .errors import ApiError, RateLimited, TooLarge, Unauthorized
+from .errors import ApiError, RateLimited, Unauthorized
+from .guards import QuietErrors, RequestGuard
 from .routers import admin, agent_status, call_logs, directory, profile, sessions
-from .routers.deps import API
 from .state import ServerState
 
 log = logging.getLogger(__name__)
@@ -47,60 +48,6 @@ def integrity_message(exc: IntegrityError) -> str:
     if "foreign key" in text:
         return "a referenced item does not exist"
     return "the change conflicts with existing data"
-
-
-class BodyLimit:
-    """ASGI middleware: rejects bodies over the limit for their path with 413 JSON."""
-
-    def __init__(self, app: Any, cfg: ServerConfig) -> None:
-        self.app = app
-        self.cfg = cfg
-
-    def limit_for(self, path: str) -> int:
-        if path.endswith("/recording"):
-            return self.cfg.max_recording_bytes
-        if path.startswith(f"{API}/call-logs") or path.endswith("/import"):
-            return self.cfg.max_call_log_batch_bytes
-        return self.cfg.max_body_bytes
-
-    async def __call__(
-        self,
-        scope: MutableMapping[str, Any],
-        receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
-        send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
-    ) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self.limit_for(scope["path"])
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    length = int(value)
-                except ValueError:
-                    length = -1
-                if length < 0 or length > limit:
-                    resp = _error(
-                        413 if length > limit else 400,
-                        "too_large" if length > limit else "bad_request",
-                        f"request body is larger than {limit} bytes"
-                        if length > limit
-                        else "invalid Content-Length",
-                    )
-                    await resp(scope, receive, send)
-                    return
-        seen = 0
-
-        async def limited() -> MutableMapping[str, Any]:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise TooLarge(f"request body is larger than {limit} bytes")
-            return message
-
-        await self.app(scope, limited, send)
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -147,6 +94,13 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def _integrity(_r: Request, exc: IntegrityError) -> JSONResponse:
         return _error(409, "conflict", integrity_message(exc))
 
+    @app.exception_handler(DataError)
+    async def _unstorable(_r: Request, exc: DataError) -> JSONResponse:
+        # A value the database refuses (out of range, a character it cannot hold): the
+        # request's fault. Only the error's type is logged: its text carries the parameters.
+        log.warning("database refused a value: %s", type(exc.orig).__name__)
+        return _error(422, "invalid", "a value of the request cannot be stored")
+
     @app.exception_handler(OperationalError)
     async def _busy(_r: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database busy: %s", type(exc.orig).__name__)
@@ -156,6 +110,13 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def _unexpected(_r: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected %s while handling a request", type(exc).__name__)
         return _error(500, "internal", "internal server error")
+
+
+class _App(FastAPI):
+    """FastAPI whose outermost layer answers escaped exceptions itself (see QuietErrors)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return QuietErrors(super().build_middleware_stack())
 
 
 def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
@@ -169,7 +130,7 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
         finally:
             await state.stop()
 
-    app = FastAPI(
+    app = _App(
         title="Communicator provisioning server",
         version="1.0",
         description="Central VoIP profiles for Communicator agents, and the admin API.",
@@ -178,7 +139,7 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.server = state
-    app.add_middleware(BodyLimit, cfg=cfg)
+    app.add_middleware(RequestGuard, cfg=cfg)
     _add_error_handlers(app)
     for part in (sessions, profile, directory, agent_status, call_logs, admin):
         app.include_router(part.router)

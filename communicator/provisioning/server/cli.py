@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import datetime as dt
 import getpass
 import logging
@@ -25,7 +26,7 @@ from .config import ServerConfig
 from .errors import ApiError
 from .models import Agent, Group
 from .security import SecretBox, hash_password
-from .services import accounts, accounts_csv, agents, groups, reports, sessions
+from .services import accounts, accounts_csv, agents, groups, pool, reports, sessions
 
 T = TypeVar("T")
 log = logging.getLogger("communicator.server")
@@ -47,6 +48,7 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         "signin_burst_per_agent",
         "signin_rate_per_agent",
         "session_ttl_s",
+        "lease_idle_s",
     ):
         value = getattr(args, name, None)
         if value is not None:
@@ -64,7 +66,7 @@ def _with_db(cfg: ServerConfig, fn: Callable[[Session, SecretBox], T], *, commit
     try:
         db_mod.upgrade(engine)
         box = SecretBox.load(cfg.data_dir)
-        with db_mod.make_sessionmaker(engine)() as s:
+        with db_mod.make_sessionmaker(engine, box)() as s:
             result = fn(s, box)
             if commit:
                 s.commit()
@@ -79,6 +81,26 @@ def _raise_fd_limit() -> None:
         target = hard if hard != resource.RLIM_INFINITY else 1 << 20
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+class PathOnly(logging.Filter):
+    """Access-log lines name the path without its query (report filters carry logins and
+    numbers): nothing from a request's data reaches the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
+def _uvicorn_logging() -> dict[str, Any]:
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["path_only"] = {"()": PathOnly}
+    config["handlers"]["access"]["filters"] = ["path_only"]
+    return config
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -96,6 +118,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
+        log_config=_uvicorn_logging(),
         access_log=args.access_log,
         timeout_graceful_shutdown=3,
         backlog=4096,
@@ -221,6 +244,19 @@ def cmd_accounts_delete(args: argparse.Namespace) -> int:
     return 1 if missing else 0
 
 
+def cmd_accounts_release(args: argparse.Namespace) -> int:
+    def run(s: Session, _box: SecretBox) -> list[str]:
+        done = []
+        for account_id in args.ids:
+            acc = pool.release_account(s, account_id)
+            done.append(f"released {acc.id} extension {acc.extension}")
+        return done
+
+    for line in _with_db(_config(args), run):
+        print(line)
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     cfg = _config(args)
     text = Path(args.csv).read_text(encoding="utf-8-sig")
@@ -307,6 +343,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--access-log", action="store_true")
     s.add_argument("--heartbeat", dest="heartbeat_s", type=float)
     s.add_argument("--session-ttl", dest="session_ttl_s", type=int)
+    s.add_argument(
+        "--lease-idle",
+        dest="lease_idle_s",
+        type=int,
+        help="end a pool lease when the client has not reported its state for this many "
+        "seconds (default 180)",
+    )
     s.add_argument("--signin-burst-per-address", type=int)
     s.add_argument("--signin-rate-per-address", type=float)
     s.add_argument("--signin-burst-per-agent", type=int)
@@ -355,6 +398,14 @@ def build_parser() -> argparse.ArgumentParser:
     a = ac.add_parser("delete", parents=[common], help="delete accounts (extensions recycled)")
     a.add_argument("ids", type=int, nargs="+")
     a.set_defaults(func=cmd_accounts_delete)
+    a = ac.add_parser(
+        "release",
+        parents=[common],
+        help="take pool numbers back from whoever holds them (a crashed client); "
+        "their SIP passwords change",
+    )
+    a.add_argument("ids", type=int, nargs="+")
+    a.set_defaults(func=cmd_accounts_release)
     a = ac.add_parser("export", parents=[common], help="export accounts as CSV")
     a.add_argument("--with-passwords", action="store_true")
     a.add_argument("-o", "--output")

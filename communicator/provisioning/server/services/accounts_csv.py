@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ..api_models import AccountCreate, AccountFields
 from ..config import ServerConfig
 from ..errors import Conflict, Invalid, NotFound
+from ..guards import MAX_JSON_DEPTH, unstorable_text, value_depth
 from ..models import Agent, Group, VoipAccount
 from ..security import SecretBox
 from .accounts import ACCOUNT_COLUMNS, create_account, update_account
@@ -51,6 +52,9 @@ def export_accounts_csv(s: Session, box: SecretBox, *, with_passwords: bool) -> 
 
 def _parse_csv_row(row: dict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {}
+    bad = unstorable_text({k: v for k, v in row.items() if isinstance(k, str)})
+    if bad is not None:
+        raise Invalid(bad)
     for key, raw in row.items():
         if key in (None, "agent", "group"):
             continue
@@ -62,7 +66,16 @@ def _parse_csv_row(row: dict[str, str]) -> dict[str, Any]:
         if key in _LIST_COLUMNS:
             data[key] = value.replace(",", " ").split()
         elif key == "forwarding":
-            data[key] = json.loads(value)
+            try:
+                forwarding = json.loads(value)
+            except RecursionError:
+                raise Invalid(f"forwarding: nested deeper than {MAX_JSON_DEPTH} levels") from None
+            if value_depth(forwarding) > MAX_JSON_DEPTH:
+                raise Invalid(f"forwarding: nested deeper than {MAX_JSON_DEPTH} levels")
+            bad = unstorable_text(forwarding, key)
+            if bad is not None:
+                raise Invalid(bad)
+            data[key] = forwarding
         else:
             ann = str(AccountFields.model_fields[key].annotation)
             if "bool" in ann:

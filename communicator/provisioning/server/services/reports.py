@@ -17,6 +17,16 @@ from ..errors import NotFound
 from ..models import Agent, CallLog, Group
 from .agents import agent_by_login
 
+_MAX_ID = 2_147_483_647
+
+
+def _row_id(text: str) -> int | None:
+    """A filter that names a row by its number: ASCII digits within the id range (``²`` and
+    ``١٢`` are digits to Python, 20 digits overflow the database's integer)."""
+    if text.isascii() and text.isdigit() and len(text) <= 10 and 1 <= int(text) <= _MAX_ID:
+        return int(text)
+    return None
+
 
 @dataclasses.dataclass(frozen=True)
 class ReportFilter:
@@ -31,15 +41,15 @@ def _conditions(s: Session, f: ReportFilter) -> list[Any]:
     conds: list[Any] = []
     if f.agent:
         agent = agent_by_login(s, f.agent)
-        if agent is None and f.agent.isdigit():
-            agent = s.get(Agent, int(f.agent))
+        if agent is None and (agent_id := _row_id(f.agent)) is not None:
+            agent = s.get(Agent, agent_id)
         if agent is None:
             raise NotFound(f"agent {f.agent!r} does not exist")
         conds.append(CallLog.agent_id == agent.id)
     if f.group:
         g = s.scalar(select(Group).where(Group.name == f.group))
-        if g is None and f.group.isdigit():
-            g = s.get(Group, int(f.group))
+        if g is None and (group_id := _row_id(f.group)) is not None:
+            g = s.get(Group, group_id)
         if g is None:
             raise NotFound(f"group {f.group!r} does not exist")
         conds.append(CallLog.group_id == g.id)
