@@ -349,6 +349,11 @@ class AccountFields(Strict):
     chanspy: bool | None = None
     video: bool | None = None
     forwarding: dict[str, Any] | None = None
+    pool: bool | None = Field(
+        default=None,
+        description="Lent to agents without a fixed account while it has no agent (SIP-ID "
+        "accounts only; default true). False for desk phones that must not be lent.",
+    )
 
 
 class AccountCreate(AccountFields):
@@ -370,7 +375,7 @@ class AccountRow(BaseModel):
     extension: int
     sip_username: str
     active: bool
-    pool: bool
+    pool: bool = Field(description="Lent from the pool now that it has no agent.")
     in_use_by: str | None
 
 

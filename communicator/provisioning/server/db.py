@@ -35,8 +35,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, box: Any = None) -> sessionmaker[Session]:
+    """Sessions that carry the server key (``box``) so services can rotate SIP passwords."""
+    return sessionmaker(engine, expire_on_commit=False, info={"box": box})
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Uuid,
 )
 from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -196,6 +197,9 @@ class VoipAccount(Base):
     pbx_nat: Mapped[str] = mapped_column(String(16), default="force_rport")
     chanspy: Mapped[bool] = mapped_column(Boolean, default=False)
     video: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Lent to agents without a fixed account while it has no agent (SIP-ID accounts only);
+    # false for desk phones and other accounts that must stay where they are.
+    pool: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     # Forwarding belongs to the extension (seed 002): reset when the extension is recycled.
     forwarding: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Pool lease (seed 003): held by an agent for the span of its sessions.

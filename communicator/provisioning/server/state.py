@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,10 +20,11 @@ from .config import ServerConfig
 from .errors import NoFreeNumber
 from .ratelimit import TokenBuckets
 from .security import SecretBox
-from .services import directory, profiles, sessions
+from .services import directory, pool, profiles, sessions
 from .services.sessions import DeliveryInfo, SessionInfo
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 SESSION_CACHE_S = 30.0
 
@@ -54,8 +57,8 @@ class ServerState:
         self.engine: Engine = db_mod.make_engine(cfg.db_url)
         if migrate:
             db_mod.upgrade(self.engine)
-        self.maker: sessionmaker[Session] = db_mod.make_sessionmaker(self.engine)
         self.box = SecretBox.load(cfg.data_dir)
+        self.maker: sessionmaker[Session] = db_mod.make_sessionmaker(self.engine, self.box)
         cfg.recordings_dir.mkdir(parents=True, exist_ok=True)
         self.bus = ChangeBus()
         self.bus.attach(self.maker)
@@ -76,6 +79,7 @@ class ServerState:
         self.limit_agent = TokenBuckets(cfg.signin_burst_per_agent, cfg.signin_rate_per_agent)
         self.limit_address = TokenBuckets(cfg.signin_burst_per_address, cfg.signin_rate_per_address)
         self.shutdown = asyncio.Event()
+        self._sweeper: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------------------ database
 
@@ -96,15 +100,30 @@ class ServerState:
                 s.commit()
             return result
 
+    async def _sweep_leases(self) -> None:
+        """Ends the pool leases of clients that stopped reporting (see ``pool.py``)."""
+        while not self.shutdown.is_set():
+            await asyncio.sleep(self.cfg.lease_sweep_s)
+            try:
+                await self.write(pool.end_idle_leases)
+            except Exception:
+                log.exception("sweeping idle pool leases failed")
+
     async def hash_call(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.hasher, fn, *args)
 
     async def start(self) -> None:
         self.shutdown.clear()
         await self.bus.start(self.engine, self.cfg.change_poll_s)
+        self._sweeper = asyncio.create_task(self._sweep_leases())
 
     async def stop(self) -> None:
         self.shutdown.set()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
         for subs in list(self.subscribers.values()):
             for sub in subs:
                 sub.wake("shutdown")
@@ -204,7 +223,7 @@ class ServerState:
         generation = self.generation
         built = await self.read(profiles.build_profile, self.box, agent_id)
         if built is None and session is not None:
-            await self.write(sessions.ensure_account, agent_id, session.expires_at)
+            await self.write(pool.ensure_account, self.cfg, agent_id, session.expires_at)
             generation = self.generation
             built = await self.read(profiles.build_profile, self.box, agent_id)
         if built is None:

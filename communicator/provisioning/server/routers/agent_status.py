@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from sqlalchemy.orm import Session
 
 from communicator.provisioning.agent_status import AgentStatus, StatusReport
 
-from ..services import agent_status
+from ..services import agent_status, pool
 from .deps import API, ERRORS, SignedIn, State
 
 router = APIRouter(prefix=API, tags=["agent"], responses=ERRORS)
@@ -18,4 +19,9 @@ router = APIRouter(prefix=API, tags=["agent"], responses=ERRORS)
     summary="Report the agent's state and its phone's registration (idempotent)",
 )
 async def put_agent_status(report: StatusReport, info: SignedIn, state: State) -> AgentStatus:
-    return await state.write(agent_status.report_status, info.agent_id, report)
+    def q(s: Session) -> AgentStatus:
+        status = agent_status.report_status(s, info.agent_id, report)
+        pool.client_reported(s, state.cfg, info.agent_id)  # keeps its pool number
+        return status
+
+    return await state.write(q)

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from communicator.provisioning.schema import ForwardingSettings
+
 from .. import profile as profile_mod
 from ..api_models import AccountCreate, AccountFields, AccountRow
 from ..changes import emit
@@ -17,6 +19,7 @@ from ..models import Agent, Group, SignInSession, VoipAccount, fill_defaults, ut
 from ..security import SecretBox
 from .agents import get_agent
 from .numbering import check_extension, next_free_extension
+from .pool import end_lease, is_lendable, recycle
 
 ACCOUNT_COLUMNS = [
     name for name in AccountFields.model_fields if name not in ("agent_id", "sip_password")
@@ -38,9 +41,36 @@ def account_details(s: Session, account_id: int) -> dict[str, Any]:
     return d
 
 
+def check_forwarding(rules: object) -> None:
+    """Only the schema's rules, each with only its own settings: an unknown name would be
+    stored and silently ignored by every client (a typo the admin never learns of)."""
+    if not isinstance(rules, dict):
+        raise Invalid("forwarding must be an object of rules", problems=[{"field": "forwarding"}])
+    known = ForwardingSettings.model_fields
+    for name, rule in rules.items():
+        field = f"forwarding.{name}"
+        if name not in known:
+            raise Invalid(
+                f"{field}: unknown forwarding rule; the rules are {', '.join(known)}",
+                problems=[{"field": field, "message": "unknown forwarding rule"}],
+            )
+        if not isinstance(rule, dict):
+            raise Invalid(f"{field} must be an object", problems=[{"field": field}])
+        annotation = known[name].annotation
+        settings = getattr(annotation, "model_fields", {})
+        for key in rule:
+            if key not in settings:
+                raise Invalid(
+                    f"{field}.{key}: unknown setting; {name} has {', '.join(settings)}",
+                    problems=[{"field": f"{field}.{key}", "message": "unknown setting"}],
+                )
+
+
 def _apply_account(
     s: Session, cfg: ServerConfig, box: SecretBox, acc: VoipAccount, data: dict[str, Any]
 ) -> None:
+    if data.get("forwarding") is not None:
+        check_forwarding(data["forwarding"])
     if "agent_id" in data:
         agent_id = data["agent_id"]
         if agent_id is not None:
@@ -114,14 +144,25 @@ def update_account(
 ) -> VoipAccount:
     acc = get_account(s, account_id)
     before = {acc.agent_id, acc.lease_agent_id}
+    previous_agent = acc.agent_id
     data = body.model_dump(exclude_unset=True)
     for key in ("sip_username", "sip_server", "sip_password"):
         if key in data and data[key] is None:
             raise Invalid(f"{key} must not be null", problems=[{"field": key}])
     _apply_account(s, cfg, box, acc, data)
-    if acc.agent_id is not None and acc.lease_agent_id is not None:
-        acc.lease_agent_id = None  # now fixed: no longer lent from the pool
-        acc.lease_expires_at = None
+    recycled = True
+    if acc.lease_agent_id is not None and not is_lendable(acc):
+        end_lease(s, acc)  # now fixed, a desk phone or static IP: no longer lent
+    elif previous_agent is not None and acc.agent_id != previous_agent:
+        recycle(s, acc)  # the account leaves its agent, who knew its password
+    else:
+        recycled = False
+    if recycled:
+        # What the admin gave in the same change wins over the recycled values.
+        if data.get("sip_password") is not None:
+            acc.sip_password_enc = box.encrypt(data["sip_password"])
+        if data.get("forwarding") is not None:
+            acc.forwarding = dict(data["forwarding"])
     _validate_profile(s, box, acc)
     s.flush()
     emit(s, before | {acc.agent_id, acc.lease_agent_id}, everyone=True)
@@ -179,7 +220,7 @@ def account_rows(s: Session, account_ids: Sequence[int] | None = None) -> list[A
                 extension=acc.extension,
                 sip_username=acc.sip_username,
                 active=acc.active,
-                pool=acc.agent_id is None,
+                pool=is_lendable(acc),
                 in_use_by=holder.login if holder else None,
             )
         )

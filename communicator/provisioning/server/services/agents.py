@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..api_models import AgentCreate, AgentFields, AgentOut, AgentStatusEntry
 from ..changes import emit
 from ..errors import Conflict, NotFound
-from ..models import Agent, AgentStatusRow, Group, VoipAccount, fill_defaults, utcnow
+from ..models import Agent, AgentStatusRow, Group, fill_defaults, utcnow
 from ..profile import effective
 from .agent_status import status_of, statuses
 from .groups import get_group
-from .sessions import current_account, revoke_agent_sessions
+from .pool import current_account, orphan_fixed_accounts, retire_fixed_password
+from .sessions import revoke_agent_sessions
 
 
 def get_agent(s: Session, agent_id: int) -> Agent:
@@ -117,6 +118,8 @@ def update_agent(s: Session, agent_id: int, body: AgentFields, password_hash: st
     _apply_agent(s, a, data, password_hash)
     if not a.active or password_hash is not None:
         revoke_agent_sessions(s, a.id)
+    if not a.active:
+        retire_fixed_password(s, a.id)
     emit(s, [a.id], everyone=True)  # the directory lists agents
     s.flush()
     return a
@@ -125,7 +128,7 @@ def update_agent(s: Session, agent_id: int, body: AgentFields, password_hash: st
 def delete_agent(s: Session, agent_id: int) -> None:
     a = get_agent(s, agent_id)
     revoke_agent_sessions(s, a.id)
-    s.execute(update(VoipAccount).where(VoipAccount.agent_id == a.id).values(agent_id=None))
+    orphan_fixed_accounts(s, a.id)
     s.delete(a)
     emit(s, [a.id], everyone=True)
 

@@ -1,7 +1,7 @@
-"""Sign-in sessions, the number pool, and the delivery and admin tokens.
+"""Sign-in sessions, and the delivery and admin tokens.
 
-An agent without a fixed VoIP account borrows one from the pool (seed 003) for as long as it
-has an open session; the lease follows the latest session's expiry.
+An agent without a fixed VoIP account borrows one from the pool (seed 003, ``pool.py``) when
+it signs in; signing out of its last session, or being signed out, ends the lease.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..changes import emit
@@ -25,6 +25,8 @@ from ..models import (
 )
 from ..security import new_token, token_digest
 from .agent_status import mark_signed_out
+from .pool import current_account as current_account  # noqa: PLC0414 (re-exported)
+from .pool import end_leases_of, lease_pool_account, shorten_lease
 
 DELIVERY_TTL = dt.timedelta(days=30)
 
@@ -43,69 +45,6 @@ class DeliveryInfo:
     expires_at: dt.datetime
 
 
-# ------------------------------------------------------------------------------------ pool
-
-
-def current_account(s: Session, agent_id: int) -> VoipAccount | None:
-    """The agent's fixed account, else the pool account it holds now, else None."""
-    fixed = s.scalar(select(VoipAccount).where(VoipAccount.agent_id == agent_id))
-    if fixed is not None:
-        return fixed
-    return s.scalar(
-        select(VoipAccount).where(
-            VoipAccount.lease_agent_id == agent_id,
-            VoipAccount.agent_id.is_(None),
-            VoipAccount.lease_expires_at > utcnow(),
-        )
-    )
-
-
-def _lease_pool_account(s: Session, agent_id: int, until: dt.datetime) -> VoipAccount:
-    now = utcnow()
-    held = s.scalar(
-        select(VoipAccount).where(
-            VoipAccount.lease_agent_id == agent_id,
-            VoipAccount.agent_id.is_(None),
-            VoipAccount.active.is_(True),
-            VoipAccount.lease_expires_at > now,
-        )
-    )
-    if held is not None:
-        if held.lease_expires_at is None or held.lease_expires_at < until:
-            held.lease_expires_at = until
-        return held
-    free = or_(VoipAccount.lease_agent_id.is_(None), VoipAccount.lease_expires_at <= now)
-    for _attempt in range(10):
-        candidate = s.scalar(
-            select(VoipAccount.id)
-            .where(VoipAccount.agent_id.is_(None), VoipAccount.active.is_(True), free)
-            .order_by(VoipAccount.extension)
-            .limit(1)
-        )
-        if candidate is None:
-            break
-        res = s.execute(
-            update(VoipAccount)
-            .where(VoipAccount.id == candidate, VoipAccount.agent_id.is_(None), free)
-            .values(lease_agent_id=agent_id, lease_expires_at=until)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(res, "rowcount", 0) == 1:
-            acc = s.get(VoipAccount, candidate)
-            if acc is not None:
-                s.refresh(acc)
-                return acc
-    raise NoFreeNumber()
-
-
-def ensure_account(s: Session, agent_id: int, until: dt.datetime) -> None:
-    """An agent whose account went away mid-session (deleted) borrows one from the pool."""
-    if current_account(s, agent_id) is not None:
-        return
-    _lease_pool_account(s, agent_id, until)
-    emit(s, [agent_id], everyone=True)
-
-
 # -------------------------------------------------------------------------------- sessions
 
 
@@ -120,7 +59,7 @@ def create_session(
             raise NoFreeNumber()
         account, pooled = fixed, False
     else:
-        account, pooled = _lease_pool_account(s, agent.id, expires), True
+        account, pooled = lease_pool_account(s, cfg, agent.id, expires), True
     token = new_token("cs")
     sess = SignInSession(
         token_hash=token_digest(token),
@@ -166,14 +105,11 @@ def end_session(s: Session, session_id: int) -> None:
             SignInSession.expires_at > now,
         )
     )
-    lease = and_(VoipAccount.lease_agent_id == sess.agent_id, VoipAccount.agent_id.is_(None))
     if others is None:
-        s.execute(
-            update(VoipAccount).where(lease).values(lease_agent_id=None, lease_expires_at=None)
-        )
+        end_leases_of(s, sess.agent_id)
         mark_signed_out(s, [sess.agent_id])
     else:
-        s.execute(update(VoipAccount).where(lease).values(lease_expires_at=others))
+        shorten_lease(s, sess.agent_id, others)
     emit(s, [sess.agent_id], everyone=True, sessions_revoked=[sess.id])
 
 
@@ -189,11 +125,7 @@ def revoke_agent_sessions(s: Session, agent_id: int) -> None:
     )
     if ids:
         s.execute(update(SignInSession).where(SignInSession.id.in_(ids)).values(revoked_at=now))
-    s.execute(
-        update(VoipAccount)
-        .where(VoipAccount.lease_agent_id == agent_id)
-        .values(lease_agent_id=None, lease_expires_at=None)
-    )
+    end_leases_of(s, agent_id)
     mark_signed_out(s, [agent_id])
     emit(s, [agent_id], sessions_revoked=ids)
 

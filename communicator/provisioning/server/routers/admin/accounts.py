@@ -18,7 +18,7 @@ from ...api_models import (
     ImportResult,
 )
 from ...errors import BadRequest, NotFound
-from ...services import accounts, accounts_csv
+from ...services import accounts, accounts_csv, pool
 from ..deps import State
 
 router = APIRouter()
@@ -90,6 +90,19 @@ async def get_account(account_id: DbId, state: State) -> dict[str, Any]:
 async def patch_account(account_id: DbId, body: AccountFields, state: State) -> AccountRow:
     def q(s: Session) -> AccountRow:
         acc = accounts.update_account(s, state.cfg, state.box, account_id, body)
+        return accounts.account_rows(s, [acc.id])[0]
+
+    return await state.write(q)
+
+
+@router.post(
+    "/accounts/{account_id}/release",
+    response_model=AccountRow,
+    summary="Take a pool number back from whoever holds it (its SIP password changes)",
+)
+async def release_account(account_id: DbId, state: State) -> AccountRow:
+    def q(s: Session) -> AccountRow:
+        acc = pool.release_account(s, account_id)
         return accounts.account_rows(s, [acc.id])[0]
 
     return await state.write(q)
