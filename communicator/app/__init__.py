@@ -36,6 +36,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--console", action="store_true", help="the client in this terminal, no windows"
     )
     parser.add_argument("--call", help="(console) number or SIP URI to call once registered")
+    parser.add_argument(
+        "links",
+        nargs="*",
+        metavar="LINK",
+        help="sip:, sips:, tel: or callto: link to dial (handed to Communicator if it is running)",
+    )
+    parser.add_argument(
+        "--minimised", action="store_true", help="start minimised (in the tray where there is one)"
+    )
     parser.add_argument("--sip-trace", action="store_true", help="log SIP messages (support)")
     parser.add_argument(
         "--no-audio", action="store_true", help="no sound devices (calls use the null device)"
@@ -43,6 +52,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     # Tests and benchmarks: print the modules loaded when the sign-in window is first painted
     # ("shown [...]"), load the rest of the client, print "ready", and quit in order.
     parser.add_argument("--quit-after-shown", action="store_true", help=argparse.SUPPRESS)
+    # Tests: print "instance listening" once this instance takes hand-overs, "handed over" when
+    # this launch gave its arguments to a running one, "received [...]" for each hand-over.
+    parser.add_argument("--instance-events", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser.parse_args(argv)
 

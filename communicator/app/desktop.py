@@ -8,8 +8,13 @@ as the console does (`HeadlessClient`, `Workstation`, `AgentAudio`, `SessionMode
 attaches the model; a remembered password is read from the keyring on a worker thread (a locked
 keyring may ask its own question) and filled in if the agent has not typed one meanwhile.
 
-Closing a window (or Ctrl-C, SIGTERM) quits: the windows close, then the session, the phone,
-the server session, the workstation, the audio and SIP shut down in that order.
+Closing a window (or Ctrl-C, SIGTERM, Quit in the tray) quits: the windows close, then the
+session, the phone, the server session, the workstation, the audio and SIP shut down in that
+order. With a system tray, closing the main window hides it there instead (a setting).
+
+One instance per user: a launch first offers its arguments (call links) to a running instance
+(`ui.desktop.single_instance`) and exits 0 if it took them; otherwise it shows its window and,
+once that has painted, listens for later launches.
 """
 
 from __future__ import annotations
@@ -29,14 +34,17 @@ from communicator.provisioning.settings import (
     load_system_config,
     load_user_settings,
     resolve_server_url,
+    user_config_dir,
 )
 from communicator.ui.desktop.controller import Desktop
+from communicator.ui.desktop.single_instance import another_instance_may_run, instance_name
 from communicator.ui.shutdown import close_in_order
 
 if TYPE_CHECKING:
     from communicator.provisioning.credentials import CredentialStore
     from communicator.provisioning.settings import UserSettings
     from communicator.ui.audio import AgentAudio
+    from communicator.ui.desktop.single_instance import InstanceServer
     from communicator.ui.dispatch import MainThreadDispatcher, SignalQuitter
     from communicator.ui.headless import HeadlessClient
     from communicator.ui.session import SessionModel
@@ -76,8 +84,15 @@ class DesktopApp:
             server_url=server_url or "",
             login=args.login or self.user.login or "",
             remember=args.remember or self.user.remember_me,
+            close_to_tray=self.user.close_to_tray,
+            start_minimised=args.minimised or self.user.start_minimised,
+            links_dial=self.user.links_dial,
         )
         self.desktop.quit_requested.connect(self._quit_requested)
+        for link in args.links:
+            self.desktop.open_link(link)  # opened once the client is built and signed in
+        self.instance_name = instance_name(user_config_dir())
+        self.instance: InstanceServer | None = None
         self._dispatcher: MainThreadDispatcher | None = None
         self._quitter: SignalQuitter | None = None
         self.client: HeadlessClient | None = None
@@ -106,6 +121,8 @@ class DesktopApp:
 
         self._dispatcher = MainThreadDispatcher()
         self._quitter = SignalQuitter(self.app)  # Ctrl-C, SIGTERM: quit and shut down in order
+        if not self._take_hand_overs():
+            return
         try:
             self._build()
         except Exception as err:
@@ -122,6 +139,31 @@ class DesktopApp:
         if self.args.quit_after_shown:
             print("ready", flush=True)
             self.app.quit()
+
+    def _take_hand_overs(self) -> bool:
+        """Listen for later launches; False if another instance started meanwhile (this one then
+        gives it its arguments and quits)."""
+        from communicator.ui.desktop.single_instance import HandOver, InstanceServer, hand_over
+
+        self.instance = InstanceServer(self.instance_name)
+        if self.instance.listen():
+            self.instance.arguments_received.connect(self._handed_over)
+            if self.args.instance_events:
+                print("instance listening", flush=True)
+            return True
+        if hand_over(self.instance_name, self.args.links) is HandOver.HANDED:
+            log.info("another Communicator started at the same time: handed over to it")
+            self.app.quit()
+            return False
+        log.warning("another Communicator holds %s but does not answer", self.instance_name)
+        return True  # run anyway, without taking hand-overs
+
+    def _handed_over(self, arguments: list[str]) -> None:
+        if self.args.instance_events:
+            import json
+
+            print("received " + json.dumps(arguments), flush=True)
+        self.desktop.handle_arguments(arguments)
 
     def _build(self) -> None:
         from communicator.provisioning.credentials import CredentialStore
@@ -188,6 +230,9 @@ class DesktopApp:
         if self._quitter is not None:
             self._quitter.close()
             self._quitter = None
+        if self.instance is not None:
+            self.instance.close()
+            self.instance = None
         self.desktop.close()
         workstation = self.workstation
         close_in_order(
@@ -208,6 +253,14 @@ def main_desktop(args: argparse.Namespace) -> int:
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Communicator")
     app.setQuitOnLastWindowClosed(False)  # the desktop says when to quit (quit_requested)
+    name = instance_name(user_config_dir())
+    if another_instance_may_run(name):
+        from communicator.ui.desktop.single_instance import HandOver, hand_over
+
+        if hand_over(name, args.links) is HandOver.HANDED:
+            if args.instance_events:
+                print("handed over", flush=True)
+            return 0
     desktop_app = DesktopApp(args, app)
     try:
         desktop_app.start()

@@ -57,10 +57,18 @@ class UserSettings:
     microphone: str | None = None
     speaker: str | None = None
     ringer: str | None = None
+    close_to_tray: bool | None = None
+    """Closing the main window hides it in the tray; None: yes where there is a tray."""
+    start_minimised: bool = False
+    links_dial: bool = False
+    """A call link dials at once; False: it fills the number field for the agent to call."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_changes(self, **changes: Any) -> UserSettings:
         return replace(self, **changes)
+
+
+_FLAGS = frozenset({"remember_me", "start_minimised", "links_dial"})
 
 
 def user_config_dir() -> Path:
@@ -91,8 +99,10 @@ def load_user_settings(path: Path | None = None) -> UserSettings:
     values: dict[str, Any] = {}
     for key in known:
         value = data.get(key)
-        if key == "remember_me":
+        if key in _FLAGS:
             values[key] = value is True
+        elif key == "close_to_tray":
+            values[key] = value if isinstance(value, bool) else None
         elif isinstance(value, str) and value:
             values[key] = value
     extra = {k: v for k, v in data.items() if k not in known}

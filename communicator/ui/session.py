@@ -150,6 +150,11 @@ class SessionModel(QObject, SessionCommands):
             return ()
         return self._ws.history.entries(signed_in.session.owner, search)
 
+    def post_message(self, message: Message) -> None:
+        """Tell the agent something through the one message channel (the desktop's own
+        notices, such as a call link that cannot be dialled)."""
+        self._post(message)
+
     def mark_missed_seen(self) -> None:
         signed_in = self._state.signed_in
         if signed_in is not None:

@@ -9,6 +9,12 @@ window, asks to quit (``quit_requested``): the owner of the Qt loop decides how 
 
 This module imports nothing heavy at load time (no provisioning client, no pjsua2): the main
 window and the panel load in `attach`, after the sign-in window has shown.
+
+Desktop integration (also built in `attach`): the tray icon (`tray.DesktopTray`) whose menu can
+show the window, change the agent state, sign out and quit; closing the main window hides it in
+the tray when "close to tray" is on (by default wherever there is a tray); call notifications;
+the headset's call keys (`call_keys.CallKeyFilter`, application-wide); call links
+(`call_links.CallLinks`) from the command line or a second launch (`handle_arguments`).
 """
 
 from __future__ import annotations
@@ -17,13 +23,17 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 
 from communicator.ui.desktop.sign_in_window import SignInWindow
 
 if TYPE_CHECKING:
+    from communicator.ui.desktop.call_keys import CallKeyFilter
+    from communicator.ui.desktop.call_links import CallLinks
     from communicator.ui.desktop.incoming_panel import IncomingCallPanel
     from communicator.ui.desktop.main_window import MainWindow
+    from communicator.ui.desktop.notifications import CallNotifier
+    from communicator.ui.desktop.tray import DesktopTray
     from communicator.ui.session import SessionModel
     from communicator.workstation import SignedIn
 
@@ -31,6 +41,8 @@ log = logging.getLogger(__name__)
 
 SIGN_IN_WINDOW = "sign-in window"
 MAIN_WINDOW = "main window"
+TRAY = "tray"
+LINK_SCHEMES = ("sip:", "sips:", "tel:", "callto:")
 
 
 class Desktop(QObject):
@@ -38,10 +50,16 @@ class Desktop(QObject):
 
     ``settings_file`` is where the last sign-in (server, user name, "remember me") is saved
     after each successful sign-in; None (the default) is the user's settings file, and
-    ``save_settings=False`` saves nothing (tests that must not touch the user's files)."""
+    ``save_settings=False`` saves nothing (tests that must not touch the user's files).
+
+    ``close_to_tray``: closing the main window hides it in the tray (None: where there is a
+    tray); ``start_minimised``: the first window shows minimised (the main window stays in the
+    tray where there is one); ``links_dial``: a call link dials at once instead of filling the
+    number field. ``tray_available`` overrides what Qt says about the system tray (tests)."""
 
     quit_requested = Signal(str)
-    """The agent closed one of the windows; the argument is its object name."""
+    """The agent closed one of the windows, or chose Quit in the tray (the argument is
+    its object name, or ``"tray"``)."""
 
     def __init__(
         self,
@@ -52,12 +70,26 @@ class Desktop(QObject):
         remember: bool = False,
         settings_file: Path | None = None,
         save_settings: bool = True,
+        close_to_tray: bool | None = None,
+        start_minimised: bool = False,
+        links_dial: bool = False,
+        tray_available: bool | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.model: SessionModel | None = None
         self.main_window: MainWindow | None = None
         self.panel: IncomingCallPanel | None = None
+        self.tray: DesktopTray | None = None
+        self.notifier: CallNotifier | None = None
+        self.call_keys: CallKeyFilter | None = None
+        self.links: CallLinks | None = None
+        self._close_to_tray = close_to_tray
+        self._tray_available = tray_available
+        self._start_minimised = start_minimised
+        self._links_dial = links_dial
+        self._waiting_links: list[str] = []
+        self._told_still_running = False
         self._settings_file = settings_file
         self._save_settings = save_settings
         self._closing = False
@@ -77,11 +109,43 @@ class Desktop(QObject):
         else:
             self._show_sign_in()
 
+    @property
+    def tray_usable(self) -> bool:
+        """Whether there is a tray to hide in (the icon exists and the desktop shows it)."""
+        if self.tray is None:
+            return False
+        return self._tray_available if self._tray_available is not None else self.tray.available()
+
+    @property
+    def closes_to_tray(self) -> bool:
+        wanted = self._close_to_tray if self._close_to_tray is not None else True
+        return wanted and self.tray_usable
+
+    def open_link(self, text: str) -> None:
+        """Dial a call link, or fill the number field with it (the ``links_dial`` setting)."""
+        if self.links is None:
+            self._waiting_links.append(text)  # the model is still loading
+        else:
+            self.links.open(text)
+
+    def handle_arguments(self, arguments: list[str]) -> None:
+        """What a second launch handed over: the window comes up and its links open."""
+        log.info("a second launch handed over %d argument(s)", len(arguments))
+        if not self._closing:
+            self.show()
+        for argument in arguments:
+            if argument.lower().startswith(LINK_SCHEMES):
+                self.open_link(argument)
+
     def attach(self, model: SessionModel) -> None:
         """Bind to ``model``: the main window and the panel are created here (their imports are
         the heavy part), and the sign-in window starts a sign-in the agent asked for meanwhile."""
+        from communicator.ui.desktop.call_keys import CallKeyFilter
+        from communicator.ui.desktop.call_links import CallLinks
         from communicator.ui.desktop.incoming_panel import IncomingCallPanel
         from communicator.ui.desktop.main_window import MainWindow
+        from communicator.ui.desktop.notifications import CallNotifier
+        from communicator.ui.desktop.tray import DesktopTray
 
         if self.model is not None:
             raise RuntimeError("the desktop already has a session model")
@@ -95,6 +159,22 @@ class Desktop(QObject):
         model.signing_out_changed.connect(self._signing_out_changed)
         model.signed_out.connect(self._signed_out)
         self.sign_in_window.attach(model)
+        self.tray = DesktopTray(self)
+        self.tray.attach(model)
+        self.tray.show_requested.connect(self.show)
+        self.tray.quit_requested.connect(lambda: self.quit_requested.emit(TRAY))
+        if self._tray_available is not False:
+            self.tray.show()
+        self.notifier = CallNotifier(model, self.tray, self)
+        self.call_keys = CallKeyFilter(model, self)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.call_keys)
+        self.links = CallLinks(dial=self._links_dial, parent=self)
+        self.links.attach(model, self.main_window)
+        waiting, self._waiting_links = self._waiting_links, []
+        for text in waiting:
+            self.links.open(text)
         if model.state.signed_in is not None:
             self._show_main()
 
@@ -149,6 +229,9 @@ class Desktop(QObject):
 
     def _show_sign_in(self) -> None:
         window = self.sign_in_window
+        if self._start_minimised:
+            window.showMinimized()  # the agent brings it up when ready to sign in
+            return
         window.show()
         window.raise_()
         window.activateWindow()
@@ -159,6 +242,13 @@ class Desktop(QObject):
         if window is None:
             return
         self.sign_in_window.hide()
+        if self._start_minimised:
+            self._start_minimised = False  # once, at start: later sign-ins show the window
+            if not self.tray_usable:
+                window.showMinimized()
+            return
+        if window.isMinimized():
+            window.showNormal()
         window.show()
         window.raise_()
         window.activateWindow()
@@ -174,12 +264,31 @@ class Desktop(QObject):
             and event.type() == QEvent.Type.Close
             and event.isAccepted()
         ):
+            if self.closes_to_tray:
+                event.ignore()
+                self.main_window.hide()
+                self._tell_still_running()
+                return True
             self.quit_requested.emit(MAIN_WINDOW)
         return False
+
+    def _tell_still_running(self) -> None:
+        if self._told_still_running or self.tray is None:
+            return
+        self._told_still_running = True
+        self.tray.show_message(
+            "Communicator is still running",
+            "Calls still ring here. Open it from this icon; choose Quit in its menu to stop.",
+        )
 
     def close(self) -> None:
         """Close every window without asking to quit (the application is shutting down)."""
         self._closing = True
+        app = QCoreApplication.instance()
+        if self.call_keys is not None and app is not None:
+            app.removeEventFilter(self.call_keys)
+        if self.tray is not None:
+            self.tray.hide()
         for widget in (self.panel, self.main_window, self.sign_in_window):
             if widget is not None:
                 widget.close()

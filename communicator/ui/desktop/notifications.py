@@ -1,0 +1,87 @@
+"""Notifications for incoming and missed calls, through the system's notification service.
+
+They go through the tray icon's balloon (`QSystemTrayIcon.showMessage`, which on Linux desktops
+is the freedesktop notification service): a notification never takes the keyboard or raises a
+window, so an agent typing a note is not interrupted. Every notification is also announced by
+``notified`` (what was said), whether or not a tray shows it.
+
+A missed call stays in the history with its badge (the main window's business); this only
+tells the agent it happened while they looked elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from communicator.core.call_record import CallRecord
+from communicator.core.calls import CallDirection, CallId
+from communicator.core.line_view import LineView
+from communicator.ui.desktop.tray import DesktopTray
+
+if TYPE_CHECKING:
+    from communicator.ui.session import SessionModel
+
+
+class NotificationKind(Enum):
+    INCOMING = "incoming call"
+    MISSED = "missed call"
+
+
+@dataclass(frozen=True)
+class Notification:
+    kind: NotificationKind
+    title: str
+    text: str
+    call_id: CallId
+
+
+class CallNotifier(QObject):
+    notified = Signal(object)
+    """The `Notification` just shown."""
+
+    def __init__(self, model: SessionModel, tray: DesktopTray, parent: QObject | None = None):
+        super().__init__(parent)
+        self._tray = tray
+        model.incoming_call.connect(self._incoming)
+        model.call_ended.connect(self._ended)
+
+    def _incoming(self, view: LineView) -> None:
+        call = view.call
+        if call is None:
+            return
+        remote = call.remote
+        who = remote.label
+        if remote.number and remote.number != who:
+            who = f"{who} ({remote.number})"
+        self._show(
+            Notification(
+                NotificationKind.INCOMING,
+                "Incoming call",
+                f"{who} on line {view.number}",
+                call.call_id,
+            )
+        )
+
+    def _ended(self, record: CallRecord) -> None:
+        if not record.missed or record.direction is not CallDirection.INCOMING:
+            return
+        remote = record.remote
+        who = remote.label
+        if remote.number and remote.number != who:
+            who = f"{who} ({remote.number})"
+        self._show(
+            Notification(
+                NotificationKind.MISSED,
+                "Missed call",
+                f"{who} called; the call is in your history.",
+                record.call_id,
+            )
+        )
+
+    def _show(self, notification: Notification) -> None:
+        self._tray.show_message(notification.title, notification.text)
+        self.notified.emit(notification)
