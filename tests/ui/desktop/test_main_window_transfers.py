@@ -292,3 +292,35 @@ def test_conference_with_a_third_party_everyone_hears_the_others(
     qtbot.waitUntil(lambda: sum(not v.free for v in model.state.lines) <= 1, timeout=5000)
     press(qtbot, window, Action.HANG_UP)
     qtbot.waitUntil(lambda: all(v.free for v in model.state.lines), timeout=5000)
+
+
+def test_conference_key_joins_the_talking_and_the_held_call(
+    center: Deployment, desk: Desk, signed_in: MainWindow, peer_factory: Any, qtbot: Any
+) -> None:
+    window, model = signed_in, desk.model
+    first_caller = far_end(peer_factory, center, "2002")
+    second_caller = far_end(peer_factory, center, "2003")
+    first = answered_by_key(qtbot, window, model, first_caller)
+    second = ring_agent(qtbot, model, second_caller)
+    press(qtbot, window, Action.ANSWER)  # answers line 2 and holds line 1
+    qtbot.waitUntil(
+        lambda: (
+            state_of(model, second.call_id) is CallState.CONNECTED
+            and state_of(model, first.call_id) is CallState.HELD
+        ),
+        timeout=5000,
+    )
+    assert window.actions_panel.buttons["Conference"].isEnabled()
+
+    resumed = first_caller.mark()
+    press(qtbot, window, Action.CONFERENCE)  # two calls: no picker, they are joined
+    assert not window.picker.isVisible()
+    qtbot.waitUntil(
+        lambda: [window.lines.row_text(n)[1] for n in (1, 2)] == ["Talking (conference)"] * 2,
+        timeout=5000,
+    )
+    wait_peer(qtbot, first_caller, "media_state", lambda e: e["state"] == "active", since=resumed)
+    press(qtbot, window, Action.HANG_UP)
+    qtbot.waitUntil(lambda: sum(not v.free for v in model.state.lines) <= 1, timeout=5000)
+    press(qtbot, window, Action.HANG_UP)
+    qtbot.waitUntil(lambda: all(v.free for v in model.state.lines), timeout=5000)
