@@ -29,24 +29,44 @@ log = logging.getLogger(__name__)
 CHANNEL = "communicator_changes"
 ORIGIN = secrets.token_hex(8)
 _MAX_IDS = 500
+_MAX_PAYLOAD = 6000
+"""Bytes; PostgreSQL's NOTIFY refuses payloads from 8,000 bytes on."""
 
 
 @dataclasses.dataclass(frozen=True)
 class Change:
+    """What changed. The notice stays small whatever the numbers (PostgreSQL refuses a NOTIFY
+    payload of 8,000 bytes): a revocation names agents, not their sessions, and lists too long
+    become "everyone" or "recheck every cached credential"."""
+
     agents: frozenset[int] = frozenset()
     everyone: bool = False
     sessions_revoked: frozenset[int] = frozenset()
+    signed_out: frozenset[int] = frozenset()
+    """Agents whose every session and delivery token was revoked."""
+    recheck_credentials: bool = False
+    """Drop every cached session, delivery and admin token (they are read again)."""
 
     def to_json(self, origin: str) -> str:
         everyone = self.everyone or len(self.agents) > _MAX_IDS
-        return json.dumps(
+        recheck = (
+            self.recheck_credentials
+            or len(self.sessions_revoked) > _MAX_IDS
+            or len(self.signed_out) > _MAX_IDS
+        )
+        text = json.dumps(
             {
                 "o": origin,
                 "a": [] if everyone else sorted(self.agents),
                 "all": everyone,
-                "s": sorted(self.sessions_revoked),
+                "s": [] if recheck else sorted(self.sessions_revoked),
+                "x": [] if recheck else sorted(self.signed_out),
+                "r": recheck,
             }
         )
+        if len(text) <= _MAX_PAYLOAD:
+            return text
+        return json.dumps({"o": origin, "a": [], "all": True, "s": [], "x": [], "r": True})
 
     @staticmethod
     def from_json(payload: str) -> tuple[str, Change]:
@@ -55,6 +75,8 @@ class Change:
             agents=frozenset(int(x) for x in d.get("a", [])),
             everyone=bool(d.get("all", False)),
             sessions_revoked=frozenset(int(x) for x in d.get("s", [])),
+            signed_out=frozenset(int(x) for x in d.get("x", [])),
+            recheck_credentials=bool(d.get("r", False)),
         )
 
 
@@ -64,14 +86,24 @@ def emit(
     *,
     everyone: bool = False,
     sessions_revoked: Iterable[int] = (),
+    signed_out: Iterable[int] = (),
+    recheck_credentials: bool = False,
 ) -> None:
     """Records a change inside the caller's transaction."""
     change = Change(
         agents=frozenset(a for a in agents if a is not None),
         everyone=everyone,
         sessions_revoked=frozenset(sessions_revoked),
+        signed_out=frozenset(signed_out),
+        recheck_credentials=recheck_credentials,
     )
-    if not (change.agents or change.everyone or change.sessions_revoked):
+    if not (
+        change.agents
+        or change.everyone
+        or change.sessions_revoked
+        or change.signed_out
+        or change.recheck_credentials
+    ):
         return
     session.info.setdefault("changes", []).append(change)
     payload = change.to_json(ORIGIN)

@@ -151,6 +151,13 @@ class ServerState:
             for agent_id in change.agents:
                 self.profiles.pop(agent_id, None)
             targets = [a for a in change.agents if a in self.subscribers]
+        if change.recheck_credentials:
+            self.sessions.clear()
+            self.session_tokens.clear()
+            self.deliveries.clear()
+            self.admins.clear()
+        if change.signed_out:
+            self._drop_credentials_of(change.signed_out)
         if change.sessions_revoked and change.agents:
             # Deactivation or a password change: drop every cached session of those agents.
             for token, cached in list(self.sessions.items()):
@@ -161,6 +168,20 @@ class ServerState:
         for agent_id in targets:
             for sub in list(self.subscribers.get(agent_id, ())):
                 sub.wake("check")
+
+    def _drop_credentials_of(self, agents: frozenset[int]) -> None:
+        """Forgets the cached sessions and delivery tokens of agents whose credentials were
+        all revoked, and ends their event streams."""
+        for token, cached in list(self.sessions.items()):
+            if cached.info.agent_id in agents:
+                self.sessions.pop(token, None)
+                self.session_tokens.pop(cached.info.session_id, None)
+        for token, (info, _checked) in list(self.deliveries.items()):
+            if info.agent_id in agents:
+                self.deliveries.pop(token, None)
+        for agent_id in agents:
+            for sub in list(self.subscribers.get(agent_id, ())):
+                sub.wake("revoked")
 
     async def session_for(self, token: str) -> SessionInfo | None:
         now = time.monotonic()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..changes import emit
@@ -60,6 +60,7 @@ def create_session(
         account, pooled = fixed, False
     else:
         account, pooled = lease_pool_account(s, cfg, agent.id, expires), True
+    prune_expired(s, agent.id)
     token = new_token("cs")
     sess = SignInSession(
         token_hash=token_digest(token),
@@ -73,6 +74,23 @@ def create_session(
     if pooled:
         emit(s, [agent.id], everyone=True)
     return token, sess, account, pooled
+
+
+def prune_expired(s: Session, agent_id: int) -> None:
+    """Deletes the agent's sessions that expired or were revoked, and its expired delivery
+    tokens: an agent signing in for years leaves no trail of dead rows."""
+    now = utcnow()
+    s.execute(
+        delete(SignInSession).where(
+            SignInSession.agent_id == agent_id,
+            or_(SignInSession.expires_at <= now, SignInSession.revoked_at.is_not(None)),
+        )
+    )
+    s.execute(
+        delete(DeliveryToken).where(
+            DeliveryToken.agent_id == agent_id, DeliveryToken.expires_at <= now
+        )
+    )
 
 
 def lookup_session(s: Session, token: str) -> SessionInfo | None:
@@ -114,20 +132,18 @@ def end_session(s: Session, session_id: int) -> None:
 
 
 def revoke_agent_sessions(s: Session, agent_id: int) -> None:
-    """Ends every open session of the agent and returns its pool account."""
-    now = utcnow()
-    ids = list(
-        s.scalars(
-            select(SignInSession.id).where(
-                SignInSession.agent_id == agent_id, SignInSession.revoked_at.is_(None)
-            )
-        )
+    """Ends every open session of the agent, revokes its delivery tokens and returns its pool
+    account. The notice names the agent, not its sessions (it stays small however many)."""
+    s.execute(
+        update(SignInSession)
+        .where(SignInSession.agent_id == agent_id, SignInSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
     )
-    if ids:
-        s.execute(update(SignInSession).where(SignInSession.id.in_(ids)).values(revoked_at=now))
+    s.execute(delete(DeliveryToken).where(DeliveryToken.agent_id == agent_id))
     end_leases_of(s, agent_id)
     mark_signed_out(s, [agent_id])
-    emit(s, [agent_id], sessions_revoked=ids)
+    emit(s, [agent_id], signed_out=[agent_id])
 
 
 # ---------------------------------------------------------------------------------- tokens
