@@ -42,8 +42,13 @@ class CallLinks(QObject):
 
     def attach(self, model: SessionModel, window: MainWindow) -> None:
         self._model, self._window = model, window
-        model.signed_in_changed.connect(lambda _old, _new: self._try())
-        model.can_place_call_changed.connect(lambda _old, _new: self._try())
+        for changed in (
+            model.signed_in_changed,
+            model.registration_changed,
+            model.static_ip_changed,
+            model.can_place_call_changed,
+        ):
+            changed.connect(lambda _old, _new: self._try())
         for message in self._untold:
             model.post_message(message)
         self._untold.clear()
@@ -87,7 +92,8 @@ class CallLinks(QObject):
             self.filled.emit(link)
             return
         if not state.registered:
-            return  # dialled once the phone is registered (a busy line is told by the model)
+            return  # dialled once the phone is registered (with every line busy, the model
+            # refuses it and says so)
         self._pending = None
         if model.place_call(link.target) is not None:
             self.dialled.emit(link)

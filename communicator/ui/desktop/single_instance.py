@@ -7,7 +7,8 @@ running one's "ok" and exits 0; the running one raises its window and opens the 
 
 A socket left behind by a crash (the file exists, nobody accepts) is stale: `InstanceServer`
 removes it and listens, but only after a connection attempt found nobody there, so a live
-instance's socket is never taken over.
+instance's socket is never taken over. (Two launches in the same instant can still both find
+nobody; the later one's socket then wins and the earlier one takes no hand-overs.)
 
 Cold start: on Unix the socket is a file, so `another_instance_may_run` answers without loading
 QtNetwork; the module itself loads only when there is someone to talk to, or once the sign-in
@@ -110,24 +111,26 @@ class InstanceServer(QObject):
         self._buffers: dict[QLocalSocket, bytes] = {}
 
     def listen(self) -> bool:
-        """Listen on the name; False if another live instance owns it."""
-        from PySide6.QtNetwork import QAbstractSocket, QLocalServer, QLocalSocket
+        """Listen on the name; False if another live instance owns it.
 
-        if self._server.listen(self.name):
-            return True
-        if self._server.serverError() != QAbstractSocket.SocketError.AddressInUseError:
-            log.warning(
-                "single instance: cannot listen on %s: %s", self.name, self._server.errorString()
-            )
-            return False
+        The owner is asked first: Qt's listen with socket options binds in a private directory
+        and renames the socket into place, which would silently replace a live instance's
+        socket rather than fail with "address in use"."""
+        from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
         probe = QLocalSocket()
         probe.connectToServer(self.name)
         if probe.waitForConnected(TIMEOUT_MS):
             probe.disconnectFromServer()
             return False  # alive: never take its socket
-        log.info("single instance: removing the stale socket %s", self.name)
-        QLocalServer.removeServer(self.name)
-        return self._server.listen(self.name)
+        if another_instance_may_run(self.name):
+            log.info("single instance: removing the stale socket %s", self.name)
+            QLocalServer.removeServer(self.name)
+        if self._server.listen(self.name):
+            return True
+        why = self._server.errorString()
+        log.warning("single instance: cannot listen on %s: %s", self.name, why)
+        return False
 
     @property
     def listening(self) -> bool:
