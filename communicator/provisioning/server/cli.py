@@ -311,8 +311,13 @@ def _write(args: argparse.Namespace, text: str) -> None:
 
 
 def cmd_export_kamailio(args: argparse.Namespace) -> int:
-    fn = exports.kamailio_sql if args.sql else exports.kamailio_dbtext
-    _write(args, _with_db(_config(args), fn, commit=False))
+    if args.sql:
+        text = _with_db(
+            _config(args), lambda s, b: exports.kamailio_sql(s, b, args.dialect), commit=False
+        )
+    else:
+        text = _with_db(_config(args), exports.kamailio_dbtext, commit=False)
+    _write(args, text)
     return 0
 
 
@@ -429,7 +434,15 @@ def build_parser() -> argparse.ArgumentParser:
         dest="sub", required=True
     )
     a = ex.add_parser("kamailio", parents=[common], help="Kamailio subscriber table (db_text)")
-    a.add_argument("--sql", action="store_true", help="SQL INSERTs instead of db_text")
+    a.add_argument(
+        "--sql", action="store_true", help="SQL INSERTs (ha1/ha1b, no passwords) instead of db_text"
+    )
+    a.add_argument(
+        "--dialect",
+        choices=exports.SQL_DIALECTS,
+        default="mysql",
+        help="quoting of the SQL export (default mysql)",
+    )
     a.add_argument("-o", "--output")
     a.set_defaults(func=cmd_export_kamailio)
     a = ex.add_parser("asterisk", parents=[common], help="Asterisk pjsip.conf sections")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..api_models import AccountCreate, AccountFields
 from ..config import ServerConfig
+from ..csvsafe import safe_cell, unsafe_cell
 from ..errors import Conflict, Invalid, NotFound
 from ..guards import MAX_JSON_DEPTH, unstorable_text, value_depth
 from ..models import Agent, Group, VoipAccount
@@ -46,7 +47,7 @@ def export_accounts_csv(s: Session, box: SecretBox, *, with_passwords: bool) -> 
         row = [agent.login if agent else "", group.name if group else ""]
         row += [_csv_value(getattr(acc, c)) for c in ACCOUNT_COLUMNS]
         row.append(box.decrypt(acc.sip_password_enc) if with_passwords else "")
-        w.writerow(row)
+        w.writerow([safe_cell(cell) for cell in row])
     return out.getvalue()
 
 
@@ -58,7 +59,7 @@ def _parse_csv_row(row: dict[str, str]) -> dict[str, Any]:
     for key, raw in row.items():
         if key in (None, "agent", "group"):
             continue
-        value = (raw or "").strip()
+        value = unsafe_cell((raw or "").strip())
         if key not in AccountFields.model_fields:
             raise Invalid(f"unknown column {key!r}")
         if value == "" and key not in ("caller_id", "phone_number", "country_code"):
@@ -97,7 +98,7 @@ def import_accounts_csv(
     for line_no, row in enumerate(reader, start=2):
         try:
             data = _parse_csv_row(row)
-            login = (row.get("agent") or "").strip()
+            login = unsafe_cell((row.get("agent") or "").strip())
             if login:
                 agent = agent_by_login(s, login)
                 if agent is None:

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..api_models import ReportRow
+from ..csvsafe import safe_cell
 from ..errors import NotFound
 from ..models import Agent, CallLog, Group
 from .agents import agent_by_login
@@ -140,5 +141,5 @@ def report_csv(rows: Sequence[ReportRow], base_url: str = "") -> str:
         d = r.model_dump(mode="json")
         if d["recording_url"]:
             d["recording_url"] = base_url + d["recording_url"]
-        w.writerow(["" if d[c] is None else d[c] for c in REPORT_COLUMNS])
+        w.writerow(["" if d[c] is None else safe_cell(str(d[c])) for c in REPORT_COLUMNS])
     return out.getvalue()

@@ -88,11 +88,19 @@ async def get_recording(log_id: uuid.UUID, state: State, download: bool = False)
 @router.get(
     "/exports/kamailio",
     response_class=PlainTextResponse,
-    summary="Kamailio subscriber table: db_text file or SQL",
+    summary="Kamailio subscriber table: db_text file, or SQL with ha1/ha1b only",
 )
-async def export_kamailio(state: State, format: Literal["dbtext", "sql"] = "dbtext") -> Response:
-    fn = exports.kamailio_sql if format == "sql" else exports.kamailio_dbtext
-    return PlainTextResponse(await state.read(fn, state.box))
+async def export_kamailio(
+    state: State,
+    format: Literal["dbtext", "sql"] = "dbtext",
+    dialect: Annotated[
+        Literal["mysql", "postgresql"],
+        Query(description="Quoting of the SQL export: MySQL/MariaDB (default) or PostgreSQL."),
+    ] = "mysql",
+) -> Response:
+    if format == "sql":
+        return PlainTextResponse(await state.read(exports.kamailio_sql, state.box, dialect))
+    return PlainTextResponse(await state.read(exports.kamailio_dbtext, state.box))
 
 
 @router.get(
