@@ -17,8 +17,7 @@ window has shown.
 
 from __future__ import annotations
 
-import getpass
-import hashlib
+import binascii
 import logging
 import os
 import re
@@ -52,12 +51,11 @@ class HandOver(Enum):
 def instance_name(config_dir: Path, platform: str = sys.platform) -> str:
     """The local socket's name: per user (and per settings directory, so a test or a second
     profile with its own ``COMMUNICATOR_CONFIG_DIR`` is an instance of its own)."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid
-        user = str(os.getuid()) if hasattr(os, "getuid") else "user"
-    user = re.sub(r"[^A-Za-z0-9_.-]", "_", user)[:32] or "user"
-    key = hashlib.sha256(str(config_dir.expanduser().absolute()).encode()).hexdigest()[:12]
+    if hasattr(os, "getuid"):
+        user = str(os.getuid())
+    else:
+        user = re.sub(r"[^A-Za-z0-9_.-]", "_", os.environ.get("USERNAME", ""))[:32] or "user"
+    key = f"{binascii.crc32(str(config_dir.expanduser().absolute()).encode()):08x}"
     name = f"communicator-{user}-{key}"
     if platform == "win32":
         return name  # a named pipe in the session's namespace

@@ -207,3 +207,33 @@ def test_closing_the_main_window_hides_it_in_the_tray_when_there_is_one(
                 window.close()
     finally:
         desktop.close()
+
+
+@pytest.mark.parametrize("tray_available", [True, False])
+def test_starting_minimised_keeps_the_windows_out_of_the_way_until_asked(
+    deployment: Deployment, desk: Desk, tray_available: bool, qtbot: Any
+) -> None:
+    desktop = Desktop(
+        server_url=deployment.site.url,
+        login="anna",
+        save_settings=False,
+        start_minimised=True,
+        tray_available=tray_available,
+    )
+    try:
+        desktop.show()
+        assert desktop.sign_in_window.isMinimized()
+        desktop.attach(desk.model)
+        sign_in(desk.model, deployment, qtbot)
+        window = desktop.main_window
+        assert window is not None
+        assert not desktop.sign_in_window.isVisible()
+        if tray_available:
+            assert not window.isVisible()  # only the tray icon
+        else:
+            assert window.isVisible() and window.isMinimized()
+        tray_of(desktop).show_requested.emit()
+        qtbot.waitExposed(window)
+        assert not window.isMinimized()
+    finally:
+        desktop.close()
