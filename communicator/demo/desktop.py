@@ -44,6 +44,7 @@ def run_desktop(work: Path, *, ring_every: float = 60.0) -> int:
             server_url=center.url,
             login=AGENT_LOGIN,
             settings_file=work / "client" / "settings.toml",  # not the user's settings
+            close_to_tray=False,  # closing the window stops the demo, tray or not
         )
 
         def quit_requested(window: str) -> None:
