@@ -7,6 +7,10 @@ installers write, and the rest of the client (SIP, provisioning, the workstation
 it. With ``--console``, or without a display, it is the agent client in a terminal
 (`communicator.app.console`): it signs in, registers, prints what happens until Ctrl+C.
 
+Call links (``communicator sip:2002@pbx.example.com``, ``tel:``, ``sips:``, ``callto:``) dial or
+fill the number field; when Communicator is already running for this user, the new launch hands
+them to it and exits 0.
+
 This module stays light: the sign-in window must show before pjsua2 and httpx load.
 """
 
