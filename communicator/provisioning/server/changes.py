@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import os
 import secrets
 import threading
 from collections.abc import Callable, Iterable
@@ -115,6 +116,10 @@ def emit(
 
 
 Listener = Callable[[Change], None]
+RESYNC = Change(everyone=True, recheck_credentials=True)
+"""Published after the LISTEN connection comes back: anything may have changed meanwhile."""
+LISTENER_NAME = "communicator-listen"
+"""The LISTEN connection's application_name (with the process id) in pg_stat_activity."""
 
 
 class ChangeBus:
@@ -235,10 +240,18 @@ class ChangeBus:
 
         url = engine.url.set(drivername="postgresql")
         conninfo = url.render_as_string(hide_password=False)
+        name = f"{LISTENER_NAME}-{os.getpid()}"
+        connected_before = False
         while not self._stop.is_set():
             try:
-                with psycopg.connect(conninfo, autocommit=True) as conn:
+                with psycopg.connect(conninfo, autocommit=True, application_name=name) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
+                    if connected_before:
+                        # Notices sent while the connection was down are lost: catch up by
+                        # taking everything as changed (caches dropped, streams look again).
+                        log.info("LISTEN connection back; catching up on missed changes")
+                        self.publish(RESYNC)
+                    connected_before = True
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=0.5):
                             self._foreign(note.payload)

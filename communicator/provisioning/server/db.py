@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -40,13 +40,42 @@ def make_sessionmaker(engine: Engine, box: Any = None) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, info={"box": box})
 
 
-def alembic_config(engine: Engine) -> Config:
+# pg_advisory_lock keys (any 64-bit numbers, fixed for this application).
+MIGRATION_LOCK = 0x636F6D6D_0001
+EXTENSION_LOCK = 0x636F6D6D_0002
+
+
+def alembic_config(engine: Engine, connection: Connection | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["engine"] = engine
+    if connection is not None:
+        cfg.attributes["connection"] = connection
     return cfg
 
 
 def upgrade(engine: Engine) -> None:
-    """Brings the database schema to the newest revision."""
-    command.upgrade(alembic_config(engine), "head")
+    """Brings the database schema to the newest revision.
+
+    On PostgreSQL the migration runs under an advisory lock, so processes starting together
+    on a fresh database migrate one after the other (the later ones find nothing to do).
+    """
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), "head")
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+        conn.commit()
+        try:
+            command.upgrade(alembic_config(engine, conn), "head")
+        finally:
+            conn.rollback()
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
+            conn.commit()
+
+
+def lock_extensions(session: Session) -> None:
+    """Serialises extension allocation across processes until the transaction ends
+    (PostgreSQL; SQLite writers are serialised by the database already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": EXTENSION_LOCK})

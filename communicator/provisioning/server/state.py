@@ -18,6 +18,7 @@ from . import db as db_mod
 from .changes import Change, ChangeBus
 from .config import ServerConfig
 from .errors import NoFreeNumber
+from .keycheck import check_server_key
 from .ratelimit import TokenBuckets
 from .security import SecretBox
 from .services import directory, pool, profiles, sessions
@@ -58,6 +59,7 @@ class ServerState:
         if migrate:
             db_mod.upgrade(self.engine)
         self.box = SecretBox.load(cfg.data_dir)
+        check_server_key(self.engine, self.box, cfg.data_dir)
         self.maker: sessionmaker[Session] = db_mod.make_sessionmaker(self.engine, self.box)
         cfg.recordings_dir.mkdir(parents=True, exist_ok=True)
         self.bus = ChangeBus()
@@ -69,7 +71,7 @@ class ServerState:
         self.hasher = ThreadPoolExecutor(cfg.hash_workers, thread_name_prefix="argon2")
         self.sessions: dict[str, _CachedSession] = {}
         self.session_tokens: dict[int, str] = {}
-        self.admins: dict[str, float] = {}
+        self.admins: dict[str, tuple[float, float]] = {}  # token: (checked, expires at)
         self.deliveries: dict[str, tuple[DeliveryInfo, float]] = {}
         self.profiles: dict[int, tuple[bytes, str]] = {}
         self.directory: bytes | None = None
@@ -227,13 +229,17 @@ class ServerState:
 
     async def admin_ok(self, token: str) -> bool:
         now = time.monotonic()
-        checked = self.admins.get(token)
-        if checked is not None and now - checked < SESSION_CACHE_S:
+        cached = self.admins.get(token)
+        if cached is not None and now - cached[0] < SESSION_CACHE_S and cached[1] > time.time():
             return True
-        ok = await self.read(sessions.admin_token_valid, token)
-        if ok:
-            self.admins[token] = now
-        return ok
+        expires = await self.read(sessions.admin_token_expiry, token)
+        if expires is None:
+            self.admins.pop(token, None)
+            return False
+        if len(self.admins) > 10_000:
+            self.admins.clear()
+        self.admins[token] = (now, expires.timestamp())
+        return True
 
     async def profile_for(
         self, agent_id: int, session: SessionInfo | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine
 
 from communicator.provisioning.server.models import Base
 
@@ -12,6 +12,17 @@ target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
+    shared = config.attributes.get("connection")
+    if isinstance(shared, Connection):  # db.upgrade holds a lock on this connection
+        context.configure(
+            connection=shared,
+            target_metadata=target_metadata,
+            render_as_batch=shared.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        shared.commit()
+        return
     engine = config.attributes.get("engine")
     if not isinstance(engine, Engine):
         url = config.get_main_option("sqlalchemy.url")

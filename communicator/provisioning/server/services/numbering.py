@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..config import ServerConfig
+from ..db import lock_extensions
 from ..errors import Conflict, Invalid
 from ..models import Group, VoipAccount
 
@@ -17,6 +18,7 @@ def used_extensions(s: Session) -> set[int]:
 
 
 def next_free_extension(s: Session, cfg: ServerConfig) -> int:
+    lock_extensions(s)  # two processes never pick the same one
     used = used_extensions(s)
     for ext in range(cfg.extension_min, cfg.extension_max + 1):
         if ext not in used:
@@ -34,6 +36,7 @@ def check_extension(s: Session, cfg: ServerConfig, ext: int, *, mine: int | None
             f"extension {ext} is outside the range {cfg.extension_min}-{cfg.extension_max}",
             problems=[{"field": "extension", "message": "out of range"}],
         )
+    lock_extensions(s)
     owner = s.scalar(select(VoipAccount.extension).where(VoipAccount.extension == ext))
     group = s.scalar(select(Group.id).where(Group.extension == ext))
     if (owner is not None or group is not None) and ext != mine:
