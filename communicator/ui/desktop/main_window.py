@@ -38,6 +38,7 @@ from communicator.ui.desktop.widgets.line_actions import LineActions
 from communicator.ui.desktop.widgets.lines_table import LinesTable
 from communicator.ui.desktop.widgets.messages import MessageLine, PendingLogs
 from communicator.ui.desktop.widgets.registration import LostConnectionBanner, RegistrationBar
+from communicator.ui.desktop.widgets.sign_out import SignOutButton
 from communicator.ui.desktop.widgets.target_picker import TargetPicker
 from communicator.ui.session import SessionModel
 
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.help_button = action_button(
             "Help", "Show the keyboard shortcuts", "help", Action.HELP, self
         )
+        self.sign_out_button = SignOutButton(model, self)
         self.registration = RegistrationBar(model, self)
         self.banner = LostConnectionBanner(model, self)
         self.messages = MessageLine(model, self)
@@ -126,6 +128,7 @@ class MainWindow(QMainWindow):
         top.addWidget(self.who)
         top.addWidget(self.agent_state, 1)
         top.addWidget(self.help_button)
+        top.addWidget(self.sign_out_button)
         # The picker beside the lines and the keypad beside the buttons (not under them), and
         # the calls part scrolls rather than grow the window: it fits a 1366x768 screen, and
         # 1920x1080 at 150 %, with everything open.
@@ -172,7 +175,7 @@ class MainWindow(QMainWindow):
         chain += [self.directory_view.refresh_button]
         chain += [self.agent_state.ready_button, self.agent_state.not_ready_button]
         chain += [self.agent_state.extend_button, self.registration.details_button]
-        chain += [self.messages.dismiss, self.help_button]
+        chain += [self.messages.dismiss, self.help_button, self.sign_out_button]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 

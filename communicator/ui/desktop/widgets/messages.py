@@ -77,9 +77,19 @@ class PendingLogs(QLabel):
         self._model = model
         self.setAccessibleDescription("Call logs not yet sent to the server; they are kept here")
         model.pending_logs_changed.connect(lambda _old, _new: self._update())
+        model.refused_logs_changed.connect(lambda _old, _new: self._update())
         self._update()
 
     def _update(self) -> None:
-        count = self._model.state.pending_logs
-        self.setText(f"{count} call log{'s' if count != 1 else ''} waiting to be sent")
-        self.setVisible(count > 0)
+        waiting, refused = self._model.state.pending_logs, self._model.state.refused_logs
+        parts = []
+        if waiting:
+            parts.append(f"{waiting} call log{'s' if waiting != 1 else ''} waiting to be sent")
+        if refused:
+            # Kept on this computer for support (python -m communicator.provisioning.outbox_cli).
+            parts.append(
+                f"{refused} call log{'s' if refused != 1 else ''} refused by the server, "
+                "kept for support"
+            )
+        self.setText("; ".join(parts))
+        self.setVisible(bool(parts))
