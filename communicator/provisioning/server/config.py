@@ -50,6 +50,8 @@ class ServerConfig:
     max_call_log_batch: int = 1000
     hash_workers: int = dataclasses.field(default_factory=lambda: os.cpu_count() or 1)
     change_poll_s: float = 0.25
+    # Lifetime of a new admin token (``admin create --expires-in-days`` overrides it).
+    admin_token_ttl_days: int = 90
     # A pool lease ends when the agent's client has not reported its state for this long
     # (clients report every 60 s); leases that ran out are swept every ``lease_sweep_s``.
     lease_idle_s: int = 180

@@ -174,19 +174,70 @@ def lookup_delivery(s: Session, token: str) -> DeliveryInfo | None:
     return DeliveryInfo(int(row[0]), row[1], row[2]) if row is not None else None
 
 
-def create_admin_token(s: Session, name: str) -> str:
+ADMIN_TTL = dt.timedelta(days=90)
+
+
+@dataclasses.dataclass(frozen=True)
+class AdminTokenInfo:
+    """An admin token as listed (never the token itself: only its digest is stored)."""
+
+    id: int
+    name: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= utcnow():
+            return "expired"
+        return "active"
+
+
+def create_admin_token(s: Session, name: str, ttl: dt.timedelta = ADMIN_TTL) -> str:
+    if ttl <= dt.timedelta(0):
+        raise ValueError("an admin token must expire: give it a lifetime from 1 day up")
     token = new_token("adm")
-    s.add(AdminToken(name=name, token_hash=token_digest(token)))
+    s.add(AdminToken(name=name, token_hash=token_digest(token), expires_at=utcnow() + ttl))
     s.flush()
     return token
 
 
-def admin_token_valid(s: Session, token: str) -> bool:
-    return (
-        s.scalar(
-            select(AdminToken.id).where(
-                AdminToken.token_hash == token_digest(token), AdminToken.revoked_at.is_(None)
-            )
+def admin_token_expiry(s: Session, token: str) -> dt.datetime | None:
+    """When the admin token stops working, or None when it is unknown, revoked or expired."""
+    row = s.execute(
+        select(AdminToken.id, AdminToken.expires_at, AdminToken.created_at).where(
+            AdminToken.token_hash == token_digest(token), AdminToken.revoked_at.is_(None)
         )
-        is not None
-    )
+    ).first()
+    if row is None:
+        return None
+    expires: dt.datetime = row[1] if row[1] is not None else row[2] + ADMIN_TTL
+    return expires if expires > utcnow() else None
+
+
+def admin_token_valid(s: Session, token: str) -> bool:
+    return admin_token_expiry(s, token) is not None
+
+
+def list_admin_tokens(s: Session) -> list[AdminTokenInfo]:
+    return [
+        AdminTokenInfo(t.id, t.name, t.created_at, t.expires_at, t.revoked_at)
+        for t in s.scalars(select(AdminToken).order_by(AdminToken.id))
+    ]
+
+
+def revoke_admin_tokens(s: Session, ids: list[int]) -> tuple[list[int], list[int]]:
+    """(revoked, missing) ids; every server process drops its cached admin tokens."""
+    found = set(s.scalars(select(AdminToken.id).where(AdminToken.id.in_(ids))))
+    revoked = [i for i in dict.fromkeys(ids) if i in found]
+    if revoked:
+        s.execute(
+            update(AdminToken)
+            .where(AdminToken.id.in_(revoked), AdminToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+        emit(s, recheck_credentials=True)
+    return revoked, [i for i in dict.fromkeys(ids) if i not in found]
