@@ -20,10 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import db as db_mod
-from . import exports
+from . import exports, workers
 from .api_models import AccountCreate, AgentCreate, GroupCreate
 from .config import ServerConfig
 from .errors import ApiError
+from .keycheck import ServerKeyMismatchError, check_server_key
 from .models import Agent, Group
 from .security import SecretBox, hash_password
 from .services import accounts, accounts_csv, agents, groups, pool, reports, sessions
@@ -66,6 +67,7 @@ def _with_db(cfg: ServerConfig, fn: Callable[[Session, SecretBox], T], *, commit
     try:
         db_mod.upgrade(engine)
         box = SecretBox.load(cfg.data_dir)
+        check_server_key(engine, box, cfg.data_dir)
         with db_mod.make_sessionmaker(engine, box)() as s:
             result = fn(s, box)
             if commit:
@@ -110,11 +112,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     cfg = _config(args)
     _raise_fd_limit()
-    app = create_app(cfg)
+    app: Any
+    if args.workers > 1:
+        # Migrate and settle the key once, here; each worker process builds its own app.
+        _with_db(cfg, lambda _s, _b: None, commit=False)
+        os.environ[workers.CONFIG_ENV] = workers.config_to_env(cfg)
+        app = f"{workers.__name__}:app"
+    else:
+        app = create_app(cfg)
     scheme = "https" if args.ssl_certfile else "http"
-    log.info("serving on %s://%s:%d (database %s)", scheme, args.host, args.port, cfg.engine_name())
+    log.info(
+        "serving on %s://%s:%d (database %s, %d process%s)",
+        scheme,
+        args.host,
+        args.port,
+        cfg.engine_name(),
+        args.workers,
+        "es" if args.workers > 1 else "",
+    )
     uvicorn.run(
         app,
+        factory=args.workers > 1,
+        workers=args.workers if args.workers > 1 else None,
         host=args.host,
         port=args.port,
         log_level=args.log_level,
@@ -304,6 +323,16 @@ def cmd_export_accounts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 up: {value!r}")
+    return n
+
+
 def _date(value: str) -> dt.datetime:
     try:
         d = dt.datetime.fromisoformat(value)
@@ -372,6 +401,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--forwarded-allow-ips",
         help="trust X-Forwarded-For from these proxies (load balancer), e.g. 10.0.0.5",
+    )
+    s.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="server processes sharing the port and the database (default 1); on PostgreSQL "
+        "they push changes to each other by LISTEN/NOTIFY, on SQLite through a change table",
     )
     s.add_argument("--log-level", default="info")
     s.add_argument("--access-log", action="store_true")
@@ -497,6 +533,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc.message}", file=sys.stderr)
         for p in exc.problems:
             print(f"  {p}", file=sys.stderr)
+        return 2
+    except ServerKeyMismatchError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
         return 2
     except ValidationError as exc:
         for err in exc.errors():

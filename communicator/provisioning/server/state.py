@@ -18,6 +18,7 @@ from . import db as db_mod
 from .changes import Change, ChangeBus
 from .config import ServerConfig
 from .errors import NoFreeNumber
+from .keycheck import check_server_key
 from .ratelimit import TokenBuckets
 from .security import SecretBox
 from .services import directory, pool, profiles, sessions
@@ -58,6 +59,7 @@ class ServerState:
         if migrate:
             db_mod.upgrade(self.engine)
         self.box = SecretBox.load(cfg.data_dir)
+        check_server_key(self.engine, self.box, cfg.data_dir)
         self.maker: sessionmaker[Session] = db_mod.make_sessionmaker(self.engine, self.box)
         cfg.recordings_dir.mkdir(parents=True, exist_ok=True)
         self.bus = ChangeBus()
