@@ -30,3 +30,32 @@ class TokenBuckets:
         for key, (_tokens, last) in list(self._buckets.items()):
             if now - last >= full_after:
                 del self._buckets[key]
+
+
+class InFlight:
+    """Caps the password checks running or queued at once, per client address and in all, so
+    a flood of sign-ins from one place cannot keep a real agent's sign-in waiting behind it
+    (argon2 is meant to be slow)."""
+
+    def __init__(self, per_key: int, total: int) -> None:
+        self.per_key = per_key
+        self.total = total
+        self._counts: dict[str, int] = {}
+        self._all = 0
+
+    def enter(self, key: str) -> bool:
+        """Counts one check for ``key``; False (nothing counted) when a cap is reached."""
+        count = self._counts.get(key, 0)
+        if count >= self.per_key or self._all >= self.total:
+            return False
+        self._counts[key] = count + 1
+        self._all += 1
+        return True
+
+    def leave(self, key: str) -> None:
+        count = self._counts.get(key, 0) - 1
+        if count > 0:
+            self._counts[key] = count
+        else:
+            self._counts.pop(key, None)
+        self._all = max(0, self._all - 1)

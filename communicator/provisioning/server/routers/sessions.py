@@ -12,7 +12,7 @@ from ..api_models import AgentPublic, SignInRequest, SignInResponse
 from ..errors import ApiError, RateLimited, Unauthorized
 from ..models import Agent
 from ..security import verify_password
-from ..services import agents, profiles, sessions
+from ..services import agents, profiles, sessions, signin_limits
 from ..services.sessions import SessionInfo
 from .deps import API, ERRORS, SignedIn, State, client_address
 
@@ -28,23 +28,32 @@ router = APIRouter(prefix=API, tags=["agent"], responses=ERRORS)
 async def sign_in(body: SignInRequest, request: Request, state: State) -> Response:
     address = client_address(request)
     login = body.login.strip()
-    for buckets, key, what in (
-        (state.limit_address, address, "this address"),
-        (state.limit_agent, login.lower(), "this agent"),
-    ):
-        wait = buckets.take(key)
-        if wait > 0:
-            raise RateLimited(
-                f"too many sign-in attempts for {what}; retry in {int(wait) + 1} s", wait
-            )
+    # A load guard per process (every attempt counts), then the guessing limits (failures,
+    # in the database): a stranger's failures never lock the agent out at its workstation.
+    wait = state.limit_address.take(address)
+    if wait > 0:
+        raise RateLimited(
+            f"too many sign-in attempts for this address; retry in {int(wait) + 1} s", wait
+        )
+    drawn = signin_limits.buckets(state.cfg, login, address)
+    refused = await state.read(signin_limits.refusal, drawn)
+    if refused is not None:
+        wait, what = refused
+        raise RateLimited(f"too many sign-in attempts for {what}; retry in {int(wait) + 1} s", wait)
 
     def find(s: Session) -> tuple[int, str, bool] | None:
         a = agents.agent_by_login(s, login)
         return (a.id, a.password_hash, a.active) if a is not None else None
 
-    found = await state.read(find)
-    ok = await state.hash_call(verify_password, found[1] if found else None, body.password)
+    if not state.hashing.enter(address):
+        raise RateLimited("too many sign-ins at once from this address; retry in 1 s", 1.0)
+    try:
+        found = await state.read(find)
+        ok = await state.hash_call(verify_password, found[1] if found else None, body.password)
+    finally:
+        state.hashing.leave(address)
     if not ok or found is None:
+        await state.write(signin_limits.record_failure, drawn)
         raise Unauthorized("wrong login or password")
     if not found[2]:
         raise Unauthorized("this agent account is disabled; ask an administrator")
