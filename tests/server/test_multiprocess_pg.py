@@ -126,7 +126,9 @@ def test_processes_migrating_a_fresh_database_together_do_not_race(
 # -------------------------------------------------------------------------------- the key
 
 
-def test_an_instance_with_another_key_refuses_to_start(pg_url: str, tmp_path: Path) -> None:
+def test_an_instance_with_another_key_refuses_to_start(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = LiveServer(pg_url, tmp_path / "a", name="first")
     (tmp_path / "a").mkdir()
     first.start()
@@ -161,21 +163,19 @@ def test_an_instance_with_another_key_refuses_to_start(pg_url: str, tmp_path: Pa
 
     # With the first instance's key (copied, or in the environment) it starts.
     key = (tmp_path / "a" / "data" / "server.key").read_text().strip()
-    os.environ["COMMUNICATOR_SERVER_KEY"] = key
-    try:
-        second = LiveServer(pg_url, other, name="second").start()
-        second.stop()
-    finally:
-        del os.environ["COMMUNICATOR_SERVER_KEY"]
+    monkeypatch.setenv("COMMUNICATOR_SERVER_KEY", key)
+    second = LiveServer(pg_url, other, name="second").start()
+    second.stop()
 
 
 # ---------------------------------------------------------------------------- extensions
 
 
 def test_concurrent_account_creation_on_two_processes_never_conflicts(
-    pg_url: str, tmp_path: Path
+    db_url: str, tmp_path: Path
 ) -> None:
-    with two_servers(pg_url, tmp_path) as (api1, api2, _one):
+    """On PostgreSQL and on SQLite (two processes on one file)."""
+    with two_servers(db_url, tmp_path) as (api1, api2, _one):
 
         def create(n: int) -> httpx.Response:
             api = (api1, api2)[n % 2]

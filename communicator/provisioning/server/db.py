@@ -75,7 +75,13 @@ def upgrade(engine: Engine) -> None:
 
 
 def lock_extensions(session: Session) -> None:
-    """Serialises extension allocation across processes until the transaction ends
-    (PostgreSQL; SQLite writers are serialised by the database already)."""
+    """Serialises extension allocation across processes until the transaction ends, so the
+    free extension read next is still free at commit.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: a write that changes nothing takes
+    the database's write lock now (waiting for another process's writer), before the read.
+    """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": EXTENSION_LOCK})
+    else:
+        session.execute(text("UPDATE voip_accounts SET id = id WHERE 0 = 1"))
