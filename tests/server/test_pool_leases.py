@@ -207,6 +207,13 @@ def test_the_cli_releases_a_number(
     assert rows(api)[acc["id"]]["in_use_by"] is None
     assert main(["accounts", "release", "987654", *args]) != 0
 
+    desk = api.account(pool=False)
+    capsys.readouterr()
+    assert main(["accounts", "list", *args]) == 0
+    listed = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert "(not lent)" in listed[str(desk["id"])]
+    assert "(pool)" in listed[str(acc["id"])]
+
 
 # ------------------------------------------------------------------ a client that crashed
 

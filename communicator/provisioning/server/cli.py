@@ -275,7 +275,12 @@ def cmd_accounts_list(args: argparse.Namespace) -> int:
     rows = _with_db(_config(args), lambda s, _b: accounts.account_rows(s), commit=False)
     print(f"{'ID':>5}  {'AGENT':24} {'GROUP':16} {'PHONE NUMBER':16} {'EXT':>5} SIP USER")
     for r in rows:
-        agent = r.agent or ("(pool, used by " + r.in_use_by + ")" if r.in_use_by else "(pool)")
+        if r.agent:
+            agent = r.agent
+        elif not r.pool:
+            agent = "(not lent)"  # a desk phone, a static-IP account
+        else:
+            agent = f"(pool, used by {r.in_use_by})" if r.in_use_by else "(pool)"
         print(
             f"{r.id:>5}  {agent:24} {r.group or '-':16} {r.phone_number or '-':16} "
             f"{r.extension:>5} {r.sip_username}"
