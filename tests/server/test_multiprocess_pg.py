@@ -331,3 +331,29 @@ def test_serve_workers_runs_several_processes(pg_url: str, tmp_path: Path) -> No
         server.stop()
     # Stopping the server stops its workers.
     wait_until(lambda: not any(Path(f"/proc/{w}").exists() for w in workers))
+
+
+def test_the_cli_with_another_key_writes_no_passwords(
+    db_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SQLite and PostgreSQL: commands that store or read SIP passwords refuse a key that
+    cannot read the stored ones; admin tokens and lists need no key."""
+    from communicator.provisioning.server.cli import main
+
+    monkeypatch.delenv("COMMUNICATOR_SERVER_KEY", raising=False)
+    monkeypatch.setenv("SIP_PW", "secret")
+    first = ["--db", db_url, "--data-dir", str(tmp_path / "first")]
+    other = ["--db", db_url, "--data-dir", str(tmp_path / "other")]
+    add = ["accounts", "add", "--server", "127.0.0.1", "--password-env", "SIP_PW"]
+    assert main([*add, "one", *first]) == 0
+    capsys.readouterr()
+    assert main([*add, "two", *other]) == 2
+    assert "server key" in capsys.readouterr().err
+    assert main(["export", "kamailio", *other]) == 2
+    assert main(["admin", "create", *other]) == 0
+    assert main(["accounts", "list", *other]) == 0
+    listed = capsys.readouterr().out
+    assert "one" in listed and "two" not in listed

@@ -62,12 +62,21 @@ def _config(args: argparse.Namespace) -> ServerConfig:
     )
 
 
-def _with_db(cfg: ServerConfig, fn: Callable[[Session, SecretBox], T], *, commit: bool = True) -> T:
+def _with_db(
+    cfg: ServerConfig,
+    fn: Callable[[Session, SecretBox], T],
+    *,
+    commit: bool = True,
+    needs_key: bool = True,
+) -> T:
+    """Runs ``fn`` in one transaction. Commands that read or write SIP passwords
+    (``needs_key``) refuse a server key that cannot read the stored ones."""
     engine = db_mod.make_engine(cfg.db_url, pool_size=1)
     try:
         db_mod.upgrade(engine)
         box = SecretBox.load(cfg.data_dir)
-        check_server_key(engine, box, cfg.data_dir)
+        if needs_key:
+            check_server_key(engine, box, cfg.data_dir)
         with db_mod.make_sessionmaker(engine, box)() as s:
             result = fn(s, box)
             if commit:
@@ -160,13 +169,17 @@ def cmd_admin_create(args: argparse.Namespace) -> int:
         )
         return 2
     ttl = dt.timedelta(days=days)
-    token = _with_db(cfg, lambda s, _b: sessions.create_admin_token(s, args.name, ttl))
+    token = _with_db(
+        cfg, lambda s, _b: sessions.create_admin_token(s, args.name, ttl), needs_key=False
+    )
     print(token)
     return 0
 
 
 def cmd_admin_list(args: argparse.Namespace) -> int:
-    rows = _with_db(_config(args), lambda s, _b: sessions.list_admin_tokens(s), commit=False)
+    rows = _with_db(
+        _config(args), lambda s, _b: sessions.list_admin_tokens(s), commit=False, needs_key=False
+    )
     print(f"{'ID':>5}  {'NAME':24} {'CREATED':16} {'EXPIRES':16} STATUS")
     for r in rows:
         expires = f"{r.expires_at:%Y-%m-%d %H:%M}" if r.expires_at else "-"
@@ -176,7 +189,7 @@ def cmd_admin_list(args: argparse.Namespace) -> int:
 
 def cmd_admin_revoke(args: argparse.Namespace) -> int:
     revoked, missing = _with_db(
-        _config(args), lambda s, _b: sessions.revoke_admin_tokens(s, args.ids)
+        _config(args), lambda s, _b: sessions.revoke_admin_tokens(s, args.ids), needs_key=False
     )
     for i in revoked:
         print(f"revoked {i}")
@@ -226,7 +239,7 @@ def cmd_agents_list(args: argparse.Namespace) -> int:
     def run(s: Session, _box: SecretBox) -> list[Any]:
         return [agents.agent_out(s, a) for a in s.scalars(select(Agent).order_by(Agent.login))]
 
-    rows = _with_db(_config(args), run, commit=False)
+    rows = _with_db(_config(args), run, commit=False, needs_key=False)
     print(f"{'ID':>5}  {'LOGIN':20} {'NAME':24} {'GROUP':16} {'EXT':>5} ACTIVE")
     for r in rows:
         print(
@@ -272,7 +285,9 @@ def cmd_accounts_add(args: argparse.Namespace) -> int:
 
 
 def cmd_accounts_list(args: argparse.Namespace) -> int:
-    rows = _with_db(_config(args), lambda s, _b: accounts.account_rows(s), commit=False)
+    rows = _with_db(
+        _config(args), lambda s, _b: accounts.account_rows(s), commit=False, needs_key=False
+    )
     print(f"{'ID':>5}  {'AGENT':24} {'GROUP':16} {'PHONE NUMBER':16} {'EXT':>5} SIP USER")
     for r in rows:
         if r.agent:
@@ -351,7 +366,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         agent=args.agent, group=args.group, number=args.number, start=args.start, end=args.end
     )
     total, rows = _with_db(
-        _config(args), lambda s, _b: reports.report(s, f, limit=10_000_000), commit=False
+        _config(args),
+        lambda s, _b: reports.report(s, f, limit=10_000_000),
+        commit=False,
+        needs_key=False,
     )
     if args.csv:
         _write(args, reports.report_csv(rows))
