@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from communicator.provisioning.credentials import CredentialStore
     from communicator.provisioning.settings import UserSettings
     from communicator.ui.audio import AgentAudio
+    from communicator.ui.desktop.screen_pop import ScreenPop
     from communicator.ui.desktop.single_instance import InstanceServer
     from communicator.ui.dispatch import MainThreadDispatcher, SignalQuitter
     from communicator.ui.headless import HeadlessClient
@@ -99,6 +100,7 @@ class DesktopApp:
         self.workstation: Workstation | None = None
         self.audio: AgentAudio | None = None
         self.model: SessionModel | None = None
+        self.screen_pop: ScreenPop | None = None
         password = os.environ.get(args.password_env, "") if args.password_env else ""
         if password:
             self.desktop.sign_in_window.set_password(password)
@@ -170,6 +172,7 @@ class DesktopApp:
         from communicator.provisioning.settings import user_data_dir
         from communicator.sip.endpoint import EndpointOptions
         from communicator.ui.audio import AgentAudio
+        from communicator.ui.desktop.screen_pop import ScreenPop
         from communicator.ui.headless import HeadlessClient
         from communicator.ui.session import SessionModel
         from communicator.workstation import Workstation, describe_workstation_event
@@ -195,6 +198,7 @@ class DesktopApp:
             )
         self.model = SessionModel(self.workstation, audio=self.audio)
         self.desktop.attach(self.model)
+        self.screen_pop = ScreenPop(self.model, parent=self.desktop)
         if not args.forget:
             self._recall_password(credentials)
 

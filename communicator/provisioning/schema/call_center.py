@@ -10,7 +10,8 @@ from urllib.parse import quote, urlsplit
 
 from pydantic import AfterValidator, Field, Strict, field_validator
 
-from .base import Section
+from .base import Section, lower_case
+from .enums import ScreenPopMoment
 from .validators import Bool, Int, Str, between, check_host, check_text, describe, fail
 
 __all__ = [
@@ -146,6 +147,10 @@ class CallCenterSettings(Section):
         description="http(s) URL opened for each call; placeholders: "
         + ", ".join(f"{{{p}}}" for p in SCREEN_POP_PLACEHOLDERS)
         + " (values are URL-encoded).",
+    )
+    screen_pop_on: Annotated[ScreenPopMoment, lower_case] = Field(
+        default=ScreenPopMoment.RINGING,
+        description="When the screen-pop URL opens: ringing (as the call rings) or answered.",
     )
     allow_offline_start: Bool = Field(
         default=False,

@@ -11,6 +11,7 @@ __all__ = [
     "NatMode",
     "PeerType",
     "RecordFormat",
+    "ScreenPopMoment",
     "SrtpMode",
     "StaticIpProtocol",
     "Transport",
@@ -118,3 +119,12 @@ class ForwardingKind(StrEnum):
     SCHEDULE = "schedule"
     BUSY = "busy"
     NO_ANSWER = "no_answer"
+
+
+class ScreenPopMoment(StrEnum):
+    """When the screen-pop URL opens in the agent's browser."""
+
+    RINGING = "ringing"
+    """As soon as a call rings the agent."""
+    ANSWERED = "answered"
+    """When the agent answers it."""

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from communicator.provisioning.agent_status import AgentStatus
+from communicator.provisioning.schema.call_center import check_screen_pop_template
 
 DbId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -43,6 +44,23 @@ NoAnswer = Annotated[
 CallsWhileNotReady = Annotated[
     bool,
     Field(description="Direct calls ring while not ready or in wrap-up (else answered 486)."),
+]
+
+
+def _screen_pop_url(value: str) -> str:
+    """An http(s) template with known placeholders (the client checks it again); empty: none."""
+    return check_screen_pop_template(value) if value else value
+
+
+ScreenPopUrl = Annotated[
+    str,
+    StringConstraints(max_length=2048),
+    AfterValidator(_screen_pop_url),
+    Field(description="http(s) URL template opened for calls, e.g. https://crm/?p={number}."),
+]
+ScreenPopOn = Annotated[
+    Literal["ringing", "answered"],
+    Field(description="When the screen pop opens: ringing or answered."),
 ]
 GroupList = Annotated[
     str, StringConstraints(pattern=r"^([0-9]{1,2}(-[0-9]{1,2})?(,[0-9]{1,2}(-[0-9]{1,2})?)*)?$")
@@ -196,7 +214,8 @@ class GroupFields(Strict):
     wrap_up_extension_s: WrapUpExtension | None = None
     no_answer_s: NoAnswer | None = None
     calls_while_not_ready: CallsWhileNotReady | None = None
-    screen_pop_url: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    screen_pop_url: ScreenPopUrl | None = None
+    screen_pop_on: ScreenPopOn | None = None
     allow_offline_start: bool | None = None
     members: Annotated[list[DbId], Field(max_length=10000)] | None = Field(
         default=None, description="Agent ids; replaces the membership (seed 001 'Add member')."
@@ -221,6 +240,7 @@ class GroupOut(BaseModel):
     no_answer_s: int
     calls_while_not_ready: bool
     screen_pop_url: str
+    screen_pop_on: str
     allow_offline_start: bool
     members: list[int]
 
@@ -250,6 +270,12 @@ class AgentFields(Strict):
     calls_while_not_ready: CallsWhileNotReady | None = Field(
         default=None, description="Own choice; null = the group's."
     )
+    screen_pop_url: ScreenPopUrl | None = Field(
+        default=None, description="Own screen-pop URL; null = the group's, empty = none."
+    )
+    screen_pop_on: ScreenPopOn | None = Field(
+        default=None, description="Own screen-pop moment; null = the group's."
+    )
 
 
 class AgentCreate(AgentFields):
@@ -276,6 +302,10 @@ class AgentOut(BaseModel):
     effective_wrap_up_extension_s: int
     effective_no_answer_s: int
     effective_calls_while_not_ready: bool
+    screen_pop_url: str | None = None
+    screen_pop_on: str | None = None
+    effective_screen_pop_url: str = ""
+    effective_screen_pop_on: str = "ringing"
     account_id: int | None
     extension: int | None
     status: AgentStatus | None = Field(

@@ -112,6 +112,9 @@ class Group(Base):
         Boolean, default=False, server_default=sa_false()
     )
     screen_pop_url: Mapped[str] = mapped_column(String(2048), default="")
+    screen_pop_on: Mapped[str] = mapped_column(
+        String(16), default="ringing", server_default="ringing"
+    )
     allow_offline_start: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -137,6 +140,8 @@ class Agent(Base):
     wrap_up_extension_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
     no_answer_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
     calls_while_not_ready: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    screen_pop_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    screen_pop_on: Mapped[str | None] = mapped_column(String(16), nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     group: Mapped[Group | None] = relationship(back_populates="members")

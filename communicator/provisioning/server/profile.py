@@ -16,6 +16,8 @@ CALL_CENTER_DEFAULTS: dict[str, Any] = {
     "wrap_up_extension_s": 30,
     "no_answer_s": 20,
     "calls_while_not_ready": False,
+    "screen_pop_url": "",
+    "screen_pop_on": "ringing",
 }
 """Call-center values of an agent without a group (the schema's defaults)."""
 
@@ -96,7 +98,8 @@ def profile_document(
             "wrap_up_extension_seconds": effective(agent, group, "wrap_up_extension_s"),
             "no_answer_seconds": effective(agent, group, "no_answer_s"),
             "calls_while_not_ready": effective(agent, group, "calls_while_not_ready"),
-            "screen_pop_url": (group.screen_pop_url or None) if group is not None else None,
+            "screen_pop_url": effective(agent, group, "screen_pop_url") or None,
+            "screen_pop_on": effective(agent, group, "screen_pop_on"),
             "allow_offline_start": group.allow_offline_start if group is not None else False,
         },
         "forwarding": dict(account.forwarding or {}),

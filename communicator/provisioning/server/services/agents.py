@@ -51,6 +51,10 @@ def agent_out(s: Session, a: Agent) -> AgentOut:
         effective_wrap_up_extension_s=effective(a, group, "wrap_up_extension_s"),
         effective_no_answer_s=effective(a, group, "no_answer_s"),
         effective_calls_while_not_ready=effective(a, group, "calls_while_not_ready"),
+        screen_pop_url=a.screen_pop_url,
+        screen_pop_on=a.screen_pop_on,
+        effective_screen_pop_url=effective(a, group, "screen_pop_url"),
+        effective_screen_pop_on=effective(a, group, "screen_pop_on"),
         account_id=account.id if account else None,
         extension=account.extension if account else None,
         status=status_of(row) if (row := s.get(AgentStatusRow, a.id)) is not None else None,
@@ -92,7 +96,14 @@ def _apply_agent(s: Session, a: Agent, data: dict[str, Any], password_hash: str 
     if "not_ready_reasons" in data:
         reasons = data["not_ready_reasons"]
         a.not_ready_reasons = None if reasons is None else [dict(r) for r in reasons]
-    for key in ("wrap_up_s", "wrap_up_extension_s", "no_answer_s", "calls_while_not_ready"):
+    for key in (
+        "wrap_up_s",
+        "wrap_up_extension_s",
+        "no_answer_s",
+        "calls_while_not_ready",
+        "screen_pop_url",
+        "screen_pop_on",
+    ):
         if key in data:  # None: the group's value
             setattr(a, key, data[key])
     if password_hash is not None:

@@ -34,6 +34,7 @@ def group_out(s: Session, g: Group) -> GroupOut:
         no_answer_s=g.no_answer_s,
         calls_while_not_ready=g.calls_while_not_ready,
         screen_pop_url=g.screen_pop_url,
+        screen_pop_on=g.screen_pop_on,
         allow_offline_start=g.allow_offline_start,
         members=agents_of_group(s, g.id),
     )
@@ -59,6 +60,7 @@ _PLAIN_FIELDS = (
     "no_answer_s",
     "calls_while_not_ready",
     "screen_pop_url",
+    "screen_pop_on",
     "allow_offline_start",
 )
 
