@@ -62,13 +62,33 @@ class UserSettings:
     start_minimised: bool = False
     links_dial: bool = False
     """A call link dials at once; False: it fills the number field for the agent to call."""
+    start_at_login: bool = False
+    """Mirrors the system's autostart entry (written and removed by the settings dialog)."""
+    device_preferences: tuple[str, ...] = ()
+    """Ordered device name patterns (``fnmatch``, case-insensitive, e.g. ``Jabra*``): the first
+    present device that matches is used for the microphone and speaker; none matching: the
+    chosen devices (or the system default). Applied at start and whenever the list changes."""
+    ring_on_speaker_too: bool = False
+    """Ring on the ringer device and the speaker at once."""
+    ring_volume: float | None = None
+    call_volume: float | None = None
+    """Speaker volume of calls (0..1); None: as the audio bridge starts (full)."""
+    sip_trace: bool = False
+    """Log SIP messages for support (the log never holds passwords)."""
+    language: str = "system"
+    """``system``, ``en`` or ``pl``."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_changes(self, **changes: Any) -> UserSettings:
         return replace(self, **changes)
 
 
-_FLAGS = frozenset({"remember_me", "start_minimised", "links_dial"})
+_FLAGS = frozenset(
+    {"remember_me", "start_minimised", "links_dial", "start_at_login", "ring_on_speaker_too"}
+    | {"sip_trace"}
+)
+_VOLUMES = frozenset({"ring_volume", "call_volume"})
+LANGUAGES = ("system", "en", "pl")
 
 
 def user_config_dir() -> Path:
@@ -103,6 +123,14 @@ def load_user_settings(path: Path | None = None) -> UserSettings:
             values[key] = value is True
         elif key == "close_to_tray":
             values[key] = value if isinstance(value, bool) else None
+        elif key in _VOLUMES:
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                values[key] = max(0.0, min(1.0, float(value)))
+        elif key == "device_preferences":
+            items = value if isinstance(value, list) else []
+            values[key] = tuple(v.strip() for v in items if isinstance(v, str) and v.strip())
+        elif key == "language":
+            values[key] = value if value in LANGUAGES else "system"
         elif isinstance(value, str) and value:
             values[key] = value
     extra = {k: v for k, v in data.items() if k not in known}
@@ -114,6 +142,7 @@ def save_user_settings(settings: UserSettings, path: Path | None = None) -> None
     path = path or user_settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {k: v for k, v in asdict(settings).items() if k != "extra" and v is not None}
+    data["device_preferences"] = list(settings.device_preferences)
     data = {**settings.extra, **data}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
