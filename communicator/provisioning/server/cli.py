@@ -358,7 +358,10 @@ def _date(value: str) -> dt.datetime:
         d = dt.datetime.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date or time: {value!r}") from None
-    return d if d.tzinfo else d.replace(tzinfo=dt.UTC)
+    try:
+        return (d if d.tzinfo else d.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise argparse.ArgumentTypeError(f"outside the calendar in UTC: {value!r}") from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:
