@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -147,7 +148,9 @@ class Registrar:
         self._in_flight = False
         self._static_ip = is_static_ip(profile)
         self.account = self._create_account(kinds[0])
-        self._dispose(previous)
+        gone = self._dispose(previous)
+        del previous
+        _collect_unless_gone(gone)
 
     def unregister_now(self) -> None:
         """Unregister the account now (bounded wait for the answer); it stays until replaced."""
@@ -158,7 +161,9 @@ class Registrar:
         account = self.account
         self.account = None
         self._unregister_now(account)
-        self._dispose(account)
+        gone = self._dispose(account)
+        del account
+        _collect_unless_gone(gone)
 
     def _create_account(self, kind: str) -> Any:
         assert self._profile is not None
@@ -185,9 +190,11 @@ class Registrar:
                 account.setRegistration(False)
                 self._endpoint.pump_for(2.0, lambda: account.reg_answers > answers)
 
-    def _dispose(self, account: Any) -> None:
+    def _dispose(self, account: Any) -> weakref.ref[Any] | None:
+        """Shut ``account`` down and drop the records holding it; the caller drops its own
+        reference, then `_collect_unless_gone` with what this returns."""
         if account is None:
-            return
+            return None
         if account.reg_requests > account.reg_answers and not self._processing():
             # A (un-)REGISTER is still pending (e.g. sign-out followed at once by another
             # agent's sign-in): let it finish, or pjsua's own un-REGISTER in the shutdown
@@ -202,8 +209,7 @@ class Registrar:
             for r in self._records
             if not (isinstance(r, RegStarted | RegState) and r.account is account)
         ]
-        account = None
-        gc.collect()
+        return weakref.ref(account)
 
     # ------------------------------------------------------------ the machine
 
@@ -330,7 +336,9 @@ class Registrar:
         self._in_flight = False
         self._kind = kind
         self.account = self._create_account(kind)
-        self._dispose(old)
+        gone = self._dispose(old)
+        del old
+        _collect_unless_gone(gone)
 
     # ------------------------------------------------------------ records
 
@@ -381,3 +389,13 @@ def _safe_active(account: Any) -> bool:
         return bool(account.isValid() and account.getInfo().regIsActive)
     except pj.Error:
         return False
+
+
+def _collect_unless_gone(gone: weakref.ref[Any] | None) -> None:
+    """Destroy a disposed Account now, before a new one can reuse its pjsua id: plain reference
+    counting does so once the last reference is dropped; a full ``gc.collect()`` runs only if a
+    reference cycle still holds it. That collection walks every object of the process (~30 ms
+    of the GUI thread here, bench/ui_bench.py's profile_update stall) and no longer runs on
+    every profile change."""
+    if gone is not None and gone() is not None:
+        gc.collect()

@@ -86,8 +86,11 @@ def plan_next_poll(
     if events > 0 or hint.hot:
         return PollPlan(0.0, policy.hot_block_ms)
     if since_activity < policy.linger:
-        # One blocking poll covers the rest of the linger time (a follow-up wakes it at once).
-        return PollPlan(0.0, max(1, math.ceil((policy.linger - since_activity) * 1000)))
+        # Blocking polls cover the rest of the linger time (a follow-up wakes one at once),
+        # each no longer than a hot one: ``libHandleEvents`` blocks the Qt loop meanwhile
+        # (one 50 ms poll here was the GUI's longest stall in a call, bench/ui_bench.py).
+        rest = max(1, math.ceil((policy.linger - since_activity) * 1000))
+        return PollPlan(0.0, min(rest, max(1, policy.hot_block_ms)))
     if hint.rtp:
         return PollPlan(0.0, policy.rtp_block_ms)
     if hint.live:

@@ -27,8 +27,10 @@ POLICY = PumpPolicy(hot_block_ms=5, warm_interval=0.02, idle_interval=0.1, linge
         (3, PollHint(), 10.0, PollPlan(0.0, 5)),
         # A transaction is in progress (call setup, REGISTER): hot.
         (0, PollHint(hot=True), 10.0, PollPlan(0.0, 5)),
-        # Just after a command or an event: one poll blocks for the rest of the linger time.
-        (0, PollHint(), 0.1, PollPlan(0.0, 150)),
+        # Just after a command or an event: polls block for the rest of the linger time,
+        # each no longer than a hot poll (the Qt loop runs between them).
+        (0, PollHint(), 0.1, PollPlan(0.0, 5)),
+        (0, PollHint(), 0.2465, PollPlan(0.0, 4)),
         # Calls are up but quiet: warm.
         (0, PollHint(live=True), 10.0, PollPlan(0.02, 0)),
         # Idle and registered: slow.

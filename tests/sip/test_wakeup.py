@@ -59,6 +59,9 @@ def test_only_pjsips_sockets_are_selected(tmp_path: Path) -> None:
     inodes = {11: 5, 12: 6, 21: 7, 22: 8, 23: 9, 24: 10}
     wanted = SipSockets(frozenset({5060}), frozenset({5061}), frozenset({("127.0.0.1", 10000)}))
     assert select_fds(wanted, entries, inodes) == frozenset({5, 7, 8, 10})
+    # Only this process's sockets are parsed (other processes' lines are skipped unparsed).
+    ours = {11: 5, 21: 7, 22: 8, 24: 10}
+    assert {e.inode for e in read_proc_net(tmp_path, inodes=ours)} == {11, 21, 22, 24}
 
 
 def test_a_udp_only_scan_leaves_the_tcp_tables_alone(tmp_path: Path) -> None:
@@ -75,9 +78,11 @@ def test_a_udp_only_scan_leaves_the_tcp_tables_alone(tmp_path: Path) -> None:
     read: list[frozenset[str]] = []
     original = read_proc_net
 
-    def spy(root: Path, protocols: frozenset[str] = frozenset({"udp", "tcp"})) -> Any:
+    def spy(
+        root: Path, protocols: frozenset[str] = frozenset({"udp", "tcp"}), inodes: Any = None
+    ) -> Any:
         read.append(protocols)
-        return original(root, protocols)
+        return original(root, protocols, inodes)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("communicator.sip.wakeup.read_proc_net", spy)
