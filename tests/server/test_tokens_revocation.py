@@ -9,13 +9,14 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from communicator.provisioning.server import db as db_mod
 from communicator.provisioning.server.changes import Change
 from communicator.provisioning.server.config import ServerConfig
 from communicator.provisioning.server.models import DeliveryToken, SignInSession, utcnow
 from communicator.provisioning.server.security import new_token, token_digest
+from communicator.provisioning.server.services import sessions
 
 from .conftest import Api
 
@@ -153,3 +154,31 @@ def test_change_notice_stays_small() -> None:
             back.signed_out == change.signed_out
             and back.sessions_revoked == change.sessions_revoked
         )
+
+
+def test_dead_rows_of_agents_who_never_return_are_pruned(api: Api, config: ServerConfig) -> None:
+    """The server's periodic prune: agents that never sign in again leave no dead rows."""
+    agent = api.agent("emil")
+    api.account(agent["id"])
+    live = api.sign_in("emil")
+    add_sessions(config, agent["id"], 30, expired=True)
+    assert count_rows(config, agent["id"]) == (31, 31)
+    engine = db_mod.make_engine(config.db_url, pool_size=1)
+    try:
+        with db_mod.make_sessionmaker(engine)() as s:
+            s.execute(
+                update(SignInSession)
+                .where(SignInSession.expires_at < utcnow())
+                .values(expires_at=utcnow() - dt.timedelta(hours=2))
+            )
+            s.execute(
+                update(DeliveryToken)
+                .where(DeliveryToken.expires_at < utcnow())
+                .values(expires_at=utcnow() - dt.timedelta(hours=2))
+            )
+            assert sessions.prune_all_expired(s) == 30
+            s.commit()
+    finally:
+        engine.dispose()
+    assert count_rows(config, agent["id"]) == (1, 1)
+    assert api.c.get("/api/v1/profile", headers=api.bearer(live["token"])).status_code == 200

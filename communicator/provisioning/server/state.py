@@ -28,6 +28,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 SESSION_CACHE_S = 30.0
+PRUNE_EVERY_S = 600.0
 
 
 @dataclasses.dataclass
@@ -83,6 +84,7 @@ class ServerState:
         self.hashing = InFlight(per_key=2, total=max(4, cfg.hash_workers * 8))
         self.shutdown = asyncio.Event()
         self._sweeper: asyncio.Task[None] | None = None
+        self._pruner: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------------------ database
 
@@ -112,6 +114,16 @@ class ServerState:
             except Exception:
                 log.exception("sweeping idle pool leases failed")
 
+    async def _prune(self) -> None:
+        """Deletes dead sessions, tokens and sign-in limits of agents that never sign in again
+        (those that do are pruned at sign-in)."""
+        while not self.shutdown.is_set():
+            await asyncio.sleep(PRUNE_EVERY_S)
+            try:
+                await self.write(sessions.prune_all_expired)
+            except Exception as exc:  # logged by type: the error's text carries SQL parameters
+                log.warning("pruning expired sessions failed: %s", type(exc).__name__)
+
     async def hash_call(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.hasher, fn, *args)
 
@@ -119,9 +131,15 @@ class ServerState:
         self.shutdown.clear()
         await self.bus.start(self.engine, self.cfg.change_poll_s)
         self._sweeper = asyncio.create_task(self._sweep_leases())
+        self._pruner = asyncio.create_task(self._prune())
 
     async def stop(self) -> None:
         self.shutdown.set()
+        if self._pruner is not None:
+            self._pruner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pruner
+            self._pruner = None
         if self._sweeper is not None:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -27,6 +27,7 @@ from ..security import new_token, token_digest
 from .agent_status import mark_signed_out
 from .pool import current_account as current_account  # noqa: PLC0414 (re-exported)
 from .pool import end_leases_of, lease_pool_account, shorten_lease
+from .signin_limits import forget_stale
 
 DELIVERY_TTL = dt.timedelta(days=30)
 
@@ -91,6 +92,20 @@ def prune_expired(s: Session, agent_id: int) -> None:
             DeliveryToken.agent_id == agent_id, DeliveryToken.expires_at <= now
         )
     )
+
+
+def prune_all_expired(s: Session) -> int:
+    """Deletes every session that expired or was revoked over an hour ago, expired delivery
+    tokens and forgotten sign-in limits; returns the number of sessions deleted."""
+    cutoff = utcnow() - dt.timedelta(hours=1)
+    gone = s.execute(
+        delete(SignInSession).where(
+            or_(SignInSession.expires_at <= cutoff, SignInSession.revoked_at <= cutoff)
+        )
+    )
+    s.execute(delete(DeliveryToken).where(DeliveryToken.expires_at <= cutoff))
+    forget_stale(s)
+    return int(getattr(gone, "rowcount", 0) or 0)
 
 
 def lookup_session(s: Session, token: str) -> SessionInfo | None:

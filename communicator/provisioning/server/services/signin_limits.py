@@ -94,4 +94,8 @@ def record_failure(s: Session, drawn: tuple[Bucket, ...]) -> None:
                 break
             except IntegrityError:
                 continue  # another process made the row first: take from it
-    s.execute(delete(SignInLimit).where(SignInLimit.updated_at < now - FORGET_AFTER))
+
+
+def forget_stale(s: Session) -> None:
+    """Deletes buckets untouched for :data:`FORGET_AFTER` (full again long since)."""
+    s.execute(delete(SignInLimit).where(SignInLimit.updated_at < utcnow() - FORGET_AFTER))
