@@ -263,11 +263,6 @@ def test_two_processes_share_push_revocation_and_the_pool(pg_url: str, tmp_path:
         assert api1.c.get("/api/v1/profile", headers=api1.bearer(cai["token"])).status_code == 401
 
 
-@pytest.mark.xfail(
-    reason="sign-in limits are still kept per process; moving them into the database is the "
-    "'Credentials and tokens' part of issue 15, done separately",
-    strict=False,
-)
 def test_sign_in_limits_hold_across_processes(pg_url: str, tmp_path: Path) -> None:
     extra = ("--signin-burst-per-agent", "4", "--signin-rate-per-agent", "0.001")
     with two_servers(pg_url, tmp_path, *extra) as (api1, api2, _one):
