@@ -86,11 +86,16 @@ def pg_url(pg_cluster: PgCluster) -> str:
 # ---------------------------------------------------------------------------- migrations
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_processes_migrating_a_fresh_database_together_do_not_race(
-    pg_cluster: PgCluster,
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     for round_no in range(3):
-        url = fresh_database(pg_cluster, f"fresh_{os.getpid()}_{round_no}")
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / f'fresh{round_no}.sqlite3'}"
+        else:
+            cluster: PgCluster = request.getfixturevalue("pg_cluster")
+            url = fresh_database(cluster, f"fresh_{os.getpid()}_{round_no}")
         barrier = threading.Barrier(4)
         errors: list[BaseException] = []
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,11 +59,13 @@ def alembic_config(engine: Engine, connection: Connection | None = None) -> Conf
 def upgrade(engine: Engine) -> None:
     """Brings the database schema to the newest revision.
 
-    On PostgreSQL the migration runs under an advisory lock, so processes starting together
-    on a fresh database migrate one after the other (the later ones find nothing to do).
+    Processes starting together on a fresh database migrate one after the other (the later
+    ones find nothing to do): on PostgreSQL under an advisory lock, on an SQLite file under
+    a lock on a file beside it.
     """
     if engine.dialect.name != "postgresql":
-        command.upgrade(alembic_config(engine), "head")
+        with _file_lock(engine.url.database):
+            command.upgrade(alembic_config(engine), "head")
         return
     with engine.connect() as conn:
         conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
@@ -72,6 +76,22 @@ def upgrade(engine: Engine) -> None:
             conn.rollback()
             conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
             conn.commit()
+
+
+@contextlib.contextmanager
+def _file_lock(database: str | None) -> Iterator[None]:
+    """An exclusive lock on ``<database>.migrate-lock`` (none for in-memory databases)."""
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
+        yield
+        return
+    import fcntl
+
+    with open(f"{database}.migrate-lock", "a+b") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
 
 def lock_extensions(session: Session) -> None:
