@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QWidget
 
 from communicator.core.agent_state import AgentState, AgentStatus
 from communicator.ui.desktop.shortcuts import Action, with_key
-from communicator.ui.desktop.widgets.clock import SharedClock, format_duration
+from communicator.ui.desktop.widgets.clock import ClockLabel, SharedClock, format_duration
 from communicator.ui.desktop.widgets.common import action_button, describe
 from communicator.ui.session import SessionModel
 
@@ -27,6 +27,10 @@ _STYLE = {
 }
 
 
+TIME_PATTERNS = ("99:99:99 in state", "99:99:99 left")
+"""The longest texts of the time in state (``9``: any digit), for `ClockLabel`'s width."""
+
+
 class AgentStateSwitch(QWidget):
     def __init__(
         self, model: SessionModel, clock: SharedClock, parent: QWidget | None = None
@@ -35,7 +39,9 @@ class AgentStateSwitch(QWidget):
         self._model = model
         self._clock = clock
         self.state_label = describe(QLabel(self), "Your state", "Your state for the contact center")
-        self.time_label = QLabel(self)  # its accessible name is its text: the time itself
+        # Its accessible name is its text: the time itself. A fixed size: the tick each
+        # second repaints only this label (no relayout of the window).
+        self.time_label = ClockLabel(TIME_PATTERNS, self)
         self.time_label.setAccessibleDescription("How long you have been in this state")
         self.ready_button = action_button("Ready", "Take calls", "ready", Action.READY, self)
         self.not_ready_button = action_button(

@@ -4,6 +4,9 @@ A widget that shows a running clock calls ``clock.need(self)`` while it has one 
 ``clock.release(self)`` when it has none; the timer runs only while someone needs it, so an
 idle window wakes nobody. Widgets compute what they show from the model's epoch values
 (`time.time()` clock) on each ``tick``.
+
+A running clock changes its text every second; `ClockLabel` shows it without making the window
+lay itself out again each time (see its docstring).
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 
 class SharedClock(QObject):
@@ -63,3 +67,37 @@ def format_duration(seconds: float) -> str:
     if hours:
         return f"{hours}:{minutes:02d}:{secs:02d}"
     return f"{minutes}:{secs:02d}"
+
+
+class ClockLabel(QLabel):
+    """A label for a text that changes every second (``12:34 in state``, ``0:07 left``).
+
+    A plain `QLabel` asks its parent's layout to recompute on every ``setText`` (a
+    LayoutRequest up to the window, then a repaint of the window around it) unless its
+    minimum and maximum sizes are equal. This one has a fixed size: wide enough for the
+    widest text of ``patterns`` in the current font (each ``9`` stands for the widest digit),
+    recomputed when the font or style changes, so a tick repaints the label's own rectangle
+    and nothing else. It also fills its background, so Qt need not repaint the widgets
+    underneath it either.
+    """
+
+    def __init__(self, patterns: tuple[str, ...], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._patterns = patterns
+        self.setAutoFillBackground(True)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self._fit()
+
+    def _fit(self) -> None:
+        metrics = self.fontMetrics()
+        widest = max("0123456789", key=metrics.horizontalAdvance)
+        margins = self.contentsMargins()
+        width = max(metrics.horizontalAdvance(p.replace("9", widest)) for p in self._patterns)
+        width += margins.left() + margins.right() + 2 * self.margin() + 2  # antialiased edge
+        height = metrics.height() + margins.top() + margins.bottom() + 2 * self.margin()
+        self.setFixedSize(width, height)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit()
