@@ -4,10 +4,12 @@ offers the agent (device choice, volumes, notices)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
 from communicator.core.messages import Message, MessageLevel, MessageSource
 from communicator.core.observers import Subscribers
@@ -17,12 +19,24 @@ from communicator.sip.audio import (
     AudioNotice,
     CallTones,
     DeviceManager,
+    OpenStreams,
     Ringer,
 )
 from communicator.ui.session_state import AudioSetup
 from communicator.ui.shutdown import close_in_order
 
 MessageListener = Callable[[Message], None]
+
+DEVICE_NODES = Path("/dev/snd")
+"""ALSA's device nodes: a sound card PortAudio can list comes and goes with its nodes here."""
+WATCHED_REFRESH_S = 300.0
+"""The device list's periodic re-read where the device nodes are watched (a safety net)."""
+
+
+class _StreamOpened(QObject):
+    """Carries `OpenStreams`' news to the timer's thread (queued if it comes from another)."""
+
+    opened = Signal()
 
 
 class AgentAudio:
@@ -52,9 +66,50 @@ class AgentAudio:
             self.ringer.subscribe(lambda n: self._tell(MessageSource.RINGER, n)),
         ]
         self.keeper = AudioHousekeeper(self.bridge, ringer=self.ringer)
+        # Often while a stream is open, else only for the next device-list refresh (see
+        # `AudioHousekeeper.next_interval_ms`); a stream opening brings the fast tick back.
+        self._closed = False
         self._timer = QTimer()
-        self._timer.timeout.connect(self.keeper.tick)
-        self._timer.start(self.keeper.interval_ms)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._tick)
+        self._stream_opened = _StreamOpened()
+        self._stream_opened.opened.connect(self._watch_streams)
+        self._unsubscribe.append(OpenStreams.subscribe(self._stream_opened.opened.emit))
+        self._device_nodes = QFileSystemWatcher()
+        self._device_nodes.directoryChanged.connect(self._device_nodes_changed)
+        if sys.platform.startswith("linux") and self._watch_device_nodes():
+            self.keeper.refresh_every_s = WATCHED_REFRESH_S
+        self._timer.start(self.keeper.next_interval_ms())
+
+    def _tick(self) -> None:
+        try:
+            self.keeper.tick()
+        finally:
+            if not self._closed:
+                self._timer.start(self.keeper.next_interval_ms())
+
+    def _watch_streams(self) -> None:
+        if self._closed:
+            return
+        if not self._timer.isActive() or self._timer.remainingTime() > self.keeper.interval_ms:
+            self._timer.start(self.keeper.interval_ms)
+
+    def _watch_device_nodes(self) -> bool:
+        """Watch /dev/snd (inotify), or /dev until it exists (the first card plugged in)."""
+        watcher = self._device_nodes
+        if watcher.directories():
+            watcher.removePaths(watcher.directories())
+        target = DEVICE_NODES if DEVICE_NODES.is_dir() else DEVICE_NODES.parent
+        return bool(target.is_dir() and watcher.addPath(str(target)))
+
+    def _device_nodes_changed(self, path: str) -> None:
+        if self._closed:
+            return
+        if (path == str(DEVICE_NODES)) != DEVICE_NODES.is_dir():
+            self._watch_device_nodes()  # /dev/snd appeared or went
+        self.keeper.devices_may_have_changed()
+        due, remaining = self.keeper.next_interval_ms(), self._timer.remainingTime()
+        self._timer.start(due if remaining < 0 else min(due, remaining))
 
     def subscribe(self, listener: MessageListener) -> Callable[[], None]:
         """Device notices as messages for the agent (on the endpoint's thread)."""
@@ -99,10 +154,12 @@ class AgentAudio:
             self.ringer.volume = max(0.0, min(1.0, float(ringer)))
 
     def close(self) -> None:
+        self._closed = True
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         close_in_order(
             ("stopping the audio timer", self._timer.stop),
+            ("unwatching the devices", self._device_nodes.deleteLater),
             ("closing the tones", self.tones.close),
             ("detaching the audio bridge", lambda: self.bridge.detach(self._engine)),
             ("closing the audio bridge", self.bridge.close),

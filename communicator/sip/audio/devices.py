@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,15 +25,36 @@ Kind = Literal["input", "output"]
 
 
 class OpenStreams:
-    """How many PortAudio streams this process has open (bridge and ringer)."""
+    """How many PortAudio streams this process has open (bridge and ringer).
+
+    Listeners (`subscribe`) hear of each stream opened: the housekeeping timer watches the
+    streams often only while one is open and sleeps until the next device-list refresh
+    otherwise (`housekeeping.AudioHousekeeper.next_interval_ms`)."""
 
     _lock = threading.Lock()
     count = 0
+    _listeners: list[Callable[[], None]] = []
 
     @classmethod
     def opened(cls) -> None:
         with cls._lock:
             cls.count += 1
+            listeners = list(cls._listeners)
+        for listener in listeners:
+            listener()
+
+    @classmethod
+    def subscribe(cls, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` (on the opening thread) after each stream is opened; returns
+        the unsubscribe function."""
+        with cls._lock:
+            cls._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with cls._lock, contextlib.suppress(ValueError):
+                cls._listeners.remove(listener)
+
+        return unsubscribe
 
     @classmethod
     def closed(cls) -> None:

@@ -545,6 +545,61 @@ def test_housekeeper_polls_every_tick_and_refreshes_only_without_streams() -> No
         OpenStreams.count = saved
 
 
+def test_housekeeper_ticks_often_only_while_a_stream_is_open() -> None:
+    """Idle, the timer sleeps until the next device-list refresh (not 5 wake-ups a second);
+    an open stream (call, tone, ringer) brings the 200 ms tick back."""
+    from communicator.sip.audio import AudioHousekeeper, OpenStreams
+
+    class Bridge:
+        refreshes = 0
+
+        def poll(self) -> None:
+            pass
+
+        def refresh_devices(self) -> bool:
+            self.refreshes += 1
+            return True
+
+    now = [0.0]
+    bridge = Bridge()
+    keeper = AudioHousekeeper(bridge, refresh_every_s=10.0, clock=lambda: now[0])
+    heard: list[int] = []
+    saved = OpenStreams.count
+    unsubscribe = OpenStreams.subscribe(lambda: heard.append(OpenStreams.count))
+    try:
+        OpenStreams.count = 0
+        assert keeper.next_interval_ms() == 10_000
+        now[0] += 9.9
+        assert keeper.next_interval_ms() == keeper.interval_ms  # never shorter than a tick
+        OpenStreams.opened()  # a call's streams
+        assert heard == [1]
+        assert keeper.next_interval_ms() == keeper.interval_ms
+        OpenStreams.closed()
+        now[0] += 0.1
+        keeper.tick()  # the refresh is due: done, and the next one is 10 s away
+        assert bridge.refreshes == 1
+        assert keeper.next_interval_ms() == 10_000
+        unsubscribe()
+        OpenStreams.opened()
+        OpenStreams.closed()
+        assert heard == [1]
+        # Where the platform tells of device changes, the periodic re-read is a safety net
+        # and a change is re-read half a second later.
+        keeper.refresh_every_s = 300.0
+        assert keeper.next_interval_ms() == 10_000  # the refresh already planned stays
+        now[0] += 10.0
+        keeper.tick()
+        assert bridge.refreshes == 2 and keeper.next_interval_ms() == 300_000
+        keeper.devices_may_have_changed()
+        assert keeper.next_interval_ms() == 500
+        now[0] += 0.5
+        keeper.tick()
+        assert bridge.refreshes == 3
+    finally:
+        unsubscribe()
+        OpenStreams.count = saved
+
+
 def test_housekeeper_polls_the_ringer_too() -> None:
     """A ringer device lost while ringing is noticed by the same 200 ms tick."""
     from communicator.sip.audio import AudioHousekeeper
