@@ -210,6 +210,8 @@ def test_changes_made_while_the_listen_connection_was_down_arrive(
         ben = api1.sign_in("ben")["token"]
         before = api1.ok(api1.c.get("/api/v1/profile", headers=api1.bearer(token)))
         api1.ok(api1.c.get("/api/v1/profile", headers=api1.bearer(ben)))  # cached on one
+        stream = EventStream(f"{one.url}/api/v1/profile/events", ben)
+        stream.next("profile")
 
         wait_until(lambda: len(listeners(pg_cluster, one.proc.pid)) == 1)  # type: ignore[union-attr]
         old = listeners(pg_cluster, one.proc.pid)
@@ -231,6 +233,10 @@ def test_changes_made_while_the_listen_connection_was_down_arrive(
         after = api1.ok(api1.c.get("/api/v1/profile", headers=api1.bearer(token)))
         assert before["sip"]["caller_id"] is None and after["sip"]["caller_id"] == "Desk"
         assert api1.c.get("/api/v1/profile", headers=api1.bearer(ben)).status_code == 401
+        try:
+            stream.next("revoked")  # ben's stream on one ends too
+        finally:
+            stream.close()
 
 
 # --------------------------------------------------------------- two processes, one pool

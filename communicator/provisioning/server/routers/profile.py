@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from ..errors import ApiError
-from .deps import API, ERRORS, SignedIn, State
+from .deps import API, ERRORS, Creds, SignedIn, State
 
 router = APIRouter(prefix=API, tags=["agent"], responses=ERRORS)
 
@@ -48,7 +48,7 @@ async def get_profile(request: Request, info: SignedIn, state: State) -> Respons
     },
     summary="Server-sent events: profile changes",
 )
-async def profile_events(request: Request, info: SignedIn, state: State) -> Response:
+async def profile_events(request: Request, info: SignedIn, state: State, creds: Creds) -> Response:
     last_seen = request.headers.get("last-event-id", "").strip().strip('"')
     sub = state.subscribe(info.agent_id, info.session_id)
     heartbeat = state.cfg.heartbeat_s
@@ -83,7 +83,11 @@ async def profile_events(request: Request, info: SignedIn, state: State) -> Resp
                     continue  # the response's own pings keep the connection alive
                 if what == "shutdown":
                     return
-                if what == "revoked":
+                if what == "revoked" or (
+                    # Still open? (From the cache; read again once the cache is dropped,
+                    # as after a lost LISTEN connection, when a sign-out may have been missed.)
+                    creds is not None and await state.session_for(creds.credentials) is None
+                ):
                     yield revoked("signed out")
                     return
                 etag = await current_etag()
