@@ -22,10 +22,12 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from communicator.provisioning.schema import RecordFormat
+
+if TYPE_CHECKING:  # numpy (23 MB of RSS) is imported by a transcoding only, not by the engine
+    import numpy as np
 
 GSM_RATE = 8000
 BLOCK_FRAMES = 16000
@@ -91,6 +93,7 @@ def transcode(pcm: Path, fmt: RecordFormat) -> Path:
 
 def convert_pcm(source: Path, target: Path, fmt: RecordFormat) -> None:
     """Write the PCM WAV ``source`` as ``fmt`` to ``target`` (8 kHz mono GSM 6.10)."""
+    import numpy
     import soundfile as sf
 
     if fmt is RecordFormat.WAV49:
@@ -112,7 +115,7 @@ def convert_pcm(source: Path, target: Path, fmt: RecordFormat) -> None:
             for block in reader.blocks(blocksize=BLOCK_FRAMES, dtype="float32", always_2d=True):
                 mono = block.mean(axis=1) if block.shape[1] > 1 else block[:, 0]
                 writer.write(resampler.process(mono, end=False))
-            writer.write(resampler.process(np.zeros(0, dtype=np.float32), end=True))
+            writer.write(resampler.process(numpy.zeros(0, dtype=numpy.float32), end=True))
 
 
 class _Resampler:
@@ -129,8 +132,10 @@ class _Resampler:
     def process(self, samples: np.ndarray, *, end: bool) -> np.ndarray:
         if self._resampler is None:
             return samples
+        import numpy
+
         out = self._resampler.process(samples, self._ratio, end_of_input=end)
-        return np.clip(np.asarray(out, dtype=np.float32), -1.0, 1.0)
+        return numpy.clip(numpy.asarray(out, dtype=numpy.float32), -1.0, 1.0)
 
 
 def wav_complete(path: Path) -> bool:
