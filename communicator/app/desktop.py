@@ -12,6 +12,10 @@ Closing a window (or Ctrl-C, SIGTERM, Quit in the tray) quits: the windows close
 session, the phone, the server session, the workstation, the audio and SIP shut down in that
 order. With a system tray, closing the main window hides it there instead (a setting).
 
+The main window's Settings button opens `SettingsDialog`; the saved sound choices (device
+preference list, ringing on the speaker too, volumes) and SIP trace apply at start, and the
+screen pop (`ScreenPop`) opens the CRM for calls as the profile says.
+
 One instance per user: a launch first offers its arguments (call links) to a running instance
 (`ui.desktop.single_instance`) and exits 0 if it took them; otherwise it shows its window and,
 once that has painted, listens for later launches.
@@ -44,7 +48,10 @@ if TYPE_CHECKING:
     from communicator.provisioning.credentials import CredentialStore
     from communicator.provisioning.settings import UserSettings
     from communicator.ui.audio import AgentAudio
+    from communicator.ui.audio_extras import AudioExtras
     from communicator.ui.desktop.screen_pop import ScreenPop
+    from communicator.ui.desktop.settings_actions import SettingsActions
+    from communicator.ui.desktop.settings_dialog import SettingsDialog
     from communicator.ui.desktop.single_instance import InstanceServer
     from communicator.ui.dispatch import MainThreadDispatcher, SignalQuitter
     from communicator.ui.headless import HeadlessClient
@@ -101,6 +108,9 @@ class DesktopApp:
         self.audio: AgentAudio | None = None
         self.model: SessionModel | None = None
         self.screen_pop: ScreenPop | None = None
+        self.audio_extras: AudioExtras | None = None
+        self.settings_actions: SettingsActions | None = None
+        self.settings_dialog: SettingsDialog | None = None
         password = os.environ.get(args.password_env, "") if args.password_env else ""
         if password:
             self.desktop.sign_in_window.set_password(password)
@@ -180,7 +190,9 @@ class DesktopApp:
         args, user, dispatcher = self.args, self.user, self._dispatcher
         assert dispatcher is not None
         credentials = CredentialStore()
-        self.client = HeadlessClient(EndpointOptions(sip_trace=args.sip_trace or None))
+        self.client = HeadlessClient(
+            EndpointOptions(sip_trace=args.sip_trace or user.sip_trace or None)
+        )
         self.workstation = Workstation(
             engine=self.client.engine,
             data_dir=user_data_dir(),
@@ -199,8 +211,66 @@ class DesktopApp:
         self.model = SessionModel(self.workstation, audio=self.audio)
         self.desktop.attach(self.model)
         self.screen_pop = ScreenPop(self.model, parent=self.desktop)
+        self._set_up_settings()
         if not args.forget:
             self._recall_password(credentials)
+
+    def _set_up_settings(self) -> None:
+        """The saved sound choices applied, and the main window's Settings button."""
+        from communicator.ui.audio_extras import AudioExtras
+        from communicator.ui.desktop.settings_actions import SettingsActions
+
+        model, user, client = self.model, self.user, self.client
+        assert model is not None and client is not None
+        if self.audio is not None:
+            self.audio_extras = AudioExtras(
+                model,
+                self.audio,
+                client.engine,
+                preferences=user.device_preferences,
+                ring_on_speaker_too=user.ring_on_speaker_too,
+                parent=self.desktop,
+            )
+            if user.ring_volume is not None:
+                self.audio_extras.set_ring_volume(user.ring_volume)
+        model.set_volumes(speaker=user.call_volume)
+        self.settings_actions = SettingsActions(
+            self.desktop, set_sip_trace=client.endpoint.set_sip_trace, parent=self.desktop
+        )
+        window = self.desktop.main_window
+        if window is not None:
+            window.settings_button.clicked.connect(self.show_settings)
+
+    def show_settings(self) -> None:
+        """The Settings dialog over the main window (one at a time)."""
+        from communicator.provisioning.settings import load_user_settings
+        from communicator.ui.desktop.settings_actions import versions
+        from communicator.ui.desktop.settings_dialog import SettingsDialog
+
+        if self.settings_dialog is not None:
+            self.settings_dialog.raise_()
+            self.settings_dialog.activateWindow()
+            return
+        assert self.model is not None and self.client is not None
+        pjsip = self.client.endpoint.ep.libVersion().full
+        dialog = SettingsDialog(
+            self.model,
+            load_user_settings(),
+            extras=self.audio_extras,
+            versions=versions(str(pjsip)),
+            parent=self.desktop.main_window,
+        )
+        actions = self.settings_actions
+        if actions is not None:
+            dialog.applied.connect(actions.apply)
+        dialog.finished.connect(lambda _result: self._settings_closed())
+        self.settings_dialog = dialog
+        dialog.show()
+
+    def _settings_closed(self) -> None:
+        dialog, self.settings_dialog = self.settings_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
 
     def _recall_password(self, credentials: CredentialStore) -> None:
         window, dispatcher = self.desktop.sign_in_window, self._dispatcher
@@ -240,6 +310,10 @@ class DesktopApp:
         self.desktop.close()
         workstation = self.workstation
         close_in_order(
+            (
+                "closing the sound extras",
+                self.audio_extras.close if self.audio_extras is not None else None,
+            ),
             ("closing the session", self.model.close if self.model is not None else None),
             (
                 "signing out",

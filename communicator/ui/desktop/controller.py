@@ -116,6 +116,10 @@ class Desktop(QObject):
             return False
         return self._tray_available if self._tray_available is not None else self.tray.available()
 
+    def set_close_to_tray(self, on: bool | None) -> None:
+        """The setting changed (Settings dialog): the next close follows it."""
+        self._close_to_tray = on
+
     @property
     def closes_to_tray(self) -> bool:
         wanted = self._close_to_tray if self._close_to_tray is not None else True

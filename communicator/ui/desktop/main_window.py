@@ -86,6 +86,9 @@ class MainWindow(QMainWindow):
         self.help_button = action_button(
             "Help", "Show the keyboard shortcuts", "help", Action.HELP, self
         )
+        self.settings_button = action_button(
+            "Settings", "Sound devices, ringing, start-up and other settings", None, None, self
+        )
         self.sign_out_button = SignOutButton(model, self)
         self.registration = RegistrationBar(model, self)
         self.banner = LostConnectionBanner(model, self)
@@ -128,6 +131,7 @@ class MainWindow(QMainWindow):
         top.addWidget(self.who)
         top.addWidget(self.agent_state, 1)
         top.addWidget(self.help_button)
+        top.addWidget(self.settings_button)
         top.addWidget(self.sign_out_button)
         # The picker beside the lines and the keypad beside the buttons (not under them), and
         # the calls part scrolls rather than grow the window: it fits a 1366x768 screen, and
@@ -175,7 +179,8 @@ class MainWindow(QMainWindow):
         chain += [self.directory_view.refresh_button]
         chain += [self.agent_state.ready_button, self.agent_state.not_ready_button]
         chain += [self.agent_state.extend_button, self.registration.details_button]
-        chain += [self.messages.dismiss, self.help_button, self.sign_out_button]
+        chain += [self.messages.dismiss, self.help_button, self.settings_button]
+        chain += [self.sign_out_button]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 

@@ -1,0 +1,98 @@
+"""What happens to the Settings dialog's choices outside the sound: saved in the agent's
+settings file, start at login written or removed, and applied live where the running app can:
+close to tray, what links do, SIP trace logging. Start minimised and the language take effect
+at the next start. Also the versions the About box shows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import PySide6
+from PySide6.QtCore import QObject, qVersion
+
+import communicator
+from communicator.provisioning.settings import UserSettings, load_user_settings, save_user_settings
+from communicator.ui.desktop import autostart
+
+if TYPE_CHECKING:
+    from communicator.ui.desktop.controller import Desktop
+
+log = logging.getLogger(__name__)
+
+DIALOG_FIELDS = (
+    "microphone",
+    "speaker",
+    "ringer",
+    "device_preferences",
+    "ring_on_speaker_too",
+    "ring_volume",
+    "call_volume",
+    "close_to_tray",
+    "start_minimised",
+    "start_at_login",
+    "links_dial",
+    "sip_trace",
+    "language",
+)
+
+
+def versions(pjsip: str | None) -> dict[str, str]:
+    """Communicator, Qt, PySide6 and pjsip (as the engine reports it)."""
+    try:
+        own = metadata.version("communicator")
+    except metadata.PackageNotFoundError:
+        own = communicator.__version__
+    return {
+        "Communicator": own,
+        "Qt": qVersion(),
+        "PySide6": PySide6.__version__,
+        "pjsip": pjsip or "not loaded",
+    }
+
+
+class SettingsActions(QObject):
+    """Saves and applies what the dialog emits (``SettingsDialog.applied``)."""
+
+    def __init__(
+        self,
+        desktop: Desktop | None = None,
+        *,
+        settings_file: Path | None = None,
+        set_sip_trace: Callable[[bool], None] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._desktop = desktop
+        self._settings_file = settings_file
+        self._set_sip_trace = set_sip_trace
+        self.errors: list[str] = []
+
+    def apply(self, chosen: UserSettings) -> UserSettings:
+        """Merge the dialog's fields into the file as it is now (a sign-in may have saved the
+        server and login meanwhile), save, and apply."""
+        current = load_user_settings(self._settings_file)
+        merged = current.with_changes(**{k: getattr(chosen, k) for k in DIALOG_FIELDS})
+        try:
+            save_user_settings(merged, self._settings_file)
+        except OSError as err:
+            log.warning("could not save the settings: %s", err)
+            self.errors.append(f"The settings could not be saved: {err}")
+        if merged.start_at_login != autostart.is_enabled():
+            try:
+                autostart.set_enabled(merged.start_at_login)
+            except OSError as err:
+                log.warning("could not change start at login: %s", err)
+                self.errors.append(f"Start at login could not be changed: {err}")
+        if self._set_sip_trace is not None:
+            self._set_sip_trace(merged.sip_trace)
+        desktop = self._desktop
+        if desktop is not None:
+            desktop.set_close_to_tray(merged.close_to_tray)
+            if desktop.links is not None:
+                desktop.links.dial_at_once = merged.links_dial
+        return merged

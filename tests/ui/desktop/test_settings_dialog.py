@@ -1,0 +1,234 @@
+"""The Settings dialog on real sound devices (a private PulseAudio server: null sinks as
+devices, a sine on the "microphone"): its choices reach the session model and the settings
+file, start at login writes and removes the autostart entry, the meter hears the microphone,
+the ringer test rings the chosen ringer, and a device preference takes a headset that appears
+(a new null sink and its ALSA device, as plugging one in adds a device)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QDialogButtonBox
+
+from communicator.provisioning.credentials import CredentialStore
+from communicator.provisioning.settings import (
+    UserSettings,
+    load_user_settings,
+    save_user_settings,
+)
+from communicator.ui.audio import AgentAudio
+from communicator.ui.audio_extras import AudioExtras, preferred_device
+from communicator.ui.desktop.settings_actions import SettingsActions, versions
+from communicator.ui.desktop.settings_dialog import SettingsDialog
+from communicator.ui.dispatch import MainThreadDispatcher
+from communicator.ui.session import SessionModel
+from communicator.workstation import Workstation
+from tests.credentials.memory_backend import MemoryKeyring
+from tests.sip.sound.conftest import pulse
+from tests.sip.sound.pulse import PulseServer
+from tests.ui.desktop.test_accessibility import controls, unnamed
+
+__all__ = ["pulse"]
+
+pytestmark = [pytest.mark.qt_log_ignore("This plugin does not support")]
+
+
+class SoundDesk:
+    """A workstation with real sound: the model, the agent's audio and the extras."""
+
+    def __init__(self, engine_factory: Any, data_dir: Path, preferences: tuple[str, ...]) -> None:
+        self.engine = engine_factory()
+        self.workstation = Workstation(
+            engine=self.engine,
+            data_dir=data_dir,
+            post_to_main=MainThreadDispatcher().post,
+            credentials=CredentialStore(MemoryKeyring()),
+        )
+        self.audio = AgentAudio(self.engine)
+        self.model = SessionModel(self.workstation, audio=self.audio)
+        self.extras = AudioExtras(self.model, self.audio, self.engine, preferences=preferences)
+
+    def close(self) -> None:
+        self.extras.close()
+        self.model.close()
+        self.workstation.close()
+        self.audio.close()
+
+
+@pytest.fixture
+def sound_desk(
+    pulse: PulseServer, engine_factory: Any, tmp_path: Path, qapp: Any
+) -> Iterator[SoundDesk]:
+    desk = SoundDesk(engine_factory, tmp_path / "client", ())
+    try:
+        yield desk
+    finally:
+        desk.close()
+
+
+def choose(combo: QComboBox, device: str) -> None:
+    index = combo.findData(device)
+    assert index >= 0, f"{device} is not offered"
+    combo.setCurrentIndex(index)
+
+
+def test_the_dialogs_choices_reach_the_model_the_file_and_the_autostart_entry(
+    sound_desk: SoundDesk, tmp_path: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    autostart_entry = tmp_path / "config" / "autostart" / "communicator.desktop"
+    settings_file = tmp_path / "settings.toml"
+    save_user_settings(UserSettings(server_url="https://pbx.example", login="anna"), settings_file)
+    model, audio = sound_desk.model, sound_desk.audio
+    traced: list[bool] = []
+    actions = SettingsActions(settings_file=settings_file, set_sip_trace=traced.append)
+    dialog = SettingsDialog(
+        model,
+        UserSettings(login="anna"),
+        extras=sound_desk.extras,
+        versions=versions("2.14.1"),
+    )
+    qtbot.addWidget(dialog)
+    dialog.applied.connect(actions.apply)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+
+    # The model's device lists are offered.
+    assert "comm_speaker" in [dialog.speaker.itemData(i) for i in range(dialog.speaker.count())]
+    choose(dialog.microphone, "comm_mic")
+    choose(dialog.speaker, "comm_speaker")
+    choose(dialog.ringer, "comm_ringer")
+    dialog.call_volume.setValue(50)
+    dialog.ring_volume.setValue(30)
+    qtbot.keyClicks(dialog.preference_entry, "Jabra*")
+    qtbot.mouseClick(dialog.add_preference, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(dialog.preference_entry, "Poly*")
+    qtbot.keyClick(dialog.preference_entry, Qt.Key.Key_Return)
+    dialog.preferences.setCurrentRow(1)
+    qtbot.mouseClick(dialog.up_preference, Qt.MouseButton.LeftButton)  # Poly* first
+    dialog.ring_both.setChecked(True)
+    dialog.start_at_login.setChecked(True)
+    dialog.close_to_tray.setChecked(False)
+    dialog.links.setCurrentIndex(dialog.links.findData(True))
+    dialog.sip_trace.setChecked(True)
+    dialog.language.setCurrentIndex(dialog.language.findData("pl"))
+    apply_button = dialog.buttons.button(QDialogButtonBox.StandardButton.Apply)
+    qtbot.mouseClick(apply_button, Qt.MouseButton.LeftButton)
+
+    setup = model.state.audio
+    assert (setup.microphone, setup.speaker, setup.ringer) == (
+        "comm_mic",
+        "comm_speaker",
+        "comm_ringer",
+    )
+    assert (setup.speaker_volume, setup.ringer_volume) == (0.5, 0.3)
+    assert audio.bridge.speaker == "comm_speaker" and audio.ringer.device == "comm_ringer"
+    # No headset of the list is present: the agent's own choice stays.
+    assert sound_desk.extras.preferences == ("Poly*", "Jabra*")
+    assert sound_desk.extras.ring_on_speaker_too
+    saved = load_user_settings(settings_file)
+    assert (saved.server_url, saved.login) == ("https://pbx.example", "anna")  # kept
+    assert saved.device_preferences == ("Poly*", "Jabra*")
+    assert (saved.ring_volume, saved.call_volume) == (0.3, 0.5)
+    assert saved.ring_on_speaker_too and saved.links_dial and saved.sip_trace
+    assert saved.close_to_tray is False and saved.language == "pl"
+    assert saved.start_at_login and autostart_entry.exists()
+    assert traced == [True]
+
+    dialog.start_at_login.setChecked(False)
+    qtbot.mouseClick(
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton
+    )
+    assert not dialog.isVisible()
+    assert not autostart_entry.exists()
+    assert not load_user_settings(settings_file).start_at_login
+
+
+def test_the_preference_list_wins_over_the_single_choice(sound_desk: SoundDesk) -> None:
+    model, extras = sound_desk.model, sound_desk.extras
+    model.choose_devices(microphone="comm_mic", speaker="comm_spare", ringer=None)
+    extras.set_preferences(["NoSuchHeadset*", "comm_speak*"])
+    assert model.state.audio.speaker == "comm_speaker"
+    assert sound_desk.audio.bridge.speaker == "comm_speaker"
+
+
+def test_the_meter_hears_the_microphone_and_the_ringer_test_rings(
+    sound_desk: SoundDesk, qtbot: Any
+) -> None:
+    model, audio = sound_desk.model, sound_desk.audio
+    model.choose_devices(microphone="comm_mic", speaker="comm_speaker", ringer="comm_ringer")
+    dialog = SettingsDialog(model, UserSettings(), extras=sound_desk.extras)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    # The "microphone" hears a steady sine: the meter rises well above silence.
+    qtbot.waitUntil(lambda: dialog.level.value() > -30, timeout=10000)
+    qtbot.mouseClick(dialog.test_ringer, Qt.MouseButton.LeftButton)
+    assert audio.ringer.ringing and audio.ringer.device_in_use == "comm_ringer"
+    qtbot.waitUntil(lambda: not audio.ringer.ringing, timeout=10000)  # stops by itself
+    dialog.close()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=3000)
+
+
+def test_the_about_box_names_the_versions(sound_desk: SoundDesk) -> None:
+    found = versions("2.14.1")
+    assert set(found) == {"Communicator", "Qt", "PySide6", "pjsip"}
+    dialog = SettingsDialog(sound_desk.model, UserSettings(), versions=found)
+    text = dialog.about_text()
+    for name, version in found.items():
+        assert name in text and version in text
+    dialog.deleteLater()
+
+
+def test_every_control_of_the_dialog_is_named_and_described(sound_desk: SoundDesk) -> None:
+    dialog = SettingsDialog(sound_desk.model, UserSettings(), extras=sound_desk.extras)
+    try:
+        found = list(controls(dialog))
+        assert dialog.preference_entry in found and dialog.tabs.tabBar() in found
+        assert dialog.ring_volume in found and dialog.about in found
+        assert unnamed(dialog) == []
+    finally:
+        dialog.deleteLater()
+
+
+def test_preferred_device_patterns() -> None:
+    names = ("HDA Intel PCH", "Jabra EVOLVE 20 MS", "USB Audio")
+    assert preferred_device(["jabra*", "default"], names) == (True, "Jabra EVOLVE 20 MS")
+    assert preferred_device(["Poly*", "default"], names) == (True, None)
+    assert preferred_device(["Poly*", "*usb*"], names) == (True, "USB Audio")
+    assert preferred_device(["Poly*"], names) == (False, None)
+
+
+HEADSET_PCM = (
+    "pcm.Jabra_Evolve {{ type asym; "
+    'playback.pcm {{ type pulse; device "{sink}" }} '
+    'capture.pcm {{ type pulse; device "{sink}.monitor" }} '
+    'hint {{ show on; description "Jabra Evolve" }} }}\n'
+)
+
+
+def test_a_preferred_headset_is_taken_when_it_appears(
+    pulse: PulseServer, engine_factory: Any, tmp_path: Path, qapp: Any, qtbot: Any
+) -> None:
+    desk = SoundDesk(engine_factory, tmp_path / "client", ("Jabra*", "comm_speaker"))
+    original = pulse.asoundrc.read_text()
+    modules: list[int] = []
+    try:
+        model = desk.model
+        assert model.state.audio.speaker == "comm_speaker"  # no Jabra yet: the next pattern
+        # Plugging the headset in: a new sound device (sink, and its ALSA device).
+        modules = pulse.load_sink("jabra_sink")
+        pulse.asoundrc.write_text(original + HEADSET_PCM.format(sink="jabra_sink"))
+        # The housekeeping re-reads the device list between calls (every 10 s).
+        qtbot.waitUntil(lambda: model.state.audio.speaker == "Jabra_Evolve", timeout=30000)
+        assert model.state.audio.microphone == "Jabra_Evolve"
+        assert desk.audio.bridge.speaker == "Jabra_Evolve"
+    finally:
+        desk.close()
+        pulse.asoundrc.write_text(original)
+        if modules:
+            pulse.unload(*modules)
