@@ -21,7 +21,7 @@ from starlette.types import ASGIApp
 from .config import ServerConfig
 from .errors import ApiError, RateLimited, Unauthorized
 from .guards import QuietErrors, RequestGuard
-from .routers import admin, agent_status, call_logs, directory, profile, sessions
+from .routers import admin, agent_status, call_logs, console, directory, profile, sessions
 from .state import ServerState
 
 log = logging.getLogger(__name__)
@@ -143,6 +143,7 @@ def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
     _add_error_handlers(app)
     for part in (sessions, profile, directory, agent_status, call_logs, admin):
         app.include_router(part.router)
+    console.install(app)  # the admin console's pages under /admin
 
     @app.get("/healthz", tags=["meta"], summary="Liveness and readiness")
     async def healthz() -> dict[str, str]:

@@ -27,7 +27,7 @@ from .errors import ApiError
 from .keycheck import ServerKeyMismatchError, check_server_key
 from .models import Agent, Group
 from .security import SecretBox, hash_password
-from .services import accounts, accounts_csv, agents, groups, pool, reports, sessions
+from .services import accounts, accounts_csv, admin_users, agents, groups, pool, reports, sessions
 
 T = TypeVar("T")
 log = logging.getLogger("communicator.server")
@@ -196,6 +196,19 @@ def cmd_admin_revoke(args: argparse.Namespace) -> int:
     for i in missing:
         print(f"no admin token {i}", file=sys.stderr)
     return 1 if missing else 0
+
+
+def cmd_admin_create_user(args: argparse.Namespace) -> int:
+    password = _password(args, f"Password for {args.name}: ")
+    try:
+        admin_users.check_password_rule(password)
+        pw_hash = hash_password(password)
+        run = lambda s, _b: admin_users.create_user(s, args.name, pw_hash).id  # noqa: E731
+        print(_with_db(_config(args), run, needs_key=False))
+    except ApiError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _password(args: argparse.Namespace, prompt: str) -> str:
@@ -462,6 +475,10 @@ def build_parser() -> argparse.ArgumentParser:
     a = adm.add_parser("revoke", parents=[common], help="revoke admin tokens by id")
     a.add_argument("ids", type=int, nargs="+")
     a.set_defaults(func=cmd_admin_revoke)
+    a = adm.add_parser("create-user", parents=[common], help="admin console user (password stdin)")
+    a.add_argument("name")
+    a.add_argument("--password-env", help="read the password from this environment variable")
+    a.set_defaults(func=cmd_admin_create_user)
 
     ag = sub.add_parser("agents", help="agents").add_subparsers(dest="sub", required=True)
     a = ag.add_parser("add", parents=[common], help="add an agent (password from stdin/tty)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, Engine, create_engine
 
+from communicator.provisioning.server import admin_models  # noqa: F401 (its tables)
 from communicator.provisioning.server.models import Base
 
 config = context.config

@@ -1,0 +1,319 @@
+"""The VoIP accounts pages (list, editor, delete) and the audit history page.
+
+Every change goes through ``services.accounts`` (the JSON API's code) in one transaction
+with its audit entry; the count of signed-in clients it was pushed to is read in the same
+transaction (the change reaches them through ``changes.emit``, as for the API).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from ..api_models import AccountCreate, AccountFields, AccountRow
+from ..errors import ApiError, NotFound
+from ..models import VoipAccount, fill_defaults
+from ..routers.deps import State
+from ..services import accounts, admin_users, agents, audit
+from . import account_form
+from .auth import PREFIX, Admin, check_csrf
+from .render import page, redirect
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+PAGE_SIZE = 25
+SORTS = {
+    "agent": lambda r: ((r.agent or "").lower(), r.extension),
+    "group": lambda r: ((r.group or "").lower(), r.extension),
+    "phone_number": lambda r: (r.phone_number, r.extension),
+    "extension": lambda r: (r.extension,),
+    "status": lambda r: (status_of(r), r.extension),
+}
+
+
+def status_of(row: AccountRow) -> str:
+    if not row.active:
+        return "inactive"
+    if row.in_use_by:
+        return f"in use by {row.in_use_by}"
+    return "pool" if row.pool else "active"
+
+
+def _label(d: dict[str, Any]) -> str:
+    return f"{d['extension']} {d['sip_username']}"
+
+
+@router.get("")
+@router.get("/")
+async def home() -> Response:
+    return redirect(f"{PREFIX}/accounts")
+
+
+@router.get("/accounts")
+async def accounts_list(request: Request, state: State, admin: Admin) -> HTMLResponse:
+    q = request.query_params
+    search = q.get("q", "").strip()[:100]
+    sort = q.get("sort", "extension")
+    sort = sort if sort in SORTS else "extension"
+    desc = q.get("dir") == "desc"
+    rows = await state.read(accounts.account_rows)
+    if search:
+        needle = search.lower()
+        rows = [
+            r
+            for r in rows
+            if any(
+                needle in str(v).lower()
+                for v in (r.agent, r.group, r.phone_number, r.extension, r.sip_username)
+                if v is not None
+            )
+        ]
+    rows.sort(key=SORTS[sort], reverse=desc)
+    pages = max(1, (len(rows) + PAGE_SIZE - 1) // PAGE_SIZE)
+    page_no = q.get("page", "1")
+    current = min(pages, max(1, int(page_no))) if page_no.isdigit() else 1
+    shown = rows[(current - 1) * PAGE_SIZE : current * PAGE_SIZE]
+    return page(
+        request,
+        "accounts.html",
+        nav="accounts",
+        admin=admin,
+        csrf=admin.csrf_token,
+        rows=[(r, status_of(r)) for r in shown],
+        total=len(rows),
+        search=search,
+        sort=sort,
+        desc=desc,
+        page_no=current,
+        pages=pages,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Saved:
+    account_id: int
+    pushed: int
+
+
+def _write_account(state: Any, admin_name: str, account_id: int | None, body: AccountFields) -> Any:
+    """The transaction of a save: the service's change, its audit entry, the clients count."""
+
+    def run(s: Session) -> _Saved:
+        box = state.box
+        before: dict[str, Any] | None = None
+        holders: set[int | None] = set()
+        if account_id is None:
+            assert isinstance(body, AccountCreate)
+            acc = accounts.create_account(s, state.cfg, box, body)
+            action = "create"
+        else:
+            before = accounts.account_details(s, account_id)
+            old = s.get(VoipAccount, account_id)
+            holders = {old.agent_id, old.lease_agent_id} if old is not None else set()
+            acc = accounts.update_account(s, state.cfg, box, account_id, body)
+            action = "update"
+        after = accounts.account_details(s, acc.id)
+        secrets = frozenset({"sip_password"}) if body.sip_password is not None else frozenset()
+        audit.record(
+            s,
+            admin=admin_name,
+            action=action,
+            object_type="voip_account",
+            object_id=acc.id,
+            label=_label(after),
+            changes=audit.diff(before, after, secrets),
+        )
+        holders |= {acc.agent_id, acc.lease_agent_id}
+        return _Saved(acc.id, admin_users.signed_in_clients(s, holders))
+
+    return run
+
+
+async def _editor(
+    request: Request,
+    state: State,
+    admin: Admin,
+    *,
+    account_id: int | None,
+    values: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    problem: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    agent_rows = await state.read(agents.list_agents)
+    return page(
+        request,
+        "account_edit.html",
+        nav="accounts",
+        status=status,
+        admin=admin,
+        csrf=admin.csrf_token,
+        account_id=account_id,
+        values=values,
+        errors=errors or {},
+        problem=problem,
+        agents=agent_rows,
+        sections=account_form.SECTIONS,
+        forwarding=account_form.FORWARDING,
+        days=account_form.DAYS,
+    )
+
+
+def _new_values() -> dict[str, Any]:
+    """A new account's editor starts from the model's defaults (what the API would store)."""
+    defaults = VoipAccount(
+        transports=["udp"], codecs=["opus", "G722", "PCMA", "PCMU"], forwarding={}
+    )
+    fill_defaults(defaults)
+    values = {c: getattr(defaults, c) for c in accounts.ACCOUNT_COLUMNS}
+    values.update(agent_id=None, extension="", sip_username="", sip_server="")
+    return account_form.form_values(values)
+
+
+@router.get("/accounts/new")
+async def account_new(request: Request, state: State, admin: Admin) -> HTMLResponse:
+    return await _editor(request, state, admin, account_id=None, values=_new_values())
+
+
+@router.get("/accounts/{account_id}")
+async def account_edit(
+    request: Request, state: State, admin: Admin, account_id: int
+) -> HTMLResponse:
+    try:
+        details = await state.read(accounts.account_details, account_id)
+    except NotFound:
+        return page(request, "not_found.html", status=404, admin=admin, csrf=admin.csrf_token)
+    return await _editor(
+        request, state, admin, account_id=account_id, values=account_form.form_values(details)
+    )
+
+
+async def _save(request: Request, state: State, admin: Admin, account_id: int | None) -> Response:
+    form = await request.form()
+    check_csrf(admin, form.get("csrf"))
+    new = account_id is None
+    data = account_form.data_from_form(form, new=new, getlist=form.getlist)
+    if not new:
+        try:
+            stored = await state.read(accounts.account_details, account_id)
+        except NotFound:
+            return page(request, "not_found.html", status=404, admin=admin, csrf=admin.csrf_token)
+    else:
+        stored = {}
+    body, errors = account_form.validate(data, new=new, stored_forwarding=stored.get("forwarding"))
+    problem = ""
+    if body is not None:
+        try:
+            saved: _Saved = await state.write(_write_account(state, admin.name, account_id, body))
+        except ApiError as exc:
+            errors, problem = account_form.service_errors(exc)
+        else:
+            msg = "created" if new else "saved"
+            return redirect(f"{PREFIX}/accounts/{saved.account_id}?msg={msg}&n={saved.pushed}")
+    return await _editor(
+        request,
+        state,
+        admin,
+        account_id=account_id,
+        values=account_form.values_from_data(data),
+        errors=errors,
+        problem=problem or "The account was not saved: correct the fields marked below.",
+        status=422,
+    )
+
+
+@router.post("/accounts/new")
+async def account_create(request: Request, state: State, admin: Admin) -> Response:
+    return await _save(request, state, admin, None)
+
+
+def _delete(admin_name: str, ids: list[int]) -> Any:
+    def run(s: Session) -> tuple[int, int]:
+        gone: list[dict[str, Any]] = []
+        holders: set[int | None] = set()
+        for account_id in ids:
+            acc = s.get(VoipAccount, account_id)
+            if acc is not None:
+                holders |= {acc.agent_id, acc.lease_agent_id}
+                gone.append(accounts.account_details(s, account_id))
+        pushed = admin_users.signed_in_clients(s, holders)
+        deleted, _missing = accounts.delete_accounts(s, ids)
+        for d in gone:
+            if d["id"] in deleted:
+                audit.record(
+                    s,
+                    admin=admin_name,
+                    action="delete",
+                    object_type="voip_account",
+                    object_id=d["id"],
+                    label=_label(d),
+                    changes=audit.diff(d, None),
+                )
+        return len(deleted), pushed
+
+    return run
+
+
+@router.post("/accounts/delete")
+async def accounts_delete(request: Request, state: State, admin: Admin) -> Response:
+    form = await request.form()
+    check_csrf(admin, form.get("csrf"))
+    ids = list(
+        dict.fromkeys(int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit())
+    )
+    if not ids:
+        return redirect(f"{PREFIX}/accounts")
+    deleted, pushed = await state.write(_delete(admin.name, ids[:10000]))
+    return redirect(f"{PREFIX}/accounts?msg=deleted&n={deleted}&p={pushed}")
+
+
+# After /accounts/delete, which this path would otherwise take.
+@router.post("/accounts/{account_id}")
+async def account_update(request: Request, state: State, admin: Admin, account_id: int) -> Response:
+    return await _save(request, state, admin, account_id)
+
+
+def _day(value: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+
+
+@router.get("/audit")
+async def audit_page(request: Request, state: State, admin: Admin) -> HTMLResponse:
+    q = request.query_params
+    who = q.get("admin", "")[:120]
+    what = q.get("object", "")[:40]
+    since, until = _day(q.get("since", "")), _day(q.get("until", ""))
+    page_no = int(q["page"]) if q.get("page", "").isdigit() else 1
+    result = await state.read(
+        lambda s: audit.entries(
+            s,
+            admin=who,
+            object_type=what,
+            since=since,
+            until=until + dt.timedelta(days=1) if until else None,
+            offset=(max(1, page_no) - 1) * 50,
+            limit=50,
+        )
+    )
+    return page(
+        request,
+        "audit.html",
+        nav="audit",
+        admin=admin,
+        csrf=admin.csrf_token,
+        result=result,
+        who=who,
+        what=what,
+        since=q.get("since", "") if since else "",
+        until=q.get("until", "") if until else "",
+        page_no=max(1, page_no),
+        pages=max(1, (result.total + 49) // 50),
+    )
