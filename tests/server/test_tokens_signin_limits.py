@@ -4,6 +4,7 @@ counts; the agent signing in from its own workstation is never locked out by a s
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from communicator.provisioning.server.api import create_app
 from communicator.provisioning.server.config import ServerConfig
+from communicator.provisioning.server.ratelimit import HashQueue
 
 from .conftest import Api, admin_token, make_config
 
@@ -91,3 +93,27 @@ def test_successful_sign_ins_are_not_counted(limited: ServerConfig) -> None:
         api.account(agent["id"])
         for _ in range(8):
             api.sign_in("bert")
+
+
+def test_password_checks_queue_per_address() -> None:
+    """A flood from one address waits its own turn (2 at once here) and is refused past its
+    queue; another address gets a turn at once."""
+
+    async def scenario() -> None:
+        queue = HashQueue(per_key=2, max_waiting=1)
+        assert await queue.enter("flood")
+        assert await queue.enter("flood")
+        third = asyncio.ensure_future(queue.enter("flood"))
+        await asyncio.sleep(0)  # one pass of the loop: the third task queues up (no timing)
+        refused = await asyncio.wait_for(queue.enter("flood"), 5)
+        assert refused is False
+        assert not third.done()
+        assert await asyncio.wait_for(queue.enter("agent"), 5)  # never behind the flood
+        queue.leave("agent")
+        queue.leave("flood")
+        assert await asyncio.wait_for(third, 5)
+        for _ in range(2):
+            queue.leave("flood")
+        assert await asyncio.wait_for(queue.enter("flood"), 5)  # all turns given back
+
+    asyncio.run(scenario())

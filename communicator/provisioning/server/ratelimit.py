@@ -1,7 +1,9 @@
-"""Token-bucket rate limiting of sign-in attempts (per agent login and per client address)."""
+"""Sign-in load guards of one process: token buckets of attempts per client address, and a
+fair queue of password checks per address."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 
@@ -32,30 +34,43 @@ class TokenBuckets:
                 del self._buckets[key]
 
 
-class InFlight:
-    """Caps the password checks running or queued at once, per client address and in all, so
-    a flood of sign-ins from one place cannot keep a real agent's sign-in waiting behind it
-    (argon2 is meant to be slow)."""
+class HashQueue:
+    """Password checks per client address: at most ``per_key`` run at once for one address and
+    the others wait their turn, so a flood of sign-ins from one place occupies a few hashing
+    threads and a real agent elsewhere is not kept waiting behind it (argon2 is meant to be
+    slow). Past ``max_waiting`` queued checks an address is refused outright.
 
-    def __init__(self, per_key: int, total: int) -> None:
+    Used on the event loop only (no locking)."""
+
+    def __init__(self, per_key: int, max_waiting: int) -> None:
         self.per_key = per_key
-        self.total = total
-        self._counts: dict[str, int] = {}
-        self._all = 0
+        self.max_waiting = max_waiting
+        self._slots: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
 
-    def enter(self, key: str) -> bool:
-        """Counts one check for ``key``; False (nothing counted) when a cap is reached."""
-        count = self._counts.get(key, 0)
-        if count >= self.per_key or self._all >= self.total:
+    async def enter(self, key: str) -> bool:
+        """Waits for a turn for ``key``; False at once (no turn taken) when too many wait."""
+        sem, users = self._slots.setdefault(key, (asyncio.Semaphore(self.per_key), [0]))
+        if users[0] >= self.per_key + self.max_waiting:
             return False
-        self._counts[key] = count + 1
-        self._all += 1
+        users[0] += 1
+        try:
+            await sem.acquire()
+        except BaseException:
+            self._leave_queue(key)
+            raise
         return True
 
     def leave(self, key: str) -> None:
-        count = self._counts.get(key, 0) - 1
-        if count > 0:
-            self._counts[key] = count
-        else:
-            self._counts.pop(key, None)
-        self._all = max(0, self._all - 1)
+        entry = self._slots.get(key)
+        if entry is None:
+            return
+        entry[0].release()
+        self._leave_queue(key)
+
+    def _leave_queue(self, key: str) -> None:
+        entry = self._slots.get(key)
+        if entry is None:
+            return
+        entry[1][0] -= 1
+        if entry[1][0] <= 0:
+            del self._slots[key]

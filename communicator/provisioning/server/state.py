@@ -19,7 +19,7 @@ from .changes import Change, ChangeBus
 from .config import ServerConfig
 from .errors import NoFreeNumber
 from .keycheck import check_server_key
-from .ratelimit import InFlight, TokenBuckets
+from .ratelimit import HashQueue, TokenBuckets
 from .security import SecretBox
 from .services import directory, pool, profiles, sessions
 from .services.sessions import DeliveryInfo, SessionInfo
@@ -81,7 +81,7 @@ class ServerState:
         self.by_session: dict[int, set[Subscriber]] = {}
         self.limit_agent = TokenBuckets(cfg.signin_burst_per_agent, cfg.signin_rate_per_agent)
         self.limit_address = TokenBuckets(cfg.signin_burst_per_address, cfg.signin_rate_per_address)
-        self.hashing = InFlight(per_key=2, total=max(4, cfg.hash_workers * 8))
+        self.hashing = HashQueue(per_key=max(2, cfg.hash_workers // 2), max_waiting=200)
         self.shutdown = asyncio.Event()
         self._sweeper: asyncio.Task[None] | None = None
         self._pruner: asyncio.Task[None] | None = None

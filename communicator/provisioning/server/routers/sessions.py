@@ -45,7 +45,7 @@ async def sign_in(body: SignInRequest, request: Request, state: State) -> Respon
         a = agents.agent_by_login(s, login)
         return (a.id, a.password_hash, a.active) if a is not None else None
 
-    if not state.hashing.enter(address):
+    if not await state.hashing.enter(address):
         raise RateLimited("too many sign-ins at once from this address; retry in 1 s", 1.0)
     try:
         found = await state.read(find)
