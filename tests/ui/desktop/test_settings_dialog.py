@@ -6,6 +6,7 @@ the ringer test rings the chosen ringer, and a device preference takes a headset
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,14 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDialogButtonBox
 
+from communicator.core.calls import CallState
 from communicator.provisioning.credentials import CredentialStore
 from communicator.provisioning.settings import (
     UserSettings,
     load_user_settings,
     save_user_settings,
 )
+from communicator.sip.audio.devices import DeviceManager
 from communicator.ui.audio import AgentAudio
 from communicator.ui.audio_extras import AudioExtras, preferred_device
 from communicator.ui.desktop.settings_actions import SettingsActions, versions
@@ -28,9 +31,11 @@ from communicator.ui.dispatch import MainThreadDispatcher
 from communicator.ui.session import SessionModel
 from communicator.workstation import Workstation
 from tests.credentials.memory_backend import MemoryKeyring
+from tests.rig.deployment import Deployment
 from tests.sip.sound.conftest import pulse
 from tests.sip.sound.pulse import PulseServer
 from tests.ui.desktop.test_accessibility import controls, unnamed
+from tests.ui.helpers import far_end, ring_agent, sign_in, state_of
 
 __all__ = ["pulse"]
 
@@ -55,6 +60,7 @@ class SoundDesk:
     def close(self) -> None:
         self.extras.close()
         self.model.close()
+        self.workstation.sign_out(deliver_for=0)
         self.workstation.close()
         self.audio.close()
 
@@ -232,3 +238,54 @@ def test_a_preferred_headset_is_taken_when_it_appears(
         pulse.asoundrc.write_text(original)
         if modules:
             pulse.unload(*modules)
+
+
+@pytest.mark.rig
+def test_when_the_preferred_headset_goes_mid_call_the_next_preference_takes_over(
+    pulse: PulseServer,
+    engine_factory: Any,
+    deployment: Deployment,
+    peer_factory: Any,
+    tmp_path: Path,
+    qapp: Any,
+    qtbot: Any,
+) -> None:
+    original = pulse.asoundrc.read_text()
+    modules = pulse.load_sink("jabra_sink")
+    pulse.asoundrc.write_text(original + HEADSET_PCM.format(sink="jabra_sink"))
+    DeviceManager.reinitialize()
+    desk = SoundDesk(engine_factory, tmp_path / "client", ("Jabra*", "comm_speaker"))
+    try:
+        model, bridge = desk.model, desk.audio.bridge
+        assert model.state.audio.speaker == "Jabra_Evolve"  # present at start: taken
+        sign_in(model, deployment, qtbot)
+        far = far_end(peer_factory, deployment)
+        view = ring_agent(qtbot, model, far)
+        model.answer(view.call_id)
+        qtbot.waitUntil(lambda: state_of(model, view.call_id) is CallState.CONNECTED)
+        qtbot.waitUntil(lambda: bridge.speaker_in_use is not None, timeout=5000)
+        assert bridge.speaker_in_use is not None
+        assert bridge.speaker_in_use.name == "Jabra_Evolve"
+
+        # Unplugged in the middle of the call. PulseAudio would move the stream to its default
+        # sink by itself; killing it too makes it fail as a vanished device does elsewhere.
+        pulse.asoundrc.write_text(original)
+        pulse.unload(*modules)
+        modules = []
+        pulse.kill_playback_of(os.getpid())
+        qtbot.waitUntil(lambda: model.state.audio.speaker == "comm_speaker", timeout=15000)
+        qtbot.waitUntil(
+            lambda: (
+                bridge.speaker_in_use is not None and bridge.speaker_in_use.name == "comm_speaker"
+            ),
+            timeout=5000,
+        )
+        assert state_of(model, view.call_id) is CallState.CONNECTED  # the call goes on
+        model.hangup(view.call_id)
+        qtbot.waitUntil(lambda: state_of(model, view.call_id) is None, timeout=5000)
+    finally:
+        desk.close()
+        pulse.asoundrc.write_text(original)
+        if modules:
+            pulse.unload(*modules)
+        DeviceManager.reinitialize()
