@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -34,17 +35,32 @@ def https_client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
         yield client
 
 
-def _sign_in(client: TestClient) -> str:
+def _post_sign_in(client: TestClient, password: str) -> httpx.Response:
     form = client.get("/admin/sign-in")
     token = re.search(r'name="csrf" value="([^"]+)"', form.text)
     assert token is not None
-    resp = client.post(
+    return client.post(
         "/admin/sign-in",
-        data={"csrf": token.group(1), "name": ADMIN, "password": ADMIN_PASSWORD},
+        data={"csrf": token.group(1), "name": ADMIN, "password": password},
         follow_redirects=False,
     )
+
+
+def _sign_in(client: TestClient) -> str:
+    resp = _post_sign_in(client, ADMIN_PASSWORD)
     assert resp.status_code == 303, resp.text
     return resp.headers["set-cookie"]
+
+
+def test_guessing_an_admin_password_is_limited(db_url: str, tmp_path: Path) -> None:
+    app = create_app(make_config(db_url, tmp_path, signin_burst_per_agent=3), migrate=False)
+    with TestClient(app) as client:
+        for _ in range(3):
+            assert _post_sign_in(client, "not the password").status_code == 401
+        refused = _post_sign_in(client, ADMIN_PASSWORD)
+        assert refused.status_code == 429
+        assert "Too many failed sign-ins" in refused.text
+        assert "communicator_admin=" not in refused.headers.get("set-cookie", "")
 
 
 def test_over_https_the_session_cookie_is_secure(https_client: TestClient) -> None:

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ..routers.deps import State, client_address
 from ..security import verify_password
-from ..services import admin_users
+from ..services import admin_users, signin_limits
 from ..services.admin_users import ConsoleSession
 from .render import page, redirect
 
@@ -111,12 +111,27 @@ async def sign_in(request: Request, state: State) -> Response:
         raise CsrfRefusedError()
     name = str(form.get("name", "")).strip()[:100]
     password = str(form.get("password", ""))
-    pw_hash = await state.read(admin_users.password_hash_of, name)
-    if not await state.hash_call(verify_password, pw_hash, password):
+    address = client_address(request)
+    # The agents' sign-in limits (services/signin_limits.py), on admin names of their own.
+    wait = state.limit_address.take(address)
+    drawn = signin_limits.buckets(state.cfg, f"admin:{name}", address)
+    refused = await state.read(signin_limits.refusal, drawn)
+    if refused is not None:
+        wait = max(wait, refused[0])
+    if wait > 0 or not await state.hashing.enter(address):
+        error = f"Too many failed sign-ins; try again in {int(wait) + 1} s."
+        return _sign_in_page(request, error=error, name=name, status=429)
+    try:
+        pw_hash = await state.read(admin_users.password_hash_of, name)
+        ok = await state.hash_call(verify_password, pw_hash, password)
+    finally:
+        state.hashing.leave(address)
+    if not ok:
+        await state.write(signin_limits.record_failure, drawn)
         return _sign_in_page(
             request, error="The name or the password is wrong.", name=name, status=401
         )
-    token, _info = await state.write(admin_users.open_session, name, client_address(request))
+    token, _info = await state.write(admin_users.open_session, name, address)
     resp = redirect(_safe_next(str(form.get("next", ""))))
     set_cookie(request, resp, COOKIE, token, PREFIX)
     resp.delete_cookie(SIGNIN_COOKIE, path=f"{PREFIX}/sign-in")
