@@ -33,6 +33,7 @@ from communicator.workstation import Workstation
 from tests.credentials.memory_backend import MemoryKeyring
 from tests.rig.deployment import Deployment
 from tests.sip.sound.conftest import pulse
+from tests.sip.sound.helpers import assert_mix, wait_recording
 from tests.sip.sound.pulse import PulseServer
 from tests.ui.desktop.test_accessibility import controls, unnamed
 from tests.ui.helpers import far_end, ring_agent, sign_in, state_of
@@ -289,3 +290,39 @@ def test_when_the_preferred_headset_goes_mid_call_the_next_preference_takes_over
         if modules:
             pulse.unload(*modules)
         DeviceManager.reinitialize()
+
+
+RINGTONE_HZ = [880.0, 1320.0]
+BEEP_HZ = 440.0
+
+
+def test_the_test_sounds_play_on_the_chosen_devices_and_ringing_can_use_both(
+    sound_desk: SoundDesk, pulse: PulseServer, tmp_path: Path, qtbot: Any
+) -> None:
+    model = sound_desk.model
+    dialog = SettingsDialog(model, UserSettings(), extras=sound_desk.extras)
+    qtbot.addWidget(dialog)
+    choose(dialog.microphone, "comm_mic")
+    choose(dialog.speaker, "comm_speaker")
+    choose(dialog.ringer, "comm_ringer")
+    dialog.ring_both.setChecked(True)
+    dialog.apply()
+    assert sound_desk.extras.ring_on_speaker_too
+    dialog.show()
+    qtbot.waitExposed(dialog)
+
+    speaker = pulse.record_monitor("speaker_sink", 1.5, tmp_path / "beep.wav")
+    qtbot.waitUntil(speaker.started.is_set, timeout=5000)
+    qtbot.mouseClick(dialog.test_speaker, Qt.MouseButton.LeftButton)
+    wait_recording(qtbot, speaker, 1.5)
+    assert_mix(speaker.path, [BEEP_HZ], skip_ms=0)
+
+    ringer = pulse.record_monitor("ringer_sink", 2.5, tmp_path / "ringer.wav")
+    also = pulse.record_monitor("speaker_sink", 2.5, tmp_path / "speaker-ring.wav")
+    qtbot.waitUntil(lambda: ringer.started.is_set() and also.started.is_set(), timeout=5000)
+    qtbot.mouseClick(dialog.test_ringer, Qt.MouseButton.LeftButton)
+    wait_recording(qtbot, ringer, 2.5)
+    wait_recording(qtbot, also, 2.5)
+    assert_mix(ringer.path, RINGTONE_HZ)
+    assert_mix(also.path, RINGTONE_HZ)
+    qtbot.waitUntil(lambda: not sound_desk.extras.ringer_testing, timeout=10000)
