@@ -62,6 +62,26 @@ class _NoTones:
         pass
 
 
+class _SecondRinger:
+    """The speaker's ringer, quiet when the speaker is the ringer's own device (one ringtone
+    there is enough; two would only be louder and out of step)."""
+
+    def __init__(self, ringer: Ringer, main: Ringer, devices: Any) -> None:
+        self.ringer = ringer
+        self._main = main
+        self._devices = devices
+
+    def start_ringing(self) -> bool:
+        mine = self._devices.resolve(self.ringer.device, "output")
+        main = self._devices.resolve(self._main.device, "output")
+        if mine is not None and main is not None and mine.index == main.index:
+            return False
+        return bool(self.ringer.start_ringing())
+
+    def stop_ringing(self) -> None:
+        self.ringer.stop_ringing()
+
+
 class AudioExtras(QObject):
     """Device preferences, ringing on two devices, test sounds and the microphone meter."""
 
@@ -83,7 +103,7 @@ class AudioExtras(QObject):
         self._audio = audio
         self._engine = engine
         self._preferences: tuple[str, ...] = tuple(preferences)
-        self._speaker_ringer: Ringer | None = None
+        self._speaker_ringer: _SecondRinger | None = None
         self._speaker_tones: CallTones | None = None
         self._metering = 0
         self._listed = self._device_names()
@@ -117,7 +137,7 @@ class AudioExtras(QObject):
             log.info("sound devices changed: %d inputs, %d outputs", *map(len, listed))
             self.apply_preferences()
         if self._speaker_ringer is not None:
-            self._speaker_ringer.poll()
+            self._speaker_ringer.ringer.poll()
 
     def apply_preferences(self) -> None:
         """Choose the preferred present devices (nothing changes when none is listed)."""
@@ -147,8 +167,9 @@ class AudioExtras(QObject):
         if on:
             ringer = Ringer(self._audio.devices, self._audio.bridge.speaker)
             ringer.volume = self._audio.ringer.volume
-            self._speaker_ringer = ringer
-            self._speaker_tones = CallTones(self._engine, _NoTones(), ringer)
+            second = _SecondRinger(ringer, self._audio.ringer, self._audio.devices)
+            self._speaker_ringer = second
+            self._speaker_tones = CallTones(self._engine, _NoTones(), second)
         else:
             tones, self._speaker_tones, self._speaker_ringer = self._speaker_tones, None, None
             if tones is not None:
@@ -156,12 +177,12 @@ class AudioExtras(QObject):
 
     def _follow_speaker(self) -> None:
         if self._speaker_ringer is not None:
-            self._speaker_ringer.device = self._audio.bridge.speaker
+            self._speaker_ringer.ringer.device = self._audio.bridge.speaker
 
     def set_ring_volume(self, volume: float) -> None:
         self._model.set_volumes(ringer=volume)
         if self._speaker_ringer is not None:
-            self._speaker_ringer.volume = max(0.0, min(1.0, float(volume)))
+            self._speaker_ringer.ringer.volume = max(0.0, min(1.0, float(volume)))
 
     def devices_chosen(self) -> None:
         """The agent chose devices in the dialog: the speaker ringer follows the speaker."""

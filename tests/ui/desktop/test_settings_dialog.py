@@ -326,3 +326,40 @@ def test_the_test_sounds_play_on_the_chosen_devices_and_ringing_can_use_both(
     assert_mix(ringer.path, RINGTONE_HZ)
     assert_mix(also.path, RINGTONE_HZ)
     qtbot.waitUntil(lambda: not sound_desk.extras.ringer_testing, timeout=10000)
+
+
+def our_playback_streams(pulse: PulseServer) -> list[str]:
+    """The sinks this process plays into (one entry per stream)."""
+    import json
+
+    sinks = {
+        line.split("\t")[0]: line.split("\t")[1]
+        for line in pulse.pactl("list", "short", "sinks").splitlines()
+    }
+    return sorted(
+        sinks.get(str(item.get("sink")), "?")
+        for item in json.loads(pulse.pactl("--format=json", "list", "sink-inputs"))
+        if item.get("properties", {}).get("application.process.id") == str(os.getpid())
+    )
+
+
+def test_ringing_on_the_speaker_too_rings_once_where_the_speaker_is_the_ringer(
+    sound_desk: SoundDesk, pulse: PulseServer, qtbot: Any
+) -> None:
+    model, extras = sound_desk.model, sound_desk.extras
+    extras.set_ring_on_speaker_too(True)
+    model.choose_devices(microphone="comm_mic", speaker="comm_speaker", ringer="comm_ringer")
+    extras.devices_chosen()
+    extras.test_ringer()
+    qtbot.waitUntil(
+        lambda: our_playback_streams(pulse) == ["ringer_sink", "speaker_sink"], timeout=5000
+    )
+    qtbot.waitUntil(lambda: our_playback_streams(pulse) == [], timeout=10000)
+
+    model.choose_devices(microphone="comm_mic", speaker="comm_ringer", ringer="comm_ringer")
+    extras.devices_chosen()
+    extras.test_ringer()
+    qtbot.waitUntil(lambda: our_playback_streams(pulse) == ["ringer_sink"], timeout=5000)
+    assert extras.ringer_testing
+    assert our_playback_streams(pulse) == ["ringer_sink"]  # once, not twice
+    qtbot.waitUntil(lambda: our_playback_streams(pulse) == [], timeout=10000)
