@@ -6,6 +6,7 @@ is the model's business (a refused command comes back as a message)."""
 
 from __future__ import annotations
 
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QWidget
 
 from communicator.core.agent_state import AgentState, AgentStatus
@@ -128,8 +129,19 @@ class AgentStateSwitch(QWidget):
         can_extend = self._model.state.can_extend_wrap_up
         self.extend_button.setVisible(status.state is AgentState.WRAP_UP)
         self.extend_button.setEnabled(can_extend)
-        self._clock.set_needed(self, status.state is not AgentState.SIGNED_OUT)
+        # The time in state needs the clock only while the agent can see it: hidden in the
+        # tray or minimised, the window is woken by nothing once a second.
+        seen = self.isVisible() and not self.window().isMinimized()
+        self._clock.set_needed(self, seen and status.state is not AgentState.SIGNED_OUT)
         self._tick(self._clock.now())
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self._update()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt's name)
+        super().hideEvent(event)
+        self._clock.release(self)
 
     def _tick(self, now: float) -> None:
         status = self._model.state.agent
