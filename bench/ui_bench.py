@@ -122,15 +122,26 @@ def cold_start(launches: int) -> dict[str, Any]:
 
 class StallMonitor:
     """A 1 ms precise timer on the GUI thread; the longest late tick per phase. A watcher
-    thread notes where the GUI thread is when a tick is more than 16 ms late (the why)."""
+    thread notes where the GUI thread is when a tick is more than 16 ms late (the why).
+
+    Each late tick is also split by the GUI thread's own scheduler counters
+    (``/proc/thread-self/schedstat``: time on a CPU, time runnable but waiting for one) into
+    ``cpu`` (the process's own work on the GUI thread), ``runq`` (the machine: other processes
+    had the cores) and ``blocked`` (the rest: sleeping in a system call, a lock, the GIL).
+    ``worst_own`` is the longest late tick less its run-queue wait: the stall the product
+    itself causes, which a busy shared machine only adds to."""
 
     def __init__(self) -> None:
         from PySide6.QtCore import Qt, QTimer
 
         self.worst: dict[str, float] = {}
+        self.worst_own: dict[str, float] = {}
+        self.split: dict[str, dict[str, float]] = {}
         self.where: dict[str, str] = {}
         self.phase = ""
         self._last = 0.0
+        self._sched = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+        self._last_sched = (0, 0)
         self._seen: list[str] = []
         self._gui = threading.get_ident()
         self._timer = QTimer()
@@ -143,20 +154,37 @@ class StallMonitor:
     def start(self, phase: str) -> None:
         self.phase = phase
         self.worst.setdefault(phase, 0.0)
+        self.worst_own.setdefault(phase, 0.0)
         self._last = time.perf_counter()
+        self._last_sched = self._read_sched()
         self._timer.start()
         if self._watcher is None:
             self._running = True
             self._watcher = threading.Thread(target=self._watch, daemon=True)
             self._watcher.start()
 
+    def _read_sched(self) -> tuple[int, int]:
+        """(ns on a CPU, ns runnable waiting for a CPU) of the GUI thread so far."""
+        fields = os.pread(self._sched, 100, 0).split()
+        return int(fields[0]), int(fields[1])
+
     def _tick(self) -> None:
         now = time.perf_counter()
+        sched = self._read_sched()
         late = (now - self._last) * 1000 - 1.0
-        self._last = now
+        wall = (now - self._last) * 1000
+        cpu = (sched[0] - self._last_sched[0]) / 1e6
+        runq = (sched[1] - self._last_sched[1]) / 1e6
+        self._last, self._last_sched = now, sched
         if late > self.worst[self.phase]:
             self.worst[self.phase] = late
             self.where[self.phase] = " <- ".join(self._seen[-1:]) or "?"
+            self.split[self.phase] = {
+                "cpu": round(cpu, 1),
+                "runq": round(runq, 1),
+                "blocked": round(max(0.0, wall - cpu - runq), 1),
+            }
+        self.worst_own[self.phase] = max(self.worst_own[self.phase], late - runq)
         self._seen.clear()
 
     def _watch(self) -> None:
@@ -262,6 +290,11 @@ def on_the_rig(work: Path, rings: int, idle_s: float) -> dict[str, Any]:
             figures["max_gui_stall_ms"] = round(max(monitor.worst.values()), 1)
             figures["gui_stall_ms_by_phase"] = {k: round(v, 1) for k, v in monitor.worst.items()}
             figures["gui_stall_where"] = monitor.where
+            figures["gui_stall_split_ms"] = monitor.split
+            figures["max_gui_stall_own_ms"] = round(max(monitor.worst_own.values()), 1)
+            figures["gui_stall_own_ms_by_phase"] = {
+                k: round(v, 1) for k, v in monitor.worst_own.items()
+            }
             figures["gui_stall_load"] = load()
 
             samples: list[float] = []
