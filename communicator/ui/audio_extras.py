@@ -4,11 +4,12 @@ speaker too, test sounds and the microphone meter.
 **Device preferences** are ordered name patterns (``fnmatch``, case-insensitive: ``Jabra*``,
 ``*USB*``), ``default`` meaning the system default. The first pattern that matches a present
 microphone (speaker) chooses it; none matching leaves the agent's own choice. They are applied
-at start and whenever the device list changes: the audio housekeeping re-reads the list every
-10 s between calls, and at once when a device in use stops (unplugged mid-call: the bridge
-reopens on what is left and the preference picks among it, e.g. a second headset before the
-laptop's speakers). PortAudio sees a device plugged in *during* a call only once the streams
-close (the end of the call): re-reading the list needs every stream closed.
+at start and whenever the device list changes: the audio housekeeping re-reads the list between
+calls when the system reports a device change (Linux: ALSA's /dev/snd nodes) or periodically,
+and at once when a device in use stops (unplugged mid-call: the bridge reopens on what is left
+and the preference picks among it, e.g. a second headset before the laptop's speakers).
+PortAudio sees a device plugged in *during* a call only once the streams close (the end of the
+call): re-reading the list needs every stream closed.
 
 **Ringing on the speaker too** is a second `Ringer` on the speaker device, started and stopped
 with the ringer by its own `CallTones` on the engine.
