@@ -14,6 +14,7 @@ import glob
 import os
 import re
 import shutil
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -148,8 +149,14 @@ def test_every_listed_dependency_is_installed() -> None:
     assert not missing, f"missing; `make system-deps` as root installs them: {missing}"
 
 
+def own_programs() -> set[str]:
+    """The commands this project installs itself (``[project.scripts]``): no Debian package."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return set(project.get("scripts", {}))
+
+
 def test_every_program_the_code_runs_is_listed() -> None:
-    listed = {Path(what).name for what, _ in deps_entries()}
+    listed = {Path(what).name for what, _ in deps_entries()} | own_programs()
     unlisted = {
         name: sorted(files)
         for name, files in programs_run_by_the_code().items()
