@@ -87,7 +87,11 @@ class MainWindow(QMainWindow):
             "Help", "Show the keyboard shortcuts", "help", Action.HELP, self
         )
         self.settings_button = action_button(
-            "Settings", "Sound devices, ringing, start-up and other settings", None, None, self
+            "Settings",
+            "Sound devices, ringing, start-up and other settings",
+            "settings",
+            None,
+            self,
         )
         self.sign_out_button = SignOutButton(model, self)
         self.registration = RegistrationBar(model, self)
