@@ -157,6 +157,11 @@ class CallCenterSettings(Section):
         description="Whether a cached profile may be used to register while the provisioning "
         "server is unreachable.",
     )
+    desk_phone: Annotated[Str, AfterValidator(check_text(128, required=True))] | None = Field(
+        default=None,
+        description="Hot desk: the desk phone the agent chose for this session (its name); "
+        "calls ring there and the client registers no SIP account. null: this computer.",
+    )
 
     @field_validator("not_ready_reasons")
     @classmethod

@@ -97,6 +97,29 @@ class SignInResponse(BaseModel):
         "stays valid after sign-out so the session's logs can be delivered later."
     )
     delivery_expires_at: dt.datetime
+    phones: list[DeskPhone] | None = Field(
+        default=None,
+        description="Hot desk (seed 004): the free desk phones the agent may choose for this "
+        "session with PUT /session/phone (besides this computer, the default); null when the "
+        "agent is not a hot-desk agent.",
+    )
+
+
+class DeskPhone(BaseModel):
+    """A desk phone a hot-desk agent may choose: an account that is never lent."""
+
+    id: int = Field(description="The desk phone's account id (send it to PUT /session/phone).")
+    name: str
+    extension: str
+    static_ip: str | None = Field(description="The phone's IP address for static-IP phones.")
+
+
+class PhoneChoice(Strict):
+    phone_id: DbId | None = Field(description="A desk phone's id; null: this computer.")
+
+
+class PhoneChoiceOut(BaseModel):
+    phone: DeskPhone | None = Field(description="The desk phone chosen; null: this computer.")
 
 
 class AgentPublic(BaseModel):
@@ -276,6 +299,11 @@ class AgentFields(Strict):
     screen_pop_on: ScreenPopOn | None = Field(
         default=None, description="Own screen-pop moment; null = the group's."
     )
+    hot_desk: bool | None = Field(
+        default=None,
+        description="Hot desk (seed 004): at sign-in the agent picks this computer or a free "
+        "desk phone (an account not lent by the pool and without an agent).",
+    )
 
 
 class AgentCreate(AgentFields):
@@ -306,6 +334,7 @@ class AgentOut(BaseModel):
     screen_pop_on: str | None = None
     effective_screen_pop_url: str = ""
     effective_screen_pop_on: str = "ringing"
+    hot_desk: bool = False
     account_id: int | None
     extension: int | None
     status: AgentStatus | None = Field(

@@ -142,6 +142,8 @@ class Agent(Base):
     calls_while_not_ready: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     screen_pop_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     screen_pop_on: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # Hot desk (seed 004): at sign-in the agent picks this computer or a free desk phone.
+    hot_desk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     group: Mapped[Group | None] = relationship(back_populates="members")
@@ -231,6 +233,10 @@ class SignInSession(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     address: Mapped[str] = mapped_column(String(64), default="")
+    # Hot desk: the desk phone (an account) chosen for this session; null: this computer.
+    desk_phone_id: Mapped[int | None] = mapped_column(
+        ForeignKey("voip_accounts.id", ondelete="SET NULL"), nullable=True, index=True
+    )
 
 
 class DeliveryToken(Base):

@@ -31,9 +31,14 @@ def effective(agent: Agent | None, group: Group | None, name: str) -> Any:
 
 
 def profile_document(
-    account: VoipAccount, agent: Agent | None, group: Group | None, sip_password: str | None
+    account: VoipAccount,
+    agent: Agent | None,
+    group: Group | None,
+    sip_password: str | None,
+    desk_phone: str | None = None,
 ) -> dict[str, Any]:
-    """The profile as the shared schema's JSON (plain data, secrets included when given)."""
+    """The profile as the shared schema's JSON (plain data, secrets included when given);
+    ``desk_phone`` names the hot-desk phone the agent's session chose."""
     stamps = [account.updated_at] + [x.updated_at for x in (agent, group) if x is not None]
     revision = int(max(stamps).timestamp() * 1000)
     return {
@@ -101,6 +106,7 @@ def profile_document(
             "screen_pop_url": effective(agent, group, "screen_pop_url") or None,
             "screen_pop_on": effective(agent, group, "screen_pop_on"),
             "allow_offline_start": group.allow_offline_start if group is not None else False,
+            "desk_phone": desk_phone,
         },
         "forwarding": dict(account.forwarding or {}),
     }

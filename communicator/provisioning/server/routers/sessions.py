@@ -8,11 +8,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from ..api_models import AgentPublic, SignInRequest, SignInResponse
-from ..errors import ApiError, RateLimited, Unauthorized
+from ..api_models import (
+    AgentPublic,
+    DeskPhone,
+    PhoneChoice,
+    PhoneChoiceOut,
+    SignInRequest,
+    SignInResponse,
+)
+from ..errors import ApiError, Forbidden, RateLimited, Unauthorized
 from ..models import Agent
 from ..security import verify_password
-from ..services import agents, profiles, sessions, signin_limits
+from ..services import agents, hot_desk, profiles, sessions, signin_limits
 from ..services.sessions import SessionInfo
 from .deps import API, ERRORS, SignedIn, State, client_address
 
@@ -76,6 +83,7 @@ async def sign_in(body: SignInRequest, request: Request, state: State) -> Respon
             pooled=pooled,
             delivery_token=delivery,
             delivery_expires_at=delivery_expires,
+            phones=hot_desk.free_desk_phones(s, sess.id) if agent.hot_desk else None,
         ).model_dump(mode="json")
         info = SessionInfo(sess.id, agent.id, sess.expires_at)
         # The client fetches its profile next: build it while the rows are at hand.
@@ -102,3 +110,19 @@ async def sign_out(info: SignedIn, state: State) -> Response:
     state.forget_session(info.session_id)
     await state.write(sessions.end_session, info.session_id)
     return Response(status_code=204)
+
+
+@router.put(
+    "/sessions/current/phone",
+    response_model=PhoneChoiceOut,
+    summary="Hot desk: where this session's calls ring (a desk phone, or null: this computer)",
+    responses={409: {"description": "Another signed-in agent has chosen that desk phone"}},
+)
+async def choose_phone(body: PhoneChoice, info: SignedIn, state: State) -> PhoneChoiceOut:
+    def choose(s: Session) -> DeskPhone | None:
+        agent = s.get(Agent, info.agent_id)
+        if agent is None or not agent.hot_desk:
+            raise Forbidden("hot desk is not enabled for this agent; ask an administrator")
+        return hot_desk.choose_phone(s, info.session_id, body.phone_id)
+
+    return PhoneChoiceOut(phone=await state.write(choose))

@@ -55,6 +55,7 @@ def agent_out(s: Session, a: Agent) -> AgentOut:
         screen_pop_on=a.screen_pop_on,
         effective_screen_pop_url=effective(a, group, "screen_pop_url"),
         effective_screen_pop_on=effective(a, group, "screen_pop_on"),
+        hot_desk=a.hot_desk,
         account_id=account.id if account else None,
         extension=account.extension if account else None,
         status=status_of(row) if (row := s.get(AgentStatusRow, a.id)) is not None else None,
@@ -90,7 +91,7 @@ def _apply_agent(s: Session, a: Agent, data: dict[str, Any], password_hash: str 
         if data["group_id"] is not None:
             get_group(s, int(data["group_id"]))
         a.group_id = data["group_id"]
-    for key in ("display_name", "email", "active", "permission_level"):
+    for key in ("display_name", "email", "active", "permission_level", "hot_desk"):
         if key in data and data[key] is not None:
             setattr(a, key, data[key])
     if "not_ready_reasons" in data:

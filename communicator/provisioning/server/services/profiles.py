@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from .. import profile as profile_mod
 from ..models import Agent, Group, VoipAccount
 from ..security import SecretBox
+from . import hot_desk
 from .sessions import current_account
 
 
@@ -16,12 +17,18 @@ def build_profile(s: Session, box: SecretBox, agent_id: int) -> tuple[bytes, str
     if account is None or not account.active:
         return None
     agent = s.get(Agent, agent_id)
-    return render_profile(s, box, agent, account)
+    desk = hot_desk.desk_phone_of(s, agent_id) if agent is not None and agent.hot_desk else None
+    return render_profile(s, box, agent, account, hot_desk.phone_name(desk) if desk else None)
 
 
 def render_profile(
-    s: Session, box: SecretBox, agent: Agent | None, account: VoipAccount
+    s: Session,
+    box: SecretBox,
+    agent: Agent | None,
+    account: VoipAccount,
+    desk_phone: str | None = None,
 ) -> tuple[bytes, str]:
     group = s.get(Group, agent.group_id) if agent is not None and agent.group_id else None
-    doc = profile_mod.profile_document(account, agent, group, box.decrypt(account.sip_password_enc))
+    password = box.decrypt(account.sip_password_enc)
+    doc = profile_mod.profile_document(account, agent, group, password, desk_phone)
     return profile_mod.render(doc)
