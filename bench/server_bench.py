@@ -1,6 +1,9 @@
 """Provisioning server benchmark: a real server process driven over loopback.
 
-Measures, against one ``communicator-server serve`` process on SQLite:
+Measures, against a real ``communicator-server serve`` (one process unless ``--workers N``) on
+SQLite (default) or on a throwaway PostgreSQL cluster the script starts itself (``--db
+postgresql``: initdb + pg_ctl from the Debian package, as the server tests do; stock durability
+settings, torn down at the end):
 - the raw argon2id verify rate of this machine with the server's parameters (the hash limit);
 - a login storm (sign-in + profile fetch per agent) as sign-ins/s, ratio to the hash limit;
 - profile fetches of signed-in agents (req/s, p50/p99);
@@ -8,14 +11,17 @@ Measures, against one ``communicator-server serve`` process on SQLite:
 - batched call-log ingest (logs/s).
 Each throughput figure is the median of several runs. The last line is one JSON object.
 
-Usage: .venv/bin/python bench/server_bench.py [--runs 3] [--sse 5000] [--quick]
+Usage: .venv/bin/python bench/server_bench.py [--db sqlite|postgresql] [--workers 1]
+       [--runs 3] [--sse 5000] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
+import glob
 import json
 import os
 import resource
@@ -28,6 +34,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -85,6 +92,59 @@ def hash_limit(seconds: float = 3.0) -> float:
     return total / (time.perf_counter() - t0)
 
 
+def _pg_bin() -> Path:
+    for cand in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        if Path(cand, "initdb").exists():
+            return Path(cand)
+    found = shutil.which("initdb")
+    if found is None:
+        raise SystemExit("--db postgresql needs initdb and pg_ctl (Debian package postgresql)")
+    return Path(found).parent
+
+
+@contextlib.contextmanager
+def pg_cluster() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster on loopback with one empty database; yields its URL.
+
+    Like the server tests' ``pg_cluster`` fixture (tests/server/conftest.py, not importable
+    here: it needs pytest), but with the stock durability settings (fsync and synchronous
+    commit on), as a deployment would run it.
+    """
+    bindir = _pg_bin()
+    base = Path(tempfile.mkdtemp(prefix="server-bench-pg-"))
+    data = base / "data"
+    port = free_port()
+    run_as: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root
+        shutil.chown(base, "postgres", "postgres")
+        run_as = ["runuser", "-u", "postgres", "--"]
+    subprocess.run(
+        [*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
+         "--auth=trust", "-E", "UTF8"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    opts = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c max_connections=300"
+    subprocess.run(
+        [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-o", opts,
+         "-l", str(base / "log"), "-w", "start"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    try:
+        import psycopg
+
+        with psycopg.connect(
+            f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
+            conn.execute('CREATE DATABASE "bench"')
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/bench"
+    finally:
+        subprocess.run(
+            [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+            check=False, capture_output=True,
+        )  # fmt: skip
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def seed(cfg: ServerConfig, agents: int, sse_sessions: int) -> list[str]:
     """Agents with fixed accounts (one shared hash: verifying costs the same) and sessions."""
     engine = db_mod.make_engine(cfg.db_url, pool_size=1)
@@ -135,7 +195,7 @@ def seed(cfg: ServerConfig, agents: int, sse_sessions: int) -> list[str]:
 
 
 class Server:
-    def __init__(self, cfg: ServerConfig, tmp: Path) -> None:
+    def __init__(self, cfg: ServerConfig, tmp: Path, workers: int = 1) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp / "server.log"
@@ -146,6 +206,8 @@ class Server:
             "--signin-burst-per-address", "10000000", "--signin-rate-per-address", "100000",
             "--signin-burst-per-agent", "1000", "--signin-rate-per-agent", "1000",
         ]  # fmt: skip
+        if workers > 1:
+            args += ["--workers", str(workers)]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -435,32 +497,22 @@ def median_of(runs: list[dict[str, Any]], key: str) -> float:
     return float(statistics.median(r[key] for r in runs))
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--sse", type=int, default=5000, help="SSE subscriptions to hold")
-    ap.add_argument("--storm", type=int, default=240, help="sign-ins per login-storm run")
-    ap.add_argument("--storm-clients", type=int, default=4, help="concurrent sign-in clients")
-    ap.add_argument("--fetches", type=int, default=30000, help="profile fetches per run")
-    ap.add_argument("--quick", action="store_true", help="small numbers, for a smoke run")
-    args = ap.parse_args()
-    if args.quick:
-        args.runs, args.sse, args.storm, args.fetches = 1, 200, 40, 3000
-    raise_fd_limit(args.sse * 2 + 4096)
-
-    tmp = Path(tempfile.mkdtemp(prefix="server-bench-"))
+def run_all(args: argparse.Namespace, db_url: str, tmp: Path) -> dict[str, Any]:
+    load_start = os.getloadavg()[0]
     n_agents = max(args.storm * args.runs, 500)
-    cfg = ServerConfig.create(db=str(tmp / "bench.sqlite3"), data_dir=tmp / "data")
+    cfg = ServerConfig.create(db=db_url, data_dir=tmp / "data")
     os.environ.pop("COMMUNICATOR_SERVER_KEY", None)
-    print(f"cores: {os.cpu_count()}  database: SQLite  agents: {n_agents}")
+    print(
+        f"cores: {os.cpu_count()}  database: {cfg.engine_name()}  "
+        f"server processes: {args.workers}  agents: {n_agents}  "
+        f"load: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     limit = hash_limit()
     print(f"argon2id verify limit (m=19 MiB, t=2, p=1, {os.cpu_count()} threads): {limit:.1f}/s")
     t0 = time.perf_counter()
     tokens = seed(cfg, n_agents, max(args.sse, 64))
     print(f"seeded in {time.perf_counter() - t0:.1f}s")
-    server = Server(cfg, tmp)
+    server = Server(cfg, tmp, args.workers)
     result: dict[str, Any] = {}
     try:
         storms = []
@@ -499,7 +551,7 @@ def main() -> int:
             )
         sse = asyncio.run(sse_subscriptions(server.port, tokens[: args.sse]))
         print(
-            f"SSE: {sse['held']} subscriptions open at once in one server process "
+            f"SSE: {sse['held']} subscriptions open at once in {args.workers} server process(es) "
             f"(opened in {sse['seconds']:.1f}s, errors {sse['errors']})"
         )
         errors = int(sum(x["errors"] for x in storms + fetches + logs) + sse["errors"])
@@ -518,9 +570,41 @@ def main() -> int:
             "errors": errors,
             "runs": args.runs,
             "cores": os.cpu_count(),
+            "db": args.db,
+            "workers": args.workers,
+            "load_avg_1m": [round(load_start, 2), round(os.getloadavg()[0], 2)],
         }
     finally:
         server.stop()
+    return result
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    ap.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--sse", type=int, default=5000, help="SSE subscriptions to hold")
+    ap.add_argument("--storm", type=int, default=240, help="sign-ins per login-storm run")
+    ap.add_argument("--storm-clients", type=int, default=4, help="concurrent sign-in clients")
+    ap.add_argument("--fetches", type=int, default=30000, help="profile fetches per run")
+    ap.add_argument("--quick", action="store_true", help="small numbers, for a smoke run")
+    args = ap.parse_args()
+    if args.quick:
+        args.runs, args.sse, args.storm, args.fetches = 1, 200, 40, 3000
+    raise_fd_limit(args.sse * 2 + 4096)
+
+    tmp = Path(tempfile.mkdtemp(prefix="server-bench-"))
+    try:
+        with contextlib.ExitStack() as stack:
+            if args.db == "postgresql":
+                db_url = stack.enter_context(pg_cluster())
+            else:
+                db_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
+            result = run_all(args, db_url, tmp)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(result))
     return 0
