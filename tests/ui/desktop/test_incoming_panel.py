@@ -3,6 +3,7 @@ window; the panel shows the caller without taking the keyboard, and closes with 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -10,9 +11,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
-from communicator.core.calls import CallState
+from communicator.core.calls import CallId, CallState
+from communicator.core.line_view import LineView
 from communicator.ui.desktop.incoming_panel import IncomingCallPanel
 from communicator.ui.desktop.shortcuts import Action, keys_for
+from communicator.ui.session import SessionModel
 from tests.rig.deployment import Deployment
 from tests.sip.helpers import wait_peer
 from tests.ui.helpers import AGENT_URI, Desk, far_end, ring_agent, sign_in, state_of
@@ -56,8 +59,31 @@ def panel_for(qtbot: Any, desk: Desk) -> IncomingCallPanel:
 
 
 def press(qtbot: Any, widget: QWidget, action: Action) -> None:
-    sequence = keys_for(action)[0]  # type: ignore[index]  # QKeySequence[i] is a QKeyCombination
-    qtbot.keyClick(widget, sequence.key(), sequence.keyboardModifiers())
+    qtbot.keySequence(widget, keys_for(action))
+
+
+@dataclass
+class Ringing:
+    model: SessionModel
+    panel: IncomingCallPanel
+    far: Any
+    call_id: CallId
+    crm: Crm | None
+
+
+def ringing(
+    qtbot: Any, deployment: Deployment, desk: Desk, peer_factory: Any, *, crm: bool = False
+) -> Ringing:
+    """The agent signed in (typing in the CRM when ``crm``), a far end ringing, the panel up."""
+    model = desk.model
+    sign_in(model, deployment, qtbot)
+    panel = panel_for(qtbot, desk)
+    notes = typing_in_crm(qtbot, panel) if crm else None
+    far = far_end(peer_factory, deployment)
+    view: LineView = ring_agent(qtbot, model, far)
+    assert view.call_id is not None
+    qtbot.waitUntil(panel.isVisible, timeout=3000)
+    return Ringing(model, panel, far, view.call_id, notes)
 
 
 def test_the_panel_shows_the_caller_keeps_the_focus_away_and_answers_by_key(
@@ -97,14 +123,10 @@ def test_the_panel_shows_the_caller_keeps_the_focus_away_and_answers_by_key(
 def test_the_panel_closes_when_the_caller_hangs_up(
     deployment: Deployment, desk: Desk, peer_factory: Any, qtbot: Any
 ) -> None:
-    model = desk.model
-    sign_in(model, deployment, qtbot)
-    panel = panel_for(qtbot, desk)
-    far = far_end(peer_factory, deployment)
-    ring_agent(qtbot, model, far)
-    qtbot.waitUntil(panel.isVisible, timeout=3000)
+    call = ringing(qtbot, deployment, desk, peer_factory)
+    model, panel = call.model, call.panel
     with qtbot.waitSignal(model.call_ended, timeout=5000):
-        far.command("hangup", call_id="all")
+        call.far.command("hangup", call_id="all")
     qtbot.waitUntil(lambda: not panel.isVisible(), timeout=3000)
     assert panel.call_id is None
 
@@ -113,15 +135,11 @@ def test_the_panel_closes_when_the_call_is_answered_elsewhere(
     deployment: Deployment, desk: Desk, peer_factory: Any, qtbot: Any
 ) -> None:
     """Answered from the main window (any other way than the panel): the panel goes."""
-    model = desk.model
-    sign_in(model, deployment, qtbot)
-    panel = panel_for(qtbot, desk)
-    far = far_end(peer_factory, deployment)
-    view = ring_agent(qtbot, model, far)
-    qtbot.waitUntil(panel.isVisible, timeout=3000)
-    model.answer(view.call_id)
+    call = ringing(qtbot, deployment, desk, peer_factory)
+    model, panel = call.model, call.panel
+    model.answer(call.call_id)
     qtbot.waitUntil(lambda: not panel.isVisible(), timeout=3000)
-    model.hangup(view.call_id)
+    model.hangup(call.call_id)
 
 
 def test_a_second_call_offers_to_answer_and_hold_the_current_one(
@@ -161,13 +179,9 @@ def test_a_second_call_offers_to_answer_and_hold_the_current_one(
 def test_decline_by_key_rejects_the_call(
     deployment: Deployment, desk: Desk, peer_factory: Any, qtbot: Any
 ) -> None:
-    model = desk.model
-    sign_in(model, deployment, qtbot)
-    panel = panel_for(qtbot, desk)
-    crm = typing_in_crm(qtbot, panel)
-    far = far_end(peer_factory, deployment)
-    view = ring_agent(qtbot, model, far)
-    qtbot.waitUntil(panel.isVisible, timeout=3000)
+    call = ringing(qtbot, deployment, desk, peer_factory, crm=True)
+    model, panel, crm = call.model, call.panel, call.crm
+    assert crm is not None
     with qtbot.waitSignal(model.call_ended, timeout=5000):
         press(qtbot, crm.notes, Action.DECLINE)
-    assert not panel.isVisible() and model.view_of(view.call_id) is None
+    assert not panel.isVisible() and model.view_of(call.call_id) is None
