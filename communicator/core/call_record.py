@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
+from communicator.core.call_quality import CallQuality
 from communicator.core.calls import Call, CallDirection, CallId, EndReason, RemoteParty
 
 MISSED_REASONS = frozenset({EndReason.MISSED, EndReason.BUSY_REJECTED})
@@ -34,6 +35,8 @@ class CallRecord:
     forwarded_to: str | None = None
     transferred_to: str | None = None
     recording_path: str | None = None
+    quality: CallQuality | None = None
+    """The call's last stream statistics (set by the SIP adapter; None without media)."""
 
     @property
     def answered(self) -> bool:
@@ -105,6 +108,7 @@ def call_log_payload(record: CallRecord) -> dict[str, object]:
         "duration_s": record.duration,
         "end_reason": record.end_reason.value,
         "sip_code": record.sip_code if record.sip_code and 100 <= record.sip_code <= 699 else None,
+        "quality": record.quality.as_log() if record.quality is not None else None,
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from communicator.core.call_quality import CallQuality
 from communicator.core.calls import Call, CallId, CallState, HoldState
 from communicator.core.lines import Operation
 
@@ -23,6 +24,8 @@ class LineView:
     call: Call | None
     allowed: frozenset[Operation] = frozenset()
     """What the agent may do with the call now (a subset of `AGENT_OPERATIONS`)."""
+    quality: CallQuality | None = None
+    """The call's last stream statistics (None before its media has run a moment)."""
 
     @property
     def free(self) -> bool:

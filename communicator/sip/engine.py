@@ -41,6 +41,7 @@ from typing import Any
 import pjsua2 as pj
 
 from communicator.core.call_effects import Outcome
+from communicator.core.call_quality import CallQuality
 from communicator.core.call_record import CallRecord
 from communicator.core.calls import Call, CallId
 from communicator.core.dialing import DialPlan
@@ -67,6 +68,7 @@ from communicator.sip.events import (
 from communicator.sip.forwarding_view import ForwardingView, describe_forwarding
 from communicator.sip.local_audio import LocalAudio, null_device_audio
 from communicator.sip.polling import PollHint
+from communicator.sip.quality_sampler import QualitySampler
 from communicator.sip.recording import wav_complete
 from communicator.sip.registrar import Registrar
 from communicator.sip.server_peers import RESOLVE_POLL, ServerPeers
@@ -151,6 +153,7 @@ class SipEngine(CallCommands):
             monotonic=monotonic,
             transfer_timeout=transfer_timeout,
         )
+        self._quality = QualitySampler(self._calls.table.alive, self._hub.emit, monotonic)
         self._stack_full = StackFullGuard(self._records, self._sip_user)
         self._stack_full.install()
         endpoint.attach(self)
@@ -198,6 +201,10 @@ class SipEngine(CallCommands):
 
     def call(self, call_id: CallId) -> Call:
         return self._require_lines().call(call_id)
+
+    def call_quality(self, call_id: CallId) -> CallQuality | None:
+        """The call's last stream statistics (read every few seconds while it has media)."""
+        return self._quality.quality(call_id)
 
     def audio_links(self) -> tuple[AudioLink, ...]:
         """The conference-bridge connections the engine has made now (frozen values)."""
@@ -411,6 +418,7 @@ class SipEngine(CallCommands):
             self._calls.sync_audio(self._profile, lambda: self.recordings_dir)
 
     def _publish_finished(self, record: CallRecord) -> None:
+        record = self._quality.attach(record)
         self._hub.emit(CallEnded(record))
         if self.on_call_finished is not None:
             try:
@@ -454,6 +462,7 @@ class SipEngine(CallCommands):
                 worked = True
             worked = self._registrar.tick() or worked
             worked = self._calls.run_timers() or worked
+            self._quality.sample_if_due()
             if worked:
                 self._after_change()
             self._clock.tick(calls=self._calls.alive, recorders=self._calls.recorders.active)
@@ -491,6 +500,9 @@ class SipEngine(CallCommands):
         if machine_deadline is not None:
             deadlines.append(machine_deadline - self._mono())
         deadlines += self._calls.deadlines()
+        quality_due = self._quality.deadline()
+        if quality_due is not None:
+            deadlines.append(quality_due)
         if self._peers.resolving:
             deadlines.append(RESOLVE_POLL)
         live = self._calls.alive

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from communicator.core.call_quality import CallQuality
 from communicator.core.call_record import CallRecord
-from communicator.core.calls import Call
+from communicator.core.calls import Call, CallId
 from communicator.core.registration import RegistrationStatus
 from communicator.provisioning.schema import CodecReport
 
@@ -188,8 +189,22 @@ class DtmfHeard:
     digit: str
 
 
+@dataclass(frozen=True)
+class QualityMeasured:
+    """New stream statistics for a call (read every few seconds while it has media)."""
+
+    call_id: CallId
+    quality: CallQuality
+
+
 EngineEvent = (
-    RegistrationChanged | LinesChanged | NoticePosted | CallEnded | ForwardingChanged | DtmfHeard
+    RegistrationChanged
+    | LinesChanged
+    | NoticePosted
+    | CallEnded
+    | ForwardingChanged
+    | DtmfHeard
+    | QualityMeasured
 )
 
 

@@ -844,6 +844,13 @@ class Peer:
         acfg.mediaConfig.srtpUse = SRTP_MODES[srtp]
         acfg.mediaConfig.srtpSecureSignaling = int(msg.get("srtp_secure_signaling", 0))
         acfg.mediaConfig.transportConfig.boundAddress = LOOPBACK
+        # A relay in front of this peer's media (tests/rig/udp_relay.py): the SDP names the
+        # relay's address while RTP stays bound to loopback, on a port the test chose.
+        if msg.get("media_public_address"):
+            acfg.mediaConfig.transportConfig.publicAddress = str(msg["media_public_address"])
+        if msg.get("media_port"):
+            acfg.mediaConfig.transportConfig.port = int(msg["media_port"])
+            acfg.mediaConfig.transportConfig.portRange = 1
         acfg.natConfig.sipOutboundUse = int(msg.get("sip_outbound", 1))
         acfg.natConfig.contactRewriteUse = int(msg.get("contact_rewrite", 1))
         acfg.natConfig.viaRewriteUse = int(msg.get("via_rewrite", 1))

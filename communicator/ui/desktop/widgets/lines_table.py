@@ -1,10 +1,13 @@
 """One row per line, up to Max Phone Lines: state, party (name and number), call timer, hold and
-mute marks. The selected row is the line the action buttons work on; when that line empties,
-the selection moves to the line that most needs the agent (ringing, talking, held)."""
+mute marks, and a call-quality light (green, amber, red; the figures in its tooltip and
+accessible description). The selected row is the line the action buttons work on; when that
+line empties, the selection moves to the line that most needs the agent (ringing, talking,
+held)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -13,13 +16,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from communicator.core.call_quality import QualityLevel
 from communicator.core.calls import CallState, TransferState
 from communicator.core.line_view import LineView
 from communicator.ui.desktop.widgets.clock import SharedClock, format_duration
 from communicator.ui.desktop.widgets.common import describe
 from communicator.ui.session import SessionModel
 
-COLUMNS = ("Line", "State", "Name", "Number", "Time", "Marks")
+COLUMNS = ("Line", "State", "Name", "Number", "Time", "Marks", "Quality")
+QUALITY_COLUMN = 6
+
+QUALITY_WORDS = {QualityLevel.GOOD: "Good", QualityLevel.AMBER: "Fair", QualityLevel.RED: "Poor"}
+QUALITY_COLOURS = {
+    QualityLevel.GOOD: QColor(46, 160, 67),
+    QualityLevel.AMBER: QColor(230, 160, 0),
+    QualityLevel.RED: QColor(210, 40, 40),
+}
 
 _STATE_WORDS = {
     CallState.DIALING: "Dialling",
@@ -75,7 +87,11 @@ class LinesTable(QTableWidget):
         self._clock = clock
         self._selected = 1
         self._updating = False
-        describe(self, "Lines", "One row per phone line: state, caller, time, hold and mute")
+        describe(
+            self,
+            "Lines",
+            "One row per phone line: state, caller, time, hold and mute, call quality",
+        )
         self.setHorizontalHeaderLabels(list(COLUMNS))
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -163,6 +179,7 @@ class LinesTable(QTableWidget):
             party_number,
             self._timer_text(view, self._clock.now()),
             line_marks(view),
+            "" if view.quality is None else QUALITY_WORDS[view.quality.level],
         )
         for column, text in enumerate(values):
             item = self.item(row, column)
@@ -172,6 +189,35 @@ class LinesTable(QTableWidget):
                 self.setItem(row, column, item)
             item.setText(text)
             item.setToolTip(f"{COLUMNS[column]}: {text}" if text else COLUMNS[column])
+        self._show_quality(row, view)
+
+    def _show_quality(self, row: int, view: LineView) -> None:
+        item = self.item(row, QUALITY_COLUMN)
+        quality = view.quality
+        if item is None:
+            return
+        if quality is None:
+            for role in (
+                Qt.ItemDataRole.BackgroundRole,
+                Qt.ItemDataRole.ForegroundRole,
+                Qt.ItemDataRole.AccessibleDescriptionRole,
+            ):
+                item.setData(role, None)
+            return
+        summary = quality.summary()
+        item.setBackground(QBrush(QUALITY_COLOURS[quality.level]))
+        item.setForeground(QBrush(QColor(255, 255, 255)))
+        item.setToolTip(summary)
+        item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, summary)
+
+    def quality_tip(self, number: int) -> str:
+        """The figures the quality light of line ``number`` shows on hover ("" without)."""
+        item = self.item(number - 1, QUALITY_COLUMN)
+        return (
+            ""
+            if item is None or self._model.state.lines[number - 1].quality is None
+            else item.toolTip()
+        )
 
     @staticmethod
     def _timer_text(view: LineView, now: float) -> str:

@@ -1,0 +1,127 @@
+"""A loss-injecting RTP/RTCP relay in front of a far-end peer's media, on loopback.
+
+The peer advertises the relay's address in its SDP (``media_public_address`` = 127.0.0.2, its
+RTP bound on 127.0.0.1 at ``media_port``): the client sends RTP and RTCP to the relay's front
+sockets (127.0.0.2:port, port+1), which forward them to the peer from two back sockets
+(127.0.0.1, consecutive ports). The peer learns the back sockets as the client's address
+(pjmedia's symmetric RTP: it switches after 10 packets from a new source, RTCP following RTP),
+and from then on its RTP and RTCP come back through the relay to the client, from the address
+its SDP named. To make the peer switch before the client could learn the peer's own address
+(from the few packets the peer sends straight to the client meanwhile), the relay sends the
+client's first RTP packet to the peer `PROBATION_BURST` times.
+
+RTP from the peer to the client is dropped while `drop_every` is set: every Nth packet of that
+direction is not forwarded (counted in `dropped_to_client`). The relay runs an asyncio loop on
+a thread of its own; its counters are plain ints read by the test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable
+from typing import Any, cast
+
+from tests.rig.ports import free_ports, release_ports
+
+FRONT_HOST = "127.0.0.2"
+BACK_HOST = "127.0.0.1"
+PROBATION_BURST = 12
+"""Copies of the client's first RTP packet: more than pjmedia's probation count (10)."""
+
+Address = tuple[str, int]
+
+
+class _Socket(asyncio.DatagramProtocol):
+    def __init__(self, on_datagram: Callable[[bytes, Address], None]) -> None:
+        self.on_datagram = on_datagram
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        self.on_datagram(data, (str(addr[0]), int(addr[1])))
+
+    def send(self, data: bytes, addr: Address) -> None:
+        if self.transport is not None:
+            self.transport.sendto(data, addr)
+
+
+class UdpRelay:
+    """Start with `start`; `media_port` is where the peer must bind its RTP (127.0.0.1)."""
+
+    def __init__(self) -> None:
+        self.media_port, _ = free_ports(
+            2, tcp=False, hosts=(BACK_HOST, FRONT_HOST), consecutive=True
+        )
+        self._back_ports = free_ports(2, tcp=False, hosts=(BACK_HOST,), consecutive=True)
+        self.public_address = FRONT_HOST
+        self.drop_every: int | None = None
+        """Drop every Nth RTP packet from the peer to the client (None: drop nothing)."""
+        self.to_client = 0
+        """RTP packets from the peer that reached the relay for the client (sent or dropped)."""
+        self.dropped_to_client = 0
+        self.to_far = 0
+        self._client: list[Address | None] = [None, None]
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._front: list[_Socket] = []
+        self._back: list[_Socket] = []
+
+    def start(self) -> UdpRelay:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._open(), self._loop).result(timeout=5)
+        return self
+
+    async def _open(self) -> None:
+        for index in (0, 1):
+            front = _Socket(lambda data, addr, i=index: self._from_client(i, data, addr))
+            back = _Socket(lambda data, addr, i=index: self._from_far(i, data, addr))
+            await self._loop.create_datagram_endpoint(
+                lambda f=front: f, local_addr=(FRONT_HOST, self.media_port + index)
+            )
+            await self._loop.create_datagram_endpoint(
+                lambda b=back: b, local_addr=(BACK_HOST, self._back_ports[index])
+            )
+            self._front.append(front)
+            self._back.append(back)
+
+    def _from_client(self, index: int, data: bytes, addr: Address) -> None:
+        first = self._client[index] is None
+        self._client[index] = addr
+        target = (BACK_HOST, self.media_port + index)
+        copies = PROBATION_BURST if first and index == 0 else 1
+        if index == 0:
+            self.to_far += 1
+        for _ in range(copies):
+            self._back[index].send(data, target)
+
+    def _from_far(self, index: int, data: bytes, addr: Address) -> None:
+        client = self._client[index]
+        if client is None:
+            rtp = self._client[0]
+            if rtp is None:
+                return
+            client = (rtp[0], rtp[1] + 1)  # RTCP before the client's first RTCP packet
+        if index == 0:
+            self.to_client += 1
+            if self.drop_every and self.to_client % self.drop_every == 0:
+                self.dropped_to_client += 1
+                return
+        self._front[index].send(data, client)
+
+    def close(self) -> None:
+        async def shut() -> None:
+            for sock in self._front + self._back:
+                if sock.transport is not None:
+                    sock.transport.close()
+
+        if self._thread.is_alive():
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(shut(), self._loop).result(timeout=5)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+        self._loop.close()
+        release_ports([self.media_port, self.media_port + 1, *self._back_ports])
