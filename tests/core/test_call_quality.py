@@ -128,3 +128,31 @@ def test_log_values_are_flat_and_finite() -> None:
 def test_no_packets_yet_is_no_loss() -> None:
     q = quality(rx_packets=0, tx_packets=0)
     assert (q.rx_loss_pct, q.tx_loss_pct) == (0.0, 0.0)
+
+
+def test_the_call_log_carries_the_records_quality() -> None:
+    import dataclasses
+    import uuid
+
+    from communicator.core.call_record import CallRecord, call_log_payload
+    from communicator.core.calls import CallDirection, CallId, EndReason, RemoteParty
+
+    record = CallRecord(
+        record_id=uuid.uuid4(),
+        call_id=CallId("c1"),
+        direction=CallDirection.OUTGOING,
+        remote=RemoteParty("sip:2002@example.com", "", "2002"),
+        line=1,
+        created_at=100.0,
+        ringing_at=None,
+        answered_at=101.0,
+        ended_at=110.0,
+        duration=10.0,
+        talk_time=9.0,
+        end_reason=EndReason.LOCAL_HANGUP,
+        sip_code=200,
+        missed=False,
+    )
+    assert call_log_payload(record)["quality"] is None
+    with_quality = dataclasses.replace(record, quality=quality(rx_lost=10))
+    assert call_log_payload(with_quality)["quality"] == quality(rx_lost=10).as_log()

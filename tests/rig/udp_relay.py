@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any, cast
@@ -49,6 +50,10 @@ class _Socket(asyncio.DatagramProtocol):
             self.transport.sendto(data, addr)
 
 
+def _same(sock: _Socket) -> _Socket:
+    return sock
+
+
 class UdpRelay:
     """Start with `start`; `media_port` is where the peer must bind its RTP (127.0.0.1)."""
 
@@ -77,13 +82,13 @@ class UdpRelay:
 
     async def _open(self) -> None:
         for index in (0, 1):
-            front = _Socket(lambda data, addr, i=index: self._from_client(i, data, addr))
-            back = _Socket(lambda data, addr, i=index: self._from_far(i, data, addr))
+            front = _Socket(functools.partial(self._from_client, index))
+            back = _Socket(functools.partial(self._from_far, index))
             await self._loop.create_datagram_endpoint(
-                lambda f=front: f, local_addr=(FRONT_HOST, self.media_port + index)
+                functools.partial(_same, front), local_addr=(FRONT_HOST, self.media_port + index)
             )
             await self._loop.create_datagram_endpoint(
-                lambda b=back: b, local_addr=(BACK_HOST, self._back_ports[index])
+                functools.partial(_same, back), local_addr=(BACK_HOST, self._back_ports[index])
             )
             self._front.append(front)
             self._back.append(back)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import uuid
 
 import pytest
@@ -99,3 +100,29 @@ def test_accounts_csv_cells_are_not_formulas_and_import_back(api: Api) -> None:
     listed = api.ok(api.c.get("/api/v1/admin/accounts", headers=api.h))
     assert {a["sip_username"] for a in listed} == {"=u1", "@pool"}
     assert {a["phone_number"] for a in listed} == {"+48 22 123 45 67", ""}
+
+
+def test_report_csv_has_the_calls_quality(api: Api) -> None:
+    agent = api.agent("anna")
+    api.account(agent["id"])
+    token = api.sign_in("anna")["token"]
+    quality = {"mos": 4.31, "rx_loss_pct": 1.5, "rtt_ms": None, "level": "good"}
+    logs = [
+        {
+            "id": str(uuid.uuid4()),
+            "direction": "outbound",
+            "remote": "2002",
+            "started_at": dt.datetime(2026, 3, 2, 9, minute, tzinfo=dt.UTC).isoformat(),
+            "duration_s": 1.0,
+            **extra,
+        }
+        for minute, extra in ((30, {"quality": quality}), (31, {}))
+    ]
+    posted = api.ok(api.c.post("/api/v1/call-logs", json={"logs": logs}, headers=api.bearer(token)))
+    assert len(posted["accepted"]) == 2, posted
+    resp = api.c.get("/api/v1/admin/reports/calls", params={"format": "csv"}, headers=api.h)
+    rows = cells(resp.text)
+    header, with_quality, without = rows[0], rows[1], rows[2]
+    assert with_quality[header.index("mos")] == "4.31"
+    assert json.loads(with_quality[header.index("quality")]) == quality
+    assert without[header.index("mos")] == without[header.index("quality")] == ""

@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -130,7 +131,11 @@ REPORT_COLUMNS = [
     "end_reason",
     "sip_code",
     "recording_url",
+    "mos",
+    "quality",
 ]
+"""``mos`` and ``quality`` come from the call's quality figures as the client sent them: the
+MOS estimate in a column of its own, and every figure as compact JSON."""
 
 
 def report_csv(rows: Sequence[ReportRow], base_url: str = "") -> str:
@@ -141,5 +146,10 @@ def report_csv(rows: Sequence[ReportRow], base_url: str = "") -> str:
         d = r.model_dump(mode="json")
         if d["recording_url"]:
             d["recording_url"] = base_url + d["recording_url"]
+        quality = d.get("quality")
+        d["mos"] = quality.get("mos") if isinstance(quality, dict) else None
+        d["quality"] = (
+            json.dumps(quality, separators=(",", ":"), sort_keys=True) if quality else None
+        )
         w.writerow(["" if d[c] is None else safe_cell(str(d[c])) for c in REPORT_COLUMNS])
     return out.getvalue()
