@@ -41,7 +41,10 @@ class OpenStreams:
             cls.count += 1
             listeners = list(cls._listeners)
         for listener in listeners:
-            listener()
+            try:
+                listener()
+            except Exception:  # a listener never keeps a stream from opening
+                log.exception("an open-stream listener failed")
 
     @classmethod
     def subscribe(cls, listener: Callable[[], None]) -> Callable[[], None]:
