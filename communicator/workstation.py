@@ -216,6 +216,17 @@ class Workstation:
         self._keep_offline_material(client.server_url, login, password, fetched.profile)
         return SignedIn(session=session, profile=fetched.profile, etag=fetched.etag)
 
+    def choose_phone(self, signed_in: SignedIn, phone_id: int | None) -> SignedIn:
+        """Hot desk: tell the server where this session's calls ring, and fetch the profile
+        that says so (blocking HTTP: call it off the UI thread). Raises `ProvisioningError`
+        (REJECTED, status 409) when another agent holds the phone."""
+        client = self.client(signed_in.session.server_url)
+        client.choose_phone(signed_in.session, phone_id)
+        fetched = client.fetch_profile(signed_in.session, etag=None)
+        assert fetched.profile is not None  # no If-None-Match: never a 304
+        self.cache.store(signed_in.session.owner, fetched.etag, fetched.profile)
+        return SignedIn(session=signed_in.session, profile=fetched.profile, etag=fetched.etag)
+
     def start_offline(self, server_url: str, login: str, password: str) -> SignedIn:
         """`check_offline`, then `start` (main thread)."""
         signed_in = self.check_offline(server_url, login, password)
@@ -276,7 +287,8 @@ class Workstation:
         self._stop_watcher()
         self.signed_in = self._phone_of = signed_in
         self.engine.apply_profile(signed_in.profile)
-        self.engine.sign_in()
+        if signed_in.profile.call_center.desk_phone is None:
+            self.engine.sign_in()  # with a hot-desk phone chosen the calls ring there instead
         self.sender.wake()  # this agent's waiting logs can go now
         if signed_in.offline:
             self._notice(

@@ -68,6 +68,22 @@ class ProvisioningError(Exception):
 
 
 @dataclass(frozen=True)
+class DeskPhone:
+    """A desk phone a hot-desk agent may choose for the session (seed 004)."""
+
+    id: int
+    name: str
+    extension: str
+    static_ip: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How the agent sees it in the choice: name, extension and address when known."""
+        text = self.name if self.extension in self.name else f"{self.name} ({self.extension})"
+        return f"{text}, {self.static_ip}" if self.static_ip else text
+
+
+@dataclass(frozen=True)
 class AgentSession:
     """A signed-in agent on a server. The token is a bearer secret: repr never shows it."""
 
@@ -80,6 +96,8 @@ class AgentSession:
     expires_at: dt.datetime
     token: str = field(repr=False)
     delivery_token: str | None = field(default=None, repr=False)
+    phones: tuple[DeskPhone, ...] | None = None
+    """Hot desk: the free desk phones offered at sign-in (None: no choice to make)."""
 
     @property
     def owner(self) -> str:
@@ -191,6 +209,7 @@ class ProvisioningClient:
                 expires_at=dt.datetime.fromisoformat(str(body["expires_at"])),
                 token=str(body["token"]),
                 delivery_token=body.get("delivery_token"),
+                phones=None if body.get("phones") is None else _phones(body["phones"]),
             )
         except (KeyError, TypeError, ValueError) as err:
             raise ProvisioningError(
@@ -203,6 +222,20 @@ class ProvisioningClient:
         except ProvisioningError as err:
             if err.kind is not ErrorKind.SESSION_EXPIRED:
                 raise
+
+    def choose_phone(self, session: AgentSession, phone_id: int | None) -> DeskPhone | None:
+        """Hot desk: where this session's calls ring (a desk phone's id; None: this computer).
+        Idempotent. A phone another agent holds is refused (REJECTED, status 409)."""
+        response = self._request(
+            "PUT", f"{API}/sessions/current/phone", token=session.token, json={"phone_id": phone_id}
+        )
+        try:
+            phone = self._json(response).get("phone")
+            return None if phone is None else _phones([phone])[0]
+        except (KeyError, TypeError, ValueError) as err:
+            raise ProvisioningError(
+                ErrorKind.SERVER_ERROR, "The phone choice's answer was not understood."
+            ) from err
 
     # -- profile --------------------------------------------------------------------------------
 
@@ -366,6 +399,18 @@ def normalise_server_url(url: str) -> str:
     if parsed.scheme not in {"http", "https"} or not parsed.host:
         raise ValueError(f"Not a server address: {url!r} (use https://host[:port])")
     return url.rstrip("/")
+
+
+def _phones(items: Sequence[Mapping[str, Any]]) -> tuple[DeskPhone, ...]:
+    return tuple(
+        DeskPhone(
+            id=int(p["id"]),
+            name=str(p["name"]),
+            extension=str(p["extension"]),
+            static_ip=str(p["static_ip"]) if p.get("static_ip") else None,
+        )
+        for p in items
+    )
 
 
 def _extension(value: object) -> str | None:

@@ -8,7 +8,9 @@ engine, the agent's state (`AgentPresence`) and the audio controls. It offers:
 * **One message channel**, ``message_posted(Message)``: engine, audio, ringer and workstation
   notices, and every command the agent gave that could not be carried out, in the agent's words.
 * **Events**: ``incoming_call(LineView)``, ``call_ended(CallRecord)``, ``signed_out(str)``,
-  ``sign_in_failed(SignInFailure)``, ``directory_loaded(tuple)``.
+  ``sign_in_failed(SignInFailure)``, ``directory_loaded(tuple)``, ``phone_choice_needed(tuple)``
+  (hot desk: the password was accepted; the agent picks a desk phone or this computer with
+  ``choose_phone`` before the phone starts).
 * **Commands**: sign in and out (HTTP, DNS and password hashing on worker threads), calls,
   agent state, devices and volumes. A refused command never raises: it posts a message.
 
@@ -34,7 +36,12 @@ from communicator.core.calls import CallId, EndReason
 from communicator.core.errors import InvalidOperationError
 from communicator.core.line_view import AGENT_OPERATIONS, LineView
 from communicator.core.messages import Message, MessageLevel, MessageSource
-from communicator.provisioning.client import ProvisioningError, normalise_server_url
+from communicator.provisioning.client import (
+    DeskPhone,
+    ErrorKind,
+    ProvisioningError,
+    normalise_server_url,
+)
 from communicator.provisioning.history import HistoryEntry
 from communicator.sip.events import CallEnded, NoticePosted
 from communicator.ui.agent_presence import AgentPresence
@@ -86,6 +93,7 @@ class SessionModel(QObject, SessionCommands):
     signed_out = Signal(str)
     sign_in_failed = Signal(object)
     directory_loaded = Signal(object)
+    phone_choice_needed = Signal(object)
 
     def __init__(
         self,
@@ -112,6 +120,8 @@ class SessionModel(QObject, SessionCommands):
         self._attempt = 0
         self._signing_in = False
         self._signing_out = False
+        self._choosing: SignedIn | None = None
+        """Hot desk: signed in on the server, waiting for the agent's choice of phone."""
         self._announced: set[CallId | None] = set()
         self._closed = False
         self._messages: deque[Message] = deque(maxlen=100)
@@ -143,6 +153,12 @@ class SessionModel(QObject, SessionCommands):
 
     def view_of(self, call_id: CallId) -> LineView | None:
         return next((v for v in self._state.lines if v.call_id == call_id), None)
+
+    @property
+    def phone_choices(self) -> tuple[DeskPhone, ...]:
+        """Hot desk: the desk phones offered while the agent chooses (else empty); "this
+        computer" is always a choice too (``choose_phone(None)``)."""
+        return (self._choosing.session.phones or ()) if self._choosing is not None else ()
 
     def history(self, search: str = "") -> tuple[HistoryEntry, ...]:
         signed_in = self._state.signed_in
@@ -212,7 +228,39 @@ class SessionModel(QObject, SessionCommands):
 
         threading.Thread(target=work, name="offline-start", daemon=True).start()
 
+    def choose_phone(self, phone_id: int | None) -> None:
+        """Hot desk: where the calls ring (a desk phone's id; None: this computer); the phone
+        starts, or ``sign_in_failed`` (field PHONE) says why not (a phone another agent took)."""
+        choosing = self._choosing
+        if choosing is None or self._signing_in:
+            return
+        if phone_id is None:  # the server's default: nothing to tell it
+            self._choosing = None
+            self._start(choosing)
+            return
+        attempt = self._begin_sign_in()
+
+        def work() -> None:
+            try:
+                chosen = self._ws.choose_phone(choosing, phone_id)
+            except ProvisioningError as err:
+                failure = SignInFailure(err.message, SignInField.PHONE, err.kind)
+                self._dispatcher.post(lambda: self._sign_in_failed(attempt, failure))
+            else:
+                self._dispatcher.post(lambda: self._phone_chosen(attempt, chosen))
+
+        threading.Thread(target=work, name="choose-phone", daemon=True).start()
+
+    def _phone_chosen(self, attempt: int, signed_in: SignedIn) -> None:
+        if attempt == self._attempt and self._choosing is not None:
+            self._choosing = None
+            self._signing_in = False
+            self._start(signed_in)
+
     def cancel_sign_in(self) -> None:
+        choosing, self._choosing = self._choosing, None
+        if choosing is not None:  # end the session the server opened
+            self._end_server_session(choosing)
         if self._signing_in:
             self._attempt += 1
             self._signing_in = False
@@ -243,7 +291,8 @@ class SessionModel(QObject, SessionCommands):
         threading.Thread(target=work, name="sign-out", daemon=True).start()
 
     def _may_sign_in(self) -> bool:
-        if self._state.signed_in is not None or self._signing_in or self._signing_out:
+        busy = self._signing_in or self._signing_out or self._choosing is not None
+        if self._state.signed_in is not None or busy:
             self._tell(MessageSource.AGENT, "You are already signed in.", MessageLevel.INFO)
             return False
         return True
@@ -262,21 +311,34 @@ class SessionModel(QObject, SessionCommands):
         if attempt != self._attempt:
             return  # cancelled meanwhile
         self._signing_in = False
+        if failure.kind is ErrorKind.SESSION_EXPIRED:
+            self._choosing = None  # the session the choice was for is gone: sign in again
         self._refresh()
         self.sign_in_failed.emit(failure)
 
     def _sign_in_done(self, attempt: int, signed_in: SignedIn) -> None:
         if attempt != self._attempt:  # cancelled: end the session the server opened
             if not signed_in.offline:
-                session, client = signed_in.session, self._ws.client(signed_in.session.server_url)
-                threading.Thread(target=lambda: _quietly(lambda: client.sign_out(session))).start()
+                self._end_server_session(signed_in)
             return
         self._signing_in = False
+        if signed_in.session.phones and not signed_in.offline:  # hot desk: the agent chooses
+            self._choosing = signed_in
+            self._refresh()
+            self.phone_choice_needed.emit(signed_in.session.phones)
+            return
+        self._start(signed_in)
+
+    def _end_server_session(self, signed_in: SignedIn) -> None:
+        session, client = signed_in.session, self._ws.client(signed_in.session.server_url)
+        threading.Thread(target=lambda: _quietly(lambda: client.sign_out(session))).start()
+
+    def _start(self, signed_in: SignedIn) -> None:
         self._presence.configure(signed_in.profile.call_center)
         self._ws.start(signed_in)
+        if not signed_in.offline:  # before logging in: the server hears the first state too
+            self._status.attach(signed_in)  # (with a hot-desk phone, no registration follows)
         self._presence.log_in()
-        if not signed_in.offline:
-            self._status.attach(signed_in)
         self._refresh()
 
     def _signed_out(self, waiting: int) -> None:
@@ -323,6 +385,8 @@ class SessionModel(QObject, SessionCommands):
         if self._closed:
             return
         self._closed = True
+        if self._choosing is not None:  # quit while choosing a phone: end that session
+            self._end_server_session(self._choosing)
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()

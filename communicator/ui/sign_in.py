@@ -13,6 +13,8 @@ class SignInField(Enum):
     SERVER = "server"
     LOGIN = "login"
     PASSWORD = "password"
+    PHONE = "phone"
+    """The hot-desk phone choice (the phone chosen is taken, or the choice failed)."""
     NONE = "none"
     """Nothing the agent typed is wrong (no free number, a server fault...)."""
 

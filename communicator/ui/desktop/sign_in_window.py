@@ -2,20 +2,22 @@
 
 It only gives `SessionModel.sign_in` (or `start_offline`, `cancel_sign_in`) and shows what the
 model answers: ``signing_in_changed`` drives the progress row, ``sign_in_failed`` the message and
-the focus (the field the agent has to fix). Nothing here blocks: the model signs in on a worker
-thread. The window is light on purpose (no provisioning client, no pjsua2 imported here), so it
-can be shown before the rest of the application loads.
+the focus (the field the agent has to fix), ``phone_choice_needed`` the hot-desk "Phone for this
+session" choice (seed 004: this computer or a free desk phone). Nothing here blocks: the model
+signs in on a worker thread. The window is light on purpose (no provisioning client, no pjsua2
+imported here), so it can be shown before the rest of the application loads.
 """
 
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAccessible, QAccessibleEvent, QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -78,6 +80,16 @@ class SignInWindow(QWidget):
             "Keep the password in this computer's keyring for the next sign-in",
         )
 
+        self.phone_combo = QComboBox(self)
+        _describe(
+            self.phone_combo,
+            "Phone for this session",
+            "Where your calls ring until you sign out: this computer or a desk phone",
+        )
+        self.phone_label = QLabel("P&hone for this session:", self)
+        self.phone_label.setBuddy(self.phone_combo)
+        _describe(self.phone_label, "Phone for this session", "Choose below, then press Enter")
+
         self.message_label = QLabel(self)
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -115,7 +127,7 @@ class SignInWindow(QWidget):
         self.sign_in_button.clicked.connect(self.submit)
         self.cancel_button.clicked.connect(self.cancel)
         self.offline_button.clicked.connect(self.start_offline)
-        self._busy_changed(False, False)
+        self._end_choice()
         self.offline_button.hide()
         if model is not None:
             self.attach(model)
@@ -126,6 +138,8 @@ class SignInWindow(QWidget):
         self.model = model
         model.signing_in_changed.connect(self._busy_changed)
         model.sign_in_failed.connect(self.show_failure)
+        model.phone_choice_needed.connect(self.offer_phones)
+        model.signed_in_changed.connect(lambda _old, _new: self._end_choice())
         self._busy_changed(False, model.state.signing_in)
         if self._submit_when_ready:
             self._submit_when_ready = False
@@ -142,6 +156,7 @@ class SignInWindow(QWidget):
             label.setBuddy(field)
             form.addRow(label, field)
         form.addRow("", self.remember_box)
+        form.addRow(self.phone_label, self.phone_combo)
         progress_row = QHBoxLayout()
         progress_row.addWidget(self.progress_label)
         progress_row.addWidget(self.progress, 1)
@@ -160,6 +175,7 @@ class SignInWindow(QWidget):
             self.login_field,
             self.password_field,
             self.remember_box,
+            self.phone_combo,
             self.sign_in_button,
             self.cancel_button,
             self.offline_button,
@@ -203,6 +219,9 @@ class SignInWindow(QWidget):
             return
         if self.model.state.signing_in:
             return
+        if self.choosing:
+            self.model.choose_phone(self.phone_combo.currentData())
+            return
         self.model.sign_in(
             self.server_url,
             self.login,
@@ -210,10 +229,39 @@ class SignInWindow(QWidget):
             remember=self.remember,
         )
 
+    @property
+    def choosing(self) -> bool:
+        """Hot desk: the password was accepted and the agent picks the phone."""
+        return self.model is not None and bool(self.model.phone_choices)
+
+    def offer_phones(self, phones: tuple[Any, ...]) -> None:
+        """The "Phone for this session" choice: this computer, then each free desk phone
+        (`DeskPhone`); Enter confirms the one shown."""
+        self.phone_combo.clear()
+        self.phone_combo.addItem("This computer", None)
+        for phone in phones:
+            self.phone_combo.addItem(phone.label, phone.id)
+        self.phone_label.show()
+        self.phone_combo.show()
+        self.sign_in_button.setText("&Continue")
+        _describe(self.sign_in_button, "Continue", "Start with the phone chosen for this session")
+        self.show_message("Choose the phone for this session, then press Enter.")
+        self._busy_changed(False, False)
+        self.phone_combo.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _end_choice(self) -> None:
+        self.phone_label.hide()
+        self.phone_combo.hide()
+        self.phone_combo.clear()
+        self.sign_in_button.setText("&Sign in")
+        _describe(self.sign_in_button, "Sign in", "Sign in with the address, name and password")
+        self._busy_changed(False, False if self.model is None else self.model.state.signing_in)
+
     def cancel(self) -> None:
         self._submit_when_ready = False
         if self.model is not None:
             self.model.cancel_sign_in()
+        self._end_choice()
         self._busy_changed(True, False if self.model is None else self.model.state.signing_in)
         self.show_message("Sign-in cancelled.")
         self.first_field().setFocus(Qt.FocusReason.OtherFocusReason)
@@ -232,7 +280,12 @@ class SignInWindow(QWidget):
             text += " You can start with the settings saved at your last sign-in here."
         self.show_message(text, problem=True)
         field = self._fields.get(failure.field.value)
-        if field is not None:
+        if failure.field.value == "phone" and self.choosing:  # taken: choose another
+            self.phone_combo.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif not self.choosing and failure.field.value == "phone":
+            self._end_choice()  # the session ended meanwhile: sign in again
+            self.first_field().setFocus(Qt.FocusReason.OtherFocusReason)
+        elif field is not None:
             field.setFocus(Qt.FocusReason.OtherFocusReason)
             field.selectAll()
         elif failure.offline_possible:
@@ -259,12 +312,14 @@ class SignInWindow(QWidget):
 
     def _busy_changed(self, _old: object, busy: object) -> None:
         busy = bool(busy)
+        choosing = self.choosing
         self.progress.setVisible(busy)
         self.progress_label.setVisible(busy)
-        self.cancel_button.setVisible(busy)
+        self.cancel_button.setVisible(busy or choosing)
         self.sign_in_button.setEnabled(not busy)
         for widget in (*self._fields.values(), self.remember_box):
-            widget.setEnabled(not busy)
+            widget.setEnabled(not busy and not choosing)
+        self.phone_combo.setEnabled(not busy)
         if busy:
             self.offline_button.hide()
             self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)

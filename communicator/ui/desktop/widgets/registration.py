@@ -38,7 +38,14 @@ _TRYING_AGAIN = frozenset(
 )
 
 
+def desk_phone(state: SessionState) -> str | None:
+    """Hot desk: the desk phone the calls ring on this session (the softphone registers none)."""
+    return state.signed_in.profile.call_center.desk_phone if state.signed_in else None
+
+
 def status_words(state: SessionState) -> str:
+    if (desk := desk_phone(state)) is not None:
+        return f"Calls ring on {desk}"
     if state.static_ip:
         return "Desk phone (static IP)"
     registration = state.registration
@@ -137,6 +144,7 @@ class RegistrationBar(QWidget):
         layout.addWidget(self.details)
         model.registration_changed.connect(lambda _old, _new: self._update())
         model.static_ip_changed.connect(lambda _old, _new: self._update())
+        model.signed_in_changed.connect(lambda _old, _new: self._update())  # hot-desk phone
         self._update()
 
     def _show_details(self, shown: bool) -> None:
@@ -159,6 +167,8 @@ class RegistrationBar(QWidget):
         self.details.setText(details)
         describe(self.status, summary, details)
         describe(self.details, "Current registration", details)
-        connected = state.registered and (state.static_ip or not state.registration.lost_connection)
+        connected = desk_phone(state) is not None or (
+            state.registered and (state.static_ip or not state.registration.lost_connection)
+        )
         self.light.setPixmap(icon("registered" if connected else "unregistered").pixmap(ICON_SIZE))
         describe(self.light, "Phone status light", "Connected" if connected else "Not connected")
