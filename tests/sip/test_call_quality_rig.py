@@ -55,13 +55,16 @@ def test_measured_loss_matches_what_the_relay_dropped(
         media_port=relay.media_port,
     )
     far.command("auto_answer", code=200)
-    relay.drop_every = DROP_EVERY
 
     call_id = engine.place_call("1007")
     qtbot.waitUntil(lambda: engine.call(call_id).state is CallState.CONNECTED, timeout=5000)
     far_call = peer_call_id(qtbot, far)
     wait_peer(qtbot, far, "media_state", lambda e: e["call_id"] == far_call)
     far.command("play_tone", call_id=far_call, freq=440)
+    # Dropping starts once the stream runs (pjmedia does not count a loss among a stream's
+    # first, probation packets).
+    qtbot.waitUntil(lambda: relay.to_client >= 20, timeout=5000)
+    relay.drop_every = DROP_EVERY
 
     # The relay drops on the way to the agent: the line turns red.
     qtbot.waitUntil(lambda: relay.dropped_to_client >= 20, timeout=10000)

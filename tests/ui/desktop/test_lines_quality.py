@@ -1,0 +1,82 @@
+"""The call-quality light of a line in the main window, on the real rig: green on a clean call,
+red once a relay in front of the far end's media drops 10 % of what the agent receives, with
+the figures in its tooltip and accessible description."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from communicator.core.call_quality import QualityLevel
+from communicator.ui.desktop.main_window import MainWindow
+from communicator.ui.desktop.widgets.lines_table import QUALITY_COLOURS, QUALITY_COLUMN
+from tests.rig.deployment import Deployment
+from tests.rig.udp_relay import UdpRelay
+from tests.sip.helpers import wait_peer
+from tests.ui.desktop.test_main_window_calls import window
+from tests.ui.helpers import Desk, ring_agent, sign_in
+
+pytestmark = [
+    pytest.mark.rig,
+    pytest.mark.timeout(90),
+    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
+]
+__all__ = ["window"]
+
+
+@pytest.fixture
+def relay() -> Iterator[UdpRelay]:
+    relay = UdpRelay().start()
+    try:
+        yield relay
+    finally:
+        relay.close()
+
+
+def test_quality_light_turns_red_with_loss_and_shows_the_figures(
+    deployment: Deployment,
+    desk: Desk,
+    window: MainWindow,
+    peer_factory: Any,
+    relay: UdpRelay,
+    qtbot: Any,
+) -> None:
+    model = desk.model
+    sign_in(model, deployment, qtbot)
+    far = peer_factory(
+        "far2002",
+        account="2002",
+        server=deployment.kamailio,
+        media_public_address=relay.public_address,
+        media_port=relay.media_port,
+    )
+    view = ring_agent(qtbot, model, far)
+    assert window.lines.row_text(view.number)[QUALITY_COLUMN] == ""
+    model.answer(view.call_id)
+    far_call = int(wait_peer(qtbot, far, "media_state")["call_id"])
+    far.command("play_tone", call_id=far_call, freq=440)
+
+    lines = window.lines
+    qtbot.waitUntil(lambda: lines.row_text(view.number)[QUALITY_COLUMN] == "Good", timeout=10000)
+    item = lines.item(view.number - 1, QUALITY_COLUMN)
+    assert item is not None
+    assert item.background().color() == QUALITY_COLOURS[QualityLevel.GOOD]
+    assert "Received: loss 0.0 %" in lines.quality_tip(view.number)
+
+    relay.drop_every = 10
+    qtbot.waitUntil(lambda: lines.row_text(view.number)[QUALITY_COLUMN] == "Poor", timeout=15000)
+    assert item.background().color() == QUALITY_COLOURS[QualityLevel.RED]
+    tip = lines.quality_tip(view.number)
+    assert tip.startswith("Call quality: red")
+    assert "Codec: PCMU" in tip
+    assert item.data(Qt.ItemDataRole.AccessibleDescriptionRole) == tip
+    shown = model.view_of(view.call_id)
+    assert shown is not None and shown.quality is not None
+    assert shown.quality.rx_loss_pct > 2.0
+
+    model.hangup(view.call_id)
+    qtbot.waitUntil(lambda: lines.row_text(view.number)[QUALITY_COLUMN] == "", timeout=5000)
+    assert lines.quality_tip(view.number) == ""
