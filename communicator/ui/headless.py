@@ -32,6 +32,7 @@ from communicator.sip.events import (
     ForwardingChanged,
     LinesChanged,
     NoticePosted,
+    QualityMeasured,
     RegistrationChanged,
 )
 from communicator.ui.pump import Pump, PumpPolicy
@@ -76,6 +77,8 @@ def describe_event(event: EngineEvent) -> str:
         return f"forwarding: {event.description or 'off'}"
     if isinstance(event, DtmfHeard):
         return f"dtmf: {event.digit} on line {event.line}"
+    if isinstance(event, QualityMeasured):
+        return f"quality of {event.call_id}: " + event.quality.summary().replace("\n", "; ")
     return repr(event)
 
 
