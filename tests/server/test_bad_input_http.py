@@ -258,3 +258,25 @@ def test_chunked_oversized_body_is_413(api: Api, path: str, admin: bool) -> None
         headers.update(api.bearer(api.sign_in("ivy")["token"]))
     resp = api.c.post(path, content=chunks(10 << 20), headers=headers)
     refused(resp, 413)
+
+
+@pytest.mark.parametrize("typed", ["%", "_", "\\", "1%", "\\%", "2_3"])
+def test_report_number_filter_is_literal(api: Api, typed: str) -> None:
+    """LIKE's wildcards and escape in the number filter are searched as typed (PostgreSQL once
+    refused a pattern ending in a backslash)."""
+    agent = api.agent("nina")
+    api.account(agent["id"])
+    token = api.sign_in("nina")["token"]
+    logs = [
+        {
+            "id": f"00000000-0000-4000-8000-00000000000{n}",
+            "direction": "outbound",
+            "remote": remote,
+            "started_at": "2026-03-02T09:30:00+00:00",
+        }
+        for n, remote in enumerate(["+48221234567", f"x{typed}y"])
+    ]
+    api.ok(api.c.post("/api/v1/call-logs", json={"logs": logs}, headers=api.bearer(token)))
+    resp = api.c.get("/api/v1/admin/reports/calls", params={"number": typed}, headers=api.h)
+    assert resp.status_code == 200, resp.text
+    assert [r["remote"] for r in resp.json()["rows"]] == [f"x{typed}y"]

@@ -56,12 +56,14 @@ def _conditions(s: Session, f: ReportFilter) -> list[Any]:
             raise NotFound(f"group {f.group!r} does not exist")
         conds.append(CallLog.group_id == g.id)
     if f.number:
-        pattern = f"%{f.number.replace('%', '').replace('_', '')}%"
+        # The number is searched as typed: LIKE's wildcards and its escape are escaped.
+        text = f.number.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{text}%"
         conds.append(
             or_(
-                CallLog.remote.like(pattern),
-                CallLog.local_number.like(pattern),
-                func.cast(CallLog.extension, type_=CallLog.remote.type).like(pattern),
+                CallLog.remote.like(pattern, escape="\\"),
+                CallLog.local_number.like(pattern, escape="\\"),
+                func.cast(CallLog.extension, type_=CallLog.remote.type).like(pattern, escape="\\"),
             )
         )
     if f.start:
