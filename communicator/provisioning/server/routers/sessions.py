@@ -43,19 +43,24 @@ async def sign_in(body: SignInRequest, request: Request, state: State) -> Respon
             f"too many sign-in attempts for this address; retry in {int(wait) + 1} s", wait
         )
     drawn = signin_limits.buckets(state.cfg, login, address)
-    refused = await state.read(signin_limits.refusal, drawn)
-    if refused is not None:
-        wait, what = refused
-        raise RateLimited(f"too many sign-in attempts for {what}; retry in {int(wait) + 1} s", wait)
 
-    def find(s: Session) -> tuple[int, str, bool] | None:
+    def find(s: Session) -> tuple[tuple[float, str] | None, tuple[int, str, bool] | None]:
+        """(the limit that refuses the attempt, or the agent): one trip to the database."""
+        refused = signin_limits.refusal(s, drawn)
+        if refused is not None:
+            return refused, None
         a = agents.agent_by_login(s, login)
-        return (a.id, a.password_hash, a.active) if a is not None else None
+        return None, (a.id, a.password_hash, a.active) if a is not None else None
 
     if not await state.hashing.enter(address):
         raise RateLimited("too many sign-ins at once from this address; retry in 1 s", 1.0)
     try:
-        found = await state.read(find)
+        refused, found = await state.read(find)
+        if refused is not None:
+            wait, what = refused
+            raise RateLimited(
+                f"too many sign-in attempts for {what}; retry in {int(wait) + 1} s", wait
+            )
         ok = await state.hash_call(verify_password, found[1] if found else None, body.password)
     finally:
         state.hashing.leave(address)
