@@ -9,12 +9,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from tests.rig.fixtures import kamailio, kamailio_factory, peer_factory, stun_server
 from tests.rig.sip_fixtures import engine_factory, sip_endpoint
+from tests.sip.sound.pulse_fixture import pulse
 
 __all__ = [
     "engine_factory",
     "kamailio",
     "kamailio_factory",
     "peer_factory",
+    "pulse",
     "sip_endpoint",
     "stun_server",
 ]

@@ -32,13 +32,10 @@ from communicator.ui.session import SessionModel
 from communicator.workstation import Workstation
 from tests.credentials.memory_backend import MemoryKeyring
 from tests.rig.deployment import Deployment
-from tests.sip.sound.conftest import pulse
 from tests.sip.sound.helpers import assert_mix, wait_recording
 from tests.sip.sound.pulse import PulseServer
 from tests.ui.desktop.test_accessibility import controls, unnamed
 from tests.ui.helpers import far_end, ring_agent, sign_in, state_of
-
-__all__ = ["pulse"]
 
 pytestmark = [pytest.mark.qt_log_ignore("This plugin does not support")]
 
