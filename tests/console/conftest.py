@@ -78,8 +78,11 @@ def console(tmp_path: Path) -> Iterator[Console]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    """One Chromium for the console's tests. Package scope, not session: while Playwright's sync
+    API is open, its asyncio loop counts as running in the main thread, and every later test
+    of the session that runs a loop of its own (asyncio.run) would fail."""
     if shutil.which(CHROMIUM) is None:
         pytest.skip("Debian's chromium is not installed; `make test` installs it")
     with sync_playwright() as p:
