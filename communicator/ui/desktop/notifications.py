@@ -18,12 +18,20 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from communicator.core.call_record import CallRecord
-from communicator.core.calls import CallDirection, CallId
+from communicator.core.calls import CallDirection, CallId, RemoteParty
 from communicator.core.line_view import LineView
 from communicator.ui.desktop.tray import DesktopTray
 
 if TYPE_CHECKING:
     from communicator.ui.session import SessionModel
+
+
+def _who(remote: RemoteParty) -> str:
+    """The caller as a notification names them: name, and number when it differs."""
+    who = remote.label
+    if remote.number and remote.number != who:
+        who = f"{who} ({remote.number})"
+    return who
 
 
 class NotificationKind(Enum):
@@ -53,10 +61,7 @@ class CallNotifier(QObject):
         call = view.call
         if call is None:
             return
-        remote = call.remote
-        who = remote.label
-        if remote.number and remote.number != who:
-            who = f"{who} ({remote.number})"
+        who = _who(call.remote)
         self._show(
             Notification(
                 NotificationKind.INCOMING,
@@ -69,10 +74,7 @@ class CallNotifier(QObject):
     def _ended(self, record: CallRecord) -> None:
         if not record.missed or record.direction is not CallDirection.INCOMING:
             return
-        remote = record.remote
-        who = remote.label
-        if remote.number and remote.number != who:
-            who = f"{who} ({remote.number})"
+        who = _who(record.remote)
         self._show(
             Notification(
                 NotificationKind.MISSED,
