@@ -22,19 +22,12 @@ from communicator.core.calls import CallState
 from communicator.ui.desktop.shortcuts import Action, keys_for, with_key
 
 if TYPE_CHECKING:
-    from communicator.core.calls import Call, CallId
+    from communicator.core.calls import CallId
     from communicator.core.line_view import LineView
     from communicator.ui.session import SessionModel
 
 SCREEN_MARGIN = 16
 """Pixels between the panel and the screen's corner (bottom right, near the tray)."""
-
-
-def _queue_of(call: Call) -> str | None:
-    """The group or queue the call came through, when the engine knows it (requested from the
-    model: `Call.queue`; until then nothing is shown)."""
-    queue = getattr(call, "queue", None)
-    return queue if isinstance(queue, str) and queue else None
 
 
 class IncomingCallPanel(QWidget):
@@ -66,13 +59,11 @@ class IncomingCallPanel(QWidget):
         self.caller_label.setFont(bigger)
         self.number_label = QLabel(self)
         self.line_label = QLabel(self)
-        self.queue_label = QLabel(self)
         for label, name in (
             (self.title, "Incoming call"),
             (self.caller_label, "Caller"),
             (self.number_label, "Caller's number"),
             (self.line_label, "Line"),
-            (self.queue_label, "Group or queue"),
         ):
             label.setAccessibleName(name)
 
@@ -104,7 +95,6 @@ class IncomingCallPanel(QWidget):
             self.caller_label,
             self.number_label,
             self.line_label,
-            self.queue_label,
         ):
             details.addWidget(label)
         buttons = QHBoxLayout()
@@ -135,14 +125,11 @@ class IncomingCallPanel(QWidget):
         self.number_label.setText(number if name and number else "")
         self.number_label.setVisible(bool(name and number))
         self.line_label.setText(f"Line {view.number}")
-        queue = _queue_of(call)
-        self.queue_label.setText(f"Via {queue}" if queue else "")
-        self.queue_label.setVisible(queue is not None)
         self._update_answer_text()
         about = f"Call from {self.caller_label.text()}"
         if name and number:
             about += f", {number}"
-        about += f", on line {view.number}" + (f", via {queue}" if queue else "")
+        about += f", on line {view.number}"
         self.setAccessibleDescription(about)
         self.caller_label.setAccessibleDescription(about)
         self.adjustSize()
