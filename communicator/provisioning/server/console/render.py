@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,35 @@ MESSAGES = {
 """Messages shown after a redirect: chosen by key, so a link cannot put words on a page."""
 
 
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url: str
+    order: int
+
+
+NAV: list[NavItem] = [
+    NavItem("accounts", "VoIP accounts", "/admin/accounts", 10),
+    NavItem("audit", "Audit history", "/admin/audit", 90),
+]
+"""The console's navigation, in ``order``; each page module adds its own entry."""
+
+
+def add_page(key: str, label: str, url: str, order: int, messages: dict[str, str]) -> None:
+    """Registers a page module's navigation entry and its after-redirect messages.
+
+    Messages take ``{n}``/``{s}`` and ``{p}``/``{ps}`` (counts and their plural endings).
+    """
+    if key not in {item.key for item in NAV}:
+        NAV.append(NavItem(key, label, url, order))
+        NAV.sort(key=lambda item: item.order)
+    for name, text in messages.items():
+        if MESSAGES.get(name, text) != text:
+            raise ValueError(f"console message {name!r} is registered twice")
+        MESSAGES[name] = text
+
+
 def _count(value: str | None) -> int:
     return int(value) if value and value.isdigit() and len(value) < 9 else 0
 
@@ -58,6 +88,7 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
     context.setdefault("csrf", "")
     context.setdefault("nav", "")
     context.setdefault("flash", flash(request))
+    context.setdefault("nav_items", NAV)
     html = env.get_template(template).render(request=request, **context)
     return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
 

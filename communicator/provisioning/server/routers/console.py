@@ -11,7 +11,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from ..console import auth, pages
+from ..console import (
+    agents_pages,
+    auth,
+    board_pages,
+    groups_pages,
+    pages,
+    pool_pages,
+    reports_pages,
+)
 from ..console.render import STATIC, page, redirect
 
 STATIC_FILES = {"console.css": "text/css", "console.js": "text/javascript"}
@@ -29,7 +37,8 @@ async def static(name: str) -> Response:
 
 def install(app: FastAPI) -> None:
     """Adds the console's routes and the answers to "not signed in" and "no CSRF token"."""
-    for part in (router, auth.router, pages.router):
+    page_modules = (pages, agents_pages, groups_pages, pool_pages, board_pages, reports_pages)
+    for part in (router, auth.router, *(m.router for m in page_modules)):
         app.include_router(part)
 
     @app.exception_handler(auth.NotSignedInError)
