@@ -47,6 +47,9 @@ class Change:
     """Agents whose every session and delivery token was revoked."""
     recheck_credentials: bool = False
     """Drop every cached session, delivery and admin token (they are read again)."""
+    status: bool = False
+    """An agent's reported state or registration changed (the console's live board reads
+    again); profiles, the directory and credentials are untouched."""
 
     def to_json(self, origin: str) -> str:
         everyone = self.everyone or len(self.agents) > _MAX_IDS
@@ -63,11 +66,14 @@ class Change:
                 "s": [] if recheck else sorted(self.sessions_revoked),
                 "x": [] if recheck else sorted(self.signed_out),
                 "r": recheck,
+                "st": self.status,
             }
         )
         if len(text) <= _MAX_PAYLOAD:
             return text
-        return json.dumps({"o": origin, "a": [], "all": True, "s": [], "x": [], "r": True})
+        return json.dumps(
+            {"o": origin, "a": [], "all": True, "s": [], "x": [], "r": True, "st": True}
+        )
 
     @staticmethod
     def from_json(payload: str) -> tuple[str, Change]:
@@ -78,6 +84,7 @@ class Change:
             sessions_revoked=frozenset(int(x) for x in d.get("s", [])),
             signed_out=frozenset(int(x) for x in d.get("x", [])),
             recheck_credentials=bool(d.get("r", False)),
+            status=bool(d.get("st", False)),
         )
 
 
@@ -89,6 +96,7 @@ def emit(
     sessions_revoked: Iterable[int] = (),
     signed_out: Iterable[int] = (),
     recheck_credentials: bool = False,
+    status: bool = False,
 ) -> None:
     """Records a change inside the caller's transaction."""
     change = Change(
@@ -97,6 +105,7 @@ def emit(
         sessions_revoked=frozenset(sessions_revoked),
         signed_out=frozenset(signed_out),
         recheck_credentials=recheck_credentials,
+        status=status,
     )
     if not (
         change.agents
@@ -104,6 +113,7 @@ def emit(
         or change.sessions_revoked
         or change.signed_out
         or change.recheck_credentials
+        or change.status
     ):
         return
     session.info.setdefault("changes", []).append(change)
@@ -116,7 +126,7 @@ def emit(
 
 
 Listener = Callable[[Change], None]
-RESYNC = Change(everyone=True, recheck_credentials=True)
+RESYNC = Change(everyone=True, recheck_credentials=True, status=True)
 """Published after the LISTEN connection comes back: anything may have changed meanwhile."""
 LISTENER_NAME = "communicator-listen"
 """The LISTEN connection's application_name (with the process id) in pg_stat_activity."""

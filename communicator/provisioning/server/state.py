@@ -157,6 +157,8 @@ class ServerState:
     # -------------------------------------------------------------------------------- caches
 
     def _on_change(self, change: Change) -> None:
+        if change == Change(status=True):
+            return  # only an agent's reported status: the live board's, no cache holds it
         self.generation += 1
         self.directory = None
         for session_id in change.sessions_revoked:

@@ -16,6 +16,7 @@ from communicator.provisioning.agent_status import (
     StatusReport,
 )
 
+from ..changes import emit
 from ..models import AgentStatusRow, utcnow
 
 
@@ -55,9 +56,20 @@ def report_status(s: Session, agent_id: int, report: StatusReport) -> AgentStatu
     row = s.scalars(
         select(AgentStatusRow).where(AgentStatusRow.agent_id == agent_id).with_for_update()
     ).one()
+    reg = report.registration
+    shown = (state, reason, reg.registered, reg.contact, reg.transport, reg.expires, reg.server)
+    if shown != (
+        row.state,
+        row.reason,
+        row.registered,
+        row.contact,
+        row.transport,
+        row.expires_s,
+        row.registrar,
+    ):
+        emit(s, status=True)  # the console's live board shows it; a repeat report is silent
     if row.state != state or row.reason != reason:
         row.state, row.reason, row.state_since = state, reason, now
-    reg = report.registration
     row.registered = reg.registered
     row.contact = reg.contact
     row.transport = reg.transport
