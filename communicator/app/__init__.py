@@ -59,6 +59,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     # Tests: print "instance listening" once this instance takes hand-overs, "handed over" when
     # this launch gave its arguments to a running one, "received [...]" for each hand-over.
     parser.add_argument("--instance-events", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--selftest",
+        action="store_true",
+        help="check this workstation (configuration, keyring, audio, SIP, server) and exit",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser.parse_args(argv)
 
@@ -79,6 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.selftest:
+        from communicator.app.selftest import main_selftest
+
+        return main_selftest(args)
     if args.console or not display_available():
         from communicator.app.console import main_console
 
