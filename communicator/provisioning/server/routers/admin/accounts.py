@@ -18,8 +18,9 @@ from ...api_models import (
     ImportResult,
 )
 from ...errors import BadRequest, NotFound
-from ...services import accounts, accounts_csv, pool
+from ...services import accounts, accounts_csv, audited
 from ..deps import State
+from .owner import Owner
 
 router = APIRouter()
 
@@ -34,9 +35,9 @@ async def list_accounts(state: State) -> list[AccountRow]:
 
 
 @router.post("/accounts", response_model=AccountRow, status_code=201)
-async def create_account(body: AccountCreate, state: State) -> AccountRow:
+async def create_account(body: AccountCreate, state: State, who: Owner) -> AccountRow:
     def q(s: Session) -> AccountRow:
-        acc = accounts.create_account(s, state.cfg, state.box, body)
+        acc = audited.create_account(s, state.cfg, state.box, who, body)
         return accounts.account_rows(s, [acc.id])[0]
 
     return await state.write(q)
@@ -47,10 +48,13 @@ async def create_account(body: AccountCreate, state: State) -> AccountRow:
     responses={200: {"content": {"text/csv": {}}}},
     summary="Export accounts as CSV",
 )
-async def export_accounts(state: State, include_passwords: bool = False) -> Response:
-    text = await state.read(
-        lambda s: accounts_csv.export_accounts_csv(s, state.box, with_passwords=include_passwords)
-    )
+async def export_accounts(state: State, who: Owner, include_passwords: bool = False) -> Response:
+    def q(s: Session) -> str:
+        audited.exported(s, who, "accounts.csv", with_passwords=include_passwords)
+        return accounts_csv.export_accounts_csv(s, state.box, with_passwords=include_passwords)
+
+    # A write when it carries passwords: the export and its audit entry commit together.
+    text = await (state.write(q) if include_passwords else state.read(q))
     return Response(
         text,
         media_type="text/csv; charset=utf-8",
@@ -69,14 +73,14 @@ async def export_accounts(state: State, include_passwords: bool = False) -> Resp
         }
     },
 )
-async def import_accounts(request: Request, state: State) -> ImportResult:
+async def import_accounts(request: Request, state: State, who: Owner) -> ImportResult:
     raw = await request.body()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BadRequest("the CSV must be UTF-8") from exc
     created, updated = await state.write(
-        accounts_csv.import_accounts_csv, state.cfg, state.box, text
+        audited.import_accounts_csv, state.cfg, state.box, who, text
     )
     return ImportResult(created=created, updated=updated)
 
@@ -87,9 +91,11 @@ async def get_account(account_id: DbId, state: State) -> dict[str, Any]:
 
 
 @router.patch("/accounts/{account_id}", response_model=AccountRow)
-async def patch_account(account_id: DbId, body: AccountFields, state: State) -> AccountRow:
+async def patch_account(
+    account_id: DbId, body: AccountFields, state: State, who: Owner
+) -> AccountRow:
     def q(s: Session) -> AccountRow:
-        acc = accounts.update_account(s, state.cfg, state.box, account_id, body)
+        acc = audited.update_account(s, state.cfg, state.box, who, account_id, body)
         return accounts.account_rows(s, [acc.id])[0]
 
     return await state.write(q)
@@ -100,23 +106,23 @@ async def patch_account(account_id: DbId, body: AccountFields, state: State) -> 
     response_model=AccountRow,
     summary="Take a pool number back from whoever holds it (its SIP password changes)",
 )
-async def release_account(account_id: DbId, state: State) -> AccountRow:
+async def release_account(account_id: DbId, state: State, who: Owner) -> AccountRow:
     def q(s: Session) -> AccountRow:
-        acc = pool.release_account(s, account_id)
+        acc = audited.release_account(s, who, account_id)
         return accounts.account_rows(s, [acc.id])[0]
 
     return await state.write(q)
 
 
 @router.delete("/accounts/{account_id}", status_code=204)
-async def delete_account(account_id: DbId, state: State) -> Response:
-    _deleted, missing = await state.write(accounts.delete_accounts, [account_id])
+async def delete_account(account_id: DbId, state: State, who: Owner) -> Response:
+    _deleted, missing = await state.write(audited.delete_accounts, who, [account_id])
     if missing:
         raise NotFound(f"VoIP account {account_id} does not exist")
     return Response(status_code=204)
 
 
 @router.post("/accounts/bulk-delete", response_model=BulkDeleteResult)
-async def bulk_delete_accounts(body: IdList, state: State) -> BulkDeleteResult:
-    deleted, missing = await state.write(accounts.delete_accounts, list(dict.fromkeys(body.ids)))
+async def bulk_delete_accounts(body: IdList, state: State, who: Owner) -> BulkDeleteResult:
+    deleted, missing = await state.write(audited.delete_accounts, who, body.ids)
     return BulkDeleteResult(deleted=deleted, missing=missing)

@@ -15,9 +15,11 @@ from ...api_models import (
     DbId,
     IdList,
 )
+from ...errors import NotFound
 from ...security import hash_password
-from ...services import agents
+from ...services import agents, audited
 from ..deps import State
+from .owner import Owner
 
 router = APIRouter()
 
@@ -28,11 +30,11 @@ async def list_agents(state: State) -> list[AgentOut]:
 
 
 @router.post("/agents", response_model=AgentOut, status_code=201)
-async def create_agent(body: AgentCreate, state: State) -> AgentOut:
+async def create_agent(body: AgentCreate, state: State, who: Owner) -> AgentOut:
     pw_hash = await state.hash_call(hash_password, body.password)
 
     def q(s: Session) -> AgentOut:
-        return agents.agent_out(s, agents.create_agent(s, body, pw_hash))
+        return agents.agent_out(s, audited.create_agent(s, who, body, pw_hash))
 
     return await state.write(q)
 
@@ -52,22 +54,24 @@ async def get_agent(agent_id: DbId, state: State) -> AgentOut:
 
 
 @router.patch("/agents/{agent_id}", response_model=AgentOut)
-async def patch_agent(agent_id: DbId, body: AgentFields, state: State) -> AgentOut:
+async def patch_agent(agent_id: DbId, body: AgentFields, state: State, who: Owner) -> AgentOut:
     pw_hash = await state.hash_call(hash_password, body.password) if body.password else None
 
     def q(s: Session) -> AgentOut:
-        return agents.agent_out(s, agents.update_agent(s, agent_id, body, pw_hash))
+        return agents.agent_out(s, audited.update_agent(s, who, agent_id, body, pw_hash))
 
     return await state.write(q)
 
 
 @router.delete("/agents/{agent_id}", status_code=204)
-async def delete_agent(agent_id: DbId, state: State) -> Response:
-    await state.write(agents.delete_agent, agent_id)
+async def delete_agent(agent_id: DbId, state: State, who: Owner) -> Response:
+    _deleted, missing = await state.write(audited.delete_agents, who, [agent_id])
+    if missing:
+        raise NotFound(f"agent {agent_id} does not exist")
     return Response(status_code=204)
 
 
 @router.post("/agents/bulk-delete", response_model=BulkDeleteResult)
-async def bulk_delete_agents(body: IdList, state: State) -> BulkDeleteResult:
-    deleted, missing = await state.write(agents.delete_agents, body.ids)
+async def bulk_delete_agents(body: IdList, state: State, who: Owner) -> BulkDeleteResult:
+    deleted, missing = await state.write(audited.delete_agents, who, body.ids)
     return BulkDeleteResult(deleted=deleted, missing=missing)
