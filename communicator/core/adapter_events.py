@@ -21,6 +21,7 @@ from communicator.core.call_events import (
     RemoteRinging,
     TransferProgress,
 )
+from communicator.core.call_group import ANSWERED_ELSEWHERE_CAUSE
 from communicator.core.calls import (
     ESTABLISHED_STATES,
     LIVE_STATES,
@@ -83,7 +84,7 @@ class AdapterEvents(LineCalls):
         return []
 
     def _on_disconnected(self, call: Call, event: CallDisconnected, now: float) -> list[CallEffect]:
-        reason = disconnect_reason(call, event.sip_code)
+        reason = disconnect_reason(call, event.sip_code, event.cancel_cause)
         original = self._calls.get(call.linked_call) if call.linked_call else None
         if original is not None and original.transfer is TransferState.COMPLETING:
             # The target replaced the consultation with the transferred call: that BYE is
@@ -133,9 +134,13 @@ EVENT_TRANSITIONS: Mapping[tuple[CallState, type[CallEvent]], _Transition] = Map
 or duplicate reports (a second 180, a 183 after answer) that change nothing."""
 
 
-def disconnect_reason(call: Call, sip_code: int | None) -> EndReason:
+def disconnect_reason(
+    call: Call, sip_code: int | None, cancel_cause: int | None = None
+) -> EndReason:
     """Why a call the far end (or the network) ended has ended."""
     if call.state is CallState.RINGING_IN:
+        if cancel_cause == ANSWERED_ELSEWHERE_CAUSE:
+            return EndReason.ANSWERED_ELSEWHERE
         return EndReason.MISSED
     if call.state in ESTABLISHED_STATES:
         return EndReason.REMOTE_HANGUP

@@ -49,6 +49,9 @@ class CallDisconnected:
     call_id: CallId
     sip_code: int | None = None
     reason: str = ""
+    cancel_cause: int | None = None
+    """A ringing incoming call the caller's side cancelled: the SIP cause of the CANCEL's
+    Reason header (RFC 3326; 200 = answered elsewhere), None when it had none."""
 
 
 @dataclass(frozen=True)

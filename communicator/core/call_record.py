@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
+from communicator.core.call_group import CallGroup
 from communicator.core.call_quality import CallQuality
 from communicator.core.calls import Call, CallDirection, CallId, EndReason, RemoteParty
 
@@ -37,6 +38,8 @@ class CallRecord:
     recording_path: str | None = None
     quality: CallQuality | None = None
     """The call's last stream statistics (set by the SIP adapter; None without media)."""
+    group: CallGroup | None = None
+    """The group an incoming call came through (see `Call.group`)."""
 
     @property
     def answered(self) -> bool:
@@ -71,6 +74,7 @@ class CallRecord:
             forwarded_to=call.forwarded_to,
             transferred_to=call.transfer_target,
             recording_path=call.recording_path,
+            group=call.group,
         )
 
 
@@ -109,6 +113,7 @@ def call_log_payload(record: CallRecord) -> dict[str, object]:
         "end_reason": record.end_reason.value,
         "sip_code": record.sip_code if record.sip_code and 100 <= record.sip_code <= 699 else None,
         "quality": record.quality.as_log() if record.quality is not None else None,
+        "group": record.group.name if record.group is not None else None,
     }
 
 

@@ -11,6 +11,8 @@ from enum import Enum
 from typing import NewType
 from urllib.parse import unquote
 
+from communicator.core.call_group import CallGroup
+
 CallId = NewType("CallId", str)
 """The core's id for a call (a uuid4 string); the SIP adapter maps it to its pjsua2 call."""
 
@@ -64,6 +66,9 @@ class EndReason(Enum):
     """The agent declined an incoming call."""
     MISSED = "missed"
     """The caller gave up before the agent answered."""
+    ANSWERED_ELSEWHERE = "answered_elsewhere"
+    """A group call another member answered: the proxy cancelled it here (RFC 3326 Reason
+    ``SIP;cause=200``). Not missed: the caller was served."""
     BUSY_REJECTED = "busy_rejected"
     """All lines were busy, or the agent was not taking calls; the call was refused with 486
     without ringing."""
@@ -159,6 +164,8 @@ class Call:
     forwarded_to: str | None = None
     no_answer_forward_to: str | None = None
     recording_path: str | None = None
+    group: CallGroup | None = None
+    """The group an incoming call was routed through (the proxy's X-Communicator-Group)."""
 
     @property
     def hold(self) -> HoldState:

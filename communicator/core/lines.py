@@ -50,6 +50,7 @@ from communicator.core.call_effects import (
     SplitConference,
     StartNoAnswerTimer,
 )
+from communicator.core.call_group import CallGroup
 from communicator.core.calls import (
     OUTGOING_SETUP_STATES,
     Call,
@@ -152,12 +153,14 @@ class Lines(TransferOperations, AdapterEvents):
         forwarding: ForwardingDecision | ForwardingRules = NO_FORWARDING,
         *,
         available: bool = True,
+        group: CallGroup | None = None,
     ) -> Outcome:
         """A new INVITE: ring on a free line, forward it, or refuse it with 486 when busy.
 
         ``available=False`` (the agent is not taking calls: not ready or in wrap-up, unless the
         profile lets calls ring then) counts as busy: the when-busy forwarding applies, or 486.
-        The returned ``call_id`` names the call in every later effect and event.
+        The returned ``call_id`` names the call in every later effect and event. ``group``:
+        the group the proxy routed the call through (kept on the call and its record).
         """
         busy = not self.free_lines or not available
         if not isinstance(forwarding, ForwardingDecision):
@@ -171,6 +174,7 @@ class Lines(TransferOperations, AdapterEvents):
             state=CallState.RINGING_IN,
             created_at=now,
             ringing_at=now,
+            group=group,
         )
         immediate = self._forward_target(forwarding.immediate, effects)
         if immediate is not None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pjsua2 as pj
 
+from communicator.core.call_group import GROUP_HEADER
 from communicator.sip.call import EngineCall
 from communicator.sip.events import (
     CallbackFailed,
@@ -70,6 +71,7 @@ class EngineAccount(pj.Account):
         try:
             # The Call object must exist now, and be kept, or pjsua2 tears the call down.
             call = EngineCall(self, self.records, int(prm.callId))
+            call.ringing_in = True
             message = str(prm.rdata.wholeMsg)
             from_values = header_values(message, "From", "f")
             display, uri = split_name_addr(from_values[0]) if from_values else ("", "")
@@ -79,6 +81,7 @@ class EngineAccount(pj.Account):
                     remote_uri=uri,
                     display_name=display,
                     source=str(prm.rdata.srcAddress),
+                    group_headers=tuple(header_values(message, GROUP_HEADER)),
                 )
             )
         except BaseException as error:

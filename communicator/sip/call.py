@@ -17,6 +17,7 @@ from communicator.sip.events import (
     CallMediaChanged,
     CallReplaced,
     CallStateChanged,
+    CancelReceived,
     DtmfReceived,
     InfoCompleted,
     ReinviteDone,
@@ -24,6 +25,7 @@ from communicator.sip.events import (
     TransferRequested,
     TransferStatus,
 )
+from communicator.sip.sipmsg import header_values
 
 USABLE_MEDIA = (
     pj.PJSUA_CALL_MEDIA_ACTIVE,
@@ -59,6 +61,12 @@ class EngineCall(pj.Call):
         end's re-INVITE that made pjsip refuse ours), or a hold or resume waits to be sent
         again: the next one waits (set and cleared by the engine's `EffectRunner`); only then
         are INVITE transactions looked at."""
+        self.ringing_in = False
+        """An incoming call not answered yet (set in onIncomingCall, cleared by the engine at
+        CONFIRMED): a CANCEL may come, and its Reason says whether another phone answered."""
+        self.cancel_cause: int | None = None
+        """The SIP cause of the CANCEL's Reason header (set by the engine from
+        `CancelReceived`)."""
 
     def _failed(self, where: str, error: BaseException) -> None:
         self.records.append(CallbackFailed(where, repr(error)))
@@ -87,14 +95,22 @@ class EngineCall(pj.Call):
             self._failed("onCallMediaState", error)
 
     def onCallTsxState(self, prm: Any) -> None:  # noqa: N802
-        if not self.info_pending and not self.reinvite_pending:
+        if not self.info_pending and not self.reinvite_pending and not self.ringing_in:
             return
         try:
             event = prm.e.body.tsxState
             tsx = event.tsx
             method = str(tsx.method)
             state = int(tsx.state)
-            if method == "INFO" and self.info_pending:
+            if method == "CANCEL" and self.ringing_in:
+                # pjsip reports the CANCEL it received (UAS) before answering the INVITE
+                # 487, so this record comes before the call's DISCONNECTED one.
+                if int(tsx.role) == pj.PJSIP_ROLE_UAS and int(event.type) == pj.PJSIP_EVENT_RX_MSG:
+                    message = str(event.src.rdata.wholeMsg)
+                    self.records.append(
+                        CancelReceived(self, tuple(header_values(message, "Reason")))
+                    )
+            elif method == "INFO" and self.info_pending:
                 if int(tsx.role) == pj.PJSIP_ROLE_UAC and state >= pj.PJSIP_TSX_STATE_COMPLETED:
                     self.records.append(InfoCompleted(self, int(tsx.statusCode)))
             elif method == "INVITE" and self.reinvite_pending:

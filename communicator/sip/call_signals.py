@@ -31,6 +31,7 @@ from communicator.core.call_events import (
     RemoteRinging,
     TransferProgress,
 )
+from communicator.core.call_group import CallGroup, sip_cancel_cause
 from communicator.core.calls import CallId, RemoteParty
 from communicator.core.errors import InvalidOperationError
 from communicator.core.forwarding_decision import NO_FORWARDING, ForwardingRules
@@ -44,6 +45,7 @@ from communicator.sip.events import (
     CallReplaced,
     CallStackRecord,
     CallStateChanged,
+    CancelReceived,
     DtmfHeard,
     DtmfReceived,
     EngineEvent,
@@ -130,6 +132,8 @@ class CallSignals:
             self._reinvite_done(record.call, record.code, record.ours)
         elif isinstance(record, DtmfReceived):
             self._emit(DtmfHeard(self._line_of(record.call.core_id), record.digit))
+        elif isinstance(record, CancelReceived):
+            record.call.cancel_cause = sip_cancel_cause(record.reason_headers)
 
     def _line_of(self, call_id: CallId | None) -> int | None:
         lines = self._lines()
@@ -146,8 +150,15 @@ class CallSignals:
             call.hangup(op_param(code or 480))
             return
         remote = RemoteParty.from_uri(record.remote_uri, record.display_name)
+        group = CallGroup.from_headers(record.group_headers)
+        if record.group_headers and group is None:
+            log.info("ignored an unusable X-Communicator-Group header on an incoming call")
         outcome = lines.incoming_call(
-            remote, self._wall(), self._forwarding_rules(), available=self._available()
+            remote,
+            self._wall(),
+            self._forwarding_rules(),
+            available=self._available(),
+            group=group,
         )
         assert outcome.call_id is not None
         self._table.bind(outcome.call_id, call)
@@ -172,7 +183,9 @@ class CallSignals:
         if record.state == pj.PJSIP_INV_STATE_DISCONNECTED:
             if call_id is not None:
                 self._dialog_ended(call_id)
-                self._feed(CallDisconnected(call_id, record.code or None, record.reason))
+                self._feed(
+                    CallDisconnected(call_id, record.code or None, record.reason, call.cancel_cause)
+                )
                 if self._table.unbind(call_id, call):
                     self._router.drop_call(call_id)
             self._table.gone(call)
@@ -183,6 +196,7 @@ class CallSignals:
             self._feed(EarlyMedia(call_id) if record.code == 183 else RemoteRinging(call_id))
         elif record.state == pj.PJSIP_INV_STATE_CONFIRMED:
             call.confirmed = True  # before the core hears it: its effects may need the dialog
+            call.ringing_in = False
             self._feed(CallConfirmed(call_id))
             self._dialog_confirmed(call_id)
 

@@ -49,6 +49,19 @@ class IncomingCall:
     display_name: str
     source: str
     """``host:port`` the INVITE came from."""
+    group_headers: tuple[str, ...] = ()
+    """The raw values of the INVITE's X-Communicator-Group headers (checked by the core's
+    `CallGroup.from_headers`)."""
+
+
+@dataclass(frozen=True, eq=False)
+class CancelReceived:
+    """The caller's side cancelled a ringing incoming call (a CANCEL for its INVITE), recorded
+    before the call's DISCONNECTED state."""
+
+    call: Any
+    reason_headers: tuple[str, ...]
+    """The raw values of the CANCEL's Reason headers (RFC 3326)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,6 +157,7 @@ CallStackRecord = (
     | InfoCompleted
     | ReinviteDone
     | DtmfReceived
+    | CancelReceived
 )
 """What the stack records about calls (handled by `call_signals.CallSignals`)."""
 StackRecord = RegStarted | RegState | CallStackRecord | CallbackFailed

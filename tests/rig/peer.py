@@ -97,6 +97,19 @@ class _Recorder:
             self.records.append(("error", name, f"{type(exc).__name__}: {exc}", _tb()))
 
 
+def _add_headers(prm: Any, msg: dict[str, Any]) -> None:
+    """The command's ``headers`` {name: value} added to the request ``prm`` sends."""
+    headers = msg.get("headers") or {}
+    if headers:
+        vec = pj.SipHeaderVector()
+        for name, value in headers.items():
+            h = pj.SipHeader()
+            h.hName = str(name)
+            h.hValue = str(value)
+            vec.append(h)
+        prm.txOption.headers = vec
+
+
 def _tb() -> str:
     return "".join(traceback.format_exc(limit=6))
 
@@ -894,15 +907,7 @@ class Peer:
         prm = pj.CallOpParam(True)
         if msg.get("late_offer"):
             prm.opt.flag |= pj.PJSUA_CALL_NO_SDP_OFFER
-        headers = msg.get("headers") or {}
-        if headers:
-            vec = pj.SipHeaderVector()
-            for name, value in headers.items():
-                h = pj.SipHeader()
-                h.hName = str(name)
-                h.hValue = str(value)
-                vec.append(h)
-            prm.txOption.headers = vec
+        _add_headers(prm, msg)
         call.makeCall(str(msg["uri"]), prm)
         cid = int(call.getId())
         self.calls[cid] = CallState(call)
@@ -939,6 +944,7 @@ class Peer:
         prm = pj.CallOpParam(True)
         if msg.get("code"):
             prm.statusCode = int(msg["code"])
+        _add_headers(prm, msg)  # on an unanswered call of ours they go in the CANCEL
         st.call.hangup(prm)
         return {"call_id": int(st.call.getId())}
 

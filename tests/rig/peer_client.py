@@ -25,7 +25,8 @@ call_timed         as call -> ack {call_id, sent_at (the peer's time.monotonic()
                    INVITE: the same clock as this process's on Linux)}
 answer             call_id, code (200; 180, 486, 603 ...), reason
 auto_answer        enabled, code (200, 486, 603 ...), ring (send 180 when not auto answering)
-hangup             call_id (or "all"), code
+hangup             call_id (or "all"), code, headers {name: value} (an unanswered call of
+                   ours: they go in the CANCEL)
 hold / unhold      call_id
 dtmf               call_id, digits, method (rfc4733|sip_info)
 xfer               call_id, uri (blind transfer, REFER)

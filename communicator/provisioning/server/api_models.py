@@ -173,6 +173,11 @@ class CallLogIn(Strict):
         Annotated[dict[QualityKey, QualityValue], Field(max_length=64), AfterValidator(_quality)]
         | None
     ) = None
+    group: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+        None,
+        description="The group the call was routed through (the proxy's X-Communicator-Group); "
+        "when it names an existing group the log counts for that group, else for the agent's.",
+    )
 
 
 LogStatus = Literal["accepted", "duplicate", "refused"]

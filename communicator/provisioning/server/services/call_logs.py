@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from ..api_models import CallLogIn, LogStatus, RefusalCode, Rejected
 from ..errors import NotFound
-from ..models import Agent, CallLog, VoipAccount, utcnow
+from ..models import Agent, CallLog, Group, VoipAccount, utcnow
 from .sessions import current_account
 
 log = logging.getLogger(__name__)
@@ -208,12 +208,15 @@ def _store(
         "local_number": account.phone_number if account else "",
         "received_at": utcnow(),
     }
+    groups = _group_ids(s, {item.group for item in valid.values() if item.group})
     first: dict[uuid.UUID, int] = {}  # id -> index of its first log in the batch
     rows: dict[uuid.UUID, dict[str, Any]] = {}
     for index, item in valid.items():
         if item.id not in first:
             first[item.id] = index
             rows[item.id] = {**common, **_columns(item)}
+            if item.group and item.group in groups:
+                rows[item.id]["group_id"] = groups[item.group]
     verdicts = _insert(s, agent_id, rows)
     results: dict[int, LogResult] = {}
     for index, item in valid.items():
@@ -222,6 +225,15 @@ def _store(
             status = "duplicate"  # the same log twice in one batch
         results[index] = LogResult(index, str(item.id), status, code, reason)
     return results
+
+
+def _group_ids(s: Session, names: set[str]) -> dict[str, int]:
+    """The ids of the groups named (a group call's log counts for the group it came through;
+    a name no group has, or a call without one, counts for the agent's group)."""
+    if not names:
+        return {}
+    rows = s.execute(select(Group.name, Group.id).where(Group.name.in_(names))).all()
+    return {name: group_id for name, group_id in rows}
 
 
 Verdict = tuple[Any, RefusalCode | None, str | None]
