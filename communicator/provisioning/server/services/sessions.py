@@ -74,6 +74,8 @@ def create_session(
     s.flush()
     if pooled:
         emit(s, [agent.id], everyone=True)
+    else:
+        emit(s, status=True)  # the console's live board lists the signed-in agents
     return token, sess, account, pooled
 
 
