@@ -22,6 +22,7 @@ from communicator.sip.audio import (
     OpenStreams,
     Ringer,
 )
+from communicator.ui.audio_watch import PulseDeviceWatch
 from communicator.ui.session_state import AudioSetup
 from communicator.ui.shutdown import close_in_order
 
@@ -79,6 +80,10 @@ class AgentAudio:
         self._device_nodes.directoryChanged.connect(self._device_nodes_changed)
         if sys.platform.startswith("linux") and self._watch_device_nodes():
             self.keeper.refresh_every_s = WATCHED_REFRESH_S
+        # Bluetooth and other PulseAudio-only devices have no nodes: PulseAudio's events.
+        self._pulse_watch = PulseDeviceWatch(self.devices_changed)
+        if sys.platform.startswith("linux"):
+            self._pulse_watch.start()
         self._timer.start(self.keeper.next_interval_ms())
 
     def _tick(self) -> None:
@@ -107,6 +112,13 @@ class AgentAudio:
             return
         if (path == str(DEVICE_NODES)) != DEVICE_NODES.is_dir():
             self._watch_device_nodes()  # /dev/snd appeared or went
+        self.devices_changed()
+
+    def devices_changed(self) -> None:
+        """The system reports a sound device added or removed: the device list is re-read
+        shortly, during a call too (`AudioBridge.rescan`), and the device preference applied."""
+        if self._closed:
+            return
         self.keeper.devices_may_have_changed()
         due, remaining = self.keeper.next_interval_ms(), self._timer.remainingTime()
         self._timer.start(due if remaining < 0 else min(due, remaining))
@@ -160,6 +172,7 @@ class AgentAudio:
         close_in_order(
             ("stopping the audio timer", self._timer.stop),
             ("unwatching the devices", self._device_nodes.deleteLater),
+            ("stopping the PulseAudio watch", self._pulse_watch.close),
             ("closing the tones", self.tones.close),
             ("detaching the audio bridge", lambda: self.bridge.detach(self._engine)),
             ("closing the audio bridge", self.bridge.close),

@@ -4,12 +4,13 @@ speaker too, test sounds and the microphone meter.
 **Device preferences** are ordered name patterns (``fnmatch``, case-insensitive: ``Jabra*``,
 ``*USB*``), ``default`` meaning the system default. The first pattern that matches a present
 microphone (speaker) chooses it; none matching leaves the agent's own choice. They are applied
-at start and whenever the device list changes: the audio housekeeping re-reads the list between
-calls when the system reports a device change (Linux: ALSA's /dev/snd nodes) or periodically,
-and at once when a device in use stops (unplugged mid-call: the bridge reopens on what is left
-and the preference picks among it, e.g. a second headset before the laptop's speakers).
-PortAudio sees a device plugged in *during* a call only once the streams close (the end of the
-call): re-reading the list needs every stream closed.
+at start and whenever the device list changes: the audio housekeeping re-reads the list when
+the system reports a device change (Linux: ALSA's /dev/snd nodes, PulseAudio's sink and source
+events) or periodically between calls, and at once when a device in use stops. During a call
+the bridge closes its streams for the re-read (PortAudio lists new devices only then), the
+preference chooses among the new list before the streams reopen (`AudioBridge.rescan`): a
+headset plugged in mid-call is taken at once, and one pulled out gives way to the next
+preference (e.g. a second headset before the laptop's speakers), the call going on.
 
 **Ringing on the speaker too** is a second `Ringer` on the speaker device, started and stopped
 with the ringer by its own `CallTones` on the engine.
@@ -111,6 +112,7 @@ class AudioExtras(QObject):
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._watch)
         self._timer.start(WATCH_MS)
+        self._unlisten = audio.bridge.subscribe_devices_listed(lambda _devices: self._watch())
         self._ringer_test = QTimer(self)
         self._ringer_test.setSingleShot(True)
         self._ringer_test.timeout.connect(self._end_ringer_test)
@@ -233,6 +235,7 @@ class AudioExtras(QObject):
         return float(self._audio.bridge.input_level().rms_dbfs)
 
     def close(self) -> None:
+        self._unlisten()
         self._timer.stop()
         self._ringer_test.stop()
         self.set_ring_on_speaker_too(False)

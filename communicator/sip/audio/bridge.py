@@ -27,8 +27,12 @@ calls; the port then yields silence). ``AudioBridge(..., lazy=False)`` keeps the
 
 Main thread: `AudioBridge.poll` (see `housekeeping.AudioHousekeeper`) watches the streams; a
 device that stops (unplugged) is replaced by the default device without touching the calls, and an
-`AudioNotice` tells the agent. With no usable device the port stays on the bridge (calls still
-connect, silence both ways) and the notice says no microphone/speaker was found.
+`AudioNotice` tells the agent. When the system reports a device change during a call,
+`AudioBridge.rescan` closes the streams, re-reads the device list (PortAudio needs every stream
+closed for that), lets the device preference choose (`subscribe_devices_listed`) and reopens:
+a headset plugged in mid-call is taken at once. With no usable device the port stays on the
+bridge (calls still connect, silence both ways) and the notice says no microphone/speaker was
+found.
 """
 
 from __future__ import annotations
@@ -43,8 +47,14 @@ from typing import Any
 import pjsua2 as pj
 
 from communicator.core.calls import CallState
+from communicator.core.observers import Subscribers
 from communicator.sip.audio.callbacks import BRIDGE_RATE, FRAME_S, BridgePort, PortCore
-from communicator.sip.audio.devices import AudioDevice, DeviceManager, warm_up_portaudio
+from communicator.sip.audio.devices import (
+    AudioDevice,
+    DeviceManager,
+    OpenStreams,
+    warm_up_portaudio,
+)
 from communicator.sip.audio.meters import MeterReading
 from communicator.sip.audio.notices import (
     NoticeBoard,
@@ -134,6 +144,9 @@ class AudioBridge(NoticeBoard):
         self._counts = StreamCounts()
         self._spin_restarts = 0
         self._spin_given_up = False
+        self._listed = Subscribers[tuple[AudioDevice, ...]](
+            on_error=lambda _error: log.exception("a device-list listener failed")
+        )
 
     # ------------------------------------------------------------------ engine plumbing
 
@@ -356,7 +369,55 @@ class AudioBridge(NoticeBoard):
 
     def refresh_devices(self) -> bool:
         """Re-read the device list now, re-initialising PortAudio if no stream is open."""
-        return self.devices.refresh()
+        reinit = self.devices.refresh()
+        if reinit:
+            self._listed.emit(self.devices.devices)
+        return reinit
+
+    def subscribe_devices_listed(
+        self, listener: Callable[[tuple[AudioDevice, ...]], None]
+    ) -> Callable[[], None]:
+        """Call ``listener`` (endpoint thread) with the device list after each re-read, while
+        the bridge's streams are closed: a `set_devices` from it opens the streams once, on
+        the devices it chose (`rescan`)."""
+        return self._listed.subscribe(listener)
+
+    def rescan(self) -> bool:
+        """The system says a sound device came or went: re-read the list now, during a call
+        too, and reopen on what is chosen then (the calls stay; audio pauses ~30-100 ms).
+
+        PortAudio lists a new device only after a re-initialisation, which needs every stream
+        of the process closed: the bridge closes its own; while another stream is open (the
+        ringer ringing a second call) nothing is done and False is returned (try later).
+        Listeners (`subscribe_devices_listed`) hear the new list before the reopen, so a
+        device preference moves the call to a new headset in one reopen. A device in use that
+        is gone falls back to the default (``device_lost`` notice, as when it stops).
+        """
+        opened = self._opened
+        if opened is None:
+            return self.refresh_devices()
+        if OpenStreams.count > len(opened.streams):
+            return False
+        self._close_streams()
+        self.devices.refresh(force=True)
+        try:
+            self._listed.emit(self.devices.devices)
+        finally:
+            if self._opened is None and self.needs_streams:
+                self._open()
+        now = self._opened
+        for what, old, new in (
+            ("microphone", opened.microphone, now.microphone if now else None),
+            ("speaker", opened.speaker, now.speaker if now else None),
+        ):
+            if old is None or new is None or new.name == old.name:
+                continue
+            if self.devices.find(old.name, "input" if what == "microphone" else "output"):
+                log.info("%s moved from %s to %s", what, old.name, new.name)
+            else:
+                text = f"The {what} {old.name} was disconnected; now using {new.name}."
+                self.tell("device_lost", text)
+        return True
 
     def poll(self) -> None:
         """Main thread, every ~100-250 ms (`AudioHousekeeper.tick`): close idle streams after
@@ -382,7 +443,11 @@ class AudioBridge(NoticeBoard):
         # With every stream closed PortAudio can be re-initialised to see what is left; the
         # chosen devices are tried again, each falling back to the default on failure.
         self.devices.refresh(force=True)
-        self._open()
+        try:
+            self._listed.emit(self.devices.devices)  # a preference may choose what is left
+        finally:
+            if self._opened is None:
+                self._open()
         now = self._opened
         for what, old, new in (
             ("microphone", opened.microphone, now.microphone if now else None),

@@ -22,8 +22,10 @@ periodic re-read there is a slow safety net (`refresh_every_s`).
 device that stopped with the default one and raises an `AudioNotice`), `Ringer.poll` when a
 ringer is given (a ringer device lost while ringing moves to the default one), and every
 ``refresh_every_s`` re-reads the device list. PortAudio only sees new devices after a
-re-initialisation, which is done only while no stream is open (between calls, ringer quiet);
-during a call the cached list is kept and the refresh happens at the next idle tick.
+re-initialisation, which is done only while no stream is open (between calls, ringer quiet).
+The periodic re-read waits for that; a change the platform reported (`devices_may_have_changed`)
+is not kept waiting for the end of the call: `AudioBridge.rescan` closes the bridge's streams,
+re-reads and reopens on what is chosen then (a headset plugged in mid-call is taken at once).
 `refreshed` tells the settings dialog that the list may have changed.
 
 Everything runs on the thread that created the endpoint (the bridge is not thread-safe on the
@@ -56,6 +58,7 @@ class AudioHousekeeper:
         self._refresh_every_s = refresh_every_s
         self._clock = clock
         self._next_refresh = clock() + refresh_every_s
+        self._change_reported = False
         self.refreshed = 0
         """How many times the device list was re-read (re-initialised) so far."""
 
@@ -74,6 +77,7 @@ class AudioHousekeeper:
         list ``settle_s`` from now (a card's nodes appear one by one), or at the first tick
         without an open stream after that."""
         self._next_refresh = min(self._next_refresh, self._clock() + settle_s)
+        self._change_reported = True
 
     def next_interval_ms(self) -> int:
         """How long the timer may sleep before `tick` has work again."""
@@ -87,8 +91,17 @@ class AudioHousekeeper:
         if self._ringer is not None:
             self._ringer.poll()
         now = self._clock()
-        if now < self._next_refresh or OpenStreams.count:
+        if now < self._next_refresh:
             return
+        if OpenStreams.count:
+            # Streams open (a call): only a reported change re-reads now, through the bridge
+            # (it closes its streams for it); False while another stream (the ringer) is open.
+            if self._change_reported and self._bridge.rescan():
+                self._change_reported = False
+                self._next_refresh = now + self._refresh_every_s
+                self.refreshed += 1
+            return
+        self._change_reported = False
         self._next_refresh = now + self._refresh_every_s
         if self._bridge.refresh_devices():
             self.refreshed += 1
