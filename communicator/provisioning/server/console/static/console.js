@@ -49,3 +49,49 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// ---- Live board (issue 17, board_pages.py): time in state ticks; rows come by SSE ----
+document.addEventListener("DOMContentLoaded", () => {
+  const live = document.querySelector(".js-board");
+  if (!live) return;
+  const status = document.getElementById("board-status");
+  let offset = 0; // the server's clock minus this browser's, from the rows' data-now
+  const readClock = () => {
+    const data = live.querySelector(".board-data");
+    if (data) offset = Date.parse(data.dataset.now) - Date.now();
+  };
+  const pad = (n) => String(n).padStart(2, "0");
+  const tick = () => {
+    const now = Date.now() + offset;
+    for (const t of live.querySelectorAll("time.js-elapsed")) {
+      const s = Math.max(0, Math.floor((now - Date.parse(t.getAttribute("datetime"))) / 1000));
+      const h = Math.floor(s / 3600);
+      const m = Math.floor((s % 3600) / 60);
+      t.textContent = h ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
+    }
+  };
+  readClock();
+  tick();
+  window.setInterval(tick, 1000);
+  if (!window.EventSource) {
+    status.textContent = "This browser cannot update the board by itself: reload to see changes.";
+    return;
+  }
+  const source = new EventSource(live.dataset.stream);
+  source.addEventListener("open", () => {
+    status.textContent = "Live: the board updates as agents change state.";
+  });
+  source.addEventListener("error", () => {
+    status.textContent = "Connection to the server lost; reconnecting…";
+  });
+  source.addEventListener("board", (event) => {
+    live.innerHTML = event.data; // rendered (and escaped) by the server's template
+    readClock();
+    tick();
+  });
+  source.addEventListener("end", () => {
+    source.close();
+    status.textContent = "Your console session ended: reload the page to sign in again.";
+  });
+});
+// ---- end of live board ----
