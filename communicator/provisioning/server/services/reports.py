@@ -117,6 +117,41 @@ def report(
     return total, rows
 
 
+@dataclasses.dataclass(frozen=True)
+class ReportTotals:
+    calls: int
+    inbound: int
+    outbound: int
+    answered: int
+    duration_s: float
+    recordings: int
+
+
+def totals(s: Session, f: ReportFilter) -> ReportTotals:
+    """The totals of every log the filter matches (not only one page), in one query."""
+    answered = CallLog.answered_at.is_not(None)
+    row = s.execute(
+        select(
+            func.count(),
+            func.count().filter(CallLog.direction == "inbound"),
+            func.count().filter(CallLog.direction == "outbound"),
+            func.count().filter(answered),
+            func.coalesce(func.sum(CallLog.duration_s), 0.0),
+            func.count(CallLog.recording_file),
+        )
+        .select_from(CallLog)
+        .where(*_conditions(s, f))
+    ).one()
+    return ReportTotals(
+        calls=int(row[0]),
+        inbound=int(row[1]),
+        outbound=int(row[2]),
+        answered=int(row[3]),
+        duration_s=float(row[4]),
+        recordings=int(row[5]),
+    )
+
+
 REPORT_COLUMNS = [
     "id",
     "agent",
