@@ -79,7 +79,7 @@ def kamailio_factory(tmp_path: Path) -> Iterator[KamailioFactory]:
         start: bool = True,
         **kwargs: Any,
     ) -> KamailioServer:
-        if accounts is None and subscriber_file is None:
+        if accounts is None and subscriber_file is None and kwargs.get("directory_db") is None:
             accounts = random_accounts(ACCOUNT_USERS)
         server = KamailioServer(
             accounts,

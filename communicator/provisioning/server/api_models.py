@@ -230,11 +230,45 @@ class NotReadyReason(Strict):
     label: Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
+CallOrderName = Literal[
+    "simultaneous", "in_order", "round_robin", "longest_idle", "random", "least_busy"
+]
+# A number the overflow forwards to: an extension, a SIP user name or a phone number.
+OverflowNumber = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+*#._\-]{0,40}$")]
+
+
 class GroupFields(Strict):
     name: Name | None = None
-    extension: Extension | None = None
+    extension: Extension | None = Field(
+        default=None, description="Dialing it rings the group's members (issue 18)."
+    )
     email: Annotated[str, StringConstraints(max_length=254)] | None = None
-    call_order: Literal["random", "simultaneous", "least_busy"] | None = None
+    call_order: CallOrderName | None = Field(
+        default=None,
+        description="How a call to the group's extension rings the members who can take it: "
+        "simultaneous (all at once), in_order (one at a time by their place in the member "
+        "list, each for ring_time_s), round_robin (one at a time, each call starting with the "
+        "next member), longest_idle (one at a time, the one idle longest first), random (one "
+        "at a time, in a random order); least_busy is longest_idle.",
+    )
+    ring_time_s: Annotated[int, Field(ge=5, le=600)] | None = Field(
+        default=None,
+        description="How long each member rings before the next one (one-at-a-time orders) "
+        "or before the overflow (all at once).",
+    )
+    call_waiting: bool | None = Field(
+        default=None, description="Also ring members who are on a call (call waiting)."
+    )
+    overflow_number: OverflowNumber | None = Field(
+        default=None,
+        description="When nobody can take the call: forward it to this number (an extension "
+        "or SIP user); empty: the overflow group, else the caller hears 480.",
+    )
+    overflow_group_id: DbId | None = Field(
+        default=None,
+        description="When nobody can take the call and there is no overflow number: ring "
+        "this group instead (null: none).",
+    )
     average_call_duration_s: Annotated[int, Field(ge=0, le=86400)] | None = None
     max_queue_size: Annotated[int, Field(ge=0, le=100000)] | None = None
     not_ready_reasons: list[NotReadyReason] | None = None
@@ -246,7 +280,9 @@ class GroupFields(Strict):
     screen_pop_on: ScreenPopOn | None = None
     allow_offline_start: bool | None = None
     members: Annotated[list[DbId], Field(max_length=10000)] | None = Field(
-        default=None, description="Agent ids; replaces the membership (seed 001 'Add member')."
+        default=None,
+        description="Agent ids; replaces the membership (seed 001 'Add member'); their order "
+        "is the in_order call order.",
     )
 
 
@@ -260,6 +296,10 @@ class GroupOut(BaseModel):
     extension: int | None
     email: str
     call_order: str
+    ring_time_s: int = 20
+    call_waiting: bool = False
+    overflow_number: str = ""
+    overflow_group_id: int | None = None
     average_call_duration_s: int
     max_queue_size: int
     not_ready_reasons: list[dict[str, str]]

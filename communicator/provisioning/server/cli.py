@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import db as db_mod
-from . import exports, workers
+from . import exports, kamailio_routing, sip_directory, workers
 from .api_models import AccountCreate, AgentCreate, GroupCreate
 from .config import ServerConfig
 from .errors import ApiError
@@ -50,6 +50,7 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         "signin_rate_per_agent",
         "session_ttl_s",
         "lease_idle_s",
+        "agent_stale_s",
     ):
         value = getattr(args, name, None)
         if value is not None:
@@ -122,9 +123,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     cfg = _config(args)
     _raise_fd_limit()
     app: Any
+    # Migrate and settle the key once, here; the registrar's view of the accounts (digest
+    # hashes of older rows) and its settings are brought up to date (issue 18).
+    _with_db(cfg, lambda s, b: sip_directory.prepare(s, b, cfg))
     if args.workers > 1:
-        # Migrate and settle the key once, here; each worker process builds its own app.
-        _with_db(cfg, lambda _s, _b: None, commit=False)
         os.environ[workers.CONFIG_ENV] = workers.config_to_env(cfg)
         app = f"{workers.__name__}:app"
     else:
@@ -418,6 +420,13 @@ def cmd_export_kamailio(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_kamailio_routing(args: argparse.Namespace) -> int:
+    """The Kamailio script fragment that reads this server's database live (issue 18)."""
+    url = args.kamailio_db_url or sip_directory.kamailio_db_url(_config(args).db_url)
+    _write(args, kamailio_routing.routing_fragment(url))
+    return 0
+
+
 def cmd_export_asterisk(args: argparse.Namespace) -> int:
     _write(args, _with_db(_config(args), exports.asterisk_pjsip, commit=False))
     return 0
@@ -458,6 +467,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="end a pool lease when the client has not reported its state for this many "
         "seconds (default 180)",
+    )
+    s.add_argument(
+        "--agent-stale",
+        dest="agent_stale_s",
+        type=int,
+        help="group calls skip an agent whose client has not reported its state for this many "
+        "seconds (default 150)",
     )
     s.add_argument("--signin-burst-per-address", type=int)
     s.add_argument("--signin-rate-per-address", type=float)
@@ -559,6 +575,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument("-o", "--output")
     a.set_defaults(func=cmd_export_kamailio)
+    a = ex.add_parser(
+        "kamailio-routing",
+        parents=[common],
+        help="Kamailio script fragment (include_file) reading subscribers, aliases and group "
+        "routing live from this server's database; no export to re-run",
+    )
+    a.add_argument(
+        "--kamailio-db-url",
+        help="the database as Kamailio reaches it (default: from --db; sqlite:///path or "
+        "postgres://user:password@host:port/db)",
+    )
+    a.add_argument("-o", "--output")
+    a.set_defaults(func=cmd_export_kamailio_routing)
     a = ex.add_parser("asterisk", parents=[common], help="Asterisk pjsip.conf sections")
     a.add_argument("-o", "--output")
     a.set_defaults(func=cmd_export_asterisk)

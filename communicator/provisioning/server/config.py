@@ -56,6 +56,9 @@ class ServerConfig:
     # (clients report every 60 s); leases that ran out are swept every ``lease_sweep_s``.
     lease_idle_s: int = 180
     lease_sweep_s: float = 15.0
+    # Group calls (issue 18): a client that has not reported its agent state for this long
+    # counts as signed out and is not rung (clients report every 60 s and on each change).
+    agent_stale_s: int = 150
 
     def engine_name(self) -> str:
         """The database URL without its password, for logs."""

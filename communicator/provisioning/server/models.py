@@ -21,11 +21,12 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     Uuid,
+    event,
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -77,9 +78,14 @@ def fill_defaults(obj: Any) -> None:
 
 
 class CallOrder(enum.Enum):
-    RANDOM = "random"
-    SIMULTANEOUS = "simultaneous"
-    LEAST_BUSY = "least_busy"
+    """How a call to a group's extension rings its members (issue 18, Kamailio's routing)."""
+
+    RANDOM = "random"  # one at a time, in a random order
+    SIMULTANEOUS = "simultaneous"  # all at once
+    LEAST_BUSY = "least_busy"  # seed 001's name for: the one idle longest first
+    IN_ORDER = "in_order"  # one at a time, by position, each for the ring time
+    ROUND_ROBIN = "round_robin"  # one at a time, starting after the last call's first
+    LONGEST_IDLE = "longest_idle"  # one at a time, the one idle longest first
 
 
 def _enum_values(e: type[enum.Enum]) -> list[str]:
@@ -117,8 +123,21 @@ class Group(Base):
     )
     allow_offline_start: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Group routing (issue 18, revision 0011): each member rings for ring_time_s (one at a
+    # time orders); call_waiting rings members on a call too; with nobody to ring, the call
+    # goes to overflow_number, else to the overflow group, else it gets 480.
+    ring_time_s: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
+    call_waiting: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    overflow_number: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    overflow_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="SET NULL"), nullable=True
+    )
+    # The name percent-encoded (RFC 3986, UTF-8): the X-Communicator-Group header's value.
+    sip_label: Mapped[str] = mapped_column(String(400), default="", server_default="")
 
-    members: Mapped[list[Agent]] = relationship(back_populates="group")
+    members: Mapped[list[Agent]] = relationship(
+        back_populates="group", foreign_keys="Agent.group_id"
+    )
 
 
 class Agent(Base):
@@ -145,6 +164,8 @@ class Agent(Base):
     # Hot desk (seed 004): at sign-in the agent picks this computer or a free desk phone.
     hot_desk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Position in the group's "in order" call order (the order of the group's member list).
+    group_position: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     group: Mapped[Group | None] = relationship(back_populates="members")
 
@@ -216,6 +237,11 @@ class VoipAccount(Base):
     )
     lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Digest hashes for the registrar (revision 0011): md5(user:realm:password) and
+    # md5(user@realm:realm:password), kept by sip_directory on every flush that changes the
+    # password, the user name or the domain. Kamailio reads them through the sip_subscribers view.
+    sip_ha1: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    sip_ha1b: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
     agent: Mapped[Agent | None] = relationship(foreign_keys=[agent_id])
 
@@ -345,3 +371,21 @@ class AgentStatusRow(Base):
     expires_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
     registrar: Mapped[str | None] = mapped_column(String(255), nullable=True)
     reported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SipSetting(Base):
+    """Server settings the registrar's routing reads (issue 18), e.g. ``agent_stale_s``."""
+
+    __tablename__ = "sip_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_sip_hashes(session: Session, _ctx: object, _instances: object) -> None:
+    """The digest hashes follow every change of a SIP password, user name or domain, in the
+    same flush (see ``sip_directory``)."""
+    from .sip_directory import refresh_hashes
+
+    refresh_hashes(session)

@@ -12,11 +12,19 @@ from ..changes import emit
 from ..config import ServerConfig
 from ..errors import Conflict, Invalid, NotFound
 from ..models import Agent, CallOrder, Group, fill_defaults, utcnow
+from ..sip_directory import set_group_label
 from .numbering import check_extension, next_free_extension
 
 
 def agents_of_group(s: Session, group_id: int) -> list[int]:
-    return list(s.scalars(select(Agent.id).where(Agent.group_id == group_id)))
+    """The members, in their in_order position (then by id)."""
+    return list(
+        s.scalars(
+            select(Agent.id)
+            .where(Agent.group_id == group_id)
+            .order_by(Agent.group_position.is_(None), Agent.group_position, Agent.id)
+        )
+    )
 
 
 def group_out(s: Session, g: Group) -> GroupOut:
@@ -26,6 +34,10 @@ def group_out(s: Session, g: Group) -> GroupOut:
         extension=g.extension,
         email=g.email,
         call_order=g.call_order.value,
+        ring_time_s=g.ring_time_s,
+        call_waiting=g.call_waiting,
+        overflow_number=g.overflow_number,
+        overflow_group_id=g.overflow_group_id,
         average_call_duration_s=g.average_call_duration_s,
         max_queue_size=g.max_queue_size,
         not_ready_reasons=list(g.not_ready_reasons or []),
@@ -62,6 +74,9 @@ _PLAIN_FIELDS = (
     "screen_pop_url",
     "screen_pop_on",
     "allow_offline_start",
+    "ring_time_s",
+    "call_waiting",
+    "overflow_number",
 )
 
 
@@ -70,6 +85,17 @@ def _apply_group(s: Session, cfg: ServerConfig, g: Group, data: dict[str, Any]) 
         if s.scalar(select(Group.id).where(Group.name == data["name"])) is not None:
             raise Conflict(f"group {data['name']!r} already exists")
         g.name = data["name"]
+    set_group_label(g)  # issue 18: the X-Communicator-Group value follows the name
+    if "overflow_group_id" in data:
+        target = data["overflow_group_id"]
+        if target is not None:
+            get_group(s, int(target))
+            if target == g.id:
+                raise Invalid(
+                    "a group cannot overflow to itself",
+                    problems=[{"field": "overflow_group_id", "message": "the group itself"}],
+                )
+        g.overflow_group_id = target
     if "extension" in data:
         ext = data["extension"]
         if ext is not None:
@@ -105,6 +131,9 @@ def _set_members(s: Session, g: Group, members: list[int]) -> set[int]:
             .where(Agent.id.in_(wanted - current))
             .values(group_id=g.id, updated_at=now)
         )
+    # The order given is the in_order call order (issue 18).
+    for position, agent_id in enumerate(dict.fromkeys(members)):
+        s.execute(update(Agent).where(Agent.id == agent_id).values(group_position=position))
     s.expire_all()
     return current | wanted
 
