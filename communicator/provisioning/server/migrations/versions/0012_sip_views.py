@@ -21,7 +21,7 @@ password (revision 0011), written by the server in the same flush as the passwor
   pool account it holds, the desk phone it chose); ``available`` is 1 when the agent is Ready
   (or on a call in a group with call waiting) and its client reported within the
   ``agent_stale_s`` setting (table ``sip_settings``; 150 s when unset); ``idle_since`` is when
-  its current state began (the longest idle is the smallest).
+  its current state began, in ms since 1970 (the longest idle is the smallest).
 """
 
 from __future__ import annotations
@@ -41,6 +41,12 @@ def _epoch(dialect: str, expr: str) -> str:
     if dialect == "postgresql":
         return f"CAST(EXTRACT(EPOCH FROM {expr}) AS BIGINT)"
     return f"CAST(strftime('%s', {expr}) AS INTEGER)"
+
+
+def _epoch_ms(dialect: str, expr: str) -> str:
+    if dialect == "postgresql":
+        return f"CAST(EXTRACT(EPOCH FROM {expr}) * 1000 AS BIGINT)"
+    return f"CAST((julianday({expr}) - 2440587.5) * 86400000 AS INTEGER)"
 
 
 def _now(dialect: str) -> str:
@@ -98,7 +104,7 @@ SELECT g.id AS group_id,
        a.sip_username AS username,
        {domain} AS domain,
        COALESCE(ag.group_position, 1000000) AS position,
-       {_epoch(dialect, "st.state_since")} AS idle_since,
+       {_epoch_ms(dialect, "st.state_since")} AS idle_since,
        CASE WHEN (st.state = 'ready' OR (st.state = 'on_call' AND g.call_waiting))
                  AND {_epoch(dialect, "st.reported_at")} + {stale} >= {now}
             THEN 1 ELSE 0 END AS available
