@@ -30,6 +30,8 @@ class HistoryOutcome(Enum):
     REJECTED = "rejected"
     """The agent declined the call (or it was answered busy while the agent was not ready)."""
     FORWARDED = "forwarded"
+    ANSWERED_ELSEWHERE = "answered elsewhere"
+    """A group call another member answered while it rang here (not missed)."""
     NOT_ANSWERED = "not answered"
     """An outgoing call the far end did not answer (busy, declined, no answer, failed,
     cancelled)."""
@@ -40,6 +42,8 @@ class HistoryOutcome(Enum):
             return cls.ANSWERED
         if record.missed:
             return cls.MISSED
+        if record.end_reason is EndReason.ANSWERED_ELSEWHERE:
+            return cls.ANSWERED_ELSEWHERE
         if record.end_reason is EndReason.FORWARDED:
             return cls.FORWARDED
         if record.direction is CallDirection.INCOMING:
@@ -61,6 +65,8 @@ class HistoryEntry:
     talk_time: float
     logged: bool
     """Whether the call was long enough to be posted as a call log (Min Call Log Length)."""
+    group: str = ""
+    """The group an incoming call came through ("" when none)."""
 
     @property
     def redial_target(self) -> str:
@@ -82,11 +88,16 @@ CREATE TABLE IF NOT EXISTS calls (
     talk_time REAL NOT NULL,
     logged INTEGER NOT NULL,
     seen INTEGER NOT NULL,
+    grp TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (owner, record_id)
 );
 CREATE INDEX IF NOT EXISTS calls_by_time ON calls (owner, started_at);
 """
-_COLUMNS = "record_id, started_at, direction, number, name, uri, line, outcome, talk_time, logged"
+_ADDED_COLUMNS = {"grp": "TEXT NOT NULL DEFAULT ''"}
+"""Columns newer than the first history files, added to an older file when it is opened."""
+_COLUMNS = (
+    "record_id, started_at, direction, number, name, uri, line, outcome, talk_time, logged, grp"
+)
 
 
 class CallHistory:
@@ -99,6 +110,10 @@ class CallHistory:
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
+            present = {row[1] for row in self._db.execute("PRAGMA table_info(calls)")}
+            for column, kind in _ADDED_COLUMNS.items():
+                if column not in present:
+                    self._db.execute(f"ALTER TABLE calls ADD COLUMN {column} {kind}")
 
     def add(self, owner: str, record: CallRecord, *, logged: bool) -> HistoryEntry:
         outcome = HistoryOutcome.of(record)
@@ -113,11 +128,12 @@ class CallHistory:
             outcome=outcome,
             talk_time=record.talk_time,
             logged=logged,
+            group=record.group.name if record.group is not None else "",
         )
         with self._lock:
             self._db.execute(
                 f"INSERT OR IGNORE INTO calls (owner, {_COLUMNS}, seen) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     owner,
                     entry.record_id,
@@ -130,6 +146,7 @@ class CallHistory:
                     entry.outcome.value,
                     entry.talk_time,
                     int(logged),
+                    entry.group,
                     int(outcome is not HistoryOutcome.MISSED),
                 ),
             )
@@ -138,13 +155,14 @@ class CallHistory:
     def entries(
         self, owner: str, search: str = "", *, limit: int = DEFAULT_LIMIT
     ) -> tuple[HistoryEntry, ...]:
-        """Newest first; ``search`` matches any part of the number, name or SIP URI."""
+        """Newest first; ``search`` matches any part of the number, name, SIP URI or group."""
         pattern = "%" + _escape_like(search.strip()) + "%"
         with self._lock:
             rows = self._db.execute(
                 f"SELECT {_COLUMNS} FROM calls WHERE owner = :owner AND ("
                 "number LIKE :pattern ESCAPE '\\' OR name LIKE :pattern ESCAPE '\\' "
-                "OR uri LIKE :pattern ESCAPE '\\') ORDER BY started_at DESC LIMIT :limit",
+                "OR uri LIKE :pattern ESCAPE '\\' OR grp LIKE :pattern ESCAPE '\\') "
+                "ORDER BY started_at DESC LIMIT :limit",
                 {"owner": owner, "pattern": pattern, "limit": limit},
             ).fetchall()
         return tuple(_entry(row) for row in rows)
@@ -172,7 +190,8 @@ def _escape_like(text: str) -> str:
 
 
 def _entry(row: tuple[Any, ...]) -> HistoryEntry:
-    record_id, started_at, direction, number, name, uri, line, outcome, talk_time, logged = row
+    record_id, started_at, direction, number, name, uri, line, outcome, talk_time, logged = row[:10]
+    grp = row[10]
     return HistoryEntry(
         record_id=str(record_id),
         started_at=float(started_at),
@@ -184,4 +203,5 @@ def _entry(row: tuple[Any, ...]) -> HistoryEntry:
         outcome=HistoryOutcome(outcome),
         talk_time=float(talk_time),
         logged=bool(logged),
+        group=str(grp),
     )

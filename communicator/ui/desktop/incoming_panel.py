@@ -59,11 +59,15 @@ class IncomingCallPanel(QWidget):
         self.caller_label.setFont(bigger)
         self.number_label = QLabel(self)
         self.line_label = QLabel(self)
+        self.group_label = QLabel(self)
+        self.group_label.setTextFormat(Qt.TextFormat.PlainText)  # a name from the network
+        self.group_label.setVisible(False)
         for label, name in (
             (self.title, "Incoming call"),
             (self.caller_label, "Caller"),
             (self.number_label, "Caller's number"),
             (self.line_label, "Line"),
+            (self.group_label, "Group"),
         ):
             label.setAccessibleName(name)
 
@@ -95,6 +99,7 @@ class IncomingCallPanel(QWidget):
             self.caller_label,
             self.number_label,
             self.line_label,
+            self.group_label,
         ):
             details.addWidget(label)
         buttons = QHBoxLayout()
@@ -125,11 +130,14 @@ class IncomingCallPanel(QWidget):
         self.number_label.setText(number if name and number else "")
         self.number_label.setVisible(bool(name and number))
         self.line_label.setText(f"Line {view.number}")
+        group = call.group.name if call.group is not None else None
+        self.group_label.setText(f"via {group}" if group else "")
+        self.group_label.setVisible(group is not None)
         self._update_answer_text()
         about = f"Call from {self.caller_label.text()}"
         if name and number:
             about += f", {number}"
-        about += f", on line {view.number}"
+        about += f", on line {view.number}" + (f", via {group}" if group else "")
         self.setAccessibleDescription(about)
         self.caller_label.setAccessibleDescription(about)
         self.adjustSize()

@@ -25,7 +25,7 @@ from communicator.ui.desktop.widgets.clock import format_duration
 from communicator.ui.desktop.widgets.common import action_button, describe
 from communicator.ui.session import SessionModel
 
-COLUMNS = ("When", "Direction", "Name", "Number", "Outcome", "Talk time")
+COLUMNS = ("When", "Direction", "Name", "Number", "Outcome", "Talk time", "Group")
 _FILTERS: tuple[tuple[str, HistoryOutcome | None], ...] = (
     ("All calls", None),
     ("Answered", HistoryOutcome.ANSWERED),
@@ -33,6 +33,7 @@ _FILTERS: tuple[tuple[str, HistoryOutcome | None], ...] = (
     ("Rejected", HistoryOutcome.REJECTED),
     ("Not answered (outgoing)", HistoryOutcome.NOT_ANSWERED),
     ("Forwarded", HistoryOutcome.FORWARDED),
+    ("Answered elsewhere", HistoryOutcome.ANSWERED_ELSEWHERE),
 )
 
 
@@ -50,7 +51,7 @@ class HistoryView(QWidget):
         self._entries: tuple[HistoryEntry, ...] = ()
         search_label = QLabel("&Search the history:", self)
         self.search = describe(
-            QLineEdit(self), "Search the history", "Type part of a name or number"
+            QLineEdit(self), "Search the history", "Type part of a name, number or group"
         )
         self.search.setClearButtonEnabled(True)
         search_label.setBuddy(self.search)
@@ -117,6 +118,7 @@ class HistoryView(QWidget):
                 entry.number or entry.uri,
                 entry.outcome.value.capitalize(),
                 format_duration(entry.talk_time) if entry.talk_time else "",
+                entry.group,
             )
             for column, text in enumerate(values):
                 item = QTableWidgetItem(text)

@@ -57,6 +57,8 @@ def line_state_words(view: LineView) -> str:
         words += " (consulting)"
     elif call.transfer in (TransferState.BLIND_PENDING, TransferState.COMPLETING):
         words += " (transferring)"
+    if call.group is not None:
+        words += f" via {call.group.name}"
     return words
 
 
