@@ -80,7 +80,7 @@ def run(
         describe_workstation_event,
     )
 
-    client = HeadlessClient(EndpointOptions(sip_trace=args.sip_trace or None))
+    client = HeadlessClient(EndpointOptions(sip_trace=args.sip_trace or None), watch_network=True)
 
     dispatcher = MainThreadDispatcher()
     workstation = Workstation(

@@ -191,7 +191,8 @@ class DesktopApp:
         assert dispatcher is not None
         credentials = CredentialStore()
         self.client = HeadlessClient(
-            EndpointOptions(sip_trace=args.sip_trace or user.sip_trace or None)
+            EndpointOptions(sip_trace=args.sip_trace or user.sip_trace or None),
+            watch_network=True,
         )
         self.workstation = Workstation(
             engine=self.client.engine,

@@ -35,6 +35,7 @@ from communicator.sip.events import (
     QualityMeasured,
     RegistrationChanged,
 )
+from communicator.ui.network_watch import NetworkRecovery
 from communicator.ui.pump import Pump, PumpPolicy
 
 
@@ -92,6 +93,7 @@ class HeadlessClient:
         recordings_dir: Path | None = None,
         tls_ca_file: str | None = None,
         policy: PumpPolicy | None = None,
+        watch_network: bool = False,
     ) -> None:
         self.app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
         self.endpoint = SipEndpoint(options)
@@ -102,6 +104,11 @@ class HeadlessClient:
             self.pump = Pump(self.endpoint.poll, policy, sockets=self.endpoint)
             self.endpoint.wakeup = self.pump.kick
             self.pump.start()
+            # Network changes and resume from sleep re-register at once (the applications
+            # ask for it; tests and benchmarks leave it off: other processes change addresses).
+            self.network = NetworkRecovery(self.engine) if watch_network else None
+            if self.network is not None:
+                self.network.start()
         except BaseException:
             self.endpoint.shutdown()
             raise
@@ -114,6 +121,8 @@ class HeadlessClient:
 
     def shutdown(self) -> None:
         """Orderly: hang up, unregister, shut the account down, libDestroy."""
+        if self.network is not None:
+            self.network.close()
         self.pump.stop()
         self.endpoint.wakeup = lambda: None
         self.endpoint.shutdown()
@@ -158,6 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         recordings_dir=args.recordings,
         tls_ca_file=args.ca_file,
+        watch_network=True,
     )
     try:
         _install_signal_handlers(client.quit)

@@ -1,0 +1,77 @@
+"""Which rtnetlink messages are network changes for the phone (`communicator.ui.netlink`),
+on messages built as the kernel lays them out."""
+
+from __future__ import annotations
+
+import socket
+import struct
+
+from communicator.ui import netlink as nl
+
+
+def attr(kind: int, value: bytes) -> bytes:
+    raw = struct.pack("=HH", 4 + len(value), kind) + value
+    return raw + b"\0" * (-len(raw) % 4)
+
+
+def address(family: int, index: int, text: str, *, flags: int = 0) -> bytes:
+    packed = socket.inet_pton(family, text)
+    header = nl.IFADDRMSG.pack(family, 32, flags & 0xFF, 0, index)
+    return header + attr(nl.IFA_LOCAL, packed) + attr(nl.IFA_FLAGS, struct.pack("=I", flags))
+
+
+def default_route(
+    gateway: str, oif: int, *, table: int = nl.RT_TABLE_MAIN, dst_len: int = 0
+) -> bytes:
+    header = nl.RTMSG.pack(socket.AF_INET, dst_len, 0, 0, table, 3, 0, nl.RTN_UNICAST, 0)
+    return (
+        header
+        + attr(nl.RTA_TABLE, struct.pack("=I", table))
+        + attr(nl.RTA_GATEWAY, socket.inet_aton(gateway))
+        + attr(nl.RTA_OIF, struct.pack("=I", oif))
+    )
+
+
+def link(index: int, flags: int) -> bytes:
+    return nl.IFINFOMSG.pack(socket.AF_UNSPEC, 1, index, flags, 0xFFFFFFFF)
+
+
+def test_addresses_count_once_and_only_when_usable() -> None:
+    state = nl.NetworkState()
+    v6 = address(socket.AF_INET6, 2, "2001:db8::5", flags=nl.IFA_F_TENTATIVE)
+    assert state.apply(nl.RTM_NEWADDR, v6) is None  # duplicate address detection still runs
+    ready = address(socket.AF_INET6, 2, "2001:db8::5")
+    change = state.apply(nl.RTM_NEWADDR, ready)
+    assert change is not None and "2001:db8::5" in change.what
+    assert state.apply(nl.RTM_NEWADDR, ready) is None  # a lifetime refresh (router advert)
+    v4 = address(socket.AF_INET, 2, "10.1.2.3")
+    assert state.apply(nl.RTM_NEWADDR, v4) is not None
+    removed = state.apply(nl.RTM_DELADDR, v4)
+    assert removed is not None and removed.what == "address removed 10.1.2.3 on 2"
+    assert state.apply(nl.RTM_DELADDR, v4) is None
+
+
+def test_only_the_main_tables_default_routes_count() -> None:
+    state = nl.NetworkState()
+    assert state.apply(nl.RTM_NEWROUTE, default_route("10.0.0.1", 2, table=255)) is None
+    assert state.apply(nl.RTM_NEWROUTE, default_route("10.0.0.1", 2, dst_len=24)) is None
+    assert state.apply(nl.RTM_NEWROUTE, default_route("10.0.0.1", 2)) is not None
+    assert state.apply(nl.RTM_NEWROUTE, default_route("10.0.0.1", 2)) is None
+    assert state.apply(nl.RTM_NEWROUTE, default_route("192.168.1.1", 3)) is not None  # new uplink
+    assert state.apply(nl.RTM_DELROUTE, default_route("10.0.0.1", 2)) is not None
+
+
+def test_a_carrier_that_returns_is_a_change_other_link_news_is_not() -> None:
+    state = nl.NetworkState()
+    assert state.apply(nl.RTM_NEWLINK, link(3, nl.IFF_RUNNING | 1)) is None  # first news
+    assert state.apply(nl.RTM_NEWLINK, link(3, nl.IFF_RUNNING | 1)) is None  # same carrier
+    down = state.apply(nl.RTM_NEWLINK, link(3, 1))
+    assert down is not None and down.what == "interface 3 down"
+    up = state.apply(nl.RTM_NEWLINK, link(3, nl.IFF_RUNNING | 1))
+    assert up is not None and up.what == "interface 3 up"
+
+
+def test_messages_split_a_buffer_of_several() -> None:
+    one = nl.NLMSGHDR.pack(nl.NLMSGHDR.size + 3, nl.RTM_NEWADDR, 0, 7, 0) + b"abc" + b"\0"
+    two = nl.NLMSGHDR.pack(nl.NLMSGHDR.size, nl.NLMSG_DONE, 0, 8, 0)
+    assert list(nl.messages(one + two)) == [(nl.RTM_NEWADDR, 7, b"abc"), (nl.NLMSG_DONE, 8, b"")]
