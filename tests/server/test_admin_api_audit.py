@@ -114,3 +114,22 @@ def test_a_refused_change_leaves_no_audit_entry(api: Api, config: ServerConfig) 
     resp = api.c.patch("/api/v1/admin/groups/999", json={"max_queue_size": 3}, headers=api.h)
     assert resp.status_code == 404
     assert len(history(config)) == before
+
+
+def test_a_refused_accounts_import_keeps_none_of_its_rows(api: Api, config: ServerConfig) -> None:
+    """The first row of a refused file is not kept (on SQLite a savepoint opened before any
+    write of the transaction would have committed it) and nothing is audited."""
+    csv_text = (
+        "sip_username,sip_password,sip_server\r\n"
+        "first,pw-1,10.0.0.1\r\n"
+        "second,pw-2,bad server name!\r\n"
+    )
+    resp = api.c.post(
+        "/api/v1/admin/accounts/import",
+        content=csv_text,
+        headers={**api.h, "Content-Type": "text/csv"},
+    )
+    assert resp.status_code == 422
+    assert resp.json()["problems"][0]["line"] == 3
+    assert api.ok(api.c.get("/api/v1/admin/accounts", headers=api.h)) == []
+    assert history(config) == []

@@ -1,9 +1,307 @@
-"""Agents pages (issue 17): list, editor, CSV import and export."""
+"""Agents pages (issue 17, seeds 001, 003, 004): the list (search, sort, paging, delete of
+the selected), the editor, and through ``csv_pages`` the CSV import and export.
+
+The editor is drawn from ``AgentFields`` (``model_form``); every change goes through
+``services.audited`` (the JSON API's services, with the audit entry in the same
+transaction). A password is hashed before the transaction, as the API does, and never shown.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import dataclasses
+from typing import Any
 
-from .auth import PREFIX
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ..api_models import AgentCreate, AgentFields
+from ..errors import ApiError, NotFound
+from ..models import Agent, Group, VoipAccount, utcnow
+from ..routers.deps import State
+from ..security import hash_password
+from ..services import admin_users, agents, audited, groups
+from . import csv_pages, model_form
+from .auth import PREFIX, Admin, check_csrf
+from .render import add_page, page, redirect
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
+router.include_router(csv_pages.router)
+
+add_page(
+    "agents",
+    "Agents",
+    f"{PREFIX}/agents",
+    20,
+    {
+        "agent-created": "Agent created.",
+        "agent-saved": "Agent saved; pushed to {p} signed-in client{ps}.",
+        "agents-deleted": "Deleted {n} agent{s}.",
+    },
+)
+
+PAGE_SIZE = 25
+GROUPS_VALUE = "the group's value"
+OVERRIDES = (
+    "not_ready_reasons",
+    "wrap_up_s",
+    "wrap_up_extension_s",
+    "no_answer_s",
+    "calls_while_not_ready",
+    "screen_pop_url",
+    "screen_pop_on",
+)
+"""The call-center settings an agent may have of its own (None: its group's)."""
+
+FIELDS = model_form.fields_of(
+    AgentFields, skip=("group_id",), inherit=dict.fromkeys(OVERRIDES, GROUPS_VALUE)
+)
+OWN_FIELDS = tuple(f for f in FIELDS if not f.inherit)
+CALL_CENTER_FIELDS = tuple(f for f in FIELDS if f.inherit)
+SERVICE_WORDS = {"agent login": "login", "group": "group_id"}
+
+
+@dataclasses.dataclass(frozen=True)
+class AgentRow:
+    id: int
+    login: str
+    display_name: str
+    email: str
+    group: str
+    extension: int | None
+    permission_level: int
+    hot_desk: bool
+    active: bool
+
+
+def agent_rows(s: Session) -> list[AgentRow]:
+    """The list's rows in three queries (not one per agent)."""
+    names = {g.id: g.name for g in s.scalars(select(Group))}
+    now = utcnow()
+    extension: dict[int, int] = {}
+    for acc in s.scalars(
+        select(VoipAccount).where(
+            or_(VoipAccount.agent_id.is_not(None), VoipAccount.lease_expires_at > now)
+        )
+    ):
+        holder = acc.agent_id if acc.agent_id is not None else acc.lease_agent_id
+        if holder is not None and (acc.agent_id is not None or holder not in extension):
+            extension[holder] = acc.extension
+    return [
+        AgentRow(
+            a.id,
+            a.login,
+            a.display_name,
+            a.email,
+            names.get(a.group_id, "") if a.group_id is not None else "",
+            extension.get(a.id),
+            a.permission_level,
+            a.hot_desk,
+            a.active,
+        )
+        for a in s.scalars(select(Agent))
+    ]
+
+
+SORTS = {
+    "login": lambda r: (r.login.lower(),),
+    "name": lambda r: (r.display_name.lower(), r.login.lower()),
+    "group": lambda r: (r.group.lower(), r.login.lower()),
+    "extension": lambda r: (r.extension is None, r.extension or 0, r.login.lower()),
+    "permission": lambda r: (r.permission_level, r.login.lower()),
+    "enabled": lambda r: (not r.active, r.login.lower()),
+}
+
+
+@router.get("/agents")
+async def agents_list(request: Request, state: State, admin: Admin) -> HTMLResponse:
+    q = request.query_params
+    search = q.get("q", "").strip()[:100]
+    sort = q.get("sort", "login")
+    sort = sort if sort in SORTS else "login"
+    desc = q.get("dir") == "desc"
+    rows = await state.read(agent_rows)
+    if search:
+        needle = search.lower()
+        rows = [
+            r
+            for r in rows
+            if any(
+                needle in str(v).lower()
+                for v in (r.login, r.display_name, r.email, r.group, r.extension)
+                if v is not None
+            )
+        ]
+    rows.sort(key=SORTS[sort], reverse=desc)
+    pages = max(1, (len(rows) + PAGE_SIZE - 1) // PAGE_SIZE)
+    page_no = q.get("page", "1")
+    current = min(pages, max(1, int(page_no))) if page_no.isdigit() and len(page_no) < 9 else 1
+    return page(
+        request,
+        "agents.html",
+        nav="agents",
+        admin=admin,
+        csrf=admin.csrf_token,
+        rows=rows[(current - 1) * PAGE_SIZE : current * PAGE_SIZE],
+        total=len(rows),
+        search=search,
+        sort=sort,
+        desc=desc,
+        page_no=current,
+        pages=pages,
+    )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(r.get("label", r)) if isinstance(r, dict) else str(r) for r in value)
+    return "" if value is None else str(value)
+
+
+def _groups_values(s: Session, agent_id: int | None) -> dict[str, Any]:
+    """What each call-center setting is when the agent uses its group's (for the labels)."""
+    if agent_id is None:
+        return {}
+    out = agents.agent_out(s, agents.get_agent(s, agent_id)).model_dump(mode="json")
+    return {f"{name}__group": _shown(out.get(f"effective_{name}")) for name in OVERRIDES}
+
+
+async def _editor(
+    request: Request,
+    state: State,
+    admin: Admin,
+    *,
+    agent_id: int | None,
+    values: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    problem: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    group_rows = await state.read(groups.list_groups)
+    shown = {**values, **(await state.read(_groups_values, agent_id))}
+    return page(
+        request,
+        "agent_edit.html",
+        nav="agents",
+        status=status,
+        admin=admin,
+        csrf=admin.csrf_token,
+        agent_id=agent_id,
+        values=shown,
+        errors=errors or {},
+        problem=problem,
+        groups=group_rows,
+        own_fields=OWN_FIELDS,
+        call_center_fields=CALL_CENTER_FIELDS,
+    )
+
+
+@router.get("/agents/new")
+async def agent_new(request: Request, state: State, admin: Admin) -> HTMLResponse:
+    values = model_form.values_of(FIELDS, {"active": True, "permission_level": 10})
+    values.update({f"{name}{model_form.INHERIT_SUFFIX}": True for name in OVERRIDES})
+    values["group_id"] = None
+    return await _editor(request, state, admin, agent_id=None, values=values)
+
+
+@router.get("/agents/{agent_id}")
+async def agent_edit(request: Request, state: State, admin: Admin, agent_id: int) -> HTMLResponse:
+    try:
+        out = await state.read(lambda s: agents.agent_out(s, agents.get_agent(s, agent_id)))
+    except NotFound:
+        return page(request, "agents_missing.html", status=404, admin=admin, csrf=admin.csrf_token)
+    dumped = out.model_dump(mode="json")
+    values = model_form.values_of(FIELDS, dumped)
+    values["group_id"] = out.group_id
+    return await _editor(request, state, admin, agent_id=agent_id, values=values)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Saved:
+    agent_id: int
+    pushed: int
+
+
+async def _save(request: Request, state: State, admin: Admin, agent_id: int | None) -> Response:
+    form = await request.form()
+    check_csrf(admin, form.get("csrf"))
+    data, errors = model_form.data_from_form(FIELDS, form.get, form.getlist)
+    group = str(form.get("group_id") or "").strip()
+    data["group_id"] = int(group) if group.isdigit() and len(group) < 11 else (group or None)
+    body: AgentFields | None = None
+    problem = ""
+    try:
+        body = (AgentCreate if agent_id is None else AgentFields).model_validate(data)
+    except ValidationError as exc:
+        found, problem = model_form.validation_errors(exc, FIELDS, ("group_id",))
+        errors = {**found, **errors}
+    if body is not None and not errors:
+        pw_hash = await state.hash_call(hash_password, body.password) if body.password else None
+        who = admin.name
+
+        def run(s: Session) -> _Saved:
+            if agent_id is None:
+                assert isinstance(body, AgentCreate) and pw_hash is not None
+                a = audited.create_agent(s, who, body, pw_hash)
+            else:
+                assert body is not None
+                a = audited.update_agent(s, who, agent_id, body, pw_hash)
+            return _Saved(a.id, admin_users.signed_in_clients(s, {a.id}))
+
+        try:
+            saved = await state.write(run)
+        except NotFound as exc:
+            if agent_id is not None and "agent" in exc.message:
+                return page(
+                    request, "agents_missing.html", status=404, admin=admin, csrf=admin.csrf_token
+                )
+            errors, problem = model_form.service_errors(exc, FIELDS, SERVICE_WORDS)
+        except ApiError as exc:
+            errors, problem = model_form.service_errors(exc, FIELDS, SERVICE_WORDS)
+        else:
+            msg = "agent-created" if agent_id is None else "agent-saved"
+            return redirect(f"{PREFIX}/agents/{saved.agent_id}?msg={msg}&p={saved.pushed}")
+    values = model_form.values_of(FIELDS, data)
+    values["group_id"] = data.get("group_id")
+    return await _editor(
+        request,
+        state,
+        admin,
+        agent_id=agent_id,
+        values=values,
+        errors=errors,
+        problem=problem or "The agent was not saved: correct the fields marked below.",
+        status=422,
+    )
+
+
+@router.post("/agents/new")
+async def agent_create(request: Request, state: State, admin: Admin) -> Response:
+    return await _save(request, state, admin, None)
+
+
+@router.post("/agents/delete")
+async def agents_delete(request: Request, state: State, admin: Admin) -> Response:
+    form = await request.form()
+    check_csrf(admin, form.get("csrf"))
+    ids = list(
+        dict.fromkeys(
+            int(v)
+            for v in form.getlist("ids")
+            if isinstance(v, str) and v.isdigit() and len(v) < 11
+        )
+    )
+    if not ids:
+        return redirect(f"{PREFIX}/agents")
+    deleted, _missing = await state.write(audited.delete_agents, admin.name, ids[:10000])
+    return redirect(f"{PREFIX}/agents?msg=agents-deleted&n={len(deleted)}")
+
+
+# After /agents/delete, which this path would otherwise take.
+@router.post("/agents/{agent_id}")
+async def agent_update(request: Request, state: State, admin: Admin, agent_id: int) -> Response:
+    return await _save(request, state, admin, agent_id)

@@ -13,9 +13,10 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from ..admin_models import AuditEntry
 from ..api_models import AccountCreate, AccountFields, AgentCreate, AgentFields, GroupCreate
 from ..api_models import GroupFields as GroupBody
 from ..config import ServerConfig
@@ -248,6 +249,7 @@ def import_accounts_csv(
     """``accounts_csv.import_accounts_csv`` (all rows or none), with an entry for each
     account it created or changed."""
     before = _all_accounts(s)
+    _open_transaction(s)
     created, updated = accounts_csv.import_accounts_csv(s, cfg, box, text)
     with_password = _csv_rows_with_password(text)
     for account_id, after in _all_accounts(s).items():
@@ -256,6 +258,15 @@ def import_accounts_csv(
         action = "create" if old is None else "update"
         _record_account(s, who, action, old, after, secrets=secrets)
     return created, updated
+
+
+def _open_transaction(s: Session) -> None:
+    """Makes SQLite open the transaction now. pysqlite begins one only before a write, so a
+    SAVEPOINT (the import's per-row ``begin_nested``) met first starts the transaction itself
+    and its RELEASE commits the row: a refused file would keep its first row. A write that
+    changes nothing opens the real transaction first."""
+    if s.get_bind().dialect.name == "sqlite":
+        s.execute(delete(AuditEntry).where(AuditEntry.id < 0))
 
 
 def _csv_rows_with_password(text: str) -> set[str]:

@@ -95,3 +95,49 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 // ---- end of live board ----
+
+// ---- Agents and groups pages (issue 17): edit the chosen row, "use the group's value",
+// ---- members' call order (Up/Down without a mouse) and the members search.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const button of document.querySelectorAll(".js-edit-chosen")) {
+    button.addEventListener("click", () => {
+      const chosen = button.form.querySelector('input[name="ids"]:checked');
+      if (chosen) window.location.href = button.dataset.base + encodeURIComponent(chosen.value);
+      else window.alert(button.dataset.none);
+    });
+  }
+  for (const box of document.querySelectorAll(".js-inherit")) {
+    const input = document.getElementById(box.getAttribute("aria-controls"));
+    if (!input) continue;
+    const sync = () => { input.disabled = box.checked; };
+    box.addEventListener("change", sync);
+    sync();
+  }
+  const status = document.getElementById("order-status");
+  for (const button of document.querySelectorAll(".js-move")) {
+    button.addEventListener("click", (event) => {
+      event.preventDefault();
+      const item = button.closest("li");
+      const list = item.parentElement;
+      const other = button.dataset.way === "up" ? item.previousElementSibling : item.nextElementSibling;
+      if (other) {
+        if (button.dataset.way === "up") list.insertBefore(item, other);
+        else list.insertBefore(other, item);
+      }
+      button.focus();
+      const items = Array.from(list.querySelectorAll("li.member"));
+      const name = item.querySelector(".member-name").textContent;
+      if (status) status.textContent = `${name}: position ${items.indexOf(item) + 1} of ${items.length}. Save to keep the order.`;
+    });
+  }
+  for (const search of document.querySelectorAll(".js-member-search")) {
+    const list = document.getElementById(search.getAttribute("aria-controls"));
+    search.addEventListener("input", () => {
+      const needle = search.value.trim().toLowerCase();
+      for (const item of list.querySelectorAll("li")) {
+        item.hidden = needle !== "" && !item.textContent.toLowerCase().includes(needle);
+      }
+    });
+  }
+});
+// ---- end of the agents and groups pages' block

@@ -1,0 +1,232 @@
+"""The Agents pages in a real Chromium against a real server process: the list, the editor
+(permission level, hot desk, enabled, password, the agent's own call-center settings),
+validation errors beside the field, delete of the selected, the CSV round trip and a
+refused import, a forged form, and the audit entries the changes leave."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .conftest import ADMIN, Console, sign_in
+
+pytestmark = pytest.mark.slow
+
+
+def agents_json(console: Console) -> dict[str, dict[str, object]]:
+    rows = console.api.ok(console.api.c.get("/api/v1/admin/agents", headers=console.api.h))
+    return {r["login"]: r for r in rows}
+
+
+def test_create_an_agent_then_change_it_and_see_the_history(page: Page, console: Console) -> None:
+    support = console.api.group("Support", no_answer_s=25)
+    console.api.account()  # a pool number, so that the agent can sign in
+    sign_in(page)
+    page.get_by_role("link", name="Agents", exact=True).click()
+    page.get_by_role("link", name="New agent").click()
+    page.get_by_label("Login").fill("pat")
+    page.get_by_label("Name", exact=True).fill("Pat Jones")
+    page.get_by_label("Password", exact=True).fill("a good long password")
+    page.get_by_label("Group", exact=True).select_option(label="Support (100)")
+    page.get_by_label("Permission level (0-100)").fill("40")
+    page.get_by_label("Hot desk").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("p.flash")).to_have_text("Agent created.")
+
+    pat = agents_json(console)["pat"]
+    assert pat["group_id"] == support["id"]
+    assert pat["permission_level"] == 40
+    assert pat["hot_desk"] is True
+    assert pat["no_answer_s"] is None  # the group's value
+    assert pat["effective_no_answer_s"] == 25
+    # The password set in the form works, and is never shown back.
+    console.api.sign_in("pat", "a good long password")
+    assert "a good long password" not in page.content()
+    expect(page.get_by_label("Password", exact=True)).to_have_value("")
+    # The inherited value is named beside its box.
+    expect(page.get_by_label("Use the group's value (25)")).to_be_checked()
+
+    # An own no-answer time, disabled, and a new password.
+    page.get_by_label("Use the group's value (25)").uncheck()
+    page.get_by_label("No answer after (seconds)").fill("12")
+    page.get_by_label("Enabled").uncheck()
+    page.get_by_label("Password", exact=True).fill("another password!")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("p.flash")).to_have_text("Agent saved; pushed to 0 signed-in clients.")
+    pat = agents_json(console)["pat"]
+    assert pat["no_answer_s"] == 12
+    assert pat["active"] is False
+
+    page.get_by_role("link", name="Audit history").click()
+    rows = page.locator("table.audit tbody tr")
+    expect(rows.first).to_contain_text("pat (Pat Jones)")
+    history = page.locator("table.audit").inner_text()
+    assert ADMIN in history
+    assert "no_answer_s" in history
+    assert "(changed)" in history
+    assert "another password!" not in page.content()
+    assert "a good long password" not in page.content()
+
+
+def test_validation_errors_appear_beside_their_fields(page: Page, console: Console) -> None:
+    console.api.agent("taken")
+    sign_in(page)
+    page.goto("/admin/agents/new")
+    page.get_by_label("Login").fill("bad login!")
+    page.get_by_label("Password", exact=True).fill("short")
+    page.get_by_label("Permission level (0-100)").fill("101")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_contain_text("The agent was not saved")
+    login = page.get_by_label("Login")
+    expect(login).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#error-f-login")).to_contain_text("should match pattern")
+    expect(page.locator("#error-f-password")).to_contain_text("at least 8 characters")
+    expect(page.locator("#error-f-permission_level")).to_contain_text("less than or equal to 100")
+    # What was typed stays (never the password).
+    expect(login).to_have_value("bad login!")
+    expect(page.get_by_label("Password", exact=True)).to_have_value("")
+
+    # A refusal of the service (a login that exists) lands beside the login too.
+    login.fill("taken")
+    page.get_by_label("Password", exact=True).fill("long enough password")
+    page.get_by_label("Permission level (0-100)").fill("10")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#error-f-login")).to_contain_text("already exists")
+    assert set(agents_json(console)) == {"taken"}
+
+
+def test_list_search_sort_paging_and_delete_selected(page: Page, console: Console) -> None:
+    for n in range(30):
+        console.api.agent(f"agent{n:02d}", display_name=f"Person {n:02d}")
+    sign_in(page)
+    page.goto("/admin/agents")
+    expect(page.locator(".pager span")).to_have_text("30 agents · page 1 of 2")
+    page.get_by_role("link", name="Next").click()
+    expect(page.locator("table.agents tbody tr")).to_have_count(5)
+    page.get_by_label("Search", exact=True).fill("person 1")
+    page.get_by_label("Search", exact=True).press("Enter")
+    expect(page.locator("table.agents tbody tr")).to_have_count(10)
+    page.get_by_role("link", name="Login").click()  # already ascending: now descending
+    expect(page.locator("table.agents tbody tr").first).to_contain_text("agent19")
+    page.get_by_label("Select agent agent19").check()
+    page.get_by_label("Select agent agent18").check()
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name="Delete selected").click()
+    expect(page.locator("p.flash")).to_have_text("Deleted 2 agents.")
+    assert {"agent18", "agent19"}.isdisjoint(agents_json(console))
+    assert len(agents_json(console)) == 28
+
+
+def test_csv_round_trip_and_a_refused_import(page: Page, console: Console, tmp_path: Path) -> None:
+    group = console.api.group("Sales")
+    console.api.agent("anna", display_name="Anna Berg", group_id=group["id"])
+    console.api.agent("ben", display_name="=HYPERLINK(1)", wrap_up_s=15)
+    console.api.account()  # a pool number, so that an imported agent can sign in
+    sign_in(page)
+    page.get_by_role("link", name="Import / export").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export agents (CSV)").click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert [r["login"] for r in rows] == ["anna", "ben"]
+    assert rows[0]["group"] == "Sales"
+    assert rows[1]["display_name"] == "'=HYPERLINK(1)"  # a spreadsheet shows it as text
+    assert rows[1]["wrap_up_s"] == "15"
+    assert all(r["password"] == "" for r in rows)
+
+    # Changed in a spreadsheet: a new name, a new agent (with a password), read back in.
+    rows[0]["display_name"] = "Anna Lind"
+    rows[0]["permission_level"] = "55"
+    new = {**rows[0], "login": "carl", "display_name": "Carl", "password": "carl's password"}
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows([*rows, new])
+    good = tmp_path / "agents.csv"
+    good.write_text(out.getvalue(), encoding="utf-8")
+    page.get_by_label("Agents CSV file to import").set_input_files(good)
+    page.get_by_role("button", name="Import agents").click()
+    expect(page.locator("p.flash")).to_have_text("Agents imported: 1 created, 2 updated.")
+    agents = agents_json(console)
+    assert agents["anna"]["display_name"] == "Anna Lind"
+    assert agents["anna"]["permission_level"] == 55
+    assert agents["ben"]["display_name"] == "=HYPERLINK(1)"
+    assert agents["ben"]["wrap_up_s"] == 15
+    assert agents["carl"]["group"] == "Sales"
+    console.api.sign_in("carl", "carl's password")
+
+    # One good row and two bad ones: nothing changes, each problem beside its row number.
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "login,display_name,permission_level,group\r\n"
+        "anna,Anna Changed,10,Sales\r\n"
+        "dora,Dora,500,Sales\r\n"
+        "eve,Eve,10,Nowhere\r\n",
+        encoding="utf-8",
+    )
+    page.get_by_label("Agents CSV file to import").set_input_files(bad)
+    page.get_by_role("button", name="Import agents").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Nothing was imported")
+    table = page.locator("table.problems")
+    expect(table.get_by_role("rowheader", name="Row 3")).to_be_visible()
+    row3 = table.locator("tr", has=page.get_by_role("rowheader", name="Row 3"))
+    expect(row3).to_contain_text("permission_level")
+    expect(row3).to_contain_text("less than or equal to 100")
+    assert table.get_by_role("rowheader", name="Row 2").count() == 0
+    assert agents_json(console)["anna"]["display_name"] == "Anna Lind"
+    assert "dora" not in agents_json(console)
+    # The group that does not exist is found once the rows are checked against the database.
+    bad.write_text(
+        "login,display_name,group,password\r\n"
+        "anna,Anna Changed,Sales,\r\n"
+        "eve,Eve,Nowhere,eve's password\r\n",
+        encoding="utf-8",
+    )
+    page.get_by_label("Agents CSV file to import").set_input_files(bad)
+    page.get_by_role("button", name="Import agents").click()
+    row3 = table.locator("tr", has=page.get_by_role("rowheader", name="Row 3"))
+    expect(row3).to_contain_text("group 'Nowhere' does not exist")
+    assert agents_json(console)["anna"]["display_name"] == "Anna Lind"
+    assert "eve" not in agents_json(console)
+
+
+def test_accounts_export_has_passwords_only_when_asked_and_that_is_audited(
+    page: Page, console: Console
+) -> None:
+    console.api.account(sip_username="desk-1", sip_password="the-sip-secret")
+    sign_in(page)
+    page.goto("/admin/csv")
+    with page.expect_download() as plain:
+        page.get_by_role("button", name="Export VoIP accounts (CSV)").click()
+    assert "the-sip-secret" not in Path(plain.value.path()).read_text(encoding="utf-8")
+    box = page.get_by_label("Include the SIP passwords")
+    expect(box).to_have_attribute("aria-describedby", "passwords-warning")
+    expect(page.locator("#passwords-warning")).to_contain_text("plain text")
+    box.check()
+    with page.expect_download() as secret:
+        page.get_by_role("button", name="Export VoIP accounts (CSV)").click()
+    assert "the-sip-secret" in Path(secret.value.path()).read_text(encoding="utf-8")
+    page.goto("/admin/audit")
+    expect(page.locator("table.audit")).to_contain_text("accounts.csv with passwords")
+    assert "the-sip-secret" not in page.content()
+
+
+def test_a_forged_agent_form_is_refused(page: Page, console: Console) -> None:
+    agent = console.api.agent("pat")
+    sign_in(page)
+    expect(page.get_by_role("heading", name="VoIP accounts")).to_be_visible()
+    forged: list[tuple[str, dict[str, str | float | bool]]] = [
+        ("/admin/agents/delete", {"ids": str(agent["id"])}),
+        (f"/admin/agents/{agent['id']}", {"login": "pat", "permission_level": "99"}),
+        ("/admin/csv/accounts.csv", {"include_passwords": "on", "csrf": "guess"}),
+    ]
+    for url, form in forged:
+        resp = page.request.post(f"{console.url}{url}", form=form)
+        assert resp.status == 403
+        assert "did not come from this console" in resp.text()
+    assert agents_json(console)["pat"]["permission_level"] == 10
