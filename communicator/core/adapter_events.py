@@ -17,6 +17,7 @@ from communicator.core.call_events import (
     CallDisconnected,
     CallEvent,
     EarlyMedia,
+    HoldFailed,
     RemoteHoldChanged,
     RemoteRinging,
     TransferProgress,
@@ -95,6 +96,36 @@ class AdapterEvents(LineCalls):
             reason = EndReason.TRANSFERRED
         return self._end(call, reason, now, event.sip_code)
 
+    def _on_hold_failed(self, call: Call, event: HoldFailed, now: float) -> list[CallEffect]:
+        """The far end kept the call as it was: the line shows that, and the agent is told.
+
+        A call that could not be held goes back to CONNECTED unless another call is active
+        meanwhile (a swap or a new line): two calls are never both active, so it stays held
+        here, without the agent's audio, and the agent learns the far end was not put on hold.
+        """
+        code = f" ({event.sip_code})" if event.sip_code else ""
+        where = call.where[0].upper() + call.where[1:]
+        if not event.hold:
+            if call.state is not CallState.CONNECTED:
+                return []
+            self._calls[call.call_id] = replace(call, state=CallState.HELD)
+            return [Notice(f"{where} could not be resumed{code}: it is still on hold")]
+        if call.state is not CallState.HELD:
+            return []
+        others_active = any(
+            c.state is CallState.CONNECTED and c.call_id != call.call_id
+            for c in self._calls.values()
+        )
+        if others_active or call.conference_with is not None:
+            return [
+                Notice(
+                    f"{where} could not be put on hold{code}: the caller hears silence, "
+                    "not the hold"
+                )
+            ]
+        self._calls[call.call_id] = replace(call, state=CallState.CONNECTED)
+        return [Notice(f"{where} could not be put on hold{code}: it is still connected")]
+
     def _on_transfer_progress(
         self, call: Call, event: TransferProgress, now: float
     ) -> list[CallEffect]:
@@ -128,6 +159,7 @@ EVENT_TRANSITIONS: Mapping[tuple[CallState, type[CallEvent]], _Transition] = Map
         **{(s, RemoteHoldChanged): AdapterEvents._on_remote_hold for s in ESTABLISHED_STATES},
         **{(s, TransferProgress): AdapterEvents._on_transfer_progress for s in ESTABLISHED_STATES},
         **{(s, CallDisconnected): AdapterEvents._on_disconnected for s in LIVE_STATES},
+        **{(s, HoldFailed): AdapterEvents._on_hold_failed for s in ESTABLISHED_STATES},
     }
 )
 """(call state, adapter event type) -> transition. Pairs not listed are ignored: they are late

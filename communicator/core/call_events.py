@@ -64,6 +64,17 @@ class TransferProgress:
     final: bool = False
 
 
+@dataclass(frozen=True)
+class HoldFailed:
+    """Our hold (``hold``) or resume of the call did not happen: the far end refused the
+    re-INVITE (after the retries a "not now" answer gets), or pjsip could not send it. The
+    call is still as it was before."""
+
+    call_id: CallId
+    hold: bool
+    sip_code: int | None = None
+
+
 CallEvent = (
     RemoteRinging
     | EarlyMedia
@@ -71,4 +82,5 @@ CallEvent = (
     | RemoteHoldChanged
     | CallDisconnected
     | TransferProgress
+    | HoldFailed
 )

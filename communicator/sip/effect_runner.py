@@ -51,7 +51,7 @@ from communicator.core.call_effects import (
     TransferBlind,
     Unhold,
 )
-from communicator.core.call_events import CallDisconnected, TransferProgress
+from communicator.core.call_events import CallDisconnected, HoldFailed, TransferProgress
 from communicator.core.call_record import CallRecord
 from communicator.core.calls import CallId, DtmfMethod
 from communicator.core.errors import InvalidOperationError
@@ -143,9 +143,12 @@ class EffectRunner:
         sent = self._sent.pop(call_id, None) if ours else None
         if sent is not None and code in RETRY_CODES and self._again(sent[0], sent[1], code):
             return
-        if sent is not None and code >= 300 and code not in RETRY_CODES:
+        refused = sent is not None and code >= 300 and code not in RETRY_CODES
+        if sent is not None and refused:
             self._failure(f"{type(sent[0]).__name__}: the far end answered {code}")
         call.reinvite_pending = False
+        if sent is not None and refused:
+            self.run(self._hold_failed(sent[0], code))
         self.run(self._waiting.pop(call_id, ()))
 
     def retry(self, call_id: CallId) -> None:
@@ -168,6 +171,7 @@ class EffectRunner:
             return False
         if tries > len(RETRY_DELAYS_S):
             self._failure(f"{type(effect).__name__}: the far end answered {code} {tries} times")
+            self.run(self._hold_failed(effect, code))
             return False
         waiting.insert(0, effect)
         self._backing_off[effect.call_id] = tries
@@ -236,7 +240,18 @@ class EffectRunner:
             self._timers.forget_kind(CallTimer.TRANSFER, effect.call_id)
             progress = TransferProgress(effect.call_id, 500, reason, final=True)
             return lines.handle(progress, self._wall()).effects
+        if isinstance(effect, Hold | Unhold):
+            return self._hold_failed(effect, None)
         return ()
+
+    def _hold_failed(self, effect: Hold | Unhold, code: int | None) -> tuple[CallEffect, ...]:
+        """The hold or resume did not happen: the core puts the call back as it was (and
+        tells the agent); its effects are returned to run."""
+        lines = self._lines()
+        if lines is None:
+            return ()
+        event = HoldFailed(effect.call_id, isinstance(effect, Hold), code)
+        return lines.handle(event, self._wall()).effects
 
     def _run_one(self, effect: CallEffect) -> tuple[CallEffect, ...]:
         if isinstance(effect, MakeCall):

@@ -8,6 +8,7 @@ from communicator.core.call_events import (
     CallDisconnected,
     CallEvent,
     EarlyMedia,
+    HoldFailed,
     RemoteHoldChanged,
     RemoteRinging,
     TransferProgress,
@@ -25,6 +26,7 @@ def event_for(event_type: type[CallEvent], call_id: CallId) -> CallEvent:
         RemoteHoldChanged: RemoteHoldChanged(call_id, held=True),
         CallDisconnected: CallDisconnected(call_id, 487, "Request Terminated"),
         TransferProgress: TransferProgress(call_id, 200, "OK", final=True),
+        HoldFailed: HoldFailed(call_id, hold=True, sip_code=488),
     }
     return events[event_type]
 
@@ -42,6 +44,9 @@ EXPECTED: dict[tuple[CallState, type[CallEvent]], CallState] = {
     # without a transfer in progress a NOTIFY changes nothing (see test_transfers)
     (CallState.CONNECTED, TransferProgress): CallState.CONNECTED,
     (CallState.HELD, TransferProgress): CallState.HELD,
+    # a refused hold: a held call is connected again (see test_hold_failed)
+    (CallState.CONNECTED, HoldFailed): CallState.CONNECTED,
+    (CallState.HELD, HoldFailed): CallState.CONNECTED,
     **{(s, CallDisconnected): CallState.ENDED for s in LIVE_STATES},
 }
 
@@ -83,6 +88,7 @@ IGNORED = [
         RemoteHoldChanged,
         CallDisconnected,
         TransferProgress,
+        HoldFailed,
     )
     if (state, event_type) not in EVENT_TRANSITIONS
 ]

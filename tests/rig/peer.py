@@ -160,6 +160,9 @@ class PeerAccount(pj.Account, _Recorder):
     def __init__(self, records: deque[Record]) -> None:
         pj.Account.__init__(self)
         self.records = records
+        self.reinvite_answer: int | None = None
+        """Answer the far end's re-INVITEs (hold, resume) with this code (``reinvite_answer``
+        command); None: accept them."""
 
     def onRegState(self, prm: Any) -> None:
         def record() -> None:
@@ -246,6 +249,15 @@ class PeerCall(pj.Call, _Recorder):
             )
 
         self._guard("onCallTsxState", record)
+
+    def onCallRxReinvite(self, prm: Any) -> None:
+        def answer() -> None:
+            code = self.acc.reinvite_answer
+            if code is not None:
+                prm.statusCode = code
+                self.records.append(("reinvite_refused", self, self.getId(), code))
+
+        self._guard("onCallRxReinvite", answer)
 
     def onCallTransferRequest(self, prm: Any) -> None:
         def record() -> None:
@@ -657,6 +669,9 @@ class Peer:
             ):
                 st.info_in_flight = False
                 self._send_next_info_digit(st)
+        elif kind == "reinvite_refused":
+            _, call, cid, code = rec
+            self.emit("reinvite_refused", call_id=cid, code=code)
         elif kind == "transfer_request":
             _, call, cid, dst, new_call = rec
             self.unbound.append(new_call)
@@ -947,6 +962,11 @@ class Peer:
         _add_headers(prm, msg)  # on an unanswered call of ours they go in the CANCEL
         st.call.hangup(prm)
         return {"call_id": int(st.call.getId())}
+
+    def cmd_reinvite_answer(self, msg: dict[str, Any]) -> dict[str, Any]:
+        code = msg.get("code")
+        self._require_account().reinvite_answer = None if code is None else int(code)
+        return {"code": code}
 
     def cmd_hold(self, msg: dict[str, Any]) -> dict[str, Any]:
         st = self._call(msg)

@@ -28,6 +28,8 @@ auto_answer        enabled, code (200, 486, 603 ...), ring (send 180 when not au
 hangup             call_id (or "all"), code, headers {name: value} (an unanswered call of
                    ours: they go in the CANCEL)
 hold / unhold      call_id
+reinvite_answer    code (488 ...; None: accept): answer the far end's re-INVITEs (its hold
+                   and resume) with this code -> event reinvite_refused {call_id, code}
 dtmf               call_id, digits, method (rfc4733|sip_info)
 xfer               call_id, uri (blind transfer, REFER)
 xfer_replaces      call_id, dest_call_id (attended transfer)
@@ -61,6 +63,7 @@ receive time, and "_i", the event's index in ``history``: ``since=event["_i"] + 
 * ``media_state`` {call_id, index, state (active|local_hold|remote_hold|none|error), hold, dir,
   codec ("PCMU/8000" or null)}
 * ``dtmf`` {call_id, digit, method (rfc4733|sip_info)}
+* ``reinvite_refused`` {call_id, code} (``reinvite_answer``)
 * ``transfer_request`` {call_id, target} / ``transfer_status`` {call_id, code, reason, final}
 * ``replace_request`` {call_id} / ``replaced`` {call_id, new_call_id}
 * ``redirected`` {call_id, target, followed}
