@@ -2,7 +2,8 @@
 
 Starts a real server on loopback with a few agents and accounts, signs in with Debian's
 Chromium and writes docs/screenshots/admin-accounts.png, admin-account-editor.png and
-admin-audit.png.
+admin-audit.png, and (``screenshots_ops.py``) admin-pool.png, admin-board.png and
+admin-reports.png.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import sync_playwright
 
+from tests.console import screenshots_ops
 from tests.console.conftest import (
     ADMIN,
     ADMIN_PASSWORD,
@@ -55,7 +57,8 @@ def main() -> None:
                     first = first or acc
                 api.account(sip_username="pool-1", sip_server="sip.example.com")
                 api.account(sip_username="pool-2", sip_server="sip.example.com")
-                api.sign_in("anna")
+                tokens = {"anna": api.sign_in("anna")["token"]}
+                screenshots_ops.seed(api, tokens)
             shoot(server.url, first["id"] if first else 1)
         finally:
             server.stop()
@@ -83,6 +86,7 @@ def shoot(url: str, account_id: int) -> None:
         page.screenshot(path=OUT / "admin-account-editor.png", full_page=True)
         page.goto("/admin/audit")
         page.screenshot(path=OUT / "admin-audit.png", full_page=True)
+        screenshots_ops.shoot(page, OUT)
         browser.close()
 
 
