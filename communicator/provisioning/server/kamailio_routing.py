@@ -154,9 +154,14 @@ route[GROUP_RING] {
     $var(start) = 0;
     if ($avp(grp_order) == "round_robin" && $var(n) > 0) {
         if ($avp(grp_rr) == $null) {
-            $avp(grp_rr) = $shtinc(grr=>$avp(grp_id));
+            $var(key) = "g" + $avp(grp_id);
+            if ($sht(grr=>$var(key)) == $null) {
+                $sht(grr=>$var(key)) = 0;
+            }
+            $avp(grp_rr) = $shtinc(grr=>$var(key));
         }
         $var(start) = $avp(grp_rr) mod $var(n);
+        xlog("L_DBG", "group $avp(grp_id): round robin turn $avp(grp_rr) of $var(n)\n");
     }
     $var(all) = 0;
     if ($avp(grp_order) == "simultaneous") {

@@ -1,0 +1,197 @@
+"""Calls to a group's extension on the real rig (issue 18): three agents with pjsua2 phones,
+their states reported to the real server, Kamailio routing from the server's database."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any
+
+import pytest
+
+from tests.rig.directory import DirectoryRig
+from tests.rig.kamailio import DEFAULT_DOMAIN
+from tests.rig.peer_client import PeerError, PeerProcess
+
+pytestmark = [pytest.mark.rig, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
+
+GROUP_NAME = "Support Ü/1"
+GROUP_HEADER = "X-Communicator-Group: Support%20%C3%9C%2F1"
+
+
+class Team:
+    """Three agents a1..a3 in one group (extension 300), each with a registered phone, and a
+    caller outside the group."""
+
+    def __init__(self, rig: DirectoryRig, **group: Any) -> None:
+        self.rig = rig
+        self.group = rig.api.group(GROUP_NAME, extension=300, **group)
+        self.phones: dict[str, PeerProcess] = {}
+        for n in (1, 2, 3):
+            login = f"a{n}"
+            rig.agent(login, f"a{n}-sip", group_id=self.group["id"], extension=200 + n)
+            self.phones[login] = rig.phone(login)
+        rig.agent("caller", "caller-sip", extension=250)
+        self.caller = rig.phone("caller")
+
+    def states(self, **states: str) -> None:
+        for login, state in states.items():
+            self.rig.report(login, state)
+
+    def set_group(self, **fields: Any) -> None:
+        self.rig.patch("groups", self.group["id"], fields)
+
+    def call(self, ext: int = 300) -> tuple[int, dict[str, int]]:
+        marks = {login: p.mark() for login, p in self.phones.items()}
+        call_id = self.caller.call(f"sip:{ext}@{DEFAULT_DOMAIN}")
+        return call_id, marks
+
+    def rung(self, login: str, since: int) -> dict[str, Any]:
+        return self.phones[login].wait_incoming(since=since)
+
+    def final(self, call_id: int) -> dict[str, Any]:
+        event: dict[str, Any] = self.caller.wait_call_state(call_id, "DISCONNECTED")
+        return event
+
+    def first_rung(self, marks: dict[str, int], timeout: float = 5.0) -> tuple[str, Any]:
+        """The member whose phone rings first (awaited on each phone in turn, briefly)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for login, phone in self.phones.items():
+                mark = marks[login]
+                found = [e for e in phone.events("incoming_call") if e["_i"] >= mark]
+                if found:
+                    return login, found[0]
+            with contextlib.suppress(PeerError):
+                self.caller.wait_for("call_state", since=self.caller.mark(), timeout=0.05)
+        raise AssertionError("no member rang")
+
+    def not_rung(self, login: str, since: int) -> bool:
+        return not self.phones[login].events("incoming_call", lambda e: e["_i"] >= since)
+
+
+@pytest.fixture
+def team(directory: DirectoryRig) -> Team:
+    return Team(directory, call_order="simultaneous", ring_time_s=5)
+
+
+def test_all_at_once_rings_the_ready_and_cancels_the_others(team: Team) -> None:
+    team.states(a1="ready", a2="ready", a3="not_ready")
+    call_id, marks = team.call()
+    first = team.rung("a1", marks["a1"])
+    second = team.rung("a2", marks["a2"])
+    for incoming in (first, second):
+        assert GROUP_HEADER in incoming["message"]
+
+    team.phones["a1"].command("answer", call_id=first["call_id"], code=200)
+    team.caller.wait_call_state(call_id, "CONFIRMED")
+    cancelled = team.phones["a2"].wait_call_state(second["call_id"], "DISCONNECTED")
+    assert cancelled["code"] in (487, 200), cancelled
+    # The CANCEL tells a2's phone the call was answered elsewhere (not a missed call).
+    # The CANCEL tells a2's phone the call was answered elsewhere (not a missed call); pjsua2
+    # reports only 487, so the CANCEL is read from a2's SIP log (complete once it has quit).
+    team.phones["a2"].close()
+    assert 'Reason: SIP;cause=200;text="Call completed elsewhere"' in (
+        team.phones["a2"].pjsua_log_tail(100000)
+    )
+    assert team.not_rung("a3", marks["a3"])  # Not ready: never rung
+
+
+def test_nobody_ready_gets_480_with_a_reason(team: Team) -> None:
+    team.states(a1="not_ready", a2="wrap_up", a3="signed_out")
+    call_id, marks = team.call()
+    final = team.final(call_id)
+    assert (final["code"], final["reason"]) == (480, "No agent available")
+    assert all(team.not_rung(login, mark) for login, mark in marks.items())
+
+
+def test_on_a_call_is_rung_only_with_call_waiting(team: Team) -> None:
+    team.states(a1="on_call", a2="not_ready", a3="not_ready")
+    call_id, _marks = team.call()
+    assert team.final(call_id)["code"] == 480
+
+    team.set_group(call_waiting=True)
+    call_id, marks = team.call()
+    team.rung("a1", marks["a1"])
+    team.caller.command("hangup", call_id=call_id)
+
+
+def test_going_not_ready_stops_the_ringing_at_the_next_call(team: Team) -> None:
+    team.states(a1="ready", a2="not_ready", a3="not_ready")
+    call_id, marks = team.call()
+    team.rung("a1", marks["a1"])
+    team.caller.command("hangup", call_id=call_id)
+    team.final(call_id)
+
+    team.states(a1="not_ready")
+    call_id, marks = team.call()
+    assert team.final(call_id)["code"] == 480
+    assert team.not_rung("a1", marks["a1"])
+
+
+def test_in_order_rings_one_after_the_other(team: Team) -> None:
+    team.set_group(
+        call_order="in_order",
+        members=[
+            team.rig.agents["a3"].agent_id,
+            team.rig.agents["a1"].agent_id,
+            team.rig.agents["a2"].agent_id,
+        ],
+    )
+    team.states(a1="ready", a2="ready", a3="ready")
+    call_id, marks = team.call()
+    first = team.rung("a3", marks["a3"])
+    assert team.not_rung("a1", marks["a1"]) and team.not_rung("a2", marks["a2"])
+    team.phones["a3"].command("answer", call_id=first["call_id"], code=486)  # busy: next
+    second = team.rung("a1", marks["a1"])
+    assert GROUP_HEADER in second["message"]
+    assert team.not_rung("a2", marks["a2"])
+    team.caller.command("hangup", call_id=call_id)
+
+
+def test_round_robin_starts_with_the_next_member_each_call(team: Team) -> None:
+    team.set_group(call_order="round_robin")
+    team.states(a1="ready", a2="ready", a3="ready")
+    first_rung = []
+    for _ in range(3):
+        call_id, marks = team.call()
+        login, _incoming = team.first_rung(marks)
+        first_rung.append(login)
+        team.caller.command("hangup", call_id=call_id)
+        team.final(call_id)
+    assert sorted(first_rung) == ["a1", "a2", "a3"]  # each call began with another member
+
+
+def test_longest_idle_rings_first(team: Team) -> None:
+    team.set_group(call_order="longest_idle")
+    team.states(a2="ready")
+    team.states(a3="ready")
+    team.states(a1="ready")
+    call_id, marks = team.call()
+    team.rung("a2", marks["a2"])
+    assert team.not_rung("a1", marks["a1"]) and team.not_rung("a3", marks["a3"])
+    team.caller.command("hangup", call_id=call_id)
+
+
+def test_overflow_to_a_number_and_to_a_group(team: Team) -> None:
+    rig = team.rig
+    rig.agent("sup", "sup-sip", extension=260)
+    sup = rig.phone("sup")
+    team.states(a1="not_ready", a2="not_ready", a3="not_ready")
+
+    team.set_group(overflow_number="260")
+    since = sup.mark()
+    call_id, _ = team.call()
+    incoming = sup.wait_incoming(since=since)
+    assert "X-Communicator-Group" not in incoming["message"]
+    team.caller.command("hangup", call_id=call_id)
+    team.final(call_id)
+
+    backup = rig.api.group("Backup", extension=310, members=[rig.agents["sup"].agent_id])
+    rig.report("sup", "ready")
+    team.set_group(overflow_number="", overflow_group_id=backup["id"])
+    since = sup.mark()
+    call_id, _ = team.call()
+    incoming = sup.wait_incoming(since=since)
+    assert "X-Communicator-Group: Backup" in incoming["message"]
+    team.caller.command("hangup", call_id=call_id)
