@@ -1,9 +1,276 @@
-"""Groups pages (issue 17): list, editor, members and call order."""
+"""Groups pages (issue 17, seed 001): the list, the editor, members and their call order.
+
+The editor's fields are drawn from ``GroupFields`` (``model_form``), so a field the API's
+model gains appears here with no change. Members are one ordered list (``members``, as the
+API takes it): up and down buttons move a member without a mouse (script moves the row and
+keeps the focus on the button; without script the button posts and the page comes back in
+the new order, unsaved). Every change goes through ``services.audited``.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import dataclasses
+import enum
+from typing import Any
 
-from .auth import PREFIX
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from ..api_models import GroupCreate, GroupFields
+from ..errors import ApiError, NotFound
+from ..models import Group, fill_defaults
+from ..routers.deps import State
+from ..services import admin_users, audited, groups
+from . import model_form
+from .agents_pages import agent_rows
+from .auth import PREFIX, Admin, check_csrf
+from .render import add_page, page, redirect
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+add_page(
+    "groups",
+    "Groups",
+    f"{PREFIX}/groups",
+    30,
+    {
+        "group-created": "Group created; pushed to {p} signed-in client{ps}.",
+        "group-saved": "Group saved; pushed to {p} signed-in client{ps}.",
+        "groups-deleted": "Deleted {n} group{s}.",
+    },
+)
+
+FIELDS = model_form.fields_of(GroupFields, skip=("members",))
+SERVICE_WORDS = {"group": "name", "extension": "extension", "no free extension": "extension"}
+SORTS = {
+    "name": lambda g: (g.name.lower(),),
+    "extension": lambda g: (g.extension is None, g.extension or 0, g.name.lower()),
+    "members": lambda g: (len(g.members), g.name.lower()),
+}
+
+
+@router.get("/groups")
+async def groups_list(request: Request, state: State, admin: Admin) -> HTMLResponse:
+    q = request.query_params
+    search = q.get("q", "").strip()[:100].lower()
+    sort = q.get("sort", "name")
+    sort = sort if sort in SORTS else "name"
+    desc = q.get("dir") == "desc"
+    rows = await state.read(groups.list_groups)
+    if search:
+        rows = [g for g in rows if search in g.name.lower() or search in str(g.extension)]
+    rows.sort(key=SORTS[sort], reverse=desc)
+    return page(
+        request,
+        "groups.html",
+        nav="groups",
+        admin=admin,
+        csrf=admin.csrf_token,
+        rows=rows,
+        search=q.get("q", "").strip()[:100],
+        sort=sort,
+        desc=desc,
+        orders=dict(next((f.options for f in FIELDS if f.name == "call_order"), ())),
+    )
+
+
+async def _editor(
+    request: Request,
+    state: State,
+    admin: Admin,
+    *,
+    group_id: int | None,
+    values: dict[str, Any],
+    members: list[int],
+    errors: dict[str, str] | None = None,
+    problem: str = "",
+    status: int = 200,
+    focus: str = "",
+    flash: str | None = None,
+) -> HTMLResponse:
+    everyone = await state.read(agent_rows)
+    other_groups = [
+        (g.id, g.name) for g in await state.read(groups.list_groups) if g.id != group_id
+    ]
+    # A field naming a group (the overflow group) picks one by name.
+    choices = {f.name: other_groups for f in FIELDS if f.name.endswith("group_id")}
+    by_id = {a.id: a for a in everyone}
+    chosen = [by_id[i] for i in members if i in by_id]
+    others = sorted((a for a in everyone if a.id not in set(members)), key=lambda a: a.login)
+    return page(
+        request,
+        "group_edit.html",
+        nav="groups",
+        status=status,
+        admin=admin,
+        csrf=admin.csrf_token,
+        group_id=group_id,
+        values=values,
+        errors=errors or {},
+        problem=problem,
+        fields=FIELDS,
+        choices=choices,
+        members=chosen,
+        others=others,
+        focus=focus,
+        **({"flash": flash} if flash is not None else {}),
+    )
+
+
+@router.get("/groups/new")
+async def group_new(request: Request, state: State, admin: Admin) -> HTMLResponse:
+    # The model's defaults, what the API would store (a column added later shows its own).
+    blank = Group(name="")
+    fill_defaults(blank)
+    defaults = {c.key: getattr(blank, c.key) for c in Group.__table__.columns}
+    defaults = {k: v.value if isinstance(v, enum.Enum) else v for k, v in defaults.items()}
+    defaults["extension"] = None
+    values = model_form.values_of(FIELDS, defaults)
+    return await _editor(request, state, admin, group_id=None, values=values, members=[])
+
+
+@router.get("/groups/{group_id}")
+async def group_edit(request: Request, state: State, admin: Admin, group_id: int) -> HTMLResponse:
+    try:
+        out = await state.read(lambda s: groups.group_out(s, groups.get_group(s, group_id)))
+    except NotFound:
+        return page(
+            request,
+            "groups_missing.html",
+            status=404,
+            admin=admin,
+            csrf=admin.csrf_token,
+        )
+    values = model_form.values_of(FIELDS, out.model_dump(mode="json"))
+    return await _editor(
+        request, state, admin, group_id=group_id, values=values, members=list(out.members)
+    )
+
+
+def _ids(values: list[Any]) -> list[int]:
+    return list(
+        dict.fromkeys(int(v) for v in values if isinstance(v, str) and v.isdigit() and len(v) < 11)
+    )
+
+
+def _moved(members: list[int], move: str) -> tuple[list[int], str]:
+    """The members after ``<id>:up`` or ``<id>:down``, and the id of the button to focus."""
+    who, _sep, way = move.partition(":")
+    if not who.isdigit() or int(who) not in members or way not in ("up", "down"):
+        return members, ""
+    i = members.index(int(who))
+    j = i - 1 if way == "up" else i + 1
+    if 0 <= j < len(members):
+        members[i], members[j] = members[j], members[i]
+    return members, f"move-{who}-{way}"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Saved:
+    group_id: int
+    pushed: int
+
+
+async def _save(request: Request, state: State, admin: Admin, group_id: int | None) -> Response:
+    form = await request.form()
+    check_csrf(admin, form.get("csrf"))
+    data, errors = model_form.data_from_form(FIELDS, form.get, form.getlist)
+    members = _ids(form.getlist("members"))
+    members += [i for i in _ids(form.getlist("add")) if i not in members]
+    move = str(form.get("move") or "")
+    if move:  # the up/down buttons without script: show the new order, unsaved
+        members, focus = _moved(members, move)
+        return await _editor(
+            request,
+            state,
+            admin,
+            group_id=group_id,
+            values=model_form.values_of(FIELDS, data),
+            members=members,
+            errors=errors,
+            focus=focus,
+            flash="Call order changed; Save to keep it.",
+        )
+    data["members"] = members
+    body: GroupFields | None = None
+    problem = ""
+    try:
+        body = (GroupCreate if group_id is None else GroupFields).model_validate(data)
+    except ValidationError as exc:
+        found, problem = model_form.validation_errors(exc, FIELDS, ("members",))
+        errors = {**found, **errors}
+    if body is not None and not errors:
+        who, cfg = admin.name, state.cfg
+
+        def run(s: Session) -> _Saved:
+            assert body is not None
+            if group_id is None:
+                assert isinstance(body, GroupCreate)
+                g = audited.create_group(s, cfg, who, body)
+            else:
+                g = audited.update_group(s, cfg, who, group_id, body)
+            pushed = admin_users.signed_in_clients(s, set(groups.agents_of_group(s, g.id)))
+            return _Saved(g.id, pushed)
+
+        try:
+            saved = await state.write(run)
+        except ApiError as exc:
+            if isinstance(exc, NotFound) and exc.message.startswith("group"):
+                return page(
+                    request, "groups_missing.html", status=404, admin=admin, csrf=admin.csrf_token
+                )
+            errors, problem = model_form.service_errors(
+                exc, FIELDS, {**SERVICE_WORDS, "agent": "members"}
+            )
+        else:
+            msg = "group-created" if group_id is None else "group-saved"
+            return redirect(f"{PREFIX}/groups/{saved.group_id}?msg={msg}&p={saved.pushed}")
+    return await _editor(
+        request,
+        state,
+        admin,
+        group_id=group_id,
+        values=model_form.values_of(FIELDS, data),
+        members=members,
+        errors=errors,
+        problem=problem or "The group was not saved: correct the fields marked below.",
+        status=422,
+    )
+
+
+@router.post("/groups/new")
+async def group_create(request: Request, state: State, admin: Admin) -> Response:
+    return await _save(request, state, admin, None)
+
+
+def _delete(who: str, ids: list[int]) -> Any:
+    def run(s: Session) -> int:
+        deleted = 0
+        for group_id in ids:
+            try:
+                audited.delete_group(s, who, group_id)
+            except NotFound:
+                continue
+            deleted += 1
+        return deleted
+
+    return run
+
+
+@router.post("/groups/delete")
+async def groups_delete(request: Request, state: State, admin: Admin) -> Response:
+    form = await request.form()
+    check_csrf(admin, form.get("csrf"))
+    ids = _ids(form.getlist("ids"))
+    if not ids:
+        return redirect(f"{PREFIX}/groups")
+    deleted = await state.write(_delete(admin.name, ids[:10000]))
+    return redirect(f"{PREFIX}/groups?msg=groups-deleted&n={deleted}")
+
+
+# After /groups/delete, which this path would otherwise take.
+@router.post("/groups/{group_id}")
+async def group_update(request: Request, state: State, admin: Admin, group_id: int) -> Response:
+    return await _save(request, state, admin, group_id)

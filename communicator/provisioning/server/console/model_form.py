@@ -74,6 +74,7 @@ LABELS = {
     "hot_desk": "Hot desk",
     "display_name": "Name",
     "group_id": "Group",
+    "overflow_group_id": "Overflow group",
 }
 """Labels where the field's name would read badly; any other field is labelled from its name."""
 
@@ -81,6 +82,9 @@ OPTION_LABELS = {
     "random": "Random",
     "simultaneous": "All group members at once",
     "least_busy": "The least busy member",
+    "in_order": "In order (each for the ring time)",
+    "round_robin": "Round robin",
+    "longest_idle": "The one idle longest",
 }
 
 
@@ -242,8 +246,10 @@ def data_from_form(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """(the body the form describes, errors found reading it: JSON that does not parse).
 
-    An empty number, select or password is left out (the model's default, or unchanged);
-    a checked "use ..." box sends None."""
+    An empty number or select sends None, as a checked "use ..." box does: the API's
+    services read None as "none" where a field may be empty (a group's overflow), "the
+    group's" for an agent's own setting, and "unchanged" elsewhere. An empty password is
+    left out (unchanged)."""
     data: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for f in fields:
@@ -254,11 +260,9 @@ def data_from_form(
         elif f.kind is Kind.CHECKBOX:
             data[key] = get(f.name) == "on"
         elif f.kind is Kind.NUMBER:
-            if text:
-                data[key] = _number(text)
+            data[key] = _number(text) if text else None
         elif f.kind is Kind.SELECT:
-            if text:
-                data[key] = text
+            data[key] = text or None
         elif f.kind is Kind.PASSWORD:
             secret = str(get(f.name) or "")
             if secret:

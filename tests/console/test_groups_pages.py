@@ -1,0 +1,157 @@
+"""The Groups pages in a real Chromium against a real server process: a group made through
+the form with members, their call order changed from the keyboard alone (and without
+script), validation errors beside the field, delete, a forged form, the audit entries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from .conftest import Console, sign_in
+
+pytestmark = pytest.mark.slow
+
+
+def group_json(console: Console, name: str) -> dict[str, Any]:
+    rows = console.api.ok(console.api.c.get("/api/v1/admin/groups", headers=console.api.h))
+    (group,) = [g for g in rows if g["name"] == name]
+    return dict(group)
+
+
+def test_make_a_group_with_members_and_reorder_them_from_the_keyboard(
+    page: Page, console: Console
+) -> None:
+    ids = {
+        login: console.api.agent(login, display_name=login.title())["id"]
+        for login in ("anna", "ben", "carl")
+    }
+    backup = console.api.group("Backup")
+    sign_in(page)
+    page.get_by_role("link", name="Groups", exact=True).click()
+    page.get_by_role("link", name="Add group").click()
+    page.get_by_label("Name", exact=True).fill("Sales")
+    page.get_by_label("Call order in group").select_option(
+        label="In order (each for the ring time)"
+    )
+    page.get_by_label("Ring time (seconds)").fill("15")
+    page.get_by_label("Overflow group").select_option(label="Backup")
+    for login in ("anna", "ben", "carl"):
+        page.get_by_label(f"{login.title()} ({login})").check()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("p.flash")).to_have_text("Group created; pushed to 0 signed-in clients.")
+    sales = group_json(console, "Sales")
+    assert sales["members"] == [ids["anna"], ids["ben"], ids["carl"]]
+    assert sales["call_order"] == "in_order"
+    assert sales["ring_time_s"] == 15
+    assert sales["overflow_group_id"] == backup["id"]
+    assert sales["extension"] is not None  # the next free one
+
+    # Carl to the top and Anna down one, from the keyboard alone; the focus stays on the
+    # button pressed, and the new place is announced.
+    members = page.locator("ol.member-list li.member .member-name")
+    expect(members).to_have_text(["Anna", "Ben", "Carl"])
+    up = page.get_by_role("button", name="Move Carl up")
+    up.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    expect(members).to_have_text(["Carl", "Anna", "Ben"])
+    expect(up).to_be_focused()
+    expect(page.locator("#order-status")).to_have_text(
+        "Carl: position 1 of 3. Save to keep the order."
+    )
+    page.keyboard.press("Tab")  # Move Carl down
+    page.keyboard.press("Tab")  # Anna's box
+    page.keyboard.press("Tab")  # Move Anna up
+    page.keyboard.press("Tab")  # Move Anna down
+    expect(page.get_by_role("button", name="Move Anna down")).to_be_focused()
+    page.keyboard.press("Space")
+    expect(members).to_have_text(["Carl", "Ben", "Anna"])
+    # Ben leaves the group: his box cleared with the keyboard.
+    page.get_by_label("Ben (ben)").focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Save", exact=True).focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("p.flash")).to_have_text("Group saved; pushed to 0 signed-in clients.")
+    expect(members).to_have_text(["Carl", "Anna"])
+    assert group_json(console, "Sales")["members"] == [ids["carl"], ids["anna"]]
+
+    page.get_by_role("link", name="Audit history").click()
+    entry = page.locator("table.audit tbody tr").first
+    expect(entry).to_contain_text("Sales")
+    expect(entry).to_contain_text("members")
+
+
+def test_call_order_buttons_work_without_script(browser: Browser, console: Console) -> None:
+    ids = [console.api.agent(login)["id"] for login in ("anna", "ben")]
+    group = console.api.group("Support", members=ids)
+    context = browser.new_context(base_url=console.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sign_in(page)
+        page.goto(f"/admin/groups/{group['id']}")
+        page.get_by_role("button", name="Move Ben up").click()
+        expect(page.locator("p.flash")).to_have_text("Call order changed; Save to keep it.")
+        expect(page.locator("ol.member-list .member-name")).to_have_text(["Ben", "Anna"])
+        assert group_json(console, "Support")["members"] == ids  # not saved yet
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.locator("p.flash")).to_have_text("Group saved; pushed to 0 signed-in clients.")
+        assert group_json(console, "Support")["members"] == ids[::-1]
+    finally:
+        context.close()
+
+
+def test_validation_errors_appear_beside_their_fields(page: Page, console: Console) -> None:
+    taken = console.api.group("Taken")
+    sign_in(page)
+    page.goto("/admin/groups/new")
+    page.get_by_label("Name", exact=True).fill("")
+    page.get_by_label("Ring time (seconds)").fill("1")
+    page.get_by_label("Maximum queue size").fill("many")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("The group was not saved")
+    expect(page.locator("#error-f-name")).to_be_visible()
+    expect(page.locator("#error-f-ring_time_s")).to_contain_text("greater than or equal to 5")
+    expect(page.locator("#error-f-max_queue_size")).to_contain_text("integer")
+    expect(page.get_by_label("Maximum queue size")).to_have_value("many")  # kept as typed
+    expect(page.get_by_label("Ring time (seconds)")).to_have_attribute("aria-invalid", "true")
+
+    # The services' refusals land beside their field too: a name and an extension in use.
+    page.get_by_label("Name", exact=True).fill("Taken")
+    page.get_by_label("Ring time (seconds)").fill("20")
+    page.get_by_label("Maximum queue size").fill("10")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#error-f-name")).to_contain_text("already exists")
+    page.get_by_label("Name", exact=True).fill("Fresh")
+    page.get_by_label("Extension", exact=True).fill(str(taken["extension"]))
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#error-f-extension")).to_contain_text("already in use")
+    rows = console.api.ok(console.api.c.get("/api/v1/admin/groups", headers=console.api.h))
+    assert [g["name"] for g in rows] == ["Taken"]
+
+
+def test_delete_a_group_and_refuse_a_forged_form(page: Page, console: Console) -> None:
+    agent = console.api.agent("anna")
+    keep = console.api.group("Keep")
+    gone = console.api.group("Gone", members=[agent["id"]])
+    sign_in(page)
+    page.goto("/admin/groups")
+    expect(page.locator("table.groups tbody tr")).to_have_count(2)
+    for url, form in (
+        ("/admin/groups/delete", {"ids": str(keep["id"])}),
+        (f"/admin/groups/{keep['id']}", {"name": "Renamed", "csrf": "guess"}),
+    ):
+        resp = page.request.post(f"{console.url}{url}", form=dict(form))
+        assert resp.status == 403
+        assert "did not come from this console" in resp.text()
+    page.get_by_label("Select group Gone").check()
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name="Delete selected").click()
+    expect(page.locator("p.flash")).to_have_text("Deleted 1 group.")
+    rows = console.api.ok(console.api.c.get("/api/v1/admin/groups", headers=console.api.h))
+    assert [g["name"] for g in rows] == ["Keep"]
+    anna = console.api.ok(
+        console.api.c.get(f"/api/v1/admin/agents/{agent['id']}", headers=console.api.h)
+    )
+    assert anna["group_id"] is None and gone["id"] != keep["id"]
