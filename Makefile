@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?= --durations=15
 
-.PHONY: test demo lint typecheck pytest system-deps venv bench clean
+.PHONY: test demo lint typecheck pytest system-deps venv bench clean bundle package package-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,25 @@ bench: system-deps $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+
+# Packages (installers/README.md). `make package` builds the PyInstaller bundles of the client
+# and the server, the two .debs (zstd; DEB_COMPRESSION=xz for releases) and checks the MSI source
+# with wixl; `make package-test` also installs them here with apt (root), tests them as IT and
+# support would, and purges them.
+PACKAGE_STAMP := $(VENV)/.package-stamp
+DEB_COMPRESSION ?= zstd
+PYINSTALLER = $(BIN)/pyinstaller --noconfirm --log-level WARN --distpath build/dist --workpath build/pyinstaller
+
+$(PACKAGE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[package]'
+	touch $@
+
+bundle: system-deps $(PACKAGE_STAMP)
+	$(PYINSTALLER) installers/communicator.spec
+	$(PYINSTALLER) installers/communicator-server.spec
+
+package: bundle
+	installers/linux/build-debs.sh -Z $(DEB_COMPRESSION)
+
+package-test: package
+	installers/linux/package-test.sh
