@@ -59,6 +59,7 @@ bundle: system-deps $(PACKAGE_STAMP)
 
 package: bundle
 	installers/linux/build-debs.sh -Z $(DEB_COMPRESSION)
+	installers/windows/check-wxs.sh
 
 package-test: package
 	installers/linux/package-test.sh
