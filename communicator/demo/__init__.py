@@ -1,7 +1,7 @@
 """``make demo``: the product end to end on loopback.
 
 It starts a provisioning server (SQLite in a temporary directory) with a group, an agent and SIP
-accounts created through its admin API, a real Kamailio loaded from the server's export, and
+accounts created through its admin API, a real Kamailio reading the server's database live, and
 the far ends (`communicator.demo.far_ends`): a customer who answers, an echo extension and a
 demo caller that rings the agent every minute.
 

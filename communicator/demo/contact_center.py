@@ -1,6 +1,8 @@
 """A small contact center on loopback for the demo: the provisioning server (SQLite in the work
 directory) with a group, an agent and SIP accounts created through its admin API, and a real
-Kamailio loaded from the server's own export, the way an admin would set one up.
+Kamailio that reads the accounts, extensions and group routing live from the server's database
+(``communicator-server export kamailio-routing``), the way an admin would set one up: a change
+made in the admin console reaches the registrar at once, with no export to re-run.
 """
 
 from __future__ import annotations
@@ -62,6 +64,11 @@ class ContactCenter:
         return f"sip:{AGENT_EXTENSION}@{SIP_DOMAIN}"
 
 
+def server_database(work: Path) -> Path:
+    """The server's SQLite file, which Kamailio reads too."""
+    return work / "server" / "server.sqlite3"
+
+
 @contextlib.contextmanager
 def provisioning_server(work: Path) -> Iterator[tuple[str, str]]:
     """A real ``communicator-server serve`` process; yields (url, admin token)."""
@@ -70,7 +77,7 @@ def provisioning_server(work: Path) -> Iterator[tuple[str, str]]:
     port = free_port()
     data = work / "server"
     cli = [sys.executable, "-m", "communicator.provisioning.server.cli"]
-    common = ["--data-dir", str(data), "--db", str(data / "server.sqlite3")]
+    common = ["--data-dir", str(data), "--db", str(server_database(work))]
     created = subprocess.run(
         [*cli, "admin", "create", "--name", "demo", *common],
         capture_output=True,
@@ -175,11 +182,11 @@ def contact_center(work: Path, *, wrap_up_s: int = 30) -> Iterator[ContactCenter
         admin = AdminApi(url, token)
         try:
             account_id = _create_accounts(admin, wrap_up_s)
-            subscriber = work / "subscriber"
-            subscriber.write_text(admin.http.get("/api/v1/admin/exports/kamailio").text)
-            with KamailioServer(subscriber_file=subscriber, run_dir=work / "kamailio") as kamailio:
+            # Kamailio's db_sqlite URL of the server's file (what `communicator-server export
+            # kamailio-routing` writes into the fragment it prints).
+            database = f"sqlite://{server_database(work).resolve()}"
+            with KamailioServer(directory_db=database, run_dir=work / "kamailio") as kamailio:
                 admin("PATCH", f"/accounts/{account_id}", json={"sip_port": kamailio.udp_port})
-                kamailio.start()
                 yield ContactCenter(url, admin, kamailio, account_id)
         finally:
             admin.close()

@@ -79,7 +79,7 @@ def run(work: Path, talk_seconds: float) -> None:
     with contact_center(work) as center:
         admin = center.admin
         say(f"provisioning server running at {center.url}")
-        say(f"Kamailio registrar on udp/{center.kamailio.udp_port}, loaded from the server export")
+        say(f"Kamailio on udp/{center.kamailio.udp_port}, reading the server database live")
         with far_ends(center.kamailio, work) as far:
             say(
                 f"far ends registered: customer {CUSTOMER.user}, echo extension {ECHO.user}, "

@@ -1,9 +1,11 @@
 """A small contact center on the real rig: the provisioning server's accounts for one agent and
-some far ends, exported to a real Kamailio the way an admin would load it.
+some far ends, on a real Kamailio that reads them live from the server's database (issue 18).
 
 ``Deployment(site, kamailio_factory, tmp_path, far=("2002",))``: agent ``anna`` (password
 `AGENT_PW`) with SIP account 2001 on ``max_lines`` lines, one unassigned account per far-end
-user, and Kamailio started from the server's own export with anna's account pointed at it.
+user, and Kamailio reading the server's SQLite file (``kamailio_routing``: subscribers,
+extension aliases, caller IDs, group routing) with anna's account pointed at it. Changes made
+through the admin API later reach Kamailio at once: no export to re-run.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from communicator.provisioning.server.sip_directory import kamailio_db_url
 from tests.client.site import Site
 from tests.rig.kamailio import KamailioServer
 
@@ -53,11 +56,13 @@ class Deployment:
             user: api.account(None, sip_username=user, sip_password=f"far-{user}-pw", **common)
             for user in far
         }
-        export = site.http.get("/api/v1/admin/exports/kamailio", headers=api.h)
-        assert export.status_code == 200, export.text
-        subscriber = tmp_path / "subscriber"
-        subscriber.write_text(export.text)
-        self.kamailio: KamailioServer = kamailio_factory(subscriber_file=subscriber, start=False)
+        self.kamailio: KamailioServer = kamailio_factory(
+            directory_db=kamailio_db_url(site.db_url), start=False
+        )
+        # The rig's peers register with these passwords (register_on); Kamailio reads its own.
+        self.kamailio.remember_account("2001", "agent-sip-pw")
+        for user in far:
+            self.kamailio.remember_account(user, f"far-{user}-pw")
         self.patch_account({"sip_port": self.kamailio.udp_port})
         self.kamailio.start()
 
