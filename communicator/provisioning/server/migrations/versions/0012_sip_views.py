@@ -22,6 +22,19 @@ password (revision 0011), written by the server in the same flush as the passwor
   (or on a call in a group with call waiting) and its client reported within the
   ``agent_stale_s`` setting (table ``sip_settings``; 150 s when unset); ``idle_since`` is when
   its current state began, in ms since 1970 (the longest idle is the smallest).
+
+A later migration that alters one of the tables these views read (voip_accounts, groups,
+agents, agent_status, sessions, sip_settings) with ``batch_alter_table`` must drop the views
+first and create them again after: on SQLite a batch copies the table, drops it and renames
+the copy, and SQLite refuses the rename while a view names the dropped table ("error in view
+sip_subscribers: no such table"). In that migration::
+
+    views = importlib.import_module(
+        "communicator.provisioning.server.migrations.versions.0012_sip_views"
+    )
+    views.drop_views()
+    ...  # the batch_alter_table blocks
+    views.create_views()  # or new definitions, if the views change
 """
 
 from __future__ import annotations
@@ -122,12 +135,20 @@ WHERE g.extension IS NOT NULL""",
     ]
 
 
-def upgrade() -> None:
+def create_views() -> None:
     dialect = op.get_bind().dialect.name
     for stmt in view_sql(dialect):
         op.execute(stmt)
 
 
-def downgrade() -> None:
+def drop_views() -> None:
     for name in VIEWS:
         op.execute(f"DROP VIEW IF EXISTS {name}")
+
+
+def upgrade() -> None:
+    create_views()
+
+
+def downgrade() -> None:
+    drop_views()
