@@ -195,3 +195,15 @@ def test_overflow_to_a_number_and_to_a_group(team: Team) -> None:
     incoming = sup.wait_incoming(since=since)
     assert "X-Communicator-Group: Backup" in incoming["message"]
     team.caller.command("hangup", call_id=call_id)
+
+
+def test_in_order_moves_on_after_the_ring_time(team: Team) -> None:
+    team.set_group(call_order="in_order", ring_time_s=5)
+    team.states(a1="ready", a2="ready", a3="not_ready")
+    call_id, marks = team.call()
+    first = team.rung("a1", marks["a1"])
+    second = team.phones["a2"].wait_incoming(since=marks["a2"], timeout=15)  # a1 let it ring
+    assert GROUP_HEADER in second["message"]
+    gone = team.phones["a1"].wait_call_state(first["call_id"], "DISCONNECTED")
+    assert gone["code"] == 487  # a1 stopped ringing when its turn ended
+    team.caller.command("hangup", call_id=call_id)
