@@ -5,6 +5,18 @@ and, while it is lost, the lost-connection banner; the latest message. Middle: t
 and dial pad, the lines with the selected line's actions, the transfer/conference picker and the
 keypad. Bottom: History (with the missed-call badge) and Directory. The status bar shows the
 call logs waiting to be sent. Every shortcut comes from `shortcuts.SHORTCUTS`.
+
+The window is built in parts, so that building it never holds the GUI thread for longer than a
+frame (issue 14: 16 ms; in one go it took ~30 ms of CPU). What the agent sees and uses first
+is built at once: the top row, the registration bar, the number field and dial pad, the lines,
+the shortcuts, the status bar and the two tabs (as empty pages). The rest follows in later
+turns of the event loop, one part per turn: the line actions with the transfer picker, the
+History page, the Directory page, then the call-log count, the fields' clear buttons and the
+window icon. The desktop builds the window as soon as the session model exists and shows it
+after sign-in, so its parts are all there long before; a window shown before its parts came
+builds the rest first (`setVisible`), so nothing ever appears or moves in a window the agent
+already sees. Reading ``actions_panel``, ``picker``, ``history``, ``directory_view`` or
+``pending_logs`` builds that part at once; `finish_building` builds whatever is left.
 """
 
 from __future__ import annotations
@@ -12,7 +24,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -57,6 +69,17 @@ class _CallsArea(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         describe(self, "Calls", "The number field, the lines and the call actions")
 
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        """QScrollArea's, from the content's size hint now: Qt's keeps the one it read when
+        the content was set, before the window's later parts were added to it."""
+        content = self.widget()
+        if content is None:
+            return super().sizeHint()
+        frame = 2 * self.frameWidth()
+        lines = self.fontMetrics().height()
+        hint = content.sizeHint() + QSize(frame, frame)
+        return hint.boundedTo(QSize(36 * lines, 24 * lines))
+
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         hint = super().minimumSizeHint()
         content = self.widget()
@@ -77,7 +100,6 @@ class MainWindow(QMainWindow):
         self.model = model
         self.clock = SharedClock(parent=self)
         self.setWindowTitle("Communicator")
-        self.setWindowIcon(icon("call"))
         describe(self, "Communicator", "Your phone: state, lines, dialling, history, directory")
 
         self.who = QLabel(self)
@@ -101,22 +123,37 @@ class MainWindow(QMainWindow):
         self.dial = DialPanel(model, self)
         self.lines = LinesTable(model, self.clock, self)
         self.directory = DirectorySource(model, self)
-        self.picker = TargetPicker(model, self.directory, self)
-        self.actions_panel = LineActions(model, self.lines, self.picker, self)
-        self.history = HistoryView(model, self)
-        self.directory_view = DirectoryView(model, self.directory, self)
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self.history, icon("history"), "History")
-        self.tabs.addTab(self.directory_view, icon("directory"), "Directory")
+        self._pages = (QWidget(self.tabs), QWidget(self.tabs))
+        for page in self._pages:
+            QVBoxLayout(page).setContentsMargins(0, 0, 0, 0)
+        self.tabs.addTab(self._pages[HISTORY_TAB], "History")
+        self.tabs.addTab(self._pages[DIRECTORY_TAB], "Directory")
         describe(self.tabs, "History and directory", "Your recent calls, and whom you can call")
         # A screen reader reads each tab's tooltip as its description (History's: see below).
         self.tabs.setTabToolTip(DIRECTORY_TAB, with_key("Directory", Action.DIRECTORY))
-        self.tabs.currentChanged.connect(lambda _i: self._history_seen())
-        self.pending_logs = PendingLogs(model, self)
-        self.statusBar().addPermanentWidget(self.pending_logs)
+        self.tabs.currentChanged.connect(self._tab_changed)
         self.statusBar().setAccessibleName("Status bar")
         self.statusBar().setAccessibleDescription("Call logs waiting to be sent")
         self.help_panel: HelpPanel | None = None
+        self._picker: TargetPicker | None = None
+        self._actions_panel: LineActions | None = None
+        self._history: HistoryView | None = None
+        self._directory_view: DirectoryView | None = None
+        self._pending_logs: PendingLogs | None = None
+        self._calls_row = QHBoxLayout()
+        self._actions_slot = QVBoxLayout()
+        self._actions_slot.setContentsMargins(0, 0, 0, 0)
+        self._parts: list[Callable[[], None]] = [
+            self._build_actions,
+            self._build_history,
+            self._build_directory,
+            self._build_finishing_touches,
+        ]
+        self._part_timer = QTimer(self)
+        self._part_timer.setSingleShot(True)
+        self._part_timer.setInterval(0)
+        self._part_timer.timeout.connect(self._build_next_part)
 
         self._lay_out()
         self._set_tab_order()
@@ -127,6 +164,110 @@ class MainWindow(QMainWindow):
         self._update_who()
         self._missed_changed()
         self.resize(900, 640)
+        self._part_timer.start()
+
+    # ------------------------------------------------------------------ parts built later
+
+    @property
+    def picker(self) -> TargetPicker:
+        if self._picker is None:
+            self._build(self._build_actions)
+        assert self._picker is not None
+        return self._picker
+
+    @property
+    def actions_panel(self) -> LineActions:
+        if self._actions_panel is None:
+            self._build(self._build_actions)
+        assert self._actions_panel is not None
+        return self._actions_panel
+
+    @property
+    def history(self) -> HistoryView:
+        if self._history is None:
+            self._build(self._build_history)
+        assert self._history is not None
+        return self._history
+
+    @property
+    def directory_view(self) -> DirectoryView:
+        if self._directory_view is None:
+            self._build(self._build_directory)
+        assert self._directory_view is not None
+        return self._directory_view
+
+    @property
+    def pending_logs(self) -> PendingLogs:
+        if self._pending_logs is None:
+            self._build(self._build_finishing_touches)
+        assert self._pending_logs is not None
+        return self._pending_logs
+
+    @property
+    def complete(self) -> bool:
+        """Every part is built."""
+        return not self._parts
+
+    def finish_building(self) -> None:
+        """Build every part still waiting, now."""
+        while self._parts:
+            self._build(self._parts[0])
+
+    def setVisible(self, visible: bool) -> None:  # noqa: N802 (Qt's name)
+        if visible:
+            self.finish_building()  # the agent never sees a part arrive
+        super().setVisible(visible)
+
+    def _build_next_part(self) -> None:
+        if self._parts:
+            self._build(self._parts[0])
+        if self._parts:
+            self._part_timer.start()
+
+    def _build(self, part: Callable[[], None]) -> None:
+        if part in self._parts:
+            self._parts.remove(part)
+            part()
+            self._set_tab_order()
+            if not self._parts:
+                # The calls part gets the height the tabs' minimum leaves (as QSplitter shared
+                # it out when the window was built in one go): QSplitter read its parts' size
+                # hints when they were added, before the later parts came.
+                tabs = self.tabs.minimumSizeHint().height()
+                self._splitter.setSizes([1_000_000, tabs])
+
+    def _build_actions(self) -> None:
+        """The selected line's actions under the lines, and the transfer picker beside them
+        (hidden until asked)."""
+        self._picker = TargetPicker(self.model, self.directory, self)
+        self._actions_panel = LineActions(self.model, self.lines, self._picker, self)
+        self._calls_row.addWidget(self._picker)
+        self._actions_slot.addWidget(self._actions_panel)
+
+    def _build_history(self) -> None:
+        page = self._pages[HISTORY_TAB]
+        self._history = HistoryView(self.model, page)
+        layout = page.layout()
+        assert layout is not None
+        layout.addWidget(self._history)  # it reads the history itself
+        self.tabs.setTabIcon(HISTORY_TAB, icon("history"))
+
+    def _build_directory(self) -> None:
+        page = self._pages[DIRECTORY_TAB]
+        self._directory_view = DirectoryView(self.model, self.directory, page)
+        layout = page.layout()
+        assert layout is not None
+        layout.addWidget(self._directory_view)
+        self.tabs.setTabIcon(DIRECTORY_TAB, icon("directory"))
+
+    def _build_finishing_touches(self) -> None:
+        """The call-log count (hidden while zero), the clear buttons of the fields (shown only
+        once there is text to clear) and the window's icon (the task bar's)."""
+        self._pending_logs = PendingLogs(self.model, self)
+        self.statusBar().addPermanentWidget(self._pending_logs)
+        self.dial.number.setClearButtonEnabled(True)
+        self.picker.target.setClearButtonEnabled(True)
+        self.setWindowIcon(icon("call"))
 
     # ------------------------------------------------------------------ layout
 
@@ -140,12 +281,10 @@ class MainWindow(QMainWindow):
         # The picker beside the lines and the keypad beside the buttons (not under them), and
         # the calls part scrolls rather than grow the window: it fits a 1366x768 screen, and
         # 1920x1080 at 150 %, with everything open.
-        calls = QHBoxLayout()
-        calls.addWidget(self.lines, 1)
-        calls.addWidget(self.picker)
+        self._calls_row.addWidget(self.lines, 1)
         right = QVBoxLayout()
-        right.addLayout(calls, 1)
-        right.addWidget(self.actions_panel)
+        right.addLayout(self._calls_row, 1)
+        right.addLayout(self._actions_slot)
         middle = QHBoxLayout()
         middle.addWidget(self.dial)
         middle.addLayout(right, 1)
@@ -154,7 +293,7 @@ class MainWindow(QMainWindow):
         upper_layout.setContentsMargins(0, 0, 0, 0)
         upper_layout.addLayout(middle)
         scroll = _CallsArea(upper, self)
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter = self._splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(scroll)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 3)
@@ -170,17 +309,19 @@ class MainWindow(QMainWindow):
 
     def _set_tab_order(self) -> None:
         """Number field first (where an agent types most), then the call, the lines and their
-        actions, the tabs, and the state switch last."""
+        actions, the tabs, and the state switch last. Set again as each part is built."""
         chain: list[QWidget] = [self.dial.number, self.dial.call_button]
         chain += list(self.dial.pad.buttons.values())
         chain += [self.lines]
-        chain += list(self.actions_panel.buttons.values())
-        chain += [self.picker.target, self.picker.suggestions, self.picker.ok_button]
-        chain += [self.picker.cancel_button, self.tabs]
-        chain += [self.history.search, self.history.filter, self.history.table]
-        chain += [self.history.redial_button, self.directory_view.search]
-        chain += [self.directory_view.list, self.directory_view.call_button]
-        chain += [self.directory_view.refresh_button]
+        if (actions := self._actions_panel) is not None and (picker := self._picker):
+            chain += list(actions.buttons.values())
+            chain += [picker.target, picker.suggestions, picker.ok_button, picker.cancel_button]
+        chain += [self.tabs]
+        if (history := self._history) is not None:
+            chain += [history.search, history.filter, history.table, history.redial_button]
+        if (directory := self._directory_view) is not None:
+            chain += [directory.search, directory.list, directory.call_button]
+            chain += [directory.refresh_button]
         chain += [self.agent_state.ready_button, self.agent_state.not_ready_button]
         chain += [self.agent_state.extend_button, self.registration.details_button]
         chain += [self.messages.dismiss, self.help_button, self.settings_button]
@@ -189,23 +330,22 @@ class MainWindow(QMainWindow):
             QWidget.setTabOrder(first, second)
 
     def _make_shortcuts(self) -> dict[Action, QShortcut]:
-        actions = self.actions_panel
         handlers: dict[Action, Callable[[], None]] = {
             Action.HELP: self.show_help,
             Action.FOCUS_NUMBER: self.dial.focus_number,
             Action.READY: self.model.set_ready,
             Action.NOT_READY: self.agent_state.choose_not_ready,
             Action.EXTEND_WRAP_UP: self.model.extend_wrap_up,
-            Action.ANSWER: actions.answer_selected,
-            Action.DECLINE: actions.decline,
-            Action.HANG_UP: actions.hang_up,
-            Action.HOLD: actions.toggle_hold,
+            Action.ANSWER: self._on_actions(LineActions.answer_selected),
+            Action.DECLINE: self._on_actions(LineActions.decline),
+            Action.HANG_UP: self._on_actions(LineActions.hang_up),
+            Action.HOLD: self._on_actions(LineActions.toggle_hold),
             Action.SWAP: self.model.swap,
-            Action.MUTE: actions.toggle_mute,
-            Action.KEYPAD: actions.toggle_keypad,
-            Action.TRANSFER: actions.transfer,
-            Action.CONSULT: actions.consult,
-            Action.CONFERENCE: actions.conference,
+            Action.MUTE: self._on_actions(LineActions.toggle_mute),
+            Action.KEYPAD: self._on_actions(LineActions.toggle_keypad),
+            Action.TRANSFER: self._on_actions(LineActions.transfer),
+            Action.CONSULT: self._on_actions(LineActions.consult),
+            Action.CONFERENCE: self._on_actions(LineActions.conference),
             Action.HISTORY: lambda: self.show_tab(HISTORY_TAB),
             Action.DIRECTORY: lambda: self.show_tab(DIRECTORY_TAB),
         }
@@ -216,6 +356,10 @@ class MainWindow(QMainWindow):
             shortcut.activated.connect(handler)
             made[action] = shortcut
         return made
+
+    def _on_actions(self, method: Callable[[LineActions], None]) -> Callable[[], None]:
+        """A shortcut to the line actions (built at once if the key comes before them)."""
+        return lambda: method(self.actions_panel)
 
     # ------------------------------------------------------------------ behaviour
 
@@ -237,10 +381,16 @@ class MainWindow(QMainWindow):
     def history_visible(self) -> bool:
         return self.isVisible() and self.tabs.currentIndex() == HISTORY_TAB
 
+    def _tab_changed(self, index: int) -> None:
+        if index == DIRECTORY_TAB:
+            self._build(self._build_directory)  # shown before its turn came: now
+        self._history_seen()
+
     def _history_seen(self) -> None:
         """The agent looks at the history: the missed calls are seen."""
         if self.history_visible() and self.isActiveWindow():
-            self.history.refresh()
+            if self._history is not None:  # else it reads the history when it is built
+                self._history.refresh()
             if self.model.state.missed_calls:
                 self.model.mark_missed_seen()
 
@@ -249,7 +399,8 @@ class MainWindow(QMainWindow):
         text = f"History ({missed} missed)" if missed else "History"
         self.tabs.setTabText(HISTORY_TAB, text)
         self.tabs.setTabToolTip(HISTORY_TAB, with_key(text, Action.HISTORY))
-        self.history.refresh()
+        if self._history is not None:
+            self._history.refresh()
         if missed:
             self._history_seen()
 

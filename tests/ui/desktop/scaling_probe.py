@@ -70,6 +70,7 @@ def main() -> None:
         desk = Desk(Path(data))
         try:
             window = MainWindow(desk.model)
+            window.finish_building()  # every part now, not in the next turns of the loop
             for part in (window.picker, window.actions_panel.keypad, window.banner):
                 part.setVisible(True)
             window.picker.ask("Transfer the call on line 1 to:", "Transfer", lambda _d: None)

@@ -88,7 +88,6 @@ class DialPanel(QWidget):
             ),
         )
         self.number.setPlaceholderText("Number, extension or name")
-        self.number.setClearButtonEnabled(True)
         label.setBuddy(self.number)
         self.call_button = action_button(
             "Call", "Call the number in the field", "call", parent=self

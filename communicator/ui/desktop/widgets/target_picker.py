@@ -43,7 +43,6 @@ class TargetPicker(QFrame):
         self.target = describe(
             QLineEdit(self), "Number or name", "Type a number, or search the directory and history"
         )
-        self.target.setClearButtonEnabled(True)
         field_label = QLabel("&To:", self)
         field_label.setBuddy(self.target)
         self.suggestions = describe(
