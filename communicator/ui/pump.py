@@ -19,7 +19,12 @@ pjsip unless this thread polls. `plan_next_poll` (pure, unit-tested) decides how
   descriptors (Linux, see `communicator.sip.wakeup`), the pump sleeps until one of them is
   readable (a ``QSocketNotifier`` each: an incoming INVITE is handled at once) or pjsip's next
   timer is due, with a slow safety tick every ``watched_idle_interval`` (sockets pjsip opens
-  for a moment, e.g. STUN, are caught by their retransmission timers or by that tick).
+  for a moment, e.g. STUN, are caught by their retransmission timers or by that tick), or every
+  ``quiet_idle_interval`` when pjsip's timer heap is readable too (its timers then wake the
+  pump on time by themselves). No linger then either: a follow-up on a watched socket wakes the
+  pump at once, so the linger's blocking polls would be wake-ups for nothing. The socket list is
+  re-read at most every ``watched_idle_interval``, and within that time after any activity (a
+  connection pjsip opened meanwhile is watched soon, however long the pump then sleeps).
   Without one it polls every ``idle_interval``: each wake-up of a Python QTimer costs
   ~0.13 ms of CPU, and 250 ms delays an incoming INVITE by at most that much.
 
@@ -52,7 +57,11 @@ class PumpPolicy:
     warm_interval: float = 0.1
     idle_interval: float = 0.25
     watched_idle_interval: float = 2.0
-    """Idle safety tick when pjsip's sockets are watched (they wake the pump themselves)."""
+    """Idle safety tick when pjsip's sockets are watched (they wake the pump themselves); also
+    the shortest time between two re-reads of the socket list."""
+    quiet_idle_interval: float = 10.0
+    """Idle safety tick when pjsip's sockets are watched and its next timer is known: an idle
+    signed-in client then wakes for its own timers and traffic only (issue 14's idle CPU)."""
     linger: float = 0.05
     """Stay hot this long after the last event or command (transactions we wait for are
     reported as ``hot`` by the engine; this only catches quick follow-ups)."""
@@ -77,15 +86,18 @@ def plan_next_poll(
     since_activity: float,
     policy: PumpPolicy,
     watching: bool = False,
+    timers_known: bool = False,
 ) -> PollPlan:
     """When to poll next and how long that poll may block.
 
     ``events``: what the poll just processed; ``since_activity``: seconds since the last event
-    or engine command; ``watching``: pjsip's sockets wake the pump (no need to poll for them).
+    or engine command; ``watching``: pjsip's sockets wake the pump (no need to poll for them);
+    ``timers_known``: and ``hint.next_deadline_in`` includes pjsip's own timers.
     """
+    quiet = watching and timers_known
     if events > 0 or hint.hot:
         return PollPlan(0.0, policy.hot_block_ms)
-    if since_activity < policy.linger:
+    if since_activity < policy.linger and not quiet:
         # Blocking polls cover the rest of the linger time (a follow-up wakes one at once),
         # each no longer than a hot one: ``libHandleEvents`` blocks the Qt loop meanwhile
         # (one 50 ms poll here was the GUI's longest stall in a call, bench/ui_bench.py).
@@ -97,6 +109,8 @@ def plan_next_poll(
         delay = policy.warm_interval
     else:
         delay = policy.watched_idle_interval if watching else policy.idle_interval
+        if quiet:
+            delay = policy.quiet_idle_interval
     if hint.next_deadline_in is not None:
         delay = min(delay, max(0.0, hint.next_deadline_in))
     return PollPlan(delay, 0)
@@ -121,6 +135,12 @@ class SocketSource(Protocol):
     def check_sockets(self) -> None: ...
 
 
+def _timers_known(source: SocketSource | None) -> bool:
+    """Whether the source's poll hints include pjsip's timers (`SipEndpoint.knows_next_timer`;
+    a source without that property: no)."""
+    return bool(getattr(source, "knows_next_timer", False))
+
+
 class Pump(QObject):
     """Calls ``poll`` from the Qt event loop of the thread that created it."""
 
@@ -140,6 +160,7 @@ class Pump(QObject):
         self._watching = False
         self._idle_wakeups: dict[int, int] = {}
         self._last_check = clock()
+        self._active_since_check = False
         self._policy = policy or PumpPolicy()
         self._clock = clock
         self._last_activity = clock()
@@ -207,6 +228,7 @@ class Pump(QObject):
             return
         if now - self._last_check >= self._policy.watched_idle_interval:
             self._last_check = now
+            self._active_since_check = False
             source.check_sockets()
         if source.watch_generation == self._watch_generation:
             return
@@ -224,6 +246,10 @@ class Pump(QObject):
             notifier.deleteLater()
         for fd in fds:
             if fd in self._notifiers:
+                # Re-armed: a muted one gets its next chance, and one Qt disabled because its
+                # socket was closed under it (pjsip restarting its listener after a network
+                # change) may watch a new socket that reuses the number.
+                self._notifiers[fd].setEnabled(True)
                 continue
             notifier = QSocketNotifier(fd, QSocketNotifier.Type.Read, self)
             # A bound method, not a closure over self: no reference cycle keeps a stopped
@@ -259,6 +285,7 @@ class Pump(QObject):
     def kick(self) -> None:
         """Poll as soon as control returns to the event loop (after an engine command)."""
         self._last_activity = self._clock()
+        self._active_since_check = True
         if self._running and not self._in_poll:
             # A command was just sent: the next poll may wait for its answer right away.
             self._next_block_ms = self._policy.hot_block_ms
@@ -281,6 +308,7 @@ class Pump(QObject):
         now = self._clock()
         if events > 0:
             self._last_activity = now
+            self._active_since_check = True
         if self._settled:
             # Only a pump about to sleep needs its notifiers up to date; a busy one polls
             # again at once. The /proc scans (0.2 ms; ~8 ms more with TCP/TLS transports, the
@@ -301,7 +329,13 @@ class Pump(QObject):
             since_activity=now - self._last_activity,
             policy=self._policy,
             watching=self._watching,
+            timers_known=_timers_known(self._sockets),
         )
+        delay = plan.delay
+        if self._active_since_check and self._sockets is not None:
+            # Re-read the socket list soon after activity (it may have opened a connection).
+            recheck = self._last_check + self._policy.watched_idle_interval - now
+            delay = min(delay, max(0.0, recheck))
         self._next_block_ms = plan.block_ms
         if self._running:
-            self._timer.start(round(plan.delay * 1000))
+            self._timer.start(round(delay * 1000))

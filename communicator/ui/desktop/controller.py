@@ -13,7 +13,8 @@ window and the panel load in `attach`, after the sign-in window has shown.
 Desktop integration (also built in `attach`): the tray icon (`tray.DesktopTray`) whose menu can
 show the window, change the agent state, sign out and quit; closing the main window hides it in
 the tray when "close to tray" is on (by default wherever there is a tray); call notifications;
-the headset's call keys (`call_keys.CallKeyFilter`, application-wide); call links
+the headset's call keys (`call_keys.CallKeyFilter`, application-wide); the text cursor's
+blinking stopped after 10 s without input (`cursor_blink.CursorBlinkTimeout`); call links
 (`call_links.CallLinks`) from the command line or a second launch (`handle_arguments`).
 """
 
@@ -24,12 +25,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
+from PySide6.QtWidgets import QApplication
 
 from communicator.ui.desktop.sign_in_window import SignInWindow
 
 if TYPE_CHECKING:
     from communicator.ui.desktop.call_keys import CallKeyFilter
     from communicator.ui.desktop.call_links import CallLinks
+    from communicator.ui.desktop.cursor_blink import CursorBlinkTimeout
     from communicator.ui.desktop.incoming_panel import IncomingCallPanel
     from communicator.ui.desktop.main_window import MainWindow
     from communicator.ui.desktop.notifications import CallNotifier
@@ -83,6 +86,7 @@ class Desktop(QObject):
         self.tray: DesktopTray | None = None
         self.notifier: CallNotifier | None = None
         self.call_keys: CallKeyFilter | None = None
+        self.cursor_blink: CursorBlinkTimeout | None = None
         self.links: CallLinks | None = None
         self._close_to_tray = close_to_tray
         self._tray_available = tray_available
@@ -146,6 +150,7 @@ class Desktop(QObject):
         the heavy part), and the sign-in window starts a sign-in the agent asked for meanwhile."""
         from communicator.ui.desktop.call_keys import CallKeyFilter
         from communicator.ui.desktop.call_links import CallLinks
+        from communicator.ui.desktop.cursor_blink import CursorBlinkTimeout
         from communicator.ui.desktop.incoming_panel import IncomingCallPanel
         from communicator.ui.desktop.main_window import MainWindow
         from communicator.ui.desktop.notifications import CallNotifier
@@ -174,6 +179,8 @@ class Desktop(QObject):
         app = QCoreApplication.instance()
         if app is not None:
             app.installEventFilter(self.call_keys)
+        if isinstance(app, QApplication):
+            self.cursor_blink = CursorBlinkTimeout(app, parent=self)
         self.links = CallLinks(dial=self._links_dial, parent=self)
         self.links.attach(model, self.main_window)
         waiting, self._waiting_links = self._waiting_links, []
@@ -291,6 +298,8 @@ class Desktop(QObject):
         app = QCoreApplication.instance()
         if self.call_keys is not None and app is not None:
             app.removeEventFilter(self.call_keys)
+        if self.cursor_blink is not None:
+            self.cursor_blink.close()
         if self.tray is not None:
             self.tray.hide()
         for widget in (self.panel, self.main_window, self.sign_in_window):

@@ -2,10 +2,17 @@
 and Extend, "Not ready - no answer" with a one-key way back to Ready, and the time in the state.
 
 The widget only shows `SessionState.agent` and gives the model's commands; what is allowed when
-is the model's business (a refused command comes back as a message)."""
+is the model's business (a refused command comes back as a message).
+
+The time in state shows seconds for its first minute (``0:07 in state``), then whole minutes
+(``12 min in state``, ``1 h 05 min in state``): an idle agent's window then wakes once a minute
+for it instead of once a second (each wake-up of the shown window costs ~0.5-1 ms of CPU: at
+1 Hz that alone was most of issue 14's 0.1 % idle budget). The wrap-up countdown keeps its
+seconds."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QWidget
 
@@ -28,8 +35,20 @@ _STYLE = {
 }
 
 
-TIME_PATTERNS = ("99:99:99 in state", "99:99:99 left")
+TIME_PATTERNS = ("99:99:99 in state", "99 h 99 min in state", "99:99:99 left")
 """The longest texts of the time in state (``9``: any digit), for `ClockLabel`'s width."""
+
+SECONDS_SHOWN_S = 60.0
+"""For how long the time in state shows its seconds; after that, whole minutes."""
+
+
+def format_time_in_state(seconds: float) -> str:
+    """``0:07`` in the first minute, then ``12 min``, ``1 h 05 min``."""
+    if seconds < SECONDS_SHOWN_S:
+        return format_duration(seconds)
+    minutes = int(seconds // 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
 class AgentStateSwitch(QWidget):
@@ -69,6 +88,10 @@ class AgentStateSwitch(QWidget):
         model.not_ready_reasons_changed.connect(lambda _old, _new: self._fill_reasons())
         model.can_extend_wrap_up_changed.connect(lambda _old, _new: self._update())
         clock.tick.connect(self._tick)
+        self._minute = QTimer(self)  # the time in state once it shows whole minutes
+        self._minute.setSingleShot(True)
+        self._minute.setTimerType(Qt.TimerType.PreciseTimer)
+        self._minute.timeout.connect(lambda: self._tick(self._clock.now()))
         self._fill_reasons()
         self._update()
 
@@ -129,10 +152,6 @@ class AgentStateSwitch(QWidget):
         can_extend = self._model.state.can_extend_wrap_up
         self.extend_button.setVisible(status.state is AgentState.WRAP_UP)
         self.extend_button.setEnabled(can_extend)
-        # The time in state needs the clock only while the agent can see it: hidden in the
-        # tray or minimised, the window is woken by nothing once a second.
-        seen = self.isVisible() and not self.window().isMinimized()
-        self._clock.set_needed(self, seen and status.state is not AgentState.SIGNED_OUT)
         self._tick(self._clock.now())
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
@@ -142,14 +161,34 @@ class AgentStateSwitch(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt's name)
         super().hideEvent(event)
         self._clock.release(self)
+        self._minute.stop()
 
     def _tick(self, now: float) -> None:
         status = self._model.state.agent
         if status.state is AgentState.SIGNED_OUT:
             self.time_label.setText("")
+            self._wake_next(None)
             return
         if status.state is AgentState.WRAP_UP and status.wrap_up_until is not None:
             text = f"{format_duration(status.wrap_up_until - now + 0.999)} left"
+            self._wake_next(1.0)
         else:
-            text = f"{format_duration(now - status.since)} in state"
+            elapsed = now - status.since
+            text = f"{format_time_in_state(elapsed)} in state"
+            self._wake_next(1.0 if elapsed < SECONDS_SHOWN_S else 60.0 - elapsed % 60.0)
         self.time_label.setText(text)
+
+    def _wake_next(self, after_s: float | None) -> None:
+        """Tick again each second (the shared clock), after ``after_s`` seconds (the next whole
+        minute), or not at all (None). Only while the agent can see it: hidden in the tray or
+        minimised, nothing wakes the window for it."""
+        seen = self.isVisible() and not self.window().isMinimized()
+        if not seen or after_s is None:
+            self._clock.release(self)
+            self._minute.stop()
+        elif after_s <= 1.0:
+            self._minute.stop()
+            self._clock.need(self)
+        else:
+            self._clock.release(self)
+            self._minute.start(round(after_s * 1000) + 20)  # just past the minute's turn
