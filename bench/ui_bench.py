@@ -13,10 +13,15 @@ Without a display it runs itself again under ``xvfb-run``. Figures (last line: o
 * ``max_gui_stall_ms``: the longest gap, beyond its 1 ms interval, between two ticks of a
   precise timer on the GUI thread while the agent signs in (the main window opens), makes a
   call, and the admin changes the profile (pushed and applied live). Far-end and admin commands
-  run on another thread, as they would in other processes.
+  run on another thread, as they would in other processes. The windows are opened as the
+  application opens them (`communicator.ui.desktop.controller.Desktop`, see `open_desktop`):
+  the main window is built when the session model is attached, behind the sign-in window, and
+  shown by the desktop on sign-in. (Until 2 Dec, 16:30 UTC the bench built it itself right
+  after sign-in, which the application never did.)
 * ``idle_cpu_pct`` and ``rss_mb``: a separate client process (``--client``, nothing of the
-  bench in it): signed in, main window open, registered; RSS after settling, then CPU time over
-  ``--idle`` seconds of idling, as % of one core.
+  bench in it; the same `Desktop`): signed in, main window open, registered; RSS after
+  settling, then CPU time (``process_time``) over ``--idle`` seconds of idling, as % of one
+  core.
 """
 
 from __future__ import annotations
@@ -219,13 +224,10 @@ def on_the_rig(work: Path, rings: int, idle_s: float) -> dict[str, Any]:
 
     from communicator.core.agent_state import AgentState
     from communicator.core.calls import CallState
-    from communicator.demo.contact_center import AGENT_LOGIN, AGENT_PASSWORD, contact_center
+    from communicator.demo.contact_center import contact_center
     from communicator.demo.desk import Desk
     from communicator.demo.far_ends import CUSTOMER, far_ends
     from communicator.demo.scenario import wait_until
-    from communicator.ui.desktop.incoming_panel import IncomingCallPanel
-    from communicator.ui.desktop.main_window import MainWindow
-    from communicator.ui.desktop.sign_in_window import SignInWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     figures: dict[str, Any] = {}
@@ -233,19 +235,19 @@ def on_the_rig(work: Path, rings: int, idle_s: float) -> dict[str, Any]:
         desk = Desk(work / "client")
         model = desk.model
         monitor = StallMonitor()
+        desktop = open_desktop(center.url, model)
         try:
-            sign_in = SignInWindow(model, server_url=center.url, login=AGENT_LOGIN)
-            sign_in.show()
-            sign_in.set_password(AGENT_PASSWORD)
+            sign_in = desktop.sign_in_window
+            window = desktop.main_window
+            assert window is not None and desktop.panel is not None
             wait_until(sign_in.isVisible, 5, "the sign-in window")
+            # The agent types the password meanwhile: the main window's later parts come in.
+            wait_until(lambda: getattr(window, "complete", True), 5, "the main window's parts")
             monitor.start("sign_in")
             sign_in.submit()
             wait_until(lambda: model.state.signed_in is not None, 20, "signing in")
-            sign_in.hide()
-            window = MainWindow(model)
-            panel = TimedPanel(IncomingCallPanel, model)
-            model.incoming_call.connect(panel.widget.show_call)
-            window.show()
+            wait_until(window.isVisible, 5, "the main window")
+            panel = TimedPanel(desktop.panel)
             wait_until(lambda: model.state.registered, 20, "registering")
             settle(wait_until, 0.5)
 
@@ -307,14 +309,34 @@ def on_the_rig(work: Path, rings: int, idle_s: float) -> dict[str, Any]:
             figures["ring_to_panel_median_ms"] = round(statistics.median(samples), 1)
             figures["ring_engine_to_panel_p95_ms"] = round(percentile(engine_samples, 95), 1)
             figures["ring_load"] = load()
-            window.close()
-            panel.widget.close()
         finally:
             monitor.stop()
+            desktop.close()
             desk.close()
         app.processEvents()
         figures.update(idle_client(center.url, idle_s))
     return figures
+
+
+def open_desktop(url: str, model: Any) -> Any:
+    """The agent's windows as the application opens them (`communicator.app.desktop`): the
+    sign-in window first; then, once the client exists, the desktop attached to the session
+    model, which builds the main window and the incoming-call panel; on sign-in the desktop
+    shows the main window. No tray (Xvfb has none) and no settings saved."""
+    from communicator.demo.contact_center import AGENT_LOGIN, AGENT_PASSWORD
+    from communicator.ui.desktop.controller import Desktop
+
+    desktop = Desktop(
+        server_url=url,
+        login=AGENT_LOGIN,
+        save_settings=False,
+        close_to_tray=False,
+        tray_available=False,
+    )
+    desktop.show()
+    desktop.attach(model)
+    desktop.sign_in_window.set_password(AGENT_PASSWORD)
+    return desktop
 
 
 def ring_once(caller: Any, uri: str, model: Any, panel: TimedPanel) -> tuple[float, list[float]]:
@@ -346,10 +368,10 @@ def ring_once(caller: Any, uri: str, model: Any, panel: TimedPanel) -> tuple[flo
 class TimedPanel:
     """The desktop's incoming-call panel, with the time of its first paint after each show."""
 
-    def __init__(self, panel_class: Any, model: Any) -> None:
+    def __init__(self, widget: Any) -> None:
         from PySide6.QtCore import QEvent, QObject
 
-        self.widget = panel_class(model)
+        self.widget = widget
         self.painted_at: float | None = None
         self.painted_epoch = 0.0
         owner = self
@@ -460,36 +482,28 @@ def client(url: str, data: Path, idle_s: float, audio: bool) -> int:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from communicator.demo.contact_center import AGENT_LOGIN, AGENT_PASSWORD
     from communicator.demo.desk import Desk
     from communicator.demo.scenario import wait_until
-    from communicator.ui.desktop.incoming_panel import IncomingCallPanel
-    from communicator.ui.desktop.main_window import MainWindow
-    from communicator.ui.desktop.sign_in_window import SignInWindow
 
     app = QApplication(sys.argv[:1])
     desk = Desk(data, audio=audio)
+    desktop = None
     try:
         model = desk.model
-        sign_in = SignInWindow(model, server_url=url, login=AGENT_LOGIN)
-        sign_in.show()
-        sign_in.set_password(AGENT_PASSWORD)
-        sign_in.submit()
+        desktop = open_desktop(url, model)
+        desktop.sign_in_window.submit()
         wait_until(lambda: model.state.signed_in is not None, 20, "signing in")
-        sign_in.hide()
-        window = MainWindow(model)
-        panel = IncomingCallPanel(model)
-        model.incoming_call.connect(panel.show_call)
-        window.show()
+        window = desktop.main_window
+        assert window is not None
+        wait_until(window.isVisible, 5, "the main window")
         wait_until(lambda: model.state.registered, 20, "registering")
         settle(wait_until, 3.0)
         rss = rss_mb()
         loop = QEventLoop()
         QTimer.singleShot(int(idle_s * 1000), loop.quit)  # no polling timer of ours meanwhile
-        before, started, threads_before = os.times(), time.monotonic(), thread_cpu()
+        before, started, threads_before = time.process_time(), time.monotonic(), thread_cpu()
         loop.exec()
-        after, elapsed = os.times(), time.monotonic() - started
-        cpu = (after.user - before.user) + (after.system - before.system)
+        cpu, elapsed = time.process_time() - before, time.monotonic() - started
         threads_after = thread_cpu()
         wakeups = count_events(min(idle_s, 10.0))
         by_thread = {
@@ -510,9 +524,10 @@ def client(url: str, data: Path, idle_s: float, audio: bool) -> int:
             ),
             flush=True,
         )
-        window.close()
-        app.processEvents()
     finally:
+        if desktop is not None:
+            desktop.close()
+        app.processEvents()
         desk.close()
     return 0
 
