@@ -113,7 +113,9 @@ def call_log_payload(record: CallRecord) -> dict[str, object]:
         "end_reason": record.end_reason.value,
         "sip_code": record.sip_code if record.sip_code and 100 <= record.sip_code <= 699 else None,
         "quality": record.quality.as_log() if record.quality is not None else None,
-        "group": record.group.name if record.group is not None else None,
+        # Only a group call names its group: a server from before groups (which forbids
+        # unknown fields) still takes every other log.
+        **({"group": record.group.name} if record.group is not None else {}),
     }
 
 

@@ -1,9 +1,10 @@
-"""Group calls on the agent's desktop (issue 18), on the real rig: the incoming-call panel, the
-line and the history name the group the proxy routed the call through, and a ringing group call
-another member answered closes the panel and stays out of the missed calls (history "Answered
-elsewhere", no badge, no missed-call notification); the server's report counts its log for the
-group. The far end sends the proxy's headers itself (X-Communicator-Group on the INVITE,
-``Reason: SIP;cause=200`` on the CANCEL) through the rig's Kamailio."""
+"""Group calls on the agent's desktop (issue 18), end to end on the real rig: a caller dials the
+group's extension, Kamailio (routing from the server's database) rings the Ready members, anna
+at her desktop and bert on a pjsua2 phone, with ``X-Communicator-Group``. Anna's incoming-call
+panel, line and history name the group. Bert answers: Kamailio cancels anna's ringing with
+``Reason: SIP;cause=200``, so her panel closes and the call stays out of her missed calls
+(history "Answered elsewhere", no badge, no missed-call notification); its log reaches the
+server's report under the group. A caller who gives up before anyone answers is still missed."""
 
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ from typing import Any
 import pytest
 from PySide6.QtGui import QAccessible
 
+from communicator.core.calls import EndReason
 from communicator.provisioning.history import HistoryOutcome
 from communicator.ui.desktop.controller import Desktop
 from communicator.ui.desktop.main_window import DIRECTORY_TAB, HISTORY_TAB
 from communicator.ui.desktop.notifications import NotificationKind
 from communicator.ui.desktop.widgets.history_view import COLUMNS
-from tests.rig.deployment import Deployment
-from tests.ui.helpers import AGENT_URI, Desk, far_end, sign_in
+from tests.rig.deployment import SIP_DOMAIN, Deployment
+from tests.sip.helpers import wait_peer
+from tests.ui.helpers import Desk, far_end, sign_in
 
 pytestmark = [
     pytest.mark.rig,
@@ -28,9 +31,9 @@ pytestmark = [
     ),
 ]
 
-GROUP = "Ventes Île-de-France"
-ENCODED = "Ventes%20%C3%8Ele-de-France"
-ELSEWHERE = 'SIP;cause=200;text="Call completed elsewhere"'
+GROUP_EXTENSION = 300
+BERT = "2003"
+"""The SIP account of bert's phone (a far-end peer), the group's other member."""
 
 
 @pytest.fixture
@@ -43,12 +46,36 @@ def desktop(qapp: Any, deployment: Deployment, desk: Desk) -> Iterator[Desktop]:
         d.close()
 
 
-def ring(qtbot: Any, desk: Desk, far: Any, headers: dict[str, str]) -> tuple[Any, int]:
-    """The far end calls the agent with ``headers``: the ringing line and the far end's id
-    for its call."""
-    with qtbot.waitSignal(desk.model.incoming_call, timeout=5000) as ringing:
-        far_call = far.call(AGENT_URI, headers=headers)
-    return ringing.args[0], far_call
+def make_group_route(deployment: Deployment) -> None:
+    """The group rings all its Ready members at once; bert (account 2003) joins anna in it and
+    reports Ready from his phone's client."""
+    site, api = deployment.site, deployment.site.api
+    group_id = deployment.group["id"]
+    api.ok(
+        site.http.patch(
+            f"/api/v1/admin/groups/{group_id}",
+            json={"extension": GROUP_EXTENSION, "call_order": "simultaneous", "ring_time_s": 60},
+            headers=api.h,
+        )
+    )
+    bert = api.agent("bert", group_id=group_id)
+    account = deployment.far_accounts[BERT]
+    api.ok(
+        site.http.patch(
+            f"/api/v1/admin/accounts/{account['id']}", json={"agent_id": bert["id"]}, headers=api.h
+        )
+    )
+    token = api.sign_in("bert")["token"]
+    body = {"state": "ready", "reason": None, "registration": {"registered": True}}
+    api.ok(site.http.put("/api/v1/agent/status", json=body, headers=api.bearer(token)))
+
+
+def anna_on_server(deployment: Deployment) -> str | None:
+    api = deployment.site.api
+    row = api.ok(
+        deployment.site.http.get(f"/api/v1/admin/agents/{deployment.agent['id']}", headers=api.h)
+    )
+    return None if row["status"] is None else str(row["status"]["state"])
 
 
 def history_cells(desktop: Desktop, column: str) -> list[str]:
@@ -59,64 +86,79 @@ def history_cells(desktop: Desktop, column: str) -> list[str]:
     return [item.text() if item is not None else "" for item in items]
 
 
-def test_a_group_call_answered_elsewhere(
+def test_a_group_call_answered_by_another_member(
     deployment: Deployment, desk: Desk, desktop: Desktop, peer_factory: Any, qtbot: Any
 ) -> None:
     site, api = deployment.site, deployment.site.api
-    api.group(GROUP)
+    group = deployment.group["name"]
+    make_group_route(deployment)
+    bert = far_end(peer_factory, deployment, BERT)
+    caller = far_end(peer_factory, deployment, "2002")
     model = desk.model
     assert desktop.notifier is not None and desktop.panel is not None
     notified: list[Any] = []
     desktop.notifier.notified.connect(notified.append)
     sign_in(model, deployment, qtbot)
+    qtbot.waitUntil(lambda: anna_on_server(deployment) == "ready", timeout=5000)
     desktop.show()
     assert desktop.main_window is not None
     qtbot.waitExposed(desktop.main_window)
     panel, window = desktop.panel, desktop.main_window
     window.tabs.setCurrentIndex(DIRECTORY_TAB)  # the history unseen: the badge counts
-    far = far_end(peer_factory, deployment)
 
-    view, far_call = ring(qtbot, desk, far, {"X-Communicator-Group": ENCODED})
+    since = bert.mark()
+    with qtbot.waitSignal(model.incoming_call, timeout=5000) as ringing:
+        call = caller.call(f"sip:{GROUP_EXTENSION}@{SIP_DOMAIN}")
+    view = ringing.args[0]
     qtbot.waitUntil(panel.isVisible, timeout=3000)
-    assert panel.group_label.isVisible() and panel.group_label.text() == f"via {GROUP}"
+    assert panel.group_label.isVisible() and panel.group_label.text() == f"via {group}"
     interface = QAccessible.queryAccessibleInterface(panel)
     assert interface is not None
-    assert f"via {GROUP}" in interface.text(QAccessible.Text.Description)
-    assert window.lines.row_text(view.number)[1] == f"Incoming via {GROUP}"
+    assert f"via {group}" in interface.text(QAccessible.Text.Description)
+    assert window.lines.row_text(view.number)[1] == f"Incoming via {group}"
 
+    bert_call = wait_peer(qtbot, bert, "incoming_call", since=since)["call_id"]
     with qtbot.waitSignal(model.call_ended, timeout=5000) as ended:
-        far.command("hangup", call_id=far_call, headers={"Reason": ELSEWHERE})
+        bert.command("answer", call_id=bert_call, code=200)
     record = ended.args[0]
-    assert not record.missed
+    assert record.end_reason is EndReason.ANSWERED_ELSEWHERE and not record.missed
     qtbot.waitUntil(lambda: not panel.isVisible(), timeout=3000)
     assert window.lines.row_text(view.number)[1] == "Free"
     assert model.state.missed_calls == 0
     assert window.tabs.tabText(HISTORY_TAB) == "History"
     assert history_cells(desktop, "Outcome") == ["Answered elsewhere"]
-    assert history_cells(desktop, "Group") == [GROUP]
+    assert history_cells(desktop, "Group") == [group]
     assert [e.outcome for e in model.history()] == [HistoryOutcome.ANSWERED_ELSEWHERE]
-    assert model.history("Île")[0].group == GROUP  # the search finds the group too
     assert [n.kind for n in notified] == [NotificationKind.INCOMING]
+    caller.command("hangup", call_id=call)
 
     def report() -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = api.ok(
-            site.http.get("/api/v1/admin/reports/calls", params={"group": GROUP}, headers=api.h)
+            site.http.get(
+                "/api/v1/admin/reports/calls",
+                params={"group": group, "agent": "anna"},
+                headers=api.h,
+            )
         )["rows"]
         return rows
 
     qtbot.waitUntil(lambda: len(report()) == 1, timeout=10000)
     (row,) = report()
-    assert row["end_reason"] == "answered_elsewhere" and row["group"] == GROUP
+    assert row["end_reason"] == "answered_elsewhere" and row["group"] == group
 
-    # The control: the same caller gives up (a CANCEL without a Reason): a missed call.
-    _view, far_call = ring(qtbot, desk, far, {})
+    # The control: the caller gives up while the group rings (a CANCEL without that Reason).
+    since = bert.mark()
+    with qtbot.waitSignal(model.incoming_call, timeout=5000):
+        call = caller.call(f"sip:{GROUP_EXTENSION}@{SIP_DOMAIN}")
     qtbot.waitUntil(panel.isVisible, timeout=3000)
-    assert not panel.group_label.isVisible()
-    with qtbot.waitSignal(model.call_ended, timeout=5000):
-        far.command("hangup", call_id=far_call)
+    wait_peer(qtbot, bert, "incoming_call", since=since)
+    with qtbot.waitSignal(model.call_ended, timeout=5000) as ended:
+        caller.command("hangup", call_id=call)
+    assert ended.args[0].end_reason is EndReason.MISSED
     qtbot.waitUntil(lambda: not panel.isVisible(), timeout=3000)
     qtbot.waitUntil(lambda: model.state.missed_calls == 1, timeout=3000)
     assert window.tabs.tabText(HISTORY_TAB) == "History (1 missed)"
     assert history_cells(desktop, "Outcome") == ["Missed", "Answered elsewhere"]
+    assert history_cells(desktop, "Group") == [group, group]
     qtbot.waitUntil(lambda: len(notified) == 3, timeout=3000)
     assert notified[2].kind is NotificationKind.MISSED
