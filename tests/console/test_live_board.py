@@ -5,6 +5,7 @@ process than the admin's page."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +129,30 @@ def test_the_board_stream_needs_a_console_session(console: Console) -> None:
         resp = client.get("/admin/board/events")
     assert resp.status_code == 303
     assert resp.headers["location"].startswith("/admin/sign-in")
+
+
+def test_the_board_shows_the_chosen_group_and_keeps_to_it_when_it_updates(
+    page: Page, console: Console
+) -> None:
+    api = console.api
+    support, sales = api.group("Support"), api.group("Sales")
+    for login, group in (("pat", support), ("sam", sales), ("sue", support)):
+        api.account(api.agent(login, group_id=group["id"])["id"])
+    pat = api.sign_in("pat")["token"]
+    api.sign_in("sam")
+    _open_board(page)
+    page.get_by_label("Group").select_option(label="Support")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#board-status")).to_have_text(
+        "Live: the board updates as agents change state."
+    )
+    page.evaluate("window.boardMark = 'not reloaded'")
+    names = page.locator("table.board tbody th")
+    expect(names).to_have_text([re.compile(r"^Pat pat$")])
+    expect(page.locator(".summary dt:text-is('Signed in') + dd")).to_have_text("1")
+    api.sign_in("sue")
+    expect(names).to_have_text([re.compile(r"^Pat pat$"), re.compile(r"^Sue sue$")])
+    _report(api, pat, READY)
+    expect(page.locator("table.board tbody tr").first).to_contain_text("Ready")
+    assert "Sam" not in page.locator("table.board").inner_text()
+    _not_reloaded(page)

@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -23,9 +24,9 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from communicator.provisioning.agent_status import AgentState
 
 from ..changes import Change
-from ..models import Agent, Group, SignInSession, VoipAccount, utcnow
+from ..models import Agent, AgentStatusRow, Group, SignInSession, VoipAccount, utcnow
 from ..routers.deps import State
-from ..services import admin_users, agent_status
+from ..services import admin_users
 from .auth import COOKIE, PREFIX, Admin
 from .render import PAGE_HEADERS, add_page, env, page
 
@@ -43,6 +44,11 @@ STATE_LABELS = {
     AgentState.WRAP_UP: "Wrap-up",
     AgentState.ON_CALL: "On a call",
 }
+
+STATE_FILTER = {state.value: label for state, label in STATE_LABELS.items()} | {
+    "unknown": "Not reported yet"
+}
+PAGE_SIZE = 100
 
 # The stream needs connect-src (EventSource); the rest of the console's policy is kept.
 BOARD_CSP = PAGE_HEADERS["Content-Security-Policy"] + "; connect-src 'self'"
@@ -76,16 +82,34 @@ class BoardRow:
 
 
 @dataclasses.dataclass(frozen=True)
+class BoardFilter:
+    group_id: int | None = None
+    state: str = ""
+    page_no: int = 1
+
+    def query(self, **extra: int) -> str:
+        values: dict[str, object] = {"group": self.group_id or "", "state": self.state}
+        values.update(extra)
+        return urlencode({k: v for k, v in values.items() if v})
+
+
+@dataclasses.dataclass(frozen=True)
 class BoardView:
     rows: list[BoardRow]
+    """The page's rows."""
     now: dt.datetime
+    counts: dict[str, int] = dataclasses.field(default_factory=dict)
+    """Signed-in agents by state (of the chosen group, whatever the state filter)."""
+    signed_in: int = 0
+    registered: int = 0
+    shown: int = 0
+    """Agents the filter matches, over every page."""
+    page_no: int = 1
+    pages: int = 1
+    groups: list[tuple[int, str]] = dataclasses.field(default_factory=list)
 
     def count(self, state: AgentState) -> int:
-        return sum(1 for r in self.rows if r.state == state.value)
-
-    @property
-    def registered(self) -> int:
-        return sum(1 for r in self.rows if r.registered)
+        return self.counts.get(state.value, 0)
 
 
 def split_contact(contact: str | None) -> tuple[str, str]:
@@ -96,24 +120,11 @@ def split_contact(contact: str | None) -> tuple[str, str]:
     return address.strip("[]"), port
 
 
-def board_view(s: Session) -> BoardView:
-    now = utcnow()
-    live = s.execute(
-        select(SignInSession.agent_id, func.min(SignInSession.created_at), func.count())
-        .join(Agent, Agent.id == SignInSession.agent_id)
-        .where(
-            SignInSession.revoked_at.is_(None),
-            SignInSession.expires_at > now,
-            Agent.active.is_(True),
-        )
-        .group_by(SignInSession.agent_id)
-    ).all()
-    ids = [int(r[0]) for r in live]
-    if not ids:
-        return BoardView([], now)
-    agents = {a.id: a for a in s.scalars(select(Agent).where(Agent.id.in_(ids)))}
-    groups = {g.id: g.name for g in s.scalars(select(Group))}
+def _extensions(s: Session, ids: list[int], now: dt.datetime) -> dict[int, int]:
+    """Each agent's number: its fixed account, else the pool number it holds."""
     extensions: dict[int, int] = {}
+    if not ids:
+        return extensions
     for holder, leaser, ext, until in s.execute(
         select(
             VoipAccount.agent_id,
@@ -126,37 +137,88 @@ def board_view(s: Session) -> BoardView:
             extensions[int(holder)] = int(ext)  # a fixed number wins over a lease
         elif leaser is not None and until is not None and until > now:
             extensions.setdefault(int(leaser), int(ext))
-    statuses = agent_status.statuses(s, ids)
+    return extensions
+
+
+def board_view(s: Session, f: BoardFilter | None = None) -> BoardView:
+    """One query for every signed-in agent (columns, not objects: a board of a thousand
+    agents stays cheap); the page's rows are built for the chosen group, state and page."""
+    f = f or BoardFilter()
+    now = utcnow()
+    live = (
+        select(
+            SignInSession.agent_id.label("agent_id"),
+            func.min(SignInSession.created_at).label("since"),
+            func.count().label("clients"),
+        )
+        .where(SignInSession.revoked_at.is_(None), SignInSession.expires_at > now)
+        .group_by(SignInSession.agent_id)
+        .subquery()
+    )
+    st = AgentStatusRow
+    columns = (
+        Agent.id, Agent.login, Agent.display_name, Agent.group_id, live.c.since, live.c.clients,
+        st.state, st.reason, st.state_since, st.registered, st.contact, st.transport,
+        st.expires_s, st.registrar, st.reported_at,
+    )  # fmt: skip
+    found = s.execute(
+        select(*columns)
+        .join(live, live.c.agent_id == Agent.id)
+        .outerjoin(st, st.agent_id == Agent.id)
+        .where(Agent.active.is_(True))
+    ).all()
+    groups = [
+        (int(i), str(n)) for i, n in s.execute(select(Group.id, Group.name).order_by(Group.name))
+    ]
+    group_names = dict(groups)
+    in_group = [r for r in found if f.group_id is None or r.group_id == f.group_id]
+    counts: dict[str, int] = {}
+    for r in in_group:
+        key = r.state or "unknown"
+        counts[key] = counts.get(key, 0) + 1
+    chosen = [r for r in in_group if not f.state or (r.state or "unknown") == f.state]
+    chosen.sort(key=lambda r: ((r.display_name or r.login).lower(), r.login))
+    pages = max(1, (len(chosen) + PAGE_SIZE - 1) // PAGE_SIZE)
+    page_no = min(max(1, f.page_no), pages)
+    shown = chosen[(page_no - 1) * PAGE_SIZE : page_no * PAGE_SIZE]
+    extensions = _extensions(s, [int(r.id) for r in shown], now)
     rows = []
-    for agent_id, signed_in_at, clients in live:
-        agent = agents[int(agent_id)]
-        st = statuses.get(agent.id)
-        reg = st.registration if st else None
-        address, port = split_contact(reg.contact if reg else None)
+    for r in shown:
+        state = AgentState(r.state) if r.state else None
+        address, port = split_contact(r.contact) if r.registered else ("", "")
         rows.append(
             BoardRow(
-                agent_id=agent.id,
-                login=agent.login,
-                name=agent.display_name or agent.login,
-                group=groups.get(agent.group_id, "") if agent.group_id is not None else "",
-                extension=extensions.get(agent.id),
-                signed_in_at=signed_in_at,
-                clients=int(clients),
-                state=st.state.value if st else "unknown",
-                state_label=STATE_LABELS[st.state] if st else "Not reported yet",
-                reason=(st.reason or "") if st else "",
-                since=st.since if st else None,
-                registered=bool(reg and reg.registered),
+                agent_id=int(r.id),
+                login=r.login,
+                name=r.display_name or r.login,
+                group=group_names.get(r.group_id, "") if r.group_id is not None else "",
+                extension=extensions.get(int(r.id)),
+                signed_in_at=r.since,
+                clients=int(r.clients),
+                state=state.value if state else "unknown",
+                state_label=STATE_LABELS[state] if state else "Not reported yet",
+                reason=r.reason or "",
+                since=r.state_since,
+                registered=bool(r.registered),
                 address=address,
                 port=port,
-                transport=(reg.transport or "") if reg else "",
-                expires_s=reg.expires if reg else None,
-                server=(reg.server or "") if reg else "",
-                reported_at=st.reported_at if st else None,
+                transport=r.transport or "",
+                expires_s=r.expires_s,
+                server=r.registrar or "",
+                reported_at=r.reported_at,
             )
         )
-    rows.sort(key=lambda r: (r.name.lower(), r.login))
-    return BoardView(rows, now)
+    return BoardView(
+        rows=rows,
+        now=now,
+        counts=counts,
+        signed_in=len(in_group),
+        registered=sum(1 for r in in_group if r.registered),
+        shown=len(chosen),
+        page_no=page_no,
+        pages=pages,
+        groups=groups,
+    )
 
 
 def elapsed(since: dt.datetime | None, now: dt.datetime) -> str:
@@ -169,22 +231,37 @@ def elapsed(since: dt.datetime | None, now: dt.datetime) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
-def render_rows(view: BoardView) -> str:
+def render_rows(view: BoardView, f: BoardFilter) -> str:
     return env.get_template("board_rows.html").render(
-        view=view, elapsed=elapsed, AgentState=AgentState
+        view=view, f=f, elapsed=elapsed, AgentState=AgentState
+    )
+
+
+def read_filter(request: Request) -> BoardFilter:
+    q = request.query_params
+    group, page_no = q.get("group", ""), q.get("page", "")
+    state = q.get("state", "")
+    return BoardFilter(
+        group_id=int(group) if group.isdigit() and len(group) < 10 else None,
+        state=state if state in STATE_FILTER else "",
+        page_no=int(page_no) if page_no.isdigit() and len(page_no) < 7 else 1,
     )
 
 
 @router.get("/board")
 async def board_page(request: Request, state: State, admin: Admin) -> HTMLResponse:
-    view = await state.read(board_view)
+    f = read_filter(request)
+    view = await state.read(board_view, f)
     resp = page(
         request,
         "board.html",
         nav="board",
         admin=admin,
         csrf=admin.csrf_token,
-        rows_html=render_rows(view),
+        rows_html=render_rows(view, f),
+        f=f,
+        groups=view.groups,
+        states=STATE_FILTER,
     )
     resp.headers["Content-Security-Policy"] = BOARD_CSP
     return resp
@@ -202,6 +279,7 @@ async def _either(first: asyncio.Event, second: asyncio.Event, timeout: float) -
 @router.get("/board/events")
 async def board_events(request: Request, state: State, admin: Admin) -> Response:
     """``board`` events carry the rows' HTML; the stream ends when the admin signs out."""
+    f = read_filter(request)
     changed = asyncio.Event()
 
     def listener(_change: Change) -> None:
@@ -215,7 +293,7 @@ async def board_events(request: Request, state: State, admin: Admin) -> Response
         try:
             yield ServerSentEvent(comment="live board", retry=3000)
             # Whatever changed between the page's reading and this stream's start.
-            last = render_rows(await state.read(board_view))
+            last = render_rows(await state.read(board_view, f), f)
             yield ServerSentEvent(last, event="board")
             while not state.shutdown.is_set():
                 await _either(changed, state.shutdown, heartbeat)
@@ -228,7 +306,7 @@ async def board_events(request: Request, state: State, admin: Admin) -> Response
                     continue
                 await asyncio.sleep(SETTLE_S)
                 changed.clear()
-                rows = render_rows(await state.read(board_view))
+                rows = render_rows(await state.read(board_view, f), f)
                 if rows != last:
                     last = rows
                     yield ServerSentEvent(rows, event="board")

@@ -27,6 +27,8 @@ from .render import add_page, page, redirect
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
+PAGE_SIZE = 100
+
 RECENT = dt.timedelta(hours=24)
 """A free pool number whose holder's session ended within this time shows as recycled (ended
 sessions are pruned an hour after they end, so in practice it shows for about an hour)."""
@@ -80,26 +82,41 @@ class PoolView:
         return sum(b - a + 1 for a, b in self.unassigned)
 
 
-def _runs(numbers: list[int]) -> list[tuple[int, int]]:
+def gaps(used: set[int], low: int, high: int) -> list[tuple[int, int]]:
+    """The runs of numbers in [low, high] that are not used, as (first, last)."""
     runs: list[tuple[int, int]] = []
-    for n in numbers:
-        if runs and runs[-1][1] == n - 1:
-            runs[-1] = (runs[-1][0], n)
-        else:
-            runs.append((n, n))
+    following = low
+    for n in sorted(x for x in used if low <= x <= high):
+        if n > following:
+            runs.append((following, n - 1))
+        following = n + 1
+    if following <= high:
+        runs.append((following, high))
     return runs
 
 
-def _name(agent: Agent | None) -> str:
+def _name(agent: tuple[str, str] | None) -> str:
+    """ "Display Name (login)" from (login, display name)."""
     if agent is None:
         return ""
-    return f"{agent.display_name} ({agent.login})" if agent.display_name else agent.login
+    login, display = agent
+    return f"{display} ({login})" if display else login
 
 
 def pool_view(s: Session, cfg: ServerConfig) -> PoolView:
     now = utcnow()
-    accounts = list(s.scalars(select(VoipAccount).order_by(VoipAccount.extension)))
-    agents = {a.id: a for a in s.scalars(select(Agent))}
+    # Columns, not objects: a pool of a thousand numbers stays cheap to read.
+    v = VoipAccount
+    accounts = s.execute(
+        select(
+            v.id, v.extension, v.sip_username, v.phone_number, v.updated_at, v.agent_id,
+            v.lease_agent_id, v.lease_expires_at, pool.lendable().label("lendable"),
+        ).order_by(v.extension)
+    ).all()  # fmt: skip
+    agents = {
+        int(i): (str(login), str(display))
+        for i, login, display in s.execute(select(Agent.id, Agent.login, Agent.display_name))
+    }
     # The lease's start: the earliest live session of its holder on that account; a session
     # that ended lately on a free number says who held it last.
     sessions = s.execute(
@@ -157,7 +174,7 @@ def pool_view(s: Session, cfg: ServerConfig) -> PoolView:
                 )
             )
             continue
-        if not (acc.active and pool.is_lendable(acc)):
+        if not acc.lendable:  # the pool service's rule, as SQL
             numbers.append(PoolNumber(state=NumberState.OUT, **base))
             continue
         # Changed hands lately: a lapsed lease nobody swept yet, or a recent holder's session.
@@ -190,7 +207,7 @@ def pool_view(s: Session, cfg: ServerConfig) -> PoolView:
         high=high,
         numbers=numbers,
         groups=groups,
-        unassigned=_runs([x for x in range(low, high + 1) if x not in used]),
+        unassigned=gaps(used, low, high),
         counts=counts,
     )
 
@@ -200,7 +217,12 @@ async def pool_page(request: Request, state: State, admin: Admin) -> HTMLRespons
     shown = request.query_params.get("show", "")
     wanted = {s.value: s for s in NumberState}.get(shown)
     view = await state.read(pool_view, state.cfg)
-    rows = [n for n in view.numbers if wanted is None or n.state is wanted]
+    chosen = [n for n in view.numbers if wanted is None or n.state is wanted]
+    pages = max(1, (len(chosen) + PAGE_SIZE - 1) // PAGE_SIZE)
+    asked = request.query_params.get("page", "")
+    page_no = min(pages, int(asked)) if asked.isdigit() and 0 < len(asked) < 7 else 1
+    page_no = max(1, page_no)
+    rows = chosen[(page_no - 1) * PAGE_SIZE : page_no * PAGE_SIZE]
     return page(
         request,
         "pool.html",
@@ -209,6 +231,9 @@ async def pool_page(request: Request, state: State, admin: Admin) -> HTMLRespons
         csrf=admin.csrf_token,
         view=view,
         rows=rows,
+        shown=len(chosen),
+        page_no=page_no,
+        pages=pages,
         show=wanted.value if wanted else "",
         states=list(NumberState),
         labels=STATE_LABELS,

@@ -120,8 +120,10 @@ def quality_text(quality: dict[str, Any] | None) -> tuple[str, str]:
 
 def _choices(s: Any) -> tuple[list[tuple[str, str]], list[str]]:
     agents = [
-        (a.login, a.display_name)
-        for a in s.scalars(select(Agent).order_by(Agent.display_name, Agent.login))
+        (str(login), str(name))
+        for login, name in s.execute(
+            select(Agent.login, Agent.display_name).order_by(Agent.display_name, Agent.login)
+        )
     ]
     groups = [str(g) for g in s.scalars(select(Group.name).order_by(Group.name))]
     return agents, groups

@@ -86,8 +86,11 @@ def report(
         .limit(limit)
         .offset(offset)
     ).all()
-    agents = {a.id: a for a in s.scalars(select(Agent)).all()}
-    groups = {g.id: g for g in s.scalars(select(Group)).all()}
+    # Only the page's agents and groups (not every one: a thousand agents cost a page).
+    agent_ids = {log.agent_id for log in logs if log.agent_id is not None}
+    group_ids = {log.group_id for log in logs if log.group_id is not None}
+    agents = {a.id: a for a in s.scalars(select(Agent).where(Agent.id.in_(agent_ids)))}
+    groups = {g.id: g for g in s.scalars(select(Group).where(Group.id.in_(group_ids)))}
     rows = []
     for log in logs:
         agent = agents.get(log.agent_id) if log.agent_id is not None else None
