@@ -171,7 +171,8 @@ class CallSignals:
         if lines is None or self._refusal(record.source) is not None:
             return
         remote = RemoteParty.from_uri(record.remote_uri, record.display_name)
-        outcome = lines.incoming_call(remote, self._wall(), NO_FORWARDING)
+        group = CallGroup.from_headers(record.group_headers)
+        outcome = lines.incoming_call(remote, self._wall(), NO_FORWARDING, group=group)
         self._run_effects(outcome.effects)  # none reaches pjsua: no call of ours has the id
         call_id = outcome.call_id
         if call_id is not None and call_id in lines.calls:

@@ -73,6 +73,8 @@ class IncomingRefusedByStack:
     display_name: str
     source: str
     """``host:port`` of the top Via (who sent it)."""
+    group_headers: tuple[str, ...] = ()
+    """The raw values of the INVITE's X-Communicator-Group headers."""
 
 
 @dataclass(frozen=True, eq=False)

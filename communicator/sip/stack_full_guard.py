@@ -23,6 +23,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 
+from communicator.core.call_group import GROUP_HEADER
 from communicator.sip.c_library import pjsua2_c_library
 from communicator.sip.events import IncomingRefusedByStack, StackRecord
 from communicator.sip.sipmsg import header_values, split_name_addr, top_via_address
@@ -193,4 +194,5 @@ class StackFullGuard:
         display, uri = split_name_addr(froms[0]) if froms else ("", "")
         via = top_via_address(message)
         source = f"{via.host}:{via.port}" if via is not None else ""
-        self._records.append(IncomingRefusedByStack(uri, display, source))
+        groups = tuple(header_values(message, GROUP_HEADER))
+        self._records.append(IncomingRefusedByStack(uri, display, source, groups))

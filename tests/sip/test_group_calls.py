@@ -117,3 +117,37 @@ def test_an_unusable_group_header_is_ignored(
         assert ringing.group is None, value
         caller.command("hangup", call_id=peer_call)
         qtbot.waitUntil(lambda: engine.state.lines == (None, None), timeout=5000)
+
+
+def test_a_group_call_refused_busy_keeps_its_group(
+    engine_factory: Any, kamailio: KamailioServer, peer_factory: Any, qtbot: Any
+) -> None:
+    """Every line busy: the refused group call's record still names the group (the report by
+    group counts it) - refused by the engine, and by pjsua itself once its call slots are all
+    taken (`stack_full_guard`)."""
+    engine = engine_factory()
+    engine.apply_profile(make_profile(kamailio, "1006", sections={"agent": {"max_lines": 4}}))
+    engine.sign_in()
+    qtbot.waitUntil(lambda: engine.registration.state is RegistrationState.REGISTERED, timeout=5000)
+    records = records_of(engine)
+    far_users = ("1009", "1010")
+    for i, user in enumerate(far_users):
+        peer_factory(f"far{i}", account=user, codecs=TEST_CODECS).command("auto_answer", code=200)
+    calls = []
+    for n in range(4):
+        call = engine.place_call(far_users[n % 2])
+        qtbot.waitUntil(lambda c=call: engine.call(c).state is CallState.CONNECTED, timeout=5000)
+        calls.append(call)
+    caller = peer_factory("caller", account="1008", codecs=TEST_CODECS)
+    refused = caller.call(kamailio.aor("1006"), headers={"X-Communicator-Group": "Support"})
+    wait_peer(
+        qtbot,
+        caller,
+        "call_state",
+        lambda e: e["call_id"] == refused and e["state"] == "DISCONNECTED" and e["code"] == 486,
+    )
+    qtbot.waitUntil(lambda: len(records) == 1, timeout=5000)
+    assert records[0].end_reason is EndReason.BUSY_REJECTED
+    assert records[0].group == CallGroup("Support")
+    for call in calls:
+        engine.hangup(call)
