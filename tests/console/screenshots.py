@@ -3,7 +3,8 @@
 Starts a real server on loopback with a few agents and accounts, signs in with Debian's
 Chromium and writes docs/screenshots/admin-accounts.png, admin-account-editor.png and
 admin-audit.png, and (``screenshots_ops.py``) admin-pool.png, admin-board.png and
-admin-reports.png.
+admin-reports.png, and (``screenshots_people.py``) admin-agents.png, admin-agent-editor.png,
+admin-agents-csv.png, admin-groups.png and admin-group-editor.png.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import sync_playwright
 
-from tests.console import screenshots_ops
+from tests.console import screenshots_ops, screenshots_people
 from tests.console.conftest import (
     ADMIN,
     ADMIN_PASSWORD,
@@ -87,6 +88,7 @@ def shoot(url: str, account_id: int) -> None:
         page.goto("/admin/audit")
         page.screenshot(path=OUT / "admin-audit.png", full_page=True)
         screenshots_ops.shoot(page, OUT)
+        screenshots_people.shoot(page, OUT)
         browser.close()
 
 

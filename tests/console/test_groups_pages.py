@@ -155,3 +155,25 @@ def test_delete_a_group_and_refuse_a_forged_form(page: Page, console: Console) -
         console.api.c.get(f"/api/v1/admin/agents/{agent['id']}", headers=console.api.h)
     )
     assert anna["group_id"] is None and gone["id"] != keep["id"]
+
+
+def test_the_pages_fit_a_narrow_screen(browser: Browser, console: Console) -> None:
+    anna = console.api.agent("anna", display_name="Anna Berg-Lindqvist-Okafor")
+    group = console.api.group("Support", members=[anna["id"]])
+    context = browser.new_context(base_url=console.url, viewport={"width": 360, "height": 740})
+    try:
+        page = context.new_page()
+        sign_in(page)
+        for url in (
+            "/admin/agents",
+            f"/admin/agents/{anna['id']}",
+            "/admin/csv",
+            "/admin/groups",
+            f"/admin/groups/{group['id']}",
+        ):
+            page.goto(url)
+            page.locator("h1").wait_for()
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= 360, (url, wide)
+    finally:
+        context.close()

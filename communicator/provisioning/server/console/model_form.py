@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import re
 import types
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -26,6 +27,7 @@ from pydantic.fields import FieldInfo
 from ..errors import ApiError
 
 INHERIT_SUFFIX = "__inherit"
+DB_ID_MAX = 2_147_483_647  # a bound this high is an id's, not worth a hint
 
 
 class Kind(enum.Enum):
@@ -131,11 +133,18 @@ def _constraints(meta: Iterable[Any]) -> tuple[list[Any], str]:
 
 
 def _bounds(flat: Iterable[Any]) -> str:
-    low = next((m.ge for m in flat if isinstance(m, Ge)), None)
-    high = next((m.le for m in flat if isinstance(m, Le)), None)
-    if low is not None and high is not None:
+    low: Any = next((m.ge for m in flat if isinstance(m, Ge)), None)
+    high: Any = next((m.le for m in flat if isinstance(m, Le)), None)
+    if low is not None and high is not None and high < DB_ID_MAX:
         return f"{low} to {high}."
     return ""
+
+
+def _for_people(description: str) -> str:
+    """The API's words for null ("null = the group's", "(null: none)") left out: the form
+    says it with its own controls (an empty field, a "use ..." box)."""
+    text = re.sub(r"\s*\(null[^)]*\)", "", description)
+    return re.sub(r";\s*null = [^.;]*", "", text).strip()
 
 
 def _is_model(t: Any) -> bool:
@@ -164,7 +173,10 @@ def _two_texts(model: type[BaseModel]) -> tuple[str, str] | None:
 def _field(name: str, info: FieldInfo, inherit: str) -> FormField:
     t, meta, _optional = _unwrap(info.annotation)
     flat, inner_description = _constraints([*meta, *info.metadata])
-    description = info.description or inner_description
+    # An agent's own setting reads best with its type's words (what it does), not the
+    # field's (that null means the group's).
+    description = (inner_description or info.description) if inherit else info.description
+    description = _for_people(description or inner_description)
     hint = " ".join(x for x in (description, _bounds(flat)) if x)
     leaf = name.rsplit(".", 1)[-1]
     common: dict[str, Any] = {"name": name, "label": label_of(leaf), "hint": hint}
@@ -192,7 +204,7 @@ def _field(name: str, info: FieldInfo, inherit: str) -> FormField:
         if item_options is not None:
             return FormField(kind=Kind.CHOICES, options=item_options, **common)
         if _is_model(inner) and (keys := _two_texts(inner)) is not None:
-            hint = f"One a line: {keys[0]}: {keys[1]}. " + hint
+            hint = f"One per line, as {keys[0]}: {keys[1]}. " + hint
             common["hint"] = hint.strip()
             return FormField(kind=Kind.LINES, line_keys=keys, **common)
         if inner in (int, str, float):
