@@ -74,11 +74,13 @@ def _conditions(s: Session, f: ReportFilter) -> list[Any]:
 
 
 def report(
-    s: Session, f: ReportFilter, *, limit: int = 1000, offset: int = 0
+    s: Session, f: ReportFilter, *, limit: int = 1000, offset: int = 0, total: int | None = None
 ) -> tuple[int, list[ReportRow]]:
-    """(total matching, one page of rows) in start order."""
+    """(total matching, one page of rows) in start order. ``total``: already known (from
+    ``totals``), so the logs are not counted twice."""
     conds = _conditions(s, f)
-    total = int(s.scalar(select(func.count()).select_from(CallLog).where(*conds)) or 0)
+    if total is None:
+        total = int(s.scalar(select(func.count()).select_from(CallLog).where(*conds)) or 0)
     logs = s.scalars(
         select(CallLog)
         .where(*conds)
