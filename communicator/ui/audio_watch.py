@@ -10,9 +10,12 @@ re-read of the device list connects clients and opens none) and clients are not 
 changes and are ignored.
 
 No ``pactl`` or no PulseAudio server: the watcher ends quietly (`running` is False) and the
-device nodes and the periodic re-read remain. A libpulse binding through ctypes would avoid
-the helper process but needs its own main-loop thread; one small process reading a pipe is
-simpler and costs nothing between events.
+device nodes and the periodic re-read remain. When the server goes away after it ran a while
+(PulseAudio or PipeWire restarted) ``pactl`` is started again `RESTART_MS` later, and the
+device list is re-read (devices may have changed meanwhile).
+
+A libpulse binding through ctypes would avoid the helper process but needs its own main-loop
+thread; one small process reading a pipe is simpler and costs nothing between events.
 """
 
 from __future__ import annotations
@@ -22,13 +25,16 @@ import re
 import shutil
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QProcess
+from PySide6.QtCore import QElapsedTimer, QObject, QProcess, QTimer
 
 log = logging.getLogger(__name__)
 
 DEVICE_EVENT = re.compile(r"^Event '(new|remove)' on (sink|source) #\d+$")
 """pactl's line for a device added or removed (``sink-input``, ``source-output``, ``client``,
 ``module`` and ``change`` events are not devices coming or going)."""
+RESTART_MS = 3000
+RAN_LONG_ENOUGH_MS = 10_000
+"""A ``pactl`` that ended sooner found no server: it is not started again."""
 
 
 def is_device_event(line: str) -> bool:
@@ -48,6 +54,11 @@ class PulseDeviceWatch(QObject):
         self._process.setStandardErrorFile(QProcess.nullDevice())
         self._process.readyReadStandardOutput.connect(self._read)
         self._process.finished.connect(self._finished)
+        self._ran = QElapsedTimer()
+        self._restart = QTimer(self)
+        self._restart.setSingleShot(True)
+        self._restart.timeout.connect(self._start_again)
+        self._pactl = "pactl"
         self.events = 0
         """Device events seen so far."""
 
@@ -56,8 +67,16 @@ class PulseDeviceWatch(QObject):
         pactl = shutil.which("pactl")
         if pactl is None:
             return False
+        self._pactl = pactl
+        self._ran.start()
         self._process.start(pactl, ["subscribe"])
         return True
+
+    def _start_again(self) -> None:
+        if not self._closed and not self.running:
+            self._ran.start()
+            self._process.start(self._pactl, ["subscribe"])
+            self._changed()
 
     @property
     def running(self) -> bool:
@@ -72,11 +91,15 @@ class PulseDeviceWatch(QObject):
             self._changed()
 
     def _finished(self, code: int, _status: QProcess.ExitStatus) -> None:
-        if not self._closed:
-            log.info("PulseAudio device events end (pactl subscribe exited with %s)", code)
+        if self._closed:
+            return
+        log.info("PulseAudio device events end (pactl subscribe exited with %s)", code)
+        if self._ran.elapsed() >= RAN_LONG_ENOUGH_MS:
+            self._restart.start(RESTART_MS)
 
     def close(self) -> None:
         self._closed = True
+        self._restart.stop()
         if self.running:
             self._process.terminate()
             if not self._process.waitForFinished(2000):

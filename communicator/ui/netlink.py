@@ -8,8 +8,9 @@ what the phone's reachability depends on and says whether a message changed it:
   address detection is over, i.e. no longer *tentative*; the lifetime refreshes that router
   advertisements bring re-announce an address that is already known and change nothing);
 * the default routes of the main table (gateway, interface, metric): a new uplink;
-* whether each interface is running (carrier): a cable plugged back or Wi-Fi reassociated
-  keeps its address but the registration may have lapsed meanwhile.
+* whether each interface with an address or a default route is running (carrier): a cable
+  plugged back or Wi-Fi reassociated keeps its address but the registration may have lapsed
+  meanwhile (a container's veth or a bridge port coming up is not a change).
 
 Routes of other tables (the ``local`` routes each address brings), statistics-only link
 messages and repeated announcements are not changes. The state starts from a dump of the
@@ -198,9 +199,16 @@ class NetworkState:
         running = bool(flags & IFF_RUNNING)
         was = self.running.get(index)
         self.running[index] = running
-        if was is None or was == running:
-            return None  # a new interface says nothing until it runs, or no carrier change
+        if was is None or was == running or not self._carries_traffic(index):
+            # A new interface says nothing until it runs; the carrier of one without an
+            # address or default route (a container's veth, a bridge port) is not ours.
+            return None
         return NetworkChange(f"interface {index} {'up' if running else 'down'}")
+
+    def _carries_traffic(self, index: int) -> bool:
+        return any(i == index for i, _ in self.addresses) or any(
+            oif == index for _, _, oif, _ in self.default_routes
+        )
 
 
 class NetlinkSocket:

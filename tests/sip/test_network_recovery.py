@@ -26,7 +26,14 @@ from tests.sip.helpers import TEST_CODECS, wait_peer
 from tests.sip.sound.helpers import connected_call
 from tests.sip.test_calls import answering_peer, signed_in_engine
 
-pytestmark = [pytest.mark.rig, pytest.mark.timeout(90)]
+pytestmark = [
+    pytest.mark.rig,
+    pytest.mark.timeout(90),
+    # pjsip closes and reopens its sockets in handleIpChange (listener restart; a call's media
+    # transport is re-created for its re-INVITE); when Qt's loop polls the pump's notifier of a
+    # closed one before the pump rescans, Qt warns and disables it (the rescan re-arms it).
+    pytest.mark.qt_log_ignore("QSocketNotifier: Invalid socket"),
+]
 
 SLOW_REFRESH = {"registration": {"expiry_seconds": 3600, "refresh_seconds": 1800}}
 """Without a network change the phone would not REGISTER again during the test."""

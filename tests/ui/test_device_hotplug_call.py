@@ -23,7 +23,7 @@ from communicator.workstation import Workstation
 from tests.credentials.memory_backend import MemoryKeyring
 from tests.rig.deployment import Deployment
 from tests.sip.helpers import wait_peer
-from tests.sip.sound.helpers import assert_mix, record_both
+from tests.sip.sound.helpers import assert_mix, record_both, wait_mic_flowing
 from tests.sip.sound.pulse import PulseServer
 from tests.ui.helpers import AGENT_URI, sign_in, state_of
 
@@ -116,20 +116,21 @@ def test_a_headset_plugged_in_mid_call_is_taken_and_its_removal_falls_back(
 
         # Plugged in mid-call: its microphone (a sink playing its own sine, heard through the
         # monitor), its ALSA device, then its speaker.
-        mic_sink = int(
-            pulse.pactl("load-module", "module-null-sink", "sink_name=headset_mic", "rate=48000")
+        # (A loopback keeps each null sink awake, as the rig's own: idle, one renders 2 s at a
+        # time and its monitor delivers the microphone in bursts.)
+        modules = pulse.load_sink("headset_mic")
+        sine = pulse.pactl(
+            "load-module", "module-sine", "sink=headset_mic", f"frequency={HEADSET_MIC_HZ:g}"
         )
-        sine = int(
-            pulse.pactl(
-                "load-module", "module-sine", "sink=headset_mic", f"frequency={HEADSET_MIC_HZ:g}"
-            )
-        )
-        modules = [sine, mic_sink]
+        modules = [int(sine), *modules]
         pulse.asoundrc.write_text(original + HEADSET_PCM)
         modules = pulse.load_sink("headset_sink") + modules
         qtbot.waitUntil(lambda: in_use(bridge) == ("Headset_Pro", "Headset_Pro"), timeout=15000)
         assert model.state.audio.speaker == "Headset_Pro"  # the preference chose it
         assert state_of(model, view.call_id) is CallState.CONNECTED
+        # A capture stream on a just-loaded null sink's monitor may deliver nothing for a
+        # second or more (seen: 1.4 s of silence at the far end): wait for the microphone.
+        wait_mic_flowing(qtbot, bridge)
         far_hears, agent_hears = record_both(
             qtbot, pulse, far, far_call, tmp_path, sink="headset_sink", tag="-headset"
         )
@@ -143,6 +144,7 @@ def test_a_headset_plugged_in_mid_call_is_taken_and_its_removal_falls_back(
         qtbot.waitUntil(lambda: in_use(bridge) == ("default", "default"), timeout=15000)
         assert model.state.audio.speaker is None
         assert state_of(model, view.call_id) is CallState.CONNECTED
+        wait_mic_flowing(qtbot, bridge)
         far_hears, agent_hears = record_both(
             qtbot, pulse, far, far_call, tmp_path, sink="main_sink", tag="-default"
         )

@@ -63,7 +63,10 @@ def test_only_the_main_tables_default_routes_count() -> None:
 
 def test_a_carrier_that_returns_is_a_change_other_link_news_is_not() -> None:
     state = nl.NetworkState()
+    assert state.apply(nl.RTM_NEWLINK, link(5, 1)) is None  # a container's veth: no address
+    assert state.apply(nl.RTM_NEWLINK, link(5, nl.IFF_RUNNING | 1)) is None
     assert state.apply(nl.RTM_NEWLINK, link(3, nl.IFF_RUNNING | 1)) is None  # first news
+    assert state.apply(nl.RTM_NEWADDR, address(socket.AF_INET, 3, "10.9.8.7")) is not None
     assert state.apply(nl.RTM_NEWLINK, link(3, nl.IFF_RUNNING | 1)) is None  # same carrier
     down = state.apply(nl.RTM_NEWLINK, link(3, 1))
     assert down is not None and down.what == "interface 3 down"
