@@ -10,10 +10,16 @@ owns ``org.freedesktop.login1`` there (the system bus of a test machine has no l
 
 from __future__ import annotations
 
+import queue
+import signal
 import subprocess
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import pytest
 from PySide6.QtDBus import QDBusConnection, QDBusMessage
@@ -22,7 +28,7 @@ from communicator.core.calls import CallState
 from communicator.core.registration import LOST_CONNECTION_MESSAGE, RegistrationState
 from communicator.ui.network_watch import LOGIN1, NetworkRecovery
 from tests.rig.kamailio import KamailioServer
-from tests.sip.helpers import TEST_CODECS, wait_peer
+from tests.sip.helpers import TEST_CODECS, make_profile, wait_peer
 from tests.sip.sound.helpers import connected_call
 from tests.sip.test_calls import answering_peer, signed_in_engine
 
@@ -178,3 +184,70 @@ def test_resuming_from_sleep_re_registers(
     finally:
         logind.unregisterService(LOGIN1[0])
         QDBusConnection.disconnectFromBus("fake-logind")
+
+
+class Lines:
+    """A process's output lines, read by a thread, awaited one by one (no sleeps)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    def wait(self, wanted: Callable[[str], bool], timeout: float = 10.0) -> str:
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self._queue.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            self.seen.append(line)
+            if wanted(line):
+                return line
+        raise AssertionError(f"not seen in time; output so far: {self.seen[-20:]}")
+
+
+def test_the_headless_client_watches_the_network_by_itself(
+    kamailio: KamailioServer, tmp_path: Path
+) -> None:
+    """The application wiring (`HeadlessClient(watch_network=True)`) in its own process."""
+    profile = tmp_path / "profile.json"
+    profile.write_text(
+        make_profile(kamailio, "1009", sections=SLOW_REFRESH).to_json(include_secrets=True)
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "communicator.ui.headless",
+            "--profile",
+            str(profile),
+            "--bind",
+            "127.0.0.1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = Lines(process.stdout)
+        lines.wait(lambda line: line.startswith("registration: registered"))
+        with extra_address("127.0.0.54"):
+            lines.wait(lambda line: "network: address added 127.0.0.54" in line)
+            lines.wait(lambda line: line.startswith("registration: refreshing"))
+            lines.wait(lambda line: line.startswith("registration: registered"))
+        process.send_signal(signal.SIGTERM)
+        lines.wait(lambda line: line == "shut down")
+        assert process.wait(10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
