@@ -230,3 +230,43 @@ def test_a_forged_agent_form_is_refused(page: Page, console: Console) -> None:
         assert resp.status == 403
         assert "did not come from this console" in resp.text()
     assert agents_json(console)["pat"]["permission_level"] == 10
+
+
+def test_accounts_csv_round_trip_and_a_refused_row(
+    page: Page, console: Console, tmp_path: Path
+) -> None:
+    console.api.account(sip_username="desk-1", phone_number="+1 555 0100")
+    sign_in(page)
+    page.goto("/admin/csv")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export VoIP accounts (CSV)").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
+    assert [r["sip_username"] for r in rows] == ["desk-1"]
+    rows[0]["phone_number"] = "+1 555 0199"
+    second = {**rows[0], "sip_username": "desk-2", "extension": "", "sip_password": "pw-2"}
+    third = {**second, "sip_username": "desk-3", "sip_port": "70000"}
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows([rows[0], second, third])
+    path = tmp_path / "accounts.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    page.get_by_label("VoIP accounts CSV file to import").set_input_files(path)
+    page.get_by_role("button", name="Import VoIP accounts").click()
+    row4 = page.locator("table.problems tr", has=page.get_by_role("rowheader", name="Row 4"))
+    expect(row4).to_contain_text("sip_port")
+    listed = console.api.ok(console.api.c.get("/api/v1/admin/accounts", headers=console.api.h))
+    assert [(a["sip_username"], a["phone_number"]) for a in listed] == [("desk-1", "+1 555 0100")]
+
+    writer = csv.DictWriter(out := io.StringIO(), fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows([rows[0], second])
+    path.write_text(out.getvalue(), encoding="utf-8")
+    page.get_by_label("VoIP accounts CSV file to import").set_input_files(path)
+    page.get_by_role("button", name="Import VoIP accounts").click()
+    expect(page.locator("p.flash")).to_have_text("VoIP accounts imported: 1 created, 1 updated.")
+    listed = console.api.ok(console.api.c.get("/api/v1/admin/accounts", headers=console.api.h))
+    assert sorted((a["sip_username"], a["phone_number"]) for a in listed) == [
+        ("desk-1", "+1 555 0199"),
+        ("desk-2", "+1 555 0199"),
+    ]

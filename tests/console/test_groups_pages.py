@@ -27,6 +27,8 @@ def test_make_a_group_with_members_and_reorder_them_from_the_keyboard(
         login: console.api.agent(login, display_name=login.title())["id"]
         for login in ("anna", "ben", "carl")
     }
+    console.api.agent("dora", display_name="Dora")
+    console.api.agent("dan", display_name="Dan")
     backup = console.api.group("Backup")
     sign_in(page)
     page.get_by_role("link", name="Groups", exact=True).click()
@@ -68,6 +70,14 @@ def test_make_a_group_with_members_and_reorder_them_from_the_keyboard(
     expect(page.get_by_role("button", name="Move Anna down")).to_be_focused()
     page.keyboard.press("Space")
     expect(members).to_have_text(["Carl", "Ben", "Anna"])
+    # The members search filters as one types; Enter there does not save.
+    search = page.get_by_label("Search for members")
+    search.fill("dor")
+    search.press("Enter")
+    expect(page.locator("#add-list li:visible")).to_have_text(["Dora (dora)"])
+    # Still the message of creating it: the form was not posted.
+    expect(page.locator("p.flash")).to_have_text("Group created; pushed to 0 signed-in clients.")
+    expect(members).to_have_text(["Carl", "Ben", "Anna"])  # nothing reloaded
     # Ben leaves the group: his box cleared with the keyboard.
     page.get_by_label("Ben (ben)").focus()
     page.keyboard.press("Space")

@@ -132,6 +132,10 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   for (const search of document.querySelectorAll(".js-member-search")) {
     const list = document.getElementById(search.getAttribute("aria-controls"));
+    // Enter in the search filters; it does not save the group.
+    search.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") event.preventDefault();
+    });
     search.addEventListener("input", () => {
       const needle = search.value.trim().toLowerCase();
       for (const item of list.querySelectorAll("li")) {
