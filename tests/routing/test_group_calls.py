@@ -189,12 +189,17 @@ def test_overflow_to_a_number_and_to_a_group(team: Team) -> None:
 
     backup = rig.api.group("Backup", extension=310, members=[rig.agents["sup"].agent_id])
     rig.report("sup", "ready")
-    team.set_group(overflow_number="", overflow_group_id=backup["id"])
-    since = sup.mark()
-    call_id, _ = team.call()
-    incoming = sup.wait_incoming(since=since)
-    assert "X-Communicator-Group: Backup" in incoming["message"]
-    team.caller.command("hangup", call_id=call_id)
+    for overflow in (
+        {"overflow_number": "", "overflow_group_id": backup["id"]},
+        {"overflow_number": "310", "overflow_group_id": None},
+    ):  # its extension
+        team.set_group(**overflow)
+        since = sup.mark()
+        call_id, _ = team.call()
+        incoming = sup.wait_incoming(since=since)
+        assert "X-Communicator-Group: Backup" in incoming["message"]
+        team.caller.command("hangup", call_id=call_id)
+        team.final(call_id)
 
 
 def test_in_order_moves_on_after_the_ring_time(team: Team) -> None:

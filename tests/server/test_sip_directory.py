@@ -58,11 +58,13 @@ def test_subscribers_follow_passwords_names_and_deletions(api: Api, engine: Engi
 
     url = f"/api/v1/admin/accounts/{acc['id']}"
     api.ok(
-        api.c.patch(url, json={"sip_password": "second-pw", "phone_number": "+4930"}, headers=api.h)
+        api.c.patch(
+            url, json={"sip_password": "second-pw", "phone_number": "+49 (30) 12-3"}, headers=api.h
+        )
     )
     row = subscriber(engine, "kim-sip")
     assert row is not None
-    assert (row["ha1"], row["caller_number"]) == (ha1("kim-sip", "second-pw"), "+4930")
+    assert (row["ha1"], row["caller_number"]) == (ha1("kim-sip", "second-pw"), "+4930123")
 
     api.ok(api.c.patch(url, json={"sip_username": "kim-2"}, headers=api.h))
     assert subscriber(engine, "kim-sip") is None

@@ -121,7 +121,7 @@ route[GROUP] {
 
 # Loads the group whose extension is $var(ext) into $avp(grp_*); none: $avp(grp_id) unset.
 route[GROUP_LOAD] {
-    $avp(grp_id) = $null;
+    $(avp(grp_id)[*]) = $null;
     $xavp(grp[*]) = $null;
     $var(q) = "SELECT group_id, label, call_order, ring_time_s, overflow_number, "
         + "overflow_extension FROM sip_groups WHERE extension = " + $var(ext);
@@ -135,7 +135,7 @@ route[GROUP_LOAD] {
     $avp(grp_ring_ms) = $xavp(grp=>ring_time_s) * 1000;
     $avp(grp_overflow_number) = $xavp(grp=>overflow_number);
     $avp(grp_overflow_ext) = $xavp(grp=>overflow_extension);
-    $avp(grp_rr) = $null;
+    $(avp(grp_rr)[*]) = $null;
 }
 
 # Rings the next member(s) of the group in $avp(grp_*), or overflows. Exits.
@@ -208,11 +208,23 @@ route[GROUP_RING] {
 
 # Nobody (more) to ring: the overflow number, else the overflow group, else 480. Exits.
 route[GROUP_OVERFLOW] {
+    if ($avp(grp_overflow_number) =~ "^[0-9]{1,9}$" && $avp(grp_depth) < 3) {
+        # The overflow number may be another group's extension.
+        $var(ext) = $avp(grp_overflow_number);
+        $var(number) = $avp(grp_overflow_number);
+        route(GROUP_LOAD);
+        if ($avp(grp_id) != $null) {
+            $avp(grp_depth) = $avp(grp_depth) + 1;
+            route(GROUP_RING);
+            exit;
+        }
+        $avp(grp_overflow_number) = $var(number);
+    }
     if ($avp(grp_overflow_number) != $null && $avp(grp_overflow_number) != "") {
         xlog("L_INFO", "group $avp(grp_id): overflow to $avp(grp_overflow_number)\n");
         $ru = "sip:" + $avp(grp_overflow_number) + "@" + $avp(grp_domain);
-        $avp(grp_label) = $null;
-        $avp(grp_id) = $null;
+        $(avp(grp_label)[*]) = $null;
+        $(avp(grp_id)[*]) = $null;
         alias_db_lookup("sip_aliases");
         if (lookup("location")) {
             t_on_reply("MANAGE_REPLY");

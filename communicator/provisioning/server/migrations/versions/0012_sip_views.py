@@ -12,7 +12,7 @@ password (revision 0011), written by the server in the same flush as the passwor
 
 * ``sip_subscribers``: Kamailio's auth_db table (username, domain, ha1, ha1b; ``password``
   always empty: no plaintext) plus ``caller_number``, the P-Asserted-Identity of the account's
-  calls (its phone number, else its extension).
+  calls (its phone number without spaces, brackets and dashes, else its extension).
 * ``sip_aliases``: alias_db's table: the extension of an account as an alias of its SIP user
   name (only where the two differ).
 * ``sip_groups``: one row per group with an extension: call order, ring time, call waiting,
@@ -74,6 +74,10 @@ def view_sql(dialect: str) -> list[str]:
     domain = "CASE WHEN a.sip_domain <> '' THEN a.sip_domain ELSE a.sip_server END"
     ext = "CAST(a.extension AS VARCHAR(12))"
     sip_id = "a.active AND a.equipment_type = 'sip_id'"
+    # The phone number without its separators (spaces, brackets, dashes): a SIP URI's user part.
+    number = "a.phone_number"
+    for separator in (" ", "(", ")", "-"):
+        number = f"REPLACE({number}, '{separator}', '')"
     stale = (
         "COALESCE((SELECT value FROM sip_settings WHERE name = 'agent_stale_s'), "
         f"{DEFAULT_STALE_S})"
@@ -86,7 +90,7 @@ SELECT a.id AS id,
        '' AS password,
        a.sip_ha1 AS ha1,
        a.sip_ha1b AS ha1b,
-       CASE WHEN a.phone_number <> '' THEN a.phone_number ELSE {ext} END AS caller_number
+       CASE WHEN a.phone_number <> '' THEN {number} ELSE {ext} END AS caller_number
 FROM voip_accounts a
 WHERE {sip_id} AND a.sip_ha1 <> ''""",
         f"""CREATE VIEW sip_aliases AS
