@@ -10,8 +10,10 @@ Composition (on the endpoint's thread)::
     tones = CallTones(engine, bridge, ringer)
     keeper = AudioHousekeeper(bridge)   # a QTimer every keeper.interval_ms -> keeper.tick()
     # (bridge.poll(): idle streams closed, device lost -> default device + notice; the device
-    # list re-read every 10 s while no stream is open). The bridge opens the devices itself
-    # while a call is up (it follows the attached engines' lines) or a tone plays.
+    # list re-read every 10 s while no stream is open; keeper.devices_may_have_changed() when
+    # the system reports a device change: re-read at once, mid-call too, by bridge.rescan()).
+    # The bridge opens the devices itself while a call is up (it follows the attached
+    # engines' lines) or a tone plays.
     ...
     tones.close(); bridge.detach(engine); bridge.close()   # before the endpoint shuts down
 """
