@@ -12,9 +12,10 @@ window and the panel load in `attach`, after the sign-in window has shown.
 
 Desktop integration (also built in `attach`): the tray icon (`tray.DesktopTray`) whose menu can
 show the window, change the agent state, sign out and quit; closing the main window hides it in
-the tray when "close to tray" is on (by default wherever there is a tray); call notifications;
-the headset's call keys (`call_keys.CallKeyFilter`, application-wide); the text cursor's
-blinking stopped after 10 s without input (`cursor_blink.CursorBlinkTimeout`); call links
+the tray when "close to tray" is on (by default wherever there is a tray); call notifications
+(through the desktop's notification service over D-Bus where there is no tray); the headset's
+call keys (`call_keys.CallKeyFilter`, application-wide); the text cursor's blinking stopped
+after 10 s without input (`cursor_blink.CursorBlinkTimeout`); call links
 (`call_links.CallLinks`) from the command line or a second launch (`handle_arguments`).
 """
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from communicator.ui.desktop.call_keys import CallKeyFilter
     from communicator.ui.desktop.call_links import CallLinks
     from communicator.ui.desktop.cursor_blink import CursorBlinkTimeout
+    from communicator.ui.desktop.dbus_notifications import DbusNotifier
     from communicator.ui.desktop.incoming_panel import IncomingCallPanel
     from communicator.ui.desktop.main_window import MainWindow
     from communicator.ui.desktop.notifications import CallNotifier
@@ -85,6 +87,8 @@ class Desktop(QObject):
         self.panel: IncomingCallPanel | None = None
         self.tray: DesktopTray | None = None
         self.notifier: CallNotifier | None = None
+        self.desktop_notifications: DbusNotifier | None = None
+        """Notifications where no tray shows them (the freedesktop service, over D-Bus)."""
         self.call_keys: CallKeyFilter | None = None
         self.cursor_blink: CursorBlinkTimeout | None = None
         self.links: CallLinks | None = None
@@ -151,6 +155,8 @@ class Desktop(QObject):
         from communicator.ui.desktop.call_keys import CallKeyFilter
         from communicator.ui.desktop.call_links import CallLinks
         from communicator.ui.desktop.cursor_blink import CursorBlinkTimeout
+        from communicator.ui.desktop.dbus_notifications import DbusNotifier
+        from communicator.ui.desktop.dbus_notifications import supported as dbus_supported
         from communicator.ui.desktop.incoming_panel import IncomingCallPanel
         from communicator.ui.desktop.main_window import MainWindow
         from communicator.ui.desktop.notifications import CallNotifier
@@ -174,7 +180,8 @@ class Desktop(QObject):
         self.tray.quit_requested.connect(lambda: self.quit_requested.emit(TRAY))
         if self._tray_available is not False:
             self.tray.show()
-        self.notifier = CallNotifier(model, self.tray, self)
+        self.desktop_notifications = DbusNotifier() if dbus_supported() else None
+        self.notifier = CallNotifier(model, self.tray, self, fallback=self.desktop_notifications)
         self.call_keys = CallKeyFilter(model, self)
         app = QCoreApplication.instance()
         if app is not None:
@@ -300,6 +307,8 @@ class Desktop(QObject):
             app.removeEventFilter(self.call_keys)
         if self.cursor_blink is not None:
             self.cursor_blink.close()
+        if self.desktop_notifications is not None:
+            self.desktop_notifications.close()
         if self.tray is not None:
             self.tray.hide()
         for widget in (self.panel, self.main_window, self.sign_in_window):

@@ -5,12 +5,17 @@ is the freedesktop notification service): a notification never takes the keyboar
 window, so an agent typing a note is not interrupted. Every notification is also announced by
 ``notified`` (what was said), whether or not a tray shows it.
 
+Where the desktop has no tray (``QSystemTrayIcon.isSystemTrayAvailable()`` is False, or
+``tray_usable`` says so), they go to the desktop's notification service over D-Bus instead
+(``fallback``: `dbus_notifications.DbusNotifier`), which never takes the focus either.
+
 A missed call stays in the history with its badge (the main window's business); this only
 tells the agent it happened while they looked elsewhere.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -20,6 +25,7 @@ from PySide6.QtCore import QObject, Signal
 from communicator.core.call_record import CallRecord
 from communicator.core.calls import CallDirection, CallId, RemoteParty
 from communicator.core.line_view import LineView
+from communicator.ui.desktop.dbus_notifications import DbusNotifier, DesktopNotice
 from communicator.ui.desktop.tray import DesktopTray
 
 if TYPE_CHECKING:
@@ -51,9 +57,19 @@ class CallNotifier(QObject):
     notified = Signal(object)
     """The `Notification` just shown."""
 
-    def __init__(self, model: SessionModel, tray: DesktopTray, parent: QObject | None = None):
+    def __init__(
+        self,
+        model: SessionModel,
+        tray: DesktopTray,
+        parent: QObject | None = None,
+        *,
+        fallback: DbusNotifier | None = None,
+        tray_usable: Callable[[], bool] | None = None,
+    ):
         super().__init__(parent)
         self._tray = tray
+        self._fallback = fallback
+        self._tray_usable = tray_usable or tray.available
         model.incoming_call.connect(self._incoming)
         model.call_ended.connect(self._ended)
 
@@ -85,5 +101,16 @@ class CallNotifier(QObject):
         )
 
     def _show(self, notification: Notification) -> None:
-        self._tray.show_message(notification.title, notification.text)
+        if self._fallback is None or self._tray_usable():
+            self._tray.show_message(notification.title, notification.text)
+        else:
+            incoming = notification.kind is NotificationKind.INCOMING
+            self._fallback.notify(
+                DesktopNotice(
+                    notification.title,
+                    notification.text,
+                    icon="call-start" if incoming else "call-missed",
+                    urgent=incoming,
+                )
+            )
         self.notified.emit(notification)
