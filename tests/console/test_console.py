@@ -198,7 +198,8 @@ def test_list_search_sort_and_paging(page: Page, console: Console) -> None:
     expect(page.locator(".pager")).to_contain_text("30 accounts · page 1 of 2")
     page.get_by_role("link", name="Next").click()
     expect(rows).to_have_count(5)
-    page.get_by_role("link", name="Extension").click()  # sorted by extension: now descending
+    # Sorted by extension: now descending (the table's link, not the "Extension pool" one).
+    page.locator("table.accounts").get_by_role("link", name="Extension").click()
     expect(rows.nth(0).locator("td").nth(4)).to_have_text("229")
     page.get_by_label("Search", exact=True).fill("555 1007")
     page.get_by_label("Search", exact=True).press("Enter")
