@@ -270,3 +270,53 @@ def test_accounts_csv_round_trip_and_a_refused_row(
         ("desk-1", "+1 555 0199"),
         ("desk-2", "+1 555 0199"),
     ]
+
+
+def test_the_agent_editor_works_from_the_keyboard_alone(page: Page, console: Console) -> None:
+    sign_in(page)
+    page.goto("/admin/agents/new")
+    # Tab walks the enabled controls in reading order, each visibly marked when focused (an
+    # inherited setting's input is disabled, so skipped, until its box is cleared).
+    controls = page.locator(
+        "form.editor :is(input:not([type=hidden]), select, textarea, button, a):not([disabled])"
+        ":not([tabindex='-1'])"
+    )
+    expected = [
+        controls.nth(i).get_attribute("id") or controls.nth(i).inner_text()
+        for i in range(controls.count())
+    ]
+    assert "f-wrap_up_s" not in expected and "f-wrap_up_s-inherit" in expected
+    page.locator("#f-login").focus()
+    seen = []
+    for _ in expected:
+        focused = page.evaluate(
+            "() => { const e = document.activeElement; const s = getComputedStyle(e);"
+            " return [e.id || e.innerText, s.outlineStyle, s.outlineWidth]; }"
+        )
+        seen.append(focused[0])
+        assert focused[1] != "none" and focused[2] != "0px", focused
+        page.keyboard.press("Tab")
+    assert seen == expected
+
+    page.locator("#f-login").focus()
+    page.keyboard.type("kb-agent")
+    page.keyboard.press("Tab")  # Name
+    page.keyboard.type("Key Board")
+    page.keyboard.press("Tab")  # E-mail
+    page.keyboard.press("Tab")  # Password
+    page.keyboard.type("typed on keys only")
+    page.keyboard.press("Enter")
+    expect(page.locator("p.flash")).to_have_text("Agent created.")
+
+    # An own wrap-up time: clear "use the group's value" with Space, back to the field, type.
+    page.locator("#f-wrap_up_s-inherit").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator("#f-wrap_up_s")).to_be_focused()
+    page.keyboard.type("45")
+    page.keyboard.press("Enter")
+    expect(page.locator("p.flash")).to_have_text("Agent saved; pushed to 0 signed-in clients.")
+    agent = agents_json(console)["kb-agent"]
+    assert agent["display_name"] == "Key Board"
+    assert agent["wrap_up_s"] == 45
+    assert agent["no_answer_s"] is None
