@@ -239,8 +239,9 @@ def release_account(s: Session, who: str, account_id: int) -> VoipAccount:
 
 
 def _all_accounts(s: Session) -> dict[int, dict[str, Any]]:
-    ids = s.scalars(select(VoipAccount.id)).all()
-    return {i: accounts.account_details(s, i) for i in ids}
+    # One query: account_details then finds each account in the session.
+    rows = s.scalars(select(VoipAccount)).all()
+    return {acc.id: accounts.account_details(s, acc.id) for acc in rows}
 
 
 def import_accounts_csv(
