@@ -150,8 +150,12 @@ def test_the_board_shows_the_chosen_group_and_keeps_to_it_when_it_updates(
     names = page.locator("table.board tbody th")
     expect(names).to_have_text([re.compile(r"^Pat pat$")])
     expect(page.locator(".summary dt:text-is('Signed in') + dd")).to_have_text("1")
+    # A keyboard user on an agent's link keeps the focus while the board updates.
+    page.get_by_role("link", name="Pat", exact=True).focus()
     api.sign_in("sue")
     expect(names).to_have_text([re.compile(r"^Pat pat$"), re.compile(r"^Sue sue$")])
+    assert page.evaluate("document.activeElement.textContent") == "Pat"
+    assert page.evaluate("document.activeElement.getAttribute('href')").startswith("/admin/agents/")
     _report(api, pat, READY)
     expect(page.locator("table.board tbody tr").first).to_contain_text("Ready")
     assert "Sam" not in page.locator("table.board").inner_text()

@@ -105,3 +105,30 @@ def test_report_totals_count_every_matching_log(
     )
     assert (some.calls, some.inbound, some.outbound, some.answered) == (2, 1, 1, 1)
     assert some.duration_s == 65
+
+
+def test_report_pages_read_from_the_end_match_pages_read_from_the_start(
+    served: tuple[Api, StatusChanges], config: ServerConfig
+) -> None:
+    """A page in a report's second half is read in reverse order from the end; every page,
+    ties of the start time included, is the slice of the whole report in start order."""
+    api, _changes = served
+    api.account(api.agent("anna")["id"])
+    token = api.sign_in("anna")["token"]
+    for i in range(9):
+        _log(api, token, direction="inbound", remote=f"+1 555 01{i:02d}",
+             started_at=f"2026-03-02T10:00:0{i // 3}Z")  # fmt: skip
+    engine = db_mod.make_engine(config.db_url, pool_size=1)
+    try:
+        with db_mod.make_sessionmaker(engine)() as s:
+            f = reports.ReportFilter()
+            total, whole = reports.report(s, f)
+            assert total == 9
+            for limit in (2, 3, 4):
+                for offset in range(11):
+                    count, part = reports.report(s, f, limit=limit, offset=offset)
+                    assert count == 9
+                    expected = [r.id for r in whole[offset : offset + limit]]
+                    assert [r.id for r in part] == expected, (limit, offset)
+    finally:
+        engine.dispose()

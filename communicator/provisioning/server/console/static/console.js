@@ -85,7 +85,18 @@ document.addEventListener("DOMContentLoaded", () => {
     status.textContent = "Connection to the server lost; reconnecting…";
   });
   source.addEventListener("board", (event) => {
+    // A keyboard user on one of the board's links keeps the focus across the update.
+    const focused = live.contains(document.activeElement) ? document.activeElement : null;
+    const href = focused && focused.getAttribute("href");
     live.innerHTML = event.data; // rendered (and escaped) by the server's template
+    if (href) {
+      for (const link of live.querySelectorAll("a[href]")) {
+        if (link.getAttribute("href") === href) {
+          link.focus();
+          break;
+        }
+      }
+    }
     readClock();
     tick();
   });
