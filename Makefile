@@ -53,9 +53,11 @@ $(PACKAGE_STAMP): $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[package]'
 	touch $@
 
+# The two bundles build side by side (PyInstaller runs on one core; each has its own work folder).
 bundle: system-deps $(PACKAGE_STAMP)
-	$(PYINSTALLER) installers/communicator.spec
-	$(PYINSTALLER) installers/communicator-server.spec
+	$(PYINSTALLER) installers/communicator.spec & client=$$!; \
+	$(PYINSTALLER) installers/communicator-server.spec & server=$$!; \
+	wait $$client; c=$$?; wait $$server; s=$$?; [ $$c = 0 ] && [ $$s = 0 ]
 
 package: bundle
 	installers/linux/build-debs.sh -Z $(DEB_COMPRESSION)

@@ -44,10 +44,10 @@ fail() {
     exit 1
 }
 check() {
-    # check WHAT COMMAND...: runs COMMAND, fails the test with WHAT when it fails.
+    # check WHAT COMMAND...: runs COMMAND, fails the test with WHAT (and its output) when it fails.
     local what="$1"
     shift
-    "$@" || fail "$what"
+    "$@" >"$work/check.log" 2>&1 || { cat "$work/check.log" >&2; fail "$what"; }
     echo "ok: $what"
 }
 now() { date +%s.%N; }
