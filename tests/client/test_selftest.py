@@ -18,24 +18,25 @@ from tests.sip.sound.pulse import PulseServer
 
 
 def run_selftest(
-    tmp_path: Path, config: str | None, *args: str
+    tmp_path: Path, config: str | None, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     system_config = tmp_path / "etc" / "config.toml"
     system_config.parent.mkdir(exist_ok=True)
     if config is not None:
         system_config.write_text(config, encoding="utf-8")
-    env = {
+    environment = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "COMMUNICATOR_SYSTEM_CONFIG": str(system_config),
         "COMMUNICATOR_CONFIG_DIR": str(tmp_path / "user-config"),
         "COMMUNICATOR_DATA_DIR": str(tmp_path / "user-data"),
+        **(env or {}),
     }
     return subprocess.run(
         [sys.executable, "-m", "communicator.app", "--selftest", *args],
         capture_output=True,
         text=True,
-        env=env,
+        env=environment,
         cwd=ROOT,
         timeout=60,
         check=False,
@@ -113,3 +114,14 @@ def test_the_command_line_server_is_checked_before_the_preset(tmp_path: Path, si
     result = run_selftest(tmp_path, 'server_url = "http://127.0.0.1:9"\n', "--server", site.url)
     server_line = lines_by_check(result.stdout)["server"]
     assert server_line.startswith(f"ok  {site.url} (command line) answered"), result.stdout
+
+
+def test_no_usable_keyring_fails_with_the_reason(tmp_path: Path) -> None:
+    # keyring's own switch for the backend: the "fail" backend is what a desktop session
+    # without a Secret Service (or KWallet) gets.
+    result = run_selftest(
+        tmp_path, None, env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    )
+    assert result.returncode == 1
+    line = lines_by_check(result.stdout)["keyring"]
+    assert line.startswith("FAIL  no usable keyring (keyring.backends.fail.Keyring)")
