@@ -13,6 +13,7 @@
 #  6. the packaged console client signs the agent in
 #  7. cold start of the packaged client against `python -m communicator.app` (same run)
 #  8. apt-get purge: no file, user, debconf answer or URL handler left
+#  9. the server package again, not asked for an admin: none is created; purged again
 # Timings go to stdout as "time <what>: <seconds> s".
 set -euo pipefail
 
@@ -52,23 +53,32 @@ check() {
 }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+installed() {
+    # The communicator packages dpkg knows as installed (or half-installed).
+    local pkg
+    for pkg in communicator communicator-server; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q installed && echo "$pkg"
+    done
+    return 0
+}
 purge() {
-    apt-get purge -y -q communicator communicator-server >"$work/purge.log" 2>&1 ||
+    # purge [PACKAGE...]: those given, else every installed communicator package.
+    local packages=("$@")
+    [ ${#packages[@]} -gt 0 ] || mapfile -t packages < <(installed)
+    [ ${#packages[@]} -gt 0 ] || return 0
+    apt-get purge -y -q "${packages[@]}" >"$work/purge.log" 2>&1 ||
         { cat "$work/purge.log" >&2; return 1; }
 }
 cleanup() {
     if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
         kill "$server_pid" && wait "$server_pid" || true
     fi
-    if dpkg-query -W -f='${Status}' communicator communicator-server 2>/dev/null |
-        grep -q installed; then
-        purge || true
-    fi
+    purge || true
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-if dpkg-query -W -f='${Status}\n' communicator communicator-server 2>/dev/null | grep -q installed; then
+if [ -n "$(installed)" ]; then
     echo "note: purging communicator packages left by an earlier run"
     purge
 fi
@@ -188,7 +198,7 @@ server_pid=""
 
 # ------------------------------------------------------------------------------ 8. purge
 started="$(now)"
-purge || fail "apt-get purge"
+purge communicator communicator-server || fail "apt-get purge"
 echo "time purge (apt-get, both packages): $(elapsed "$started") s"
 for pkg in communicator communicator-server; do
     check "$pkg not installed" sh -c "! dpkg-query -W -f='\${Status}' $pkg 2>/dev/null | grep -q installed"
@@ -203,4 +213,15 @@ done
 check "service user removed" sh -c '! getent passwd communicator-server && ! getent group communicator-server'
 check "debconf answers purged" sh -c '! grep -qs "^Name: communicator" /var/cache/debconf/config.dat'
 check "no URL handler left" sh -c '! grep -qs communicator.desktop /usr/share/applications/mimeinfo.cache'
+# ------------------------------------------------------ 9. no admin unless asked (server only)
+echo "communicator-server communicator-server/create_admin boolean false" | debconf-set-selections
+apt-get install -y -q --no-install-recommends "$server_deb" >"$work/install.log" 2>&1 ||
+    { cat "$work/install.log" >&2; fail "apt-get install communicator-server"; }
+check "no admin created when not asked" "$python" -c "
+import os, sqlite3, sys
+if os.path.exists('$db'):
+    rows = sqlite3.connect('$db').execute('select count(*) from admin_users').fetchone()[0]
+    sys.exit(f'{rows} admin users' if rows else 0)"
+purge communicator-server || fail "apt-get purge communicator-server"
+check "nothing left at $data after the second purge" test ! -e "$data"
 echo "package-test: passed"
