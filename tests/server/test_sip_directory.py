@@ -6,16 +6,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
 
 from communicator.provisioning.server import db as db_mod
+from communicator.provisioning.server.cli import main
 from communicator.provisioning.server.config import ServerConfig
+from communicator.provisioning.server.security import SecretBox
 from communicator.provisioning.server.sip_directory import (
     group_label,
     kamailio_db_url,
+    prepare,
     write_settings,
 )
 
@@ -193,3 +197,51 @@ def test_labels_and_kamailio_urls() -> None:
     assert kamailio_db_url("postgresql+psycopg://u:p@h:5/db") == "postgres://u:p@h:5/db"
     with pytest.raises(ValueError):
         kamailio_db_url("mysql://u@h/db")
+
+
+def test_a_hot_desk_member_is_rung_at_the_desk_phone_it_chose(api: Api, engine: Engine) -> None:
+    group = api.group("Desk", extension=300)
+    api.agent("hd", hot_desk=True, group_id=group["id"])
+    desk = api.account(None, sip_username="desk-sip", pool=False, sip_domain=DOMAIN)
+    api.account(None, sip_username="lent-sip", sip_domain=DOMAIN)  # its number at sign-in
+    token = api.sign_in("hd")["token"]
+    api.ok(
+        api.c.put(
+            "/api/v1/sessions/current/phone",
+            json={"phone_id": desk["id"]},
+            headers=api.bearer(token),
+        )
+    )
+    api.ok(api.c.put("/api/v1/agent/status", json=READY, headers=api.bearer(token)))
+    # The softphone's number stays too; it does not register while a desk phone is chosen,
+    # and Kamailio rings only registered targets.
+    assert _targets(engine) == {"desk-sip": 1, "lent-sip": 1}
+    api.ok(api.c.delete("/api/v1/sessions/current", headers=api.bearer(token)), 204)
+    assert "desk-sip" not in _targets(engine)  # the session ended: the phone is not its own
+
+
+def test_serve_fills_older_hashes_and_the_cli_prints_the_fragment(
+    api: Api,
+    engine: Engine,
+    db_url: str,
+    config: ServerConfig,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    api.account(None, sip_username="old-sip", sip_password="old-pw", sip_domain=DOMAIN)
+    with engine.begin() as conn:  # as written before revision 0011
+        conn.execute(text("UPDATE voip_accounts SET sip_ha1 = '', sip_ha1b = ''"))
+    assert subscriber(engine, "old-sip") is None
+    with db_mod.make_sessionmaker(engine, SecretBox.load(config.data_dir))() as s:
+        prepare(s, SecretBox.load(config.data_dir), config)
+        s.commit()
+    row = subscriber(engine, "old-sip")
+    assert row is not None and row["ha1"] == ha1("old-sip", "old-pw")
+
+    out = tmp_path / "directory.cfg"
+    args = ["--db", db_url, "--data-dir", str(config.data_dir), "-o", str(out)]
+    assert main(["export", "kamailio-routing", *args]) == 0
+    fragment = out.read_text()
+    assert f'"{kamailio_db_url(config.db_url)}"' in fragment
+    module = "db_postgres.so" if "postgres" in db_url else "db_sqlite.so"
+    assert f'loadmodule "{module}"' in fragment
