@@ -13,7 +13,8 @@ from tests.rig.directory import DirectoryRig
 from tests.rig.kamailio import DEFAULT_DOMAIN
 from tests.rig.peer_client import PeerError, PeerProcess
 
-pytestmark = [pytest.mark.rig, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
+pytestmark = pytest.mark.rig
+SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 GROUP_NAME = "Support Ü/1"
 GROUP_HEADER = "X-Communicator-Group: Support%20%C3%9C%2F1"
@@ -75,6 +76,7 @@ def team(directory: DirectoryRig) -> Team:
     return Team(directory, call_order="simultaneous", ring_time_s=5)
 
 
+@SQLITE
 def test_all_at_once_rings_the_ready_and_cancels_the_others(team: Team) -> None:
     team.states(a1="ready", a2="ready", a3="not_ready")
     call_id, marks = team.call()
@@ -97,6 +99,7 @@ def test_all_at_once_rings_the_ready_and_cancels_the_others(team: Team) -> None:
     assert team.not_rung("a3", marks["a3"])  # Not ready: never rung
 
 
+@SQLITE
 def test_nobody_ready_gets_480_with_a_reason(team: Team) -> None:
     team.states(a1="not_ready", a2="wrap_up", a3="signed_out")
     call_id, marks = team.call()
@@ -105,6 +108,7 @@ def test_nobody_ready_gets_480_with_a_reason(team: Team) -> None:
     assert all(team.not_rung(login, mark) for login, mark in marks.items())
 
 
+@SQLITE
 def test_on_a_call_is_rung_only_with_call_waiting(team: Team) -> None:
     team.states(a1="on_call", a2="not_ready", a3="not_ready")
     call_id, _marks = team.call()
@@ -116,6 +120,7 @@ def test_on_a_call_is_rung_only_with_call_waiting(team: Team) -> None:
     team.caller.command("hangup", call_id=call_id)
 
 
+@SQLITE
 def test_going_not_ready_stops_the_ringing_at_the_next_call(team: Team) -> None:
     team.states(a1="ready", a2="not_ready", a3="not_ready")
     call_id, marks = team.call()
@@ -129,6 +134,7 @@ def test_going_not_ready_stops_the_ringing_at_the_next_call(team: Team) -> None:
     assert team.not_rung("a1", marks["a1"])
 
 
+@SQLITE
 def test_in_order_rings_one_after_the_other(team: Team) -> None:
     team.set_group(
         call_order="in_order",
@@ -149,6 +155,7 @@ def test_in_order_rings_one_after_the_other(team: Team) -> None:
     team.caller.command("hangup", call_id=call_id)
 
 
+@SQLITE
 def test_round_robin_starts_with_the_next_member_each_call(team: Team) -> None:
     team.set_group(call_order="round_robin")
     team.states(a1="ready", a2="ready", a3="ready")
@@ -162,6 +169,7 @@ def test_round_robin_starts_with_the_next_member_each_call(team: Team) -> None:
     assert sorted(first_rung) == ["a1", "a2", "a3"]  # each call began with another member
 
 
+@SQLITE
 def test_longest_idle_rings_first(team: Team) -> None:
     team.set_group(call_order="longest_idle")
     team.states(a2="ready")
@@ -173,6 +181,7 @@ def test_longest_idle_rings_first(team: Team) -> None:
     team.caller.command("hangup", call_id=call_id)
 
 
+@SQLITE
 def test_overflow_to_a_number_and_to_a_group(team: Team) -> None:
     rig = team.rig
     rig.agent("sup", "sup-sip", extension=260)
@@ -202,6 +211,7 @@ def test_overflow_to_a_number_and_to_a_group(team: Team) -> None:
         team.final(call_id)
 
 
+@SQLITE
 def test_in_order_moves_on_after_the_ring_time(team: Team) -> None:
     team.set_group(call_order="in_order", ring_time_s=5)
     team.states(a1="ready", a2="ready", a3="not_ready")
@@ -212,3 +222,19 @@ def test_in_order_moves_on_after_the_ring_time(team: Team) -> None:
     gone = team.phones["a1"].wait_call_state(first["call_id"], "DISCONNECTED")
     assert gone["code"] == 487  # a1 stopped ringing when its turn ended
     team.caller.command("hangup", call_id=call_id)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_group_routing_reads_postgresql(team: Team) -> None:
+    """The same routing with Kamailio's db_postgres on the server's PostgreSQL database."""
+    team.set_group(call_order="round_robin")
+    team.states(a1="not_ready", a2="ready", a3="not_ready")
+    call_id, marks = team.call()
+    incoming = team.rung("a2", marks["a2"])
+    assert GROUP_HEADER in incoming["message"]
+    team.caller.command("hangup", call_id=call_id)
+    team.final(call_id)
+    team.states(a2="wrap_up")
+    call_id, _marks = team.call()
+    final = team.final(call_id)
+    assert (final["code"], final["reason"]) == (480, "No agent available")
