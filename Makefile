@@ -30,7 +30,7 @@ pytest: $(STAMP)
 	QT_QPA_PLATFORM=offscreen scripts/with-secret-service.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 test: system-deps
-	$(MAKE) lint typecheck pytest
+	$(MAKE) lint typecheck pytest package-test-if-root
 
 demo: system-deps $(STAMP)
 	$(BIN)/python -m communicator.demo
