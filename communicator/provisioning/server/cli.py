@@ -13,7 +13,7 @@ import resource
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from . import db as db_mod
 from . import exports, kamailio_routing, sip_directory, workers
-from .api_models import AccountCreate, AgentCreate, GroupCreate
+from .api_models import AccountCreate, AgentCreate, CallOrderName, GroupCreate
 from .config import ServerConfig
 from .errors import ApiError
 from .keycheck import ServerKeyMismatchError, check_server_key
@@ -266,7 +266,13 @@ def cmd_agents_list(args: argparse.Namespace) -> int:
 
 def cmd_groups_add(args: argparse.Namespace) -> int:
     cfg = _config(args)
-    body = GroupCreate(name=args.name, extension=args.extension, email=args.email or "")
+    fields: dict[str, Any] = {"call_order": args.call_order, "ring_time_s": args.ring_time}
+    body = GroupCreate(
+        name=args.name,
+        extension=args.extension,
+        email=args.email or "",
+        **{k: v for k, v in fields.items() if v is not None},
+    )
     print(_with_db(cfg, lambda s, _b: groups.create_group(s, cfg, body).id))
     return 0
 
@@ -513,6 +519,12 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("name")
     a.add_argument("--extension", type=int)
     a.add_argument("--email")
+    a.add_argument(
+        "--call-order",
+        choices=get_args(CallOrderName),
+        help="how a call to the group's extension rings the members (default simultaneous)",
+    )
+    a.add_argument("--ring-time", type=int, help="seconds each member rings (one at a time orders)")
     a.set_defaults(func=cmd_groups_add)
 
     ac = sub.add_parser("accounts", help="VoIP accounts").add_subparsers(dest="sub", required=True)
