@@ -238,3 +238,16 @@ def test_group_routing_reads_postgresql(team: Team) -> None:
     call_id, _marks = team.call()
     final = team.final(call_id)
     assert (final["code"], final["reason"]) == (480, "No agent available")
+
+
+@SQLITE
+def test_a_member_who_goes_not_ready_during_a_call_is_not_rung_next(team: Team) -> None:
+    team.set_group(call_order="in_order")
+    team.states(a1="ready", a2="ready", a3="not_ready")
+    call_id, marks = team.call()
+    first = team.rung("a1", marks["a1"])
+    team.states(a2="not_ready")  # while a1's phone rings
+    team.phones["a1"].command("answer", call_id=first["call_id"], code=486)
+    final = team.final(call_id)
+    assert (final["code"], final["reason"]) == (480, "No agent available")
+    assert team.not_rung("a2", marks["a2"])
