@@ -251,3 +251,13 @@ def test_a_member_who_goes_not_ready_during_a_call_is_not_rung_next(team: Team) 
     final = team.final(call_id)
     assert (final["code"], final["reason"]) == (480, "No agent available")
     assert team.not_rung("a2", marks["a2"])
+
+
+@SQLITE
+def test_a_member_calling_its_own_group_is_not_rung(team: Team) -> None:
+    team.states(a1="ready", a2="not_ready", a3="not_ready")
+    since = team.phones["a1"].mark()
+    call_id = team.phones["a1"].call(f"sip:300@{DEFAULT_DOMAIN}")
+    final = team.phones["a1"].wait_call_state(call_id, "DISCONNECTED", since=since)
+    assert (final["code"], final["reason"]) == (480, "No agent available")
+    assert team.not_rung("a1", since)

@@ -172,7 +172,9 @@ route[GROUP_RING] {
     while ($var(k) < $var(n)) {
         $var(i) = ($var(start) + $var(k)) mod $var(n);
         $var(uri) = "sip:" + $xavp(m[$var(i)]=>username) + "@" + $xavp(m[$var(i)]=>domain);
-        if (!in_list("$var(uri)", "$avp(grp_tried)", ",")
+        # Never the caller itself (a member calling its own group).
+        if ($xavp(m[$var(i)]=>username) != $fU
+                && !in_list("$var(uri)", "$avp(grp_tried)", ",")
                 && registered("location", "$var(uri)")) {
             $avp(grp_tried) = $avp(grp_tried) + $var(uri) + ",";
             if ($var(found) == 0) {
