@@ -108,11 +108,13 @@ class DirectoryRig:
 
     # -- phones ------------------------------------------------------------------------------
 
-    def phone(self, login: str, *, auto_answer: bool = False) -> PeerProcess:
+    def phone(
+        self, login: str, *, auto_answer: bool = False, transport: str = "udp"
+    ) -> PeerProcess:
         """A pjsua2 peer registered as the agent's SIP account (ringing on incoming calls)."""
         agent = self.agents[login]
         peer: PeerProcess = self._peer_factory(
-            login, account=agent.sip_username, server=self.kamailio
+            login, account=agent.sip_username, server=self.kamailio, transport=transport
         )
         if auto_answer:
             peer.command("auto_answer", enabled=True, code=200)

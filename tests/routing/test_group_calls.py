@@ -24,14 +24,17 @@ class Team:
     """Three agents a1..a3 in one group (extension 300), each with a registered phone, and a
     caller outside the group."""
 
-    def __init__(self, rig: DirectoryRig, **group: Any) -> None:
+    def __init__(
+        self, rig: DirectoryRig, *, transports: tuple[str, ...] = (), **group: Any
+    ) -> None:
         self.rig = rig
         self.group = rig.api.group(GROUP_NAME, extension=300, **group)
         self.phones: dict[str, PeerProcess] = {}
         for n in (1, 2, 3):
             login = f"a{n}"
             rig.agent(login, f"a{n}-sip", group_id=self.group["id"], extension=200 + n)
-            self.phones[login] = rig.phone(login)
+            transport = transports[n - 1] if transports else "udp"
+            self.phones[login] = rig.phone(login, transport=transport)
         rig.agent("caller", "caller-sip", extension=250)
         self.caller = rig.phone("caller")
 
@@ -261,3 +264,13 @@ def test_a_member_calling_its_own_group_is_not_rung(team: Team) -> None:
     final = team.phones["a1"].wait_call_state(call_id, "DISCONNECTED", since=since)
     assert (final["code"], final["reason"]) == (480, "No agent available")
     assert team.not_rung("a1", since)
+
+
+@SQLITE
+def test_members_on_tcp_and_tls_are_rung_too(directory: DirectoryRig) -> None:
+    team = Team(directory, transports=("udp", "tcp", "tls"), call_order="simultaneous")
+    team.states(a1="ready", a2="ready", a3="ready")
+    call_id, marks = team.call()
+    for login in ("a1", "a2", "a3"):
+        assert GROUP_HEADER in team.rung(login, marks[login])["message"]
+    team.caller.command("hangup", call_id=call_id)
