@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from tests.rig.directory import DirectoryRig
 from tests.rig.kamailio import DEFAULT_DOMAIN
@@ -274,3 +275,30 @@ def test_members_on_tcp_and_tls_are_rung_too(directory: DirectoryRig) -> None:
     for login in ("a1", "a2", "a3"):
         assert GROUP_HEADER in team.rung(login, marks[login])["message"]
     team.caller.command("hangup", call_id=call_id)
+
+
+@SQLITE
+def test_a_client_that_stops_reporting_is_not_rung(db_url: str, directory_factory: Any) -> None:
+    """serve --agent-stale 1: one second after its last report, a Ready agent whose client fell
+    silent counts as signed out (awaited on the view Kamailio reads, then a real call)."""
+    team = Team(directory_factory("--agent-stale", "1"), call_order="simultaneous")
+    team.states(a1="ready", a2="not_ready", a3="not_ready")
+    call_id, marks = team.call()
+    team.rung("a1", marks["a1"])
+    team.caller.command("hangup", call_id=call_id)
+    team.final(call_id)
+
+    engine = sa.create_engine(db_url)
+    try:
+        deadline = time.monotonic() + 10
+        query = sa.text("SELECT available FROM sip_group_targets WHERE username = 'a1-sip'")
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                if conn.execute(query).scalar_one() == 0:
+                    break
+            time.sleep(0.1)  # awaiting the view's state, not a timing assertion
+    finally:
+        engine.dispose()
+    call_id, marks = team.call()
+    assert team.final(call_id)["code"] == 480
+    assert team.not_rung("a1", marks["a1"])
