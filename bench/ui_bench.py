@@ -243,7 +243,7 @@ def on_the_rig(work: Path, rings: int, idle_s: float) -> dict[str, Any]:
             assert window is not None and desktop.panel is not None
             wait_until(sign_in.isVisible, 5, "the sign-in window")
             # The agent types the password meanwhile: the main window's later parts come in.
-            wait_until(lambda: getattr(window, "complete", True), 5, "the main window's parts")
+            wait_until(lambda: getattr(window, "prepared", True), 5, "the main window, prepared")
             monitor.start("sign_in")
             sign_in.submit()
             wait_until(lambda: model.state.signed_in is not None, 20, "signing in")

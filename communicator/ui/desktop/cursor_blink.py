@@ -6,7 +6,9 @@ A blinking cursor repaints the focused field - the number field, where the main 
 the focus - twice a second for as long as the window is active: on an idle signed-in desktop
 that was the largest wake-up left (issue 14's idle CPU, 0.1 % of a core). Qt's blinking is one
 application-wide setting (`QApplication.cursorFlashTime`, which the desktop sets); this sets it
-to 0 (a steady cursor) on the timeout, and back to the desktop's value on input.
+to 0 (a steady cursor) on the timeout, and back to the desktop's value on input. While the
+cursor blinks, it does not watch the input: an agent typing for longer than the timeout gets a
+steady cursor until the next key, which starts the blinking again.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ class CursorBlinkTimeout(QObject):
         self._timer.setInterval(round(timeout_s * 1000))
         self._timer.timeout.connect(self._stop_blinking)
         self._timer.start()
-        app.installEventFilter(self)
+        self._watching = False
 
     @property
     def blinking(self) -> bool:
@@ -52,17 +54,29 @@ class CursorBlinkTimeout(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() in _INPUT:
-            if self._flash_ms and not self.blinking:
+            self._watch(False)
+            if self._flash_ms:
                 self._app.setCursorFlashTime(self._flash_ms)
             self._timer.start()
         return False
 
+    def _watch(self, on: bool) -> None:
+        """Look at the application's events only while the cursor is steady (an application-wide
+        filter runs Python for every event: ~5 us each, thousands while a window opens)."""
+        if on != self._watching:
+            self._watching = on
+            if on:
+                self._app.installEventFilter(self)
+            else:
+                self._app.removeEventFilter(self)
+
     def _stop_blinking(self) -> None:
         if self._flash_ms:
             self._app.setCursorFlashTime(0)
+            self._watch(True)
 
     def close(self) -> None:
         self._timer.stop()
-        self._app.removeEventFilter(self)
+        self._watch(False)
         if self._flash_ms:
             self._app.setCursorFlashTime(self._flash_ms)

@@ -11,6 +11,10 @@ The calls go out on a worker thread, in the order given: D-Bus work never runs o
 brings on Linux, rather than QtDBus: PySide6's QtDBus sends a Python int as an int32 and has no
 way to send the uint32 that Notify's ``replaces_id`` is, and the services check the signature
 (dunst refuses ``(sisssasa{sv}i)`` for ``(susssasa{sv}i)``).
+
+A notice goes to a running service only (no D-Bus activation): desktops run theirs with the
+session, and a service that can only be activated is one the session did not start (dunst with
+no display to draw on, in a test's private bus: each notice would start one that dies).
 """
 
 from __future__ import annotations
@@ -107,6 +111,7 @@ class DbusNotifier:
 
     def _send(self, connection: Any, notice: DesktopNotice) -> None:
         from jeepney import DBusAddress, new_method_call
+        from jeepney.low_level import MessageFlag
         from jeepney.wrappers import unwrap_msg
 
         address = DBusAddress(PATH, bus_name=SERVICE, interface=SERVICE)
@@ -117,4 +122,5 @@ class DbusNotifier:
             "susssasa{sv}i",
             (APP_NAME, 0, notice.icon, notice.title, notice.text, [], hints, EXPIRE_MS),
         )
+        message.header.flags |= MessageFlag.no_auto_start
         unwrap_msg(connection.send_and_get_reply(message, timeout=REPLY_TIMEOUT_S))
