@@ -14,11 +14,14 @@ password (revision 0011), written by the server in the same flush as the passwor
   always empty: no plaintext) plus ``caller_number``, the P-Asserted-Identity of the account's
   calls (its phone number without spaces, brackets and dashes, else its extension).
 * ``sip_aliases``: alias_db's table: the extension of an account as an alias of its SIP user
-  name (only where the two differ).
+  name (only where the two differ). While the account's agent (its own, or the one holding it
+  from the pool) has chosen a desk phone (hot desk), its extension and its SIP user name are
+  aliases of the desk phone's SIP user instead: a call to the agent rings where it sits.
 * ``sip_groups``: one row per group with an extension: call order, ring time, call waiting,
   overflow (a number, or the extension of another group) and the percent-encoded name.
 * ``sip_group_targets``: one row per member and SIP account it can be rung at (its own, the
-  pool account it holds, the desk phone it chose); ``available`` is 1 when the agent is Ready
+  pool account it holds, the desk phone its latest open session chose, if it is a hot-desk
+  agent); ``available`` is 1 when the agent is Ready
   (or on a call in a group with call waiting) and its client reported within the
   ``agent_stale_s`` setting (table ``sip_settings``; 150 s when unset); ``idle_since`` is when
   its current state began, in ms since 1970 (the longest idle is the smallest).
@@ -78,6 +81,21 @@ def view_sql(dialect: str) -> list[str]:
     number = "a.phone_number"
     for separator in (" ", "(", ")", "-"):
         number = f"REPLACE({number}, '{separator}', '')"
+    # The agent an account rings for: its own agent, else the agent holding it from the pool.
+    lease_valid = f"{_epoch(dialect, 'a.lease_expires_at')} > {now}"
+    holder = f"COALESCE(a.agent_id, CASE WHEN {lease_valid} THEN a.lease_agent_id END)"
+    d_domain = "CASE WHEN d.sip_domain <> '' THEN d.sip_domain ELSE d.sip_server END"
+    d_sip_id = "d.active AND d.equipment_type = 'sip_id'"
+
+    def desk(agent: str) -> str:
+        """The desk phone a hot-desk agent's latest open session chose (services/hot_desk.py's
+        desk_phone_of: the latest session decides, "this computer" included), else NULL."""
+        return f"""(SELECT s.desk_phone_id FROM sessions s
+                JOIN agents h ON h.id = s.agent_id AND h.hot_desk
+                WHERE s.agent_id = {agent} AND s.revoked_at IS NULL
+                  AND {_epoch(dialect, "s.expires_at")} > {now}
+                ORDER BY s.id DESC LIMIT 1)"""
+
     stale = (
         "COALESCE((SELECT value FROM sip_settings WHERE name = 'agent_stale_s'), "
         f"{DEFAULT_STALE_S})"
@@ -97,9 +115,19 @@ WHERE {sip_id} AND a.sip_ha1 <> ''""",
 SELECT a.id AS id,
        {ext} AS alias_username,
        {domain} AS alias_domain,
-       a.sip_username AS username,
-       {domain} AS domain
+       COALESCE(d.sip_username, a.sip_username) AS username,
+       COALESCE({d_domain}, {domain}) AS domain
 FROM voip_accounts a
+LEFT JOIN voip_accounts d ON d.id = {desk(holder)} AND {d_sip_id}
+WHERE {sip_id} AND ({ext} <> a.sip_username OR d.id IS NOT NULL)
+UNION ALL
+SELECT -a.id AS id,
+       a.sip_username AS alias_username,
+       {domain} AS alias_domain,
+       d.sip_username AS username,
+       {d_domain} AS domain
+FROM voip_accounts a
+JOIN voip_accounts d ON d.id = {desk(holder)} AND {d_sip_id}
 WHERE {sip_id} AND {ext} <> a.sip_username""",
         """CREATE VIEW sip_groups AS
 SELECT g.id AS group_id,
@@ -132,9 +160,7 @@ JOIN voip_accounts a ON {sip_id} AND (
        a.agent_id = ag.id
     OR (a.agent_id IS NULL AND a.lease_agent_id = ag.id
         AND {_epoch(dialect, "a.lease_expires_at")} > {now})
-    OR a.id IN (SELECT s.desk_phone_id FROM sessions s
-                WHERE s.agent_id = ag.id AND s.revoked_at IS NULL
-                  AND {_epoch(dialect, "s.expires_at")} > {now}))
+    OR a.id = {desk("ag.id")})
 WHERE g.extension IS NOT NULL""",
     ]
 
