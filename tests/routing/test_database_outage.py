@@ -1,0 +1,83 @@
+"""Kamailio keeps reading the server's PostgreSQL after its connections are cut (a database
+restart or failover, as Kamailio sees it): authentication (auth_db), extension aliases
+(alias_db) and group routing (sqlops) reconnect at their next query, no Kamailio restart."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import psycopg
+import pytest
+
+from tests.rig.directory import DirectoryRig
+from tests.rig.kamailio import DEFAULT_DOMAIN
+
+pytestmark = pytest.mark.rig
+
+
+def _cut_every_other_connection(db_url: str) -> int:
+    """pg_terminate_backend on every session of the database but this one; how many."""
+    with psycopg.connect(db_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        rows = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return len(rows)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_kamailio_reconnects_after_the_database_drops_it(
+    db_url: str, directory: DirectoryRig
+) -> None:
+    group = directory.api.group("Night", extension=300, call_order="simultaneous")
+    kim = directory.agent("kim", "kim-sip", group_id=group["id"], extension=201)
+    directory.agent("lea", "lea-sip", extension=202)
+    kim_phone = directory.phone("kim")  # auth_db has read the database
+    lea_phone = directory.phone("lea")
+    directory.report("kim", "ready")
+    since = kim_phone.mark()
+    call_id = lea_phone.call(f"sip:300@{DEFAULT_DOMAIN}")  # sqlops and alias_db connect
+    kim_phone.wait_incoming(since=since)
+    lea_phone.command("hangup", call_id=call_id)
+    lea_phone.wait_call_state(call_id, "DISCONNECTED")
+
+    assert _cut_every_other_connection(db_url) >= 1
+
+    again = directory.register(kim_phone, "kim-sip", kim.sip_password)
+    assert (again["code"], again["active"]) == (200, True)
+    for dialled in ("300", str(kim.extension)):  # the group, then the extension (alias)
+        since = kim_phone.mark()
+        call_id = lea_phone.call(f"sip:{dialled}@{DEFAULT_DOMAIN}")
+        kim_phone.wait_incoming(since=since)
+        lea_phone.command("hangup", call_id=call_id)
+        lea_phone.wait_call_state(call_id, "DISCONNECTED")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_kamailio_reads_the_sqlite_file_while_a_writer_holds_it(
+    db_url: str, directory: DirectoryRig
+) -> None:
+    """The server's file is in WAL mode: a write transaction that is slow to commit (a batch
+    import, a migration) does not stop Kamailio's readers."""
+    group = directory.api.group("Night", extension=300, call_order="simultaneous")
+    kim = directory.agent("kim", "kim-sip", group_id=group["id"], extension=201)
+    directory.agent("lea", "lea-sip", extension=202)
+    kim_phone = directory.phone("kim")
+    lea_phone = directory.phone("lea")
+    directory.report("kim", "ready")
+
+    path = db_url.removeprefix("sqlite:///")
+    writer = sqlite3.connect(path, isolation_level=None, timeout=5)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE sip_settings SET value = value")  # holds the write lock
+        again = directory.register(kim_phone, "kim-sip", kim.sip_password)
+        assert (again["code"], again["active"]) == (200, True)
+        since = kim_phone.mark()
+        call_id = lea_phone.call(f"sip:300@{DEFAULT_DOMAIN}")
+        kim_phone.wait_incoming(since=since)
+        lea_phone.command("hangup", call_id=call_id)
+        lea_phone.wait_call_state(call_id, "DISCONNECTED")
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
