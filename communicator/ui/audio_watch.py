@@ -25,7 +25,7 @@ import re
 import shutil
 from collections.abc import Callable
 
-from PySide6.QtCore import QElapsedTimer, QObject, QProcess, QTimer
+from PySide6.QtCore import QElapsedTimer, QObject, QProcess, QProcessEnvironment, QTimer
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,15 @@ DEVICE_EVENT = re.compile(r"^Event '(new|remove)' on (sink|source) #\d+$")
 RESTART_MS = 3000
 RAN_LONG_ENOUGH_MS = 10_000
 """A ``pactl`` that ended sooner found no server: it is not started again."""
+
+
+def untranslated_environment() -> QProcessEnvironment:
+    """This process's environment with messages in C: ``pactl`` translates its event lines
+    (Polish: ``Zdarzenie „nowy” w odpływ #3``), which `DEVICE_EVENT` would never match."""
+    environment = QProcessEnvironment.systemEnvironment()
+    environment.remove("LANGUAGE")
+    environment.insert("LC_ALL", "C")
+    return environment
 
 
 def is_device_event(line: str) -> bool:
@@ -52,6 +61,7 @@ class PulseDeviceWatch(QObject):
         self._process = QProcess(self)
         self._process.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
         self._process.setStandardErrorFile(QProcess.nullDevice())
+        self._process.setProcessEnvironment(untranslated_environment())
         self._process.readyReadStandardOutput.connect(self._read)
         self._process.finished.connect(self._finished)
         self._ran = QElapsedTimer()
