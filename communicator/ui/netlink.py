@@ -6,7 +6,8 @@ what the phone's reachability depends on and says whether a message changed it:
 
 * the usable addresses (an address added or removed; an IPv6 address counts once its duplicate
   address detection is over, i.e. no longer *tentative*; the lifetime refreshes that router
-  advertisements bring re-announce an address that is already known and change nothing);
+  advertisements bring re-announce an address that is already known and change nothing;
+  link-local addresses, which every interface that comes up gets, are not usable);
 * the default routes of the main table (gateway, interface, metric): a new uplink;
 * whether each interface with an address or a default route is running (carrier): a cable
   plugged back or Wi-Fi reassociated keeps its address but the registration may have lapsed
@@ -17,7 +18,8 @@ messages and repeated announcements are not changes. The state starts from a dum
 current links, addresses and routes (`NetlinkSocket.open` does it before any event is read),
 so only what happens afterwards counts. When the kernel drops messages because the socket's
 buffer was full (``ENOBUFS``), something changed and we cannot know what: that counts as a
-change.
+change, and the state is taken again from fresh dumps (else an address whose news was lost
+would not count when it goes, nor one lost and back when it returns).
 
 `NetlinkSocket` is non-blocking: its owner reads `NetlinkSocket.read` when the descriptor is
 readable (`communicator.ui.network_watch` uses a `QSocketNotifier`).
@@ -60,6 +62,9 @@ RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE = 24, 25, 26
 
 IFA_ADDRESS, IFA_LOCAL, IFA_FLAGS = 1, 2, 8
 IFA_F_TENTATIVE = 0x40
+RT_SCOPE_LINK = 253
+"""An address valid only on its link (IPv6 ``fe80::``, IPv4 ``169.254``): every interface
+that comes up gets one (a container's veth, a bridge), and no registrar is reached through it."""
 RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_TABLE = 4, 5, 6, 15
 RT_TABLE_MAIN = 254
 RTN_UNICAST = 1
@@ -145,7 +150,9 @@ class NetworkState:
     def _address(self, kind: int, payload: bytes) -> NetworkChange | None:
         if len(payload) < IFADDRMSG.size:
             return None
-        family, _prefix, flags8, _scope, index = IFADDRMSG.unpack_from(payload)
+        family, _prefix, flags8, scope, index = IFADDRMSG.unpack_from(payload)
+        if scope == RT_SCOPE_LINK:
+            return None
         attrs = attributes(payload, IFADDRMSG.size)
         flags = (
             struct.unpack("=I", attrs[IFA_FLAGS])[0]
@@ -227,8 +234,7 @@ class NetlinkSocket:
         )
         try:
             sock.bind((0, GROUPS))
-            for request in (RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE):
-                self._dump(sock, request)
+            self._dump_all(sock, self.state)
             sock.setblocking(False)
         except BaseException:
             sock.close()
@@ -236,7 +242,37 @@ class NetlinkSocket:
         self._sock = sock
         return sock.fileno()
 
-    def _dump(self, sock: socket.socket, request: int) -> None:
+    def _dump_all(self, sock: socket.socket, state: NetworkState) -> None:
+        for request in (RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE):
+            self._dump(sock, request, state)
+
+    @staticmethod
+    def _drain(sock: socket.socket) -> None:
+        while True:
+            try:
+                sock.recv(RECV_BYTES)
+            except BlockingIOError:
+                return
+            except OSError as error:
+                if error.errno != errno.ENOBUFS:
+                    raise
+
+    def _resync(self) -> None:
+        """The state again from dumps on a socket of its own (the subscribed one may still
+        hold news from before, which then changes nothing)."""
+        state = NetworkState()
+        try:
+            with socket.socket(
+                socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, NETLINK_ROUTE
+            ) as sock:
+                sock.bind((0, 0))
+                self._dump_all(sock, state)
+        except OSError as error:
+            log.warning("network state not re-read after lost messages: %s", error)
+            return
+        self.state = state
+
+    def _dump(self, sock: socket.socket, request: int, state: NetworkState) -> None:
         self._seq += 1
         seq = self._seq
         body = struct.pack("=Bxxx", socket.AF_UNSPEC)  # rtgenmsg, padded
@@ -257,7 +293,7 @@ class NetlinkSocket:
                     if code:
                         raise OSError(code, os.strerror(code))
                     return
-                self.state.apply(kind, payload)  # dump entries, or events meanwhile
+                state.apply(kind, payload)  # dump entries, or events meanwhile
 
     def read(self) -> list[NetworkChange]:
         """Every change in the messages waiting now (never blocks)."""
@@ -273,6 +309,8 @@ class NetlinkSocket:
             except OSError as error:
                 if error.errno == errno.ENOBUFS:  # messages were dropped: assume a change
                     changes.append(NetworkChange("netlink messages dropped"))
+                    self._drain(sock)  # older than what the dumps will say
+                    self._resync()
                     continue
                 raise
             for kind, _seq, payload in messages(data):

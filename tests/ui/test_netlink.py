@@ -78,3 +78,23 @@ def test_messages_split_a_buffer_of_several() -> None:
     one = nl.NLMSGHDR.pack(nl.NLMSGHDR.size + 3, nl.RTM_NEWADDR, 0, 7, 0) + b"abc" + b"\0"
     two = nl.NLMSGHDR.pack(nl.NLMSGHDR.size, nl.NLMSG_DONE, 0, 8, 0)
     assert list(nl.messages(one + two)) == [(nl.RTM_NEWADDR, 7, b"abc"), (nl.NLMSG_DONE, 8, b"")]
+
+
+def scoped_address(family: int, index: int, text: str, scope: int) -> bytes:
+    packed = socket.inet_pton(family, text)
+    return nl.IFADDRMSG.pack(family, 64, 0, scope, index) + attr(nl.IFA_LOCAL, packed)
+
+
+def test_a_new_interfaces_link_local_address_is_no_change() -> None:
+    # A container's veth (or any interface coming up) gets an fe80:: address of its own: the
+    # phone is not reached through it, and re-registering (re-INVITEing every call) for it
+    # would disturb the calls each time a container starts.
+    state = nl.NetworkState()
+    assert state.apply(nl.RTM_NEWLINK, link(7, 1)) is None
+    lla = scoped_address(socket.AF_INET6, 7, "fe80::1c2b:3aff:fe4d:5e6f", 253)  # RT_SCOPE_LINK
+    assert state.apply(nl.RTM_NEWADDR, lla) is None
+    assert state.apply(nl.RTM_NEWLINK, link(7, nl.IFF_RUNNING | 1)) is None
+    assert state.apply(nl.RTM_NEWLINK, link(7, 1)) is None  # its carrier is not ours either
+    assert state.apply(nl.RTM_DELADDR, lla) is None
+    usable = scoped_address(socket.AF_INET6, 7, "2001:db8::7", 0)  # scope global
+    assert state.apply(nl.RTM_NEWADDR, usable) is not None
