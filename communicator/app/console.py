@@ -24,6 +24,7 @@ from communicator.provisioning.settings import (
     load_user_settings,
     resolve_server_url,
     save_user_settings,
+    server_change_refusal,
     user_data_dir,
 )
 from communicator.ui.shutdown import close_in_order
@@ -35,6 +36,10 @@ def main_console(args: argparse.Namespace) -> int:
     """Prompt for what the command line and the settings do not give, then `run`."""
     user = load_user_settings()
     system = load_system_config()
+    refusal = server_change_refusal(args.server, system)
+    if refusal is not None:
+        print(f"communicator: {refusal}", file=sys.stderr, flush=True)
+        return 2
     server_url, source = resolve_server_url(args.server, user, system)
     if server_url is None:
         server_url = input("Server address: ").strip()

@@ -98,6 +98,8 @@ def check_system_config(ctx: Context) -> CheckResult:
     if system.ca_file:
         _load_ca(system.ca_file, where)
         parts.append(f"CA file {system.ca_file}")
+    if system.server_locked:
+        parts.append("server locked (users may not change it)")
     return CheckResult(name, Status.OK, f"{where}: {', '.join(parts)}")
 
 

@@ -3,7 +3,9 @@
 The server URL comes from, in order: the command line; the per-user settings file; the
 system-wide configuration that the installers write (``/etc/communicator/config.toml`` on Linux,
 ``HKLM\\Software\\Communicator`` on Windows, the managed preference
-``com.communicator.Communicator`` on macOS); else the sign-in window asks for it.
+``com.communicator.Communicator`` on macOS); else the sign-in window asks for it. When IT
+presets a server and forbids changing it (``allow_server_change = false``, ``AllowServerChange``
+0 or false), the preset wins over the command line and the user's settings.
 
 The per-user file (TOML in the user's config dir) holds only non-secret choices: server URL,
 last login, "remember me", a private CA file, audio devices. Passwords live in the OS keyring.
@@ -46,6 +48,13 @@ class SystemConfig:
     server_url: str | None = None
     ca_file: str | None = None
     source: str = ""
+    allow_server_change: bool = True
+    """False: the agent may not sign in to another server than ``server_url``."""
+
+    @property
+    def server_locked(self) -> bool:
+        """IT preset the server and forbids changing it (no preset: nothing to lock)."""
+        return not self.allow_server_change and self.server_url is not None
 
 
 @dataclass(frozen=True)
@@ -165,6 +174,11 @@ def resolve_server_url(
     user: UserSettings,
     system: SystemConfig,
 ) -> tuple[str | None, UrlSource]:
+    if system.server_locked:
+        for value in (command_line, user.server_url):
+            if value and value.strip() and not same_server(value, system.server_url or ""):
+                log.warning("ignoring server %s: the system configuration locks it", value.strip())
+        return system.server_url, UrlSource.SYSTEM_CONFIG
     for value, source in (
         (command_line, UrlSource.COMMAND_LINE),
         (user.server_url, UrlSource.USER_SETTINGS),
@@ -173,6 +187,28 @@ def resolve_server_url(
         if value and value.strip():
             return value.strip(), source
     return None, UrlSource.ASK
+
+
+def same_server(first: str, second: str) -> bool:
+    """The same server address, give or take case, spaces and a trailing slash."""
+
+    def plain(url: str) -> str:
+        return url.strip().rstrip("/").lower()
+
+    return plain(first) == plain(second)
+
+
+def server_change_refusal(command_line: str | None, system: SystemConfig) -> str | None:
+    """Why ``command_line``'s server may not be used (None: it may, or none was given)."""
+    if not command_line or not command_line.strip() or not system.server_locked:
+        return None
+    if same_server(command_line, system.server_url or ""):
+        return None
+    return (
+        f"This computer is set up to use the server {system.server_url} only "
+        f"({system.source or 'system configuration'}); --server {command_line.strip()} "
+        "is not allowed. Ask your IT department to change the preset."
+    )
 
 
 def _from_toml(path: Path) -> SystemConfig:
@@ -184,7 +220,10 @@ def _from_toml(path: Path) -> SystemConfig:
         log.warning("ignoring unreadable system configuration %s: %s", path, err)
         return SystemConfig()
     return SystemConfig(
-        server_url=_str(data.get("server_url")), ca_file=_str(data.get("ca_file")), source=str(path)
+        server_url=_str(data.get("server_url")),
+        ca_file=_str(data.get("ca_file")),
+        source=str(path),
+        allow_server_change=_allowed(data.get("allow_server_change")),
     )
 
 
@@ -197,7 +236,10 @@ def system_config_from_plist(path: Path) -> SystemConfig:
         log.warning("ignoring unreadable managed preferences %s: %s", path, err)
         return SystemConfig()
     return SystemConfig(
-        server_url=_str(data.get("ServerUrl")), ca_file=_str(data.get("CaFile")), source=str(path)
+        server_url=_str(data.get("ServerUrl")),
+        ca_file=_str(data.get("CaFile")),
+        source=str(path),
+        allow_server_change=_allowed(data.get("AllowServerChange")),
     )
 
 
@@ -209,7 +251,7 @@ def _from_registry() -> SystemConfig:
     values: dict[str, object] = {}
     try:
         with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, WINDOWS_REGISTRY_KEY) as key:
-            for name in ("ServerUrl", "CaFile"):
+            for name in ("ServerUrl", "CaFile", "AllowServerChange"):
                 try:
                     values[name] = winreg.QueryValueEx(key, name)[0]
                 except OSError:
@@ -220,8 +262,22 @@ def _from_registry() -> SystemConfig:
         server_url=_str(values.get("ServerUrl")),
         ca_file=_str(values.get("CaFile")),
         source=f"HKLM\\{WINDOWS_REGISTRY_KEY}",
+        allow_server_change=_allowed(values.get("AllowServerChange")),
     )
 
 
 def _str(value: object) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _allowed(value: object) -> bool:
+    """Only an explicit no forbids: ``false``, ``0`` (the MSI writes ``"0"`` as REG_SZ, a
+    policy may write a DWORD), ``"no"``/``"off"``. Missing or empty (an MSI property left
+    unset) keeps the default: the agent may change the server."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value != 0
+    if isinstance(value, str):
+        return value.strip().lower() not in {"0", "false", "no", "off"}
+    return True

@@ -6,6 +6,10 @@ the focus (the field the agent has to fix), ``phone_choice_needed`` the hot-desk
 session" choice (seed 004: this computer or a free desk phone). Nothing here blocks: the model
 signs in on a worker thread. The window is light on purpose (no provisioning client, no pjsua2
 imported here), so it can be shown before the rest of the application loads.
+
+When IT preset the server and forbids changing it (`SystemConfig.server_locked`), the address
+shows the preset read-only (still focusable and readable by screen readers) with a line saying
+why; whatever address the caller passed (remembered, command line) gives way to the preset.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from communicator.provisioning.settings import SystemConfig, load_system_config
 
 if TYPE_CHECKING:  # not at run time: the window shows before these load
     from communicator.ui.session import SessionModel
@@ -52,8 +58,10 @@ class SignInWindow(QWidget):
         server_url: str = "",
         login: str = "",
         remember: bool = False,
+        system: SystemConfig | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """``system``: the installers' preset (None: read it now, as the application does)."""
         super().__init__(parent)
         self.model: SessionModel | None = None
         self._submit_when_ready = False
@@ -67,6 +75,9 @@ class SignInWindow(QWidget):
             "Server address",
             "The address of your contact center's server, for example https://pbx.example.com",
         )
+        self.server_note = QLabel(self)
+        self.server_note.setWordWrap(True)
+        self.server_note.hide()
         self.login_field = QLineEdit(login, self)
         _describe(self.login_field, "User name", "Your agent user name")
         self.password_field = QLineEdit(self)
@@ -129,6 +140,9 @@ class SignInWindow(QWidget):
         self.offline_button.clicked.connect(self.start_offline)
         self._end_choice()
         self.offline_button.hide()
+        system = system if system is not None else load_system_config()
+        if system.server_locked and system.server_url:
+            self.lock_server(system.server_url)
         if model is not None:
             self.attach(model)
 
@@ -155,6 +169,8 @@ class SignInWindow(QWidget):
             label = QLabel(text, self)
             label.setBuddy(field)
             form.addRow(label, field)
+            if field is self.server_field:
+                form.addRow("", self.server_note)
         form.addRow("", self.remember_box)
         form.addRow(self.phone_label, self.phone_combo)
         progress_row = QHBoxLayout()
@@ -183,6 +199,20 @@ class SignInWindow(QWidget):
         for first, second in itertools.pairwise(order):
             QWidget.setTabOrder(first, second)
         self.setMinimumWidth(420)
+
+    def lock_server(self, url: str) -> None:
+        """Show IT's preset ``url`` read-only: the agent cannot sign in anywhere else."""
+        self.server_field.setText(url)
+        self.server_field.setReadOnly(True)
+        note = "Set by your IT department for this computer: it cannot be changed here."
+        self.server_note.setText(note)
+        self.server_note.show()
+        self.server_field.setToolTip(note)
+        _describe(self.server_field, "Server address (set by IT)", f"{url}. {note}")
+
+    @property
+    def server_locked(self) -> bool:
+        return self.server_field.isReadOnly()
 
     # ------------------------------------------------------------------ what the agent does
 
