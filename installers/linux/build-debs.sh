@@ -21,7 +21,11 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 dist="${1:-$root/build/dist}"
 out="${2:-$root/build/packages}"
-stage="$root/build/deb-stage"
+# A private staging folder beside the packages (not /tmp, often RAM: the client's tree is
+# ~240 MB): two builds at once (a test, make package) never share one.
+mkdir -p "$out"
+stage="$(mktemp -d "$out/.stage.XXXXXX")"
+trap 'rm -rf "$stage"' EXIT
 
 version="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/pyproject.toml" | head -n 1)"
 arch="$(dpkg --print-architecture)"
@@ -74,8 +78,6 @@ build() {
     echo "$out/${name}_${version}_${arch}.deb"
 }
 
-rm -rf "$stage"
-
 # ------------------------------------------------------------------------------ communicator
 c="$stage/communicator"
 mkdir -p "$c/DEBIAN" "$c/opt" "$c/usr/bin" "$c/usr/share/applications" \
@@ -119,7 +121,8 @@ mkdir -p "$s/DEBIAN" "$s/opt" "$s/usr/bin" "$s/lib/systemd/system" "$s/etc/commu
 cp -a "$dist/communicator-server" "$s/opt/communicator-server"
 ln -s /opt/communicator-server/communicator-server "$s/usr/bin/communicator-server"
 install -m 0644 "$here/server/communicator-server.service" "$s/lib/systemd/system/"
-install -m 0644 "$here/server/server.env" "$s/etc/communicator-server/server.env"
+# Root only: the database URL may carry a password; systemd reads the file as root.
+install -m 0600 "$here/server/server.env" "$s/etc/communicator-server/server.env"
 install -m 0644 "$here/README.Debian" "$s/usr/share/doc/communicator-server/README.Debian"
 install -m 0644 "$here/server/templates" "$s/DEBIAN/templates"
 install -m 0755 "$here/server/config" "$here/server/postinst" "$here/server/prerm" \
