@@ -124,6 +124,13 @@ class ServerState:
             except Exception as exc:  # logged by type: the error's text carries SQL parameters
                 log.warning("pruning expired sessions failed: %s", type(exc).__name__)
 
+    async def hash_read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Runs ``fn(session, *args)`` on a hashing thread with a read-only database session:
+        a sign-in's look-up and its password check in one hand-off instead of two."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self.hasher, self._run, fn, False, args
+        )
+
     async def hash_call(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.hasher, fn, *args)
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
 
 from ..api_models import (
     AgentPublic,
@@ -19,7 +20,7 @@ from ..api_models import (
 from ..errors import ApiError, Forbidden, RateLimited, Unauthorized
 from ..models import Agent
 from ..security import verify_password
-from ..services import agents, hot_desk, profiles, sessions, signin_limits
+from ..services import hot_desk, profiles, sessions, signin_limits
 from ..services.sessions import SessionInfo
 from .deps import API, ERRORS, SignedIn, State, client_address
 
@@ -44,61 +45,67 @@ async def sign_in(body: SignInRequest, request: Request, state: State) -> Respon
         )
     drawn = signin_limits.buckets(state.cfg, login, address)
 
-    def find(s: Session) -> tuple[tuple[float, str] | None, tuple[int, str, bool] | None]:
-        """(the limit that refuses the attempt, or the agent): one trip to the database."""
+    def check(s: Session) -> tuple[tuple[float, str] | None, Agent | None, bool]:
+        """(the limit that refuses the attempt, the agent, whether the password is right): the
+        look-up and the password check in one hand-off to a hashing thread."""
         refused = signin_limits.refusal(s, drawn)
         if refused is not None:
-            return refused, None
-        a = agents.agent_by_login(s, login)
-        return None, (a.id, a.password_hash, a.active) if a is not None else None
+            return refused, None, False
+        # The whole agent with its group (the profile is built from them after the check).
+        a = s.scalar(select(Agent).options(joinedload(Agent.group)).where(Agent.login == login))
+        ok = verify_password(a.password_hash if a is not None else None, body.password)
+        return None, a, ok
 
     if not await state.hashing.enter(address):
         raise RateLimited("too many sign-ins at once from this address; retry in 1 s", 1.0)
+    generation = state.generation
     try:
-        refused, found = await state.read(find)
-        if refused is not None:
-            wait, what = refused
-            raise RateLimited(
-                f"too many sign-in attempts for {what}; retry in {int(wait) + 1} s", wait
-            )
-        ok = await state.hash_call(verify_password, found[1] if found else None, body.password)
+        refused, agent, ok = await state.hash_read(check)
     finally:
         state.hashing.leave(address)
-    if not ok or found is None:
+    if refused is not None:
+        wait, what = refused
+        raise RateLimited(f"too many sign-in attempts for {what}; retry in {int(wait) + 1} s", wait)
+    if not ok or agent is None:
         await state.write(signin_limits.record_failure, drawn)
         raise Unauthorized("wrong login or password")
-    if not found[2]:
+    if not agent.active:
         raise Unauthorized("this agent account is disabled; ask an administrator")
-    agent_id = found[0]
+    signed_in = agent
 
     def open_session(s: Session) -> tuple[dict[str, Any], SessionInfo, tuple[bytes, str] | None]:
-        agent = s.get(Agent, agent_id)
-        if agent is None or not agent.active:
+        # Still active now (the agent row was read before the password check).
+        if (
+            not s.connection()
+            .execute(select(Agent.active).where(Agent.id == signed_in.id))
+            .scalar()
+        ):
             raise Unauthorized("this agent account is disabled; ask an administrator")
-        token, sess, account, pooled = sessions.create_session(s, state.cfg, agent, address)
-        delivery, delivery_expires = sessions.create_delivery_token(s, agent.id, account.id)
-        group = agent.group.name if agent.group is not None else None
+        token, info, account, pooled = sessions.create_session(s, state.cfg, signed_in, address)
+        delivery, delivery_expires = sessions.create_delivery_token(s, signed_in.id, account.id)
+        group = signed_in.group.name if signed_in.group is not None else None
         answer = SignInResponse(
             token=token,
-            expires_at=sess.expires_at,
+            expires_at=info.expires_at,
             agent=AgentPublic(
-                id=agent.id, login=agent.login, display_name=agent.display_name, group=group
+                id=signed_in.id,
+                login=signed_in.login,
+                display_name=signed_in.display_name,
+                group=group,
             ),
             extension=str(account.extension),
             pooled=pooled,
             delivery_token=delivery,
             delivery_expires_at=delivery_expires,
-            phones=hot_desk.free_desk_phones(s, sess.id) if agent.hot_desk else None,
+            phones=hot_desk.free_desk_phones(s, info.session_id) if signed_in.hot_desk else None,
         ).model_dump(mode="json")
-        info = SessionInfo(sess.id, agent.id, sess.expires_at)
         # The client fetches its profile next: build it while the rows are at hand.
         try:
-            built = profiles.render_profile(s, state.box, agent, account)
+            built = profiles.render_profile(s, state.box, signed_in, account)
         except ApiError:
             built = None
         return answer, info, built
 
-    generation = state.generation
     result, info, built = await state.write(open_session)
     state.remember_session(result["token"], info)
     if built is not None and generation == state.generation:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from .. import profile as profile_mod
-from ..models import Agent, Group, VoipAccount
+from ..models import Agent, VoipAccount
 from ..security import SecretBox
 from . import hot_desk
 from .sessions import current_account
@@ -28,7 +28,8 @@ def render_profile(
     account: VoipAccount,
     desk_phone: str | None = None,
 ) -> tuple[bytes, str]:
-    group = s.get(Group, agent.group_id) if agent is not None and agent.group_id else None
+    # The agent's group as loaded with it (a sign-in loads both at once), else looked up.
+    group = agent.group if agent is not None and agent.group_id else None
     password = box.decrypt(account.sip_password_enc)
     doc = profile_mod.profile_document(account, agent, group, password, desk_phone)
     return profile_mod.render(doc)

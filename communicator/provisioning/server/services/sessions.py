@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..changes import emit
@@ -51,8 +51,12 @@ class DeliveryInfo:
 
 def create_session(
     s: Session, cfg: ServerConfig, agent: Agent, address: str
-) -> tuple[str, SignInSession, VoipAccount, bool]:
-    """Opens a session; lends a pool account to agents without a fixed one."""
+) -> tuple[str, SessionInfo, VoipAccount, bool]:
+    """Opens a session; lends a pool account to agents without a fixed one.
+
+    Only ``agent.id`` is read (the agent may come detached from the sign-in's look-up). The
+    rows are written with plain (Core) statements, compiled once: this runs at every sign-in.
+    """
     expires = utcnow() + dt.timedelta(seconds=cfg.session_ttl_s)
     fixed = s.scalar(select(VoipAccount).where(VoipAccount.agent_id == agent.id))
     if fixed is not None:
@@ -63,33 +67,40 @@ def create_session(
         account, pooled = lease_pool_account(s, cfg, agent.id, expires), True
     prune_expired(s, agent.id)
     token = new_token("cs")
-    sess = SignInSession(
-        token_hash=token_digest(token),
-        agent_id=agent.id,
-        account_id=account.id,
-        expires_at=expires,
-        address=address[:64],
+    session_id = (
+        s.connection()
+        .execute(
+            insert(SignInSession).returning(SignInSession.id),
+            {
+                "token_hash": token_digest(token),
+                "agent_id": agent.id,
+                "account_id": account.id,
+                "expires_at": expires,
+                "address": address[:64],
+            },
+        )
+        .scalar_one()
     )
-    s.add(sess)
-    s.flush()
     if pooled:
         emit(s, [agent.id], everyone=True)
     else:
         emit(s, status=True)  # the console's live board lists the signed-in agents
-    return token, sess, account, pooled
+    return token, SessionInfo(int(session_id), agent.id, expires), account, pooled
 
 
 def prune_expired(s: Session, agent_id: int) -> None:
     """Deletes the agent's sessions that expired or were revoked, and its expired delivery
-    tokens: an agent signing in for years leaves no trail of dead rows."""
+    tokens: an agent signing in for years leaves no trail of dead rows. (Plain statements,
+    no ORM bookkeeping: this runs at every sign-in.)"""
     now = utcnow()
-    s.execute(
+    conn = s.connection()
+    conn.execute(
         delete(SignInSession).where(
             SignInSession.agent_id == agent_id,
             or_(SignInSession.expires_at <= now, SignInSession.revoked_at.is_not(None)),
         )
     )
-    s.execute(
+    conn.execute(
         delete(DeliveryToken).where(
             DeliveryToken.agent_id == agent_id, DeliveryToken.expires_at <= now
         )
@@ -171,13 +182,14 @@ def create_delivery_token(
 ) -> tuple[str, dt.datetime]:
     token = new_token("cd")
     expires = utcnow() + DELIVERY_TTL
-    s.add(
-        DeliveryToken(
-            token_hash=token_digest(token),
-            agent_id=agent_id,
-            account_id=account_id,
-            expires_at=expires,
-        )
+    s.connection().execute(
+        insert(DeliveryToken),
+        {
+            "token_hash": token_digest(token),
+            "agent_id": agent_id,
+            "account_id": account_id,
+            "expires_at": expires,
+        },
     )
     return token, expires
 

@@ -60,17 +60,23 @@ def buckets(cfg: ServerConfig, login: str, address: str) -> tuple[Bucket, Bucket
 
 
 def refusal(s: Session, drawn: tuple[Bucket, ...]) -> tuple[float, str] | None:
-    """(seconds to wait, what is limited) when a bucket is empty, else None."""
+    """(seconds to wait, what is limited) when a bucket is empty, else None.
+
+    A plain (Core) statement: this runs before every sign-in's password check."""
     now = utcnow()
     rows = {
-        r.key: r
-        for r in s.scalars(select(SignInLimit).where(SignInLimit.key.in_([b.key for b in drawn])))
+        r[0]: r
+        for r in s.connection().execute(
+            select(SignInLimit.key, SignInLimit.tokens, SignInLimit.updated_at).where(
+                SignInLimit.key.in_([b.key for b in drawn])
+            )
+        )
     }
     for bucket in drawn:
         row = rows.get(bucket.key)
         if row is None:
             continue
-        wait = bucket.wait(bucket.level(row.tokens, row.updated_at, now))
+        wait = bucket.wait(bucket.level(row[1], row[2], now))
         if wait > 0:
             return wait, bucket.what
     return None
