@@ -86,3 +86,15 @@ def test_one_spec_keeps_pjsua2_and_leaves_httpx_command_line_out() -> None:
         assert left_out in spec
     assert '"NSMicrophoneUsageDescription"' in spec
     assert '"CFBundleURLSchemes": ["sip", "sips", "tel", "callto"]' in spec
+
+
+def test_pyinstallers_own_tools_are_installed_by_make() -> None:
+    # PyInstaller on Linux exits at once without binutils' objdump ("objdump is required") and
+    # appends each bundle's archive with objcopy: a fresh CI machine gets them from the list.
+    listed = {
+        line.split()[0]: line.split()[1]
+        for line in (ROOT / "scripts" / "system-deps.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert listed.get("objdump") == "binutils"
+    assert listed.get("objcopy") == "binutils"
