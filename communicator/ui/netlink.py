@@ -7,7 +7,8 @@ what the phone's reachability depends on and says whether a message changed it:
 * the usable addresses (an address added or removed; an IPv6 address counts once its duplicate
   address detection is over, i.e. no longer *tentative*; the lifetime refreshes that router
   advertisements bring re-announce an address that is already known and change nothing;
-  link-local addresses, which every interface that comes up gets, are not usable);
+  link-local addresses, which every interface that comes up gets, are not usable, and IPv6
+  privacy addresses come and go on a timer beside a stable one: neither counts);
 * the default routes of the main table (gateway, interface, metric): a new uplink;
 * whether each interface with an address or a default route is running (carrier): a cable
   plugged back or Wi-Fi reassociated keeps its address but the registration may have lapsed
@@ -62,6 +63,9 @@ RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE = 24, 25, 26
 
 IFA_ADDRESS, IFA_LOCAL, IFA_FLAGS = 1, 2, 8
 IFA_F_TENTATIVE = 0x40
+IFA_F_TEMPORARY = 0x01
+"""IPv6: a privacy address, regenerated on a timer while the network stays the same (the same
+bit is IPv4's IFA_F_SECONDARY, a real address)."""
 RT_SCOPE_LINK = 253
 """An address valid only on its link (IPv6 ``fe80::``, IPv4 ``169.254``): every interface
 that comes up gets one (a container's veth, a bridge), and no registrar is reached through it."""
@@ -159,6 +163,8 @@ class NetworkState:
             if len(attrs.get(IFA_FLAGS, b"")) == 4
             else flags8
         )
+        if family == socket.AF_INET6 and flags & IFA_F_TEMPORARY:
+            return None
         address = _address(family, attrs.get(IFA_LOCAL) or attrs.get(IFA_ADDRESS))
         if address is None:
             return None

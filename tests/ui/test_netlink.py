@@ -98,3 +98,18 @@ def test_a_new_interfaces_link_local_address_is_no_change() -> None:
     assert state.apply(nl.RTM_DELADDR, lla) is None
     usable = scoped_address(socket.AF_INET6, 7, "2001:db8::7", 0)  # scope global
     assert state.apply(nl.RTM_NEWADDR, usable) is not None
+
+
+def test_a_new_ipv6_privacy_address_is_no_change() -> None:
+    # The kernel makes a new temporary (privacy) address every day or so while the network
+    # stays the same (the stable address stays): re-registering and re-INVITEing each call for
+    # it would disturb the agent for nothing.
+    state = nl.NetworkState()
+    stable = address(socket.AF_INET6, 2, "2001:db8::1c2b:3aff:fe4d:5e6f")
+    assert state.apply(nl.RTM_NEWADDR, stable) is not None
+    temporary = address(socket.AF_INET6, 2, "2001:db8::9d41:7e3a:c2f0:11b8", flags=0x01)
+    assert state.apply(nl.RTM_NEWADDR, temporary) is None  # IFA_F_TEMPORARY
+    assert state.apply(nl.RTM_DELADDR, temporary) is None
+    # IPv4's flag of the same value (IFA_F_SECONDARY) is a real address: it counts.
+    secondary = address(socket.AF_INET, 2, "10.1.2.4", flags=0x01)
+    assert state.apply(nl.RTM_NEWADDR, secondary) is not None
