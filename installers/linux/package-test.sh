@@ -53,11 +53,19 @@ check() {
 }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+present() {
+    # present PACKAGE: dpkg has something of it (installed, half-installed, unpacked, its
+    # configuration files left by a remove); "not-installed" (dpkg may keep such a record
+    # after a purge) is nothing.
+    local status
+    status="$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" || return 1
+    [ -n "$status" ] && [ "$status" != not-installed ]
+}
 installed() {
-    # The communicator packages dpkg knows as installed (or half-installed).
+    # The communicator packages dpkg has something of.
     local pkg
     for pkg in communicator communicator-server; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q installed && echo "$pkg"
+        present "$pkg" && echo "$pkg"
     done
     return 0
 }
@@ -201,7 +209,8 @@ started="$(now)"
 purge communicator communicator-server || fail "apt-get purge"
 echo "time purge (apt-get, both packages): $(elapsed "$started") s"
 for pkg in communicator communicator-server; do
-    check "$pkg not installed" sh -c "! dpkg-query -W -f='\${Status}' $pkg 2>/dev/null | grep -q installed"
+    ! present "$pkg" || fail "$pkg still installed ($(dpkg-query -W -f='${db:Status-Status}' "$pkg"))"
+    echo "ok: $pkg not installed"
 done
 for path in /opt/communicator /opt/communicator-server /usr/bin/communicator /usr/bin/communicator-server \
     /etc/communicator /etc/communicator-server /var/lib/communicator-server \
