@@ -10,9 +10,10 @@ what the phone's reachability depends on and says whether a message changed it:
   link-local addresses, which every interface that comes up gets, are not usable, and IPv6
   privacy addresses come and go on a timer beside a stable one: neither counts);
 * the default routes of the main table (gateway, interface, metric): a new uplink;
-* whether each interface with an address or a default route is running (carrier): a cable
-  plugged back or Wi-Fi reassociated keeps its address but the registration may have lapsed
-  meanwhile (a container's veth or a bridge port coming up is not a change).
+* whether each interface with a default route is running (carrier): a cable plugged back or
+  Wi-Fi reassociated keeps its address but the registration may have lapsed meanwhile (a
+  container's veth, a bridge port, or a local bridge such as docker0 getting its first
+  container is not a change: it leads nowhere beyond this machine).
 
 Routes of other tables (the ``local`` routes each address brings), statistics-only link
 messages and repeated announcements are not changes. The state starts from a dump of the
@@ -213,15 +214,16 @@ class NetworkState:
         was = self.running.get(index)
         self.running[index] = running
         if was is None or was == running or not self._carries_traffic(index):
-            # A new interface says nothing until it runs; the carrier of one without an
-            # address or default route (a container's veth, a bridge port) is not ours.
+            # A new interface says nothing until it runs; the carrier of one without a
+            # default route (a container's veth, a bridge port, docker0 getting its first
+            # container) is not ours.
             return None
         return NetworkChange(f"interface {index} {'up' if running else 'down'}")
 
     def _carries_traffic(self, index: int) -> bool:
-        return any(i == index for i, _ in self.addresses) or any(
-            oif == index for _, _, oif, _ in self.default_routes
-        )
+        # The uplink: the kernel keeps a default route when the carrier goes (marked
+        # linkdown); one removed meanwhile comes back as a route change anyway.
+        return any(oif == index for _, _, oif, _ in self.default_routes)
 
 
 class NetlinkSocket:

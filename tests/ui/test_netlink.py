@@ -67,6 +67,7 @@ def test_a_carrier_that_returns_is_a_change_other_link_news_is_not() -> None:
     assert state.apply(nl.RTM_NEWLINK, link(5, nl.IFF_RUNNING | 1)) is None
     assert state.apply(nl.RTM_NEWLINK, link(3, nl.IFF_RUNNING | 1)) is None  # first news
     assert state.apply(nl.RTM_NEWADDR, address(socket.AF_INET, 3, "10.9.8.7")) is not None
+    assert state.apply(nl.RTM_NEWROUTE, default_route("10.9.8.1", 3)) is not None  # the uplink
     assert state.apply(nl.RTM_NEWLINK, link(3, nl.IFF_RUNNING | 1)) is None  # same carrier
     down = state.apply(nl.RTM_NEWLINK, link(3, 1))
     assert down is not None and down.what == "interface 3 down"
@@ -113,3 +114,13 @@ def test_a_new_ipv6_privacy_address_is_no_change() -> None:
     # IPv4's flag of the same value (IFA_F_SECONDARY) is a real address: it counts.
     secondary = address(socket.AF_INET, 2, "10.1.2.4", flags=0x01)
     assert state.apply(nl.RTM_NEWADDR, secondary) is not None
+
+
+def test_a_local_bridge_getting_its_first_port_is_no_change() -> None:
+    # docker0 (or virbr0) has an address but leads nowhere beyond this machine: its carrier
+    # comes up with the first container started and goes with the last one stopped.
+    state = nl.NetworkState()
+    assert state.apply(nl.RTM_NEWLINK, link(4, 1)) is None
+    assert state.apply(nl.RTM_NEWADDR, address(socket.AF_INET, 4, "172.17.0.1")) is not None
+    assert state.apply(nl.RTM_NEWLINK, link(4, nl.IFF_RUNNING | 1)) is None
+    assert state.apply(nl.RTM_NEWLINK, link(4, 1)) is None
