@@ -336,7 +336,8 @@ class CallLog(Base):
 
     __table_args__ = (
         Index("ix_call_logs_agent_started", "agent_id", "started_at"),
-        Index("ix_call_logs_started", "started_at"),
+        Index("ix_call_logs_started_id", "started_at", "id"),
+        Index("ix_call_logs_group_started", "group_id", "started_at", "id"),
     )
 
 

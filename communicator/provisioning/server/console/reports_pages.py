@@ -141,8 +141,11 @@ async def reports_page(request: Request, state: State, admin: Admin) -> HTMLResp
         f = form.report_filter()
 
         def run(s: Any) -> tuple[int, list[Any], reports.ReportTotals]:
-            count, shown = reports.report(s, f, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
-            return count, shown, reports.totals(s, f)
+            # The totals count the logs: the page is not made to count them again.
+            sums = reports.totals(s, f)
+            offset = (page_no - 1) * PAGE_SIZE
+            count, shown = reports.report(s, f, limit=PAGE_SIZE, offset=offset, total=sums.calls)
+            return count, shown, sums
 
         try:
             total, rows, sums = await state.read(run)
