@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..api_models import AccountCreate, AccountFields, AccountRow
 from ..errors import ApiError, NotFound
-from ..models import Agent, Group, VoipAccount, fill_defaults
+from ..models import Agent, Group, VoipAccount, fill_defaults, utcnow
 from ..routers.deps import State
-from ..services import accounts, admin_users, audit, audited
+from ..services import accounts, admin_users, audit, audited, pool
 from . import account_form
 from .auth import PREFIX, Admin, check_csrf
 from .render import page, redirect
@@ -28,12 +29,12 @@ from .render import page, redirect
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
 PAGE_SIZE = 25
-SORTS = {
+SORTS: dict[str, Callable[[Any], tuple[Any, ...]]] = {
     "agent": lambda r: ((r.agent or "").lower(), r.extension),
     "group": lambda r: ((r.group or "").lower(), r.extension),
     "phone_number": lambda r: (r.phone_number, r.extension),
     "extension": lambda r: (r.extension,),
-    "status": lambda r: (status_of(r), r.extension),
+    "status": lambda r: (r.status, r.extension),
 }
 
 
@@ -51,6 +52,98 @@ async def home() -> Response:
     return redirect(f"{PREFIX}/accounts")
 
 
+@dataclasses.dataclass(frozen=True)
+class _ListKey:
+    """What the list searches and sorts an account by, read for every account in one column
+    query; only the shown page's rows are read through ``accounts.account_rows`` (whole ORM
+    records for 1,000 accounts and agents cost more than the page's 100 ms)."""
+
+    id: int
+    agent: str | None
+    group: str | None
+    phone_number: str
+    extension: int
+    sip_username: str
+    status: str
+
+
+def _list_keys(s: Session) -> list[_ListKey]:
+    """The same agent, group and status as ``accounts.account_rows`` gives each account: its own
+    agent's name; the group of its own agent, else of the agent holding an unexpired lease;
+    the status of ``status_of``."""
+    own, holder = aliased(Agent), aliased(Agent)
+    groups = dict(s.execute(select(Group.id, Group.name)).tuples().all())
+    now = utcnow()
+    rows = s.execute(
+        select(
+            VoipAccount.id,
+            VoipAccount.extension,
+            VoipAccount.phone_number,
+            VoipAccount.sip_username,
+            VoipAccount.active,
+            VoipAccount.pool,
+            VoipAccount.equipment_type,
+            VoipAccount.lease_expires_at,
+            own.id,
+            own.display_name,
+            own.login,
+            own.group_id,
+            holder.login,
+            holder.group_id,
+        )
+        .outerjoin(own, own.id == VoipAccount.agent_id)
+        .outerjoin(holder, holder.id == VoipAccount.lease_agent_id)
+    ).tuples()
+    keys = []
+    for acc_id, ext, phone, user, active, pool_flag, equipment, expires, *people in rows:
+        own_id, own_name, own_login, own_group, holder_login, holder_group = people
+        held = holder_login is not None and expires is not None and expires > now
+        group_id = own_group if own_id is not None else holder_group if held else None
+        if not active:
+            status = "inactive"
+        elif held:
+            status = f"in use by {holder_login}"
+        else:
+            lendable = own_id is None and pool_flag and equipment == pool.SIP_ID
+            status = "pool" if lendable else "active"
+        keys.append(
+            _ListKey(
+                id=acc_id,
+                agent=(own_name or own_login) if own_id is not None else None,
+                group=groups.get(group_id) if group_id is not None else None,
+                phone_number=phone,
+                extension=ext,
+                sip_username=user,
+                status=status,
+            )
+        )
+    return keys
+
+
+def _listed(search: str, sort: str, desc: bool, page_no: str) -> Any:
+    def run(s: Session) -> tuple[list[AccountRow], int, int, int]:
+        keys = sorted(_list_keys(s), key=lambda k: k.extension)
+        if search:
+            needle = search.lower()
+            keys = [
+                k
+                for k in keys
+                if any(
+                    needle in str(v).lower()
+                    for v in (k.agent, k.group, k.phone_number, k.extension, k.sip_username)
+                    if v is not None
+                )
+            ]
+        keys.sort(key=SORTS[sort], reverse=desc)
+        pages = max(1, (len(keys) + PAGE_SIZE - 1) // PAGE_SIZE)
+        current = min(pages, max(1, int(page_no))) if page_no.isdigit() else 1
+        shown = [k.id for k in keys[(current - 1) * PAGE_SIZE : current * PAGE_SIZE]]
+        by_id = {r.id: r for r in accounts.account_rows(s, shown)}
+        return [by_id[i] for i in shown if i in by_id], len(keys), pages, current
+
+    return run
+
+
 @router.get("/accounts")
 async def accounts_list(request: Request, state: State, admin: Admin) -> HTMLResponse:
     q = request.query_params
@@ -58,23 +151,7 @@ async def accounts_list(request: Request, state: State, admin: Admin) -> HTMLRes
     sort = q.get("sort", "extension")
     sort = sort if sort in SORTS else "extension"
     desc = q.get("dir") == "desc"
-    rows = await state.read(accounts.account_rows)
-    if search:
-        needle = search.lower()
-        rows = [
-            r
-            for r in rows
-            if any(
-                needle in str(v).lower()
-                for v in (r.agent, r.group, r.phone_number, r.extension, r.sip_username)
-                if v is not None
-            )
-        ]
-    rows.sort(key=SORTS[sort], reverse=desc)
-    pages = max(1, (len(rows) + PAGE_SIZE - 1) // PAGE_SIZE)
-    page_no = q.get("page", "1")
-    current = min(pages, max(1, int(page_no))) if page_no.isdigit() else 1
-    shown = rows[(current - 1) * PAGE_SIZE : current * PAGE_SIZE]
+    shown, total, pages, current = await state.read(_listed(search, sort, desc, q.get("page", "1")))
     return page(
         request,
         "accounts.html",
@@ -82,7 +159,7 @@ async def accounts_list(request: Request, state: State, admin: Admin) -> HTMLRes
         admin=admin,
         csrf=admin.csrf_token,
         rows=[(r, status_of(r)) for r in shown],
-        total=len(rows),
+        total=total,
         search=search,
         sort=sort,
         desc=desc,
