@@ -302,3 +302,32 @@ def test_a_client_that_stops_reporting_is_not_rung(db_url: str, directory_factor
     call_id, marks = team.call()
     assert team.final(call_id)["code"] == 480
     assert team.not_rung("a1", marks["a1"])
+
+
+@SQLITE
+def test_a_member_whose_sip_user_name_has_a_comma_is_rung_once(directory: DirectoryRig) -> None:
+    """A SIP user name may hold a comma (RFC 3261 user-unreserved): the list of members
+    already rung must still know it, so a busy member is not rung again."""
+    group = directory.api.group("Pair", extension=300, call_order="in_order")
+    directory.agent("b1", "b1,desk", group_id=group["id"], extension=211)
+    directory.agent("b2", "b2-sip", group_id=group["id"], extension=212)
+    directory.patch(
+        "groups",
+        group["id"],
+        {"members": [directory.agents["b1"].agent_id, directory.agents["b2"].agent_id]},
+    )
+    b1, b2 = directory.phone("b1"), directory.phone("b2")
+    directory.agent("caller", "caller-sip", extension=250)
+    caller = directory.phone("caller")
+    directory.report("b1", "ready")
+    directory.report("b2", "ready")
+
+    marks = (b1.mark(), b2.mark())
+    call_id = caller.call(f"sip:300@{DEFAULT_DOMAIN}")
+    first = b1.wait_incoming(since=marks[0])
+    b1.command("answer", call_id=first["call_id"], code=486)
+    second = b2.wait_incoming(since=marks[1])
+    b2.command("answer", call_id=second["call_id"], code=486)
+    final = caller.wait_call_state(call_id, "DISCONNECTED")
+    assert (final["code"], final["reason"]) == (480, "No agent available")
+    assert len(b1.events("incoming_call", lambda e: e["_i"] >= marks[0])) == 1

@@ -112,7 +112,9 @@ route[GROUP] {
     }
     xlog("L_INFO", "group call to $rU: group $avp(grp_id) order $avp(grp_order)\n");
     t_newtran();
-    $avp(grp_tried) = ",";
+    # The members' URIs already rung, separated by spaces: a SIP user name may hold a comma
+    # (RFC 3261 user-unreserved), never whitespace (the server refuses it).
+    $avp(grp_tried) = " ";
     $avp(grp_depth) = 0;
     $avp(grp_domain) = $td;
     route(GROUP_RING);
@@ -174,9 +176,9 @@ route[GROUP_RING] {
         $var(uri) = "sip:" + $xavp(m[$var(i)]=>username) + "@" + $xavp(m[$var(i)]=>domain);
         # Never the caller itself (a member calling its own group).
         if ($xavp(m[$var(i)]=>username) != $fU
-                && !in_list("$var(uri)", "$avp(grp_tried)", ",")
+                && !in_list("$var(uri)", "$avp(grp_tried)", " ")
                 && registered("location", "$var(uri)")) {
-            $avp(grp_tried) = $avp(grp_tried) + $var(uri) + ",";
+            $avp(grp_tried) = $avp(grp_tried) + $var(uri) + " ";
             if ($var(found) == 0) {
                 $ru = $var(uri);
             } else {
