@@ -5,14 +5,19 @@ restart or failover, as Kamailio sees it): authentication (auth_db), extension a
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 import psycopg
 import pytest
 
 from tests.rig.directory import DirectoryRig
 from tests.rig.kamailio import DEFAULT_DOMAIN
+from tests.rig.peer_client import PeerProcess
 
 pytestmark = pytest.mark.rig
+
+# UDP worker processes of the rig's Kamailio (children=4), each with its own connections.
+KAMAILIO_PROCESSES = 4
 
 
 def _cut_every_other_connection(db_url: str) -> int:
@@ -27,7 +32,7 @@ def _cut_every_other_connection(db_url: str) -> int:
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_kamailio_reconnects_after_the_database_drops_it(
-    db_url: str, directory: DirectoryRig
+    db_url: str, directory: DirectoryRig, peer_factory: Any
 ) -> None:
     group = directory.api.group("Night", extension=300, call_order="simultaneous")
     kim = directory.agent("kim", "kim-sip", group_id=group["id"], extension=201)
@@ -35,22 +40,25 @@ def test_kamailio_reconnects_after_the_database_drops_it(
     kim_phone = directory.phone("kim")  # auth_db has read the database
     lea_phone = directory.phone("lea")
     directory.report("kim", "ready")
-    since = kim_phone.mark()
-    call_id = lea_phone.call(f"sip:300@{DEFAULT_DOMAIN}")  # sqlops and alias_db connect
-    kim_phone.wait_incoming(since=since)
-    lea_phone.command("hangup", call_id=call_id)
-    lea_phone.wait_call_state(call_id, "DISCONNECTED")
+    _ring(lea_phone, kim_phone, "300")  # sqlops and alias_db have read it too
 
     assert _cut_every_other_connection(db_url) >= 1
 
-    again = directory.register(kim_phone, "kim-sip", kim.sip_password)
+    # Each of Kamailio's processes meets its dead connection once: more calls than it has
+    # processes, each of which must still reach kim (the group, then its extension).
+    for n in range(KAMAILIO_PROCESSES + 2):
+        _ring(lea_phone, kim_phone, "300" if n % 2 == 0 else str(kim.extension))
+    probe = peer_factory("probe")  # a REGISTER of its own (kim's phone keeps its binding)
+    again = directory.register(probe, "kim-sip", kim.sip_password)
     assert (again["code"], again["active"]) == (200, True)
-    for dialled in ("300", str(kim.extension)):  # the group, then the extension (alias)
-        since = kim_phone.mark()
-        call_id = lea_phone.call(f"sip:{dialled}@{DEFAULT_DOMAIN}")
-        kim_phone.wait_incoming(since=since)
-        lea_phone.command("hangup", call_id=call_id)
-        lea_phone.wait_call_state(call_id, "DISCONNECTED")
+
+
+def _ring(caller: PeerProcess, callee: PeerProcess, dialled: str) -> None:
+    since = callee.mark()
+    call_id = caller.call(f"sip:{dialled}@{DEFAULT_DOMAIN}")
+    callee.wait_incoming(since=since)
+    caller.command("hangup", call_id=call_id)
+    caller.wait_call_state(call_id, "DISCONNECTED")
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
