@@ -1,6 +1,8 @@
 """Kamailio keeps reading the server's PostgreSQL after its connections are cut (a database
 restart or failover, as Kamailio sees it): authentication (auth_db), extension aliases
-(alias_db) and group routing (sqlops) reconnect at their next query, no Kamailio restart."""
+(alias_db) and group routing (sqlops) reconnect at their next query, no Kamailio restart.
+(db_postgres finds its connection dead when a query fails, resets it and sends the query again:
+the request that meets it goes through, logged as a WARNING.)"""
 
 from __future__ import annotations
 
@@ -42,10 +44,24 @@ def test_kamailio_reconnects_after_the_database_drops_it(
     directory.report("kim", "ready")
     _ring(lea_phone, kim_phone, "300")  # sqlops and alias_db have read it too
 
+    # A caller from outside (not authenticated: its call's first query is the group's).
+    outsider = peer_factory("outsider")
+    outsider.command(
+        "register",
+        user="outsider",
+        password="unused",
+        domain="outside.invalid",
+        proxy=directory.kamailio.proxy_uri("udp"),
+        transport="udp",
+        register=False,
+    )
+
     assert _cut_every_other_connection(db_url) >= 1
 
     # Each of Kamailio's processes meets its dead connection once: more calls than it has
     # processes, each of which must still reach kim (the group, then its extension).
+    for _ in range(KAMAILIO_PROCESSES + 2):
+        _ring(outsider, kim_phone, "300")
     for n in range(KAMAILIO_PROCESSES + 2):
         _ring(lea_phone, kim_phone, "300" if n % 2 == 0 else str(kim.extension))
     probe = peer_factory("probe")  # a REGISTER of its own (kim's phone keeps its binding)
