@@ -18,7 +18,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy import Engine, delete, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from communicator.core.observers import Subscribers
@@ -122,7 +122,8 @@ def emit(
     if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_notify(:c, :p)"), {"c": CHANNEL, "p": payload})
     else:
-        session.add(ChangeEvent(payload=payload))
+        # A plain statement (no ORM flush): every sign-in announces itself.
+        session.connection().execute(insert(ChangeEvent), {"payload": payload})
 
 
 Listener = Callable[[Change], None]

@@ -74,13 +74,7 @@ async def sign_in(body: SignInRequest, request: Request, state: State) -> Respon
     signed_in = agent
 
     def open_session(s: Session) -> tuple[dict[str, Any], SessionInfo, tuple[bytes, str] | None]:
-        # Still active now (the agent row was read before the password check).
-        if (
-            not s.connection()
-            .execute(select(Agent.active).where(Agent.id == signed_in.id))
-            .scalar()
-        ):
-            raise Unauthorized("this agent account is disabled; ask an administrator")
+        # (create_session refuses the agent if it was disabled meanwhile.)
         token, info, account, pooled = sessions.create_session(s, state.cfg, signed_in, address)
         delivery, delivery_expires = sessions.create_delivery_token(s, signed_in.id, account.id)
         group = signed_in.group.name if signed_in.group is not None else None

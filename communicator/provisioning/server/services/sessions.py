@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..changes import emit
 from ..config import ServerConfig
-from ..errors import NoFreeNumber
+from ..errors import NoFreeNumber, Unauthorized
 from ..models import (
     AdminToken,
     Agent,
@@ -54,11 +54,20 @@ def create_session(
 ) -> tuple[str, SessionInfo, VoipAccount, bool]:
     """Opens a session; lends a pool account to agents without a fixed one.
 
-    Only ``agent.id`` is read (the agent may come detached from the sign-in's look-up). The
+    Refuses an agent disabled meanwhile. Only ``agent.id`` is read (the agent may come
+    detached from the sign-in's look-up, before its password check). The
     rows are written with plain (Core) statements, compiled once: this runs at every sign-in.
     """
     expires = utcnow() + dt.timedelta(seconds=cfg.session_ttl_s)
-    fixed = s.scalar(select(VoipAccount).where(VoipAccount.agent_id == agent.id))
+    # Whether the agent is (still) active, and its fixed account: one statement.
+    row = s.execute(
+        select(Agent.active, VoipAccount)
+        .outerjoin(VoipAccount, VoipAccount.agent_id == Agent.id)
+        .where(Agent.id == agent.id)
+    ).first()
+    if row is None or not row[0]:
+        raise Unauthorized("this agent account is disabled; ask an administrator")
+    fixed = row[1]
     if fixed is not None:
         if not fixed.active:
             raise NoFreeNumber()
