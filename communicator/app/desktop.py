@@ -42,6 +42,7 @@ from communicator.provisioning.settings import (
 )
 from communicator.ui.desktop.controller import Desktop
 from communicator.ui.desktop.single_instance import another_instance_may_run, instance_name
+from communicator.ui.i18n import install_translators
 from communicator.ui.shutdown import close_in_order
 
 if TYPE_CHECKING:
@@ -332,6 +333,7 @@ def main_desktop(args: argparse.Namespace) -> int:
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Communicator")
     app.setQuitOnLastWindowClosed(False)  # the desktop says when to quit (quit_requested)
+    install_translators(load_user_settings().language, app)  # before any window is made
     name = instance_name(user_config_dir())
     if another_instance_may_run(name):
         from communicator.ui.desktop.single_instance import HandOver, hand_over

@@ -1,4 +1,5 @@
-"""What the tray icon says, as a pure function of the session's state (no Qt: unit-tested alone).
+"""What the tray icon says, as a pure function of the session's state (no widgets: unit-tested
+alone; the texts go through `communicator.ui.i18n.translate`).
 
 The icon must never look "online" while the phone cannot take calls: whenever the agent is
 signed in and the phone is not registered (connecting, retrying after a lost connection,
@@ -13,6 +14,8 @@ from enum import Enum
 from communicator.core.agent_state import AgentState
 from communicator.core.calls import CallState
 from communicator.core.registration import RegistrationState
+from communicator.ui.i18n import translate
+from communicator.ui.messages_i18n import agent_state_name
 from communicator.ui.session_state import SessionState
 
 
@@ -44,51 +47,57 @@ def tray_status(state: SessionState) -> TrayStatus:
     signed_in = state.signed_in
     if signed_in is None:
         if state.signing_in:
-            return TrayStatus(TrayKind.SIGNED_OUT, f"{APP}: signing in\u2026")
-        return TrayStatus(TrayKind.SIGNED_OUT, f"{APP}: signed out")
+            return TrayStatus(
+                TrayKind.SIGNED_OUT, f"{APP}: " + translate("TrayState", "signing in…")
+            )
+        return TrayStatus(TrayKind.SIGNED_OUT, f"{APP}: " + translate("TrayState", "signed out"))
     who = signed_in.session.display_name or signed_in.session.login
     head = f"{APP} \u2013 {who}"
     if state.signing_out:
-        return TrayStatus(TrayKind.SIGNED_OUT, f"{head}: signing out\u2026")
+        return TrayStatus(TrayKind.SIGNED_OUT, f"{head}: " + translate("TrayState", "signing out…"))
     calls = [v.call for v in state.lines if v.call is not None]
     live = [c for c in calls if c.state is not CallState.ENDED]
     if not state.registered:
         return TrayStatus(TrayKind.NOT_CONNECTED, f"{head}: {_not_connected(state, len(live))}")
     ringing = [c for c in live if c.state is CallState.RINGING_IN]
     if ringing:
-        return TrayStatus(TrayKind.ON_CALL, f"{head}: call from {ringing[0].remote.label}")
+        text = translate("TrayState", "call from {caller}").format(caller=ringing[0].remote.label)
+        return TrayStatus(TrayKind.ON_CALL, f"{head}: {text}")
     if live:
         talking = next((c for c in live if c.state is CallState.CONNECTED), live[0])
-        more = f" (+{len(live) - 1} more)" if len(live) > 1 else ""
-        return TrayStatus(TrayKind.ON_CALL, f"{head}: on a call with {talking.remote.label}{more}")
+        text = translate("TrayState", "on a call with {caller}").format(caller=talking.remote.label)
+        if len(live) > 1:
+            text += " " + translate("TrayState", "(+{count} more)").format(count=len(live) - 1)
+        return TrayStatus(TrayKind.ON_CALL, f"{head}: {text}")
     agent = state.agent
     if agent.state is AgentState.READY:
-        return TrayStatus(TrayKind.READY, f"{head}: Ready")
+        return TrayStatus(TrayKind.READY, f"{head}: {agent_state_name(agent.state)}")
     if agent.state is AgentState.WRAP_UP:
-        return TrayStatus(TrayKind.WRAP_UP, f"{head}: wrap-up")
+        return TrayStatus(TrayKind.WRAP_UP, f"{head}: {agent_state_name(agent.state)}")
     if agent.state is AgentState.ON_CALL:
-        return TrayStatus(TrayKind.ON_CALL, f"{head}: on a call")
+        return TrayStatus(TrayKind.ON_CALL, f"{head}: {agent_state_name(agent.state)}")
     if agent.state is AgentState.NO_ANSWER:
-        return TrayStatus(TrayKind.NOT_READY, f"{head}: Not ready \u2013 no answer")
+        return TrayStatus(TrayKind.NOT_READY, f"{head}: {agent_state_name(agent.state)}")
     if agent.state is AgentState.NOT_READY:
         labels = {r.code: r.label for r in state.not_ready_reasons}
         reason = labels.get(agent.reason or "", "")
         return TrayStatus(
-            TrayKind.NOT_READY, f"{head}: Not ready" + (f" ({reason})" if reason else "")
+            TrayKind.NOT_READY,
+            f"{head}: {agent_state_name(agent.state)}" + (f" ({reason})" if reason else ""),
         )
-    return TrayStatus(TrayKind.SIGNED_OUT, f"{head}: signed out")
+    return TrayStatus(TrayKind.SIGNED_OUT, f"{head}: " + translate("TrayState", "signed out"))
 
 
 def _not_connected(state: SessionState, live_calls: int) -> str:
     registration = state.registration
     if registration.state is RegistrationState.FAILED:
-        text = "phone not connected"
+        text = translate("TrayState", "phone not connected")
         if registration.detail:
             text += f" ({registration.detail})"
     elif registration.lost_connection or registration.state is RegistrationState.RETRYING:
-        text = "phone not connected, trying again"
+        text = translate("TrayState", "phone not connected, trying again")
     else:
-        text = "connecting the phone\u2026"
+        text = translate("TrayState", "connecting the phone…")
     if live_calls:
-        text += f"; {live_calls} call(s) in progress"
+        text += "; " + translate("TrayState", "calls in progress: {count}").format(count=live_calls)
     return text

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QV
 
 from communicator.core.calls import CallState
 from communicator.ui.desktop.shortcuts import Action, keys_for, with_key
+from communicator.ui.i18n import translate
 
 if TYPE_CHECKING:
     from communicator.core.calls import CallId
@@ -46,10 +47,10 @@ class IncomingCallPanel(QWidget):
         )
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setWindowTitle("Incoming call - Communicator")
-        self.setAccessibleName("Incoming call")
+        self.setWindowTitle(translate("IncomingCallPanel", "Incoming call - Communicator"))
+        self.setAccessibleName(translate("IncomingCallPanel", "Incoming call"))
 
-        self.title = QLabel("Incoming call", self)
+        self.title = QLabel(translate("IncomingCallPanel", "Incoming call"), self)
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
@@ -63,31 +64,35 @@ class IncomingCallPanel(QWidget):
         self.group_label.setTextFormat(Qt.TextFormat.PlainText)  # a name from the network
         self.group_label.setVisible(False)
         for label, name in (
-            (self.title, "Incoming call"),
-            (self.caller_label, "Caller"),
-            (self.number_label, "Caller's number"),
-            (self.line_label, "Line"),
-            (self.group_label, "Group"),
+            (self.title, translate("IncomingCallPanel", "Incoming call")),
+            (self.caller_label, translate("IncomingCallPanel", "Caller")),
+            (self.number_label, translate("IncomingCallPanel", "Caller's number")),
+            (self.line_label, translate("IncomingCallPanel", "Line")),
+            (self.group_label, translate("IncomingCallPanel", "Group")),
         ):
             label.setAccessibleName(name)
 
-        self.answer_action = QAction("Answer", self)
+        self.answer_action = QAction(translate("IncomingCallPanel", "Answer"), self)
         self.answer_action.setShortcut(keys_for(Action.ANSWER))
         self.answer_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.answer_action.triggered.connect(self.answer)
-        self.decline_action = QAction("Decline", self)
+        self.decline_action = QAction(translate("IncomingCallPanel", "Decline"), self)
         self.decline_action.setShortcut(keys_for(Action.DECLINE))
         self.decline_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.decline_action.triggered.connect(self.decline)
         self.addActions([self.answer_action, self.decline_action])
 
-        self.answer_button = QPushButton("&Answer", self)
+        self.answer_button = QPushButton(translate("IncomingCallPanel", "&Answer"), self)
         self.answer_button.clicked.connect(self.answer)
-        self.decline_button = QPushButton("&Decline", self)
+        self.decline_button = QPushButton(translate("IncomingCallPanel", "&Decline"), self)
         self.decline_button.clicked.connect(self.decline)
         for button, action, what in (
-            (self.answer_button, Action.ANSWER, "Answer this call"),
-            (self.decline_button, Action.DECLINE, "Decline this call"),
+            (self.answer_button, Action.ANSWER, translate("IncomingCallPanel", "Answer this call")),
+            (
+                self.decline_button,
+                Action.DECLINE,
+                translate("IncomingCallPanel", "Decline this call"),
+            ),
         ):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keyboard stays where it was
             button.setToolTip(with_key(what, action))
@@ -126,18 +131,27 @@ class IncomingCallPanel(QWidget):
         call = view.call
         self.call_id = call.call_id
         name, number = call.remote.display_name.strip(), call.remote.number
-        self.caller_label.setText(name or number or "Unknown caller")
+        self.caller_label.setText(
+            name or number or translate("IncomingCallPanel", "Unknown caller")
+        )
         self.number_label.setText(number if name and number else "")
         self.number_label.setVisible(bool(name and number))
-        self.line_label.setText(f"Line {view.number}")
+        self.line_label.setText(
+            translate("IncomingCallPanel", "Line {line}").format(line=view.number)
+        )
         group = call.group.name if call.group is not None else None
-        self.group_label.setText(f"via {group}" if group else "")
+        via = translate("IncomingCallPanel", "via {group}")
+        self.group_label.setText(via.format(group=group) if group else "")
         self.group_label.setVisible(group is not None)
         self._update_answer_text()
-        about = f"Call from {self.caller_label.text()}"
+        about = translate("IncomingCallPanel", "Call from {caller}").format(
+            caller=self.caller_label.text()
+        )
         if name and number:
             about += f", {number}"
-        about += f", on line {view.number}" + (f", via {group}" if group else "")
+        about += ", " + translate("IncomingCallPanel", "on line {line}").format(line=view.number)
+        if group:
+            about += ", " + via.format(group=group)
         self.setAccessibleDescription(about)
         self.caller_label.setAccessibleDescription(about)
         self.adjustSize()
@@ -183,16 +197,26 @@ class IncomingCallPanel(QWidget):
 
     def _update_answer_text(self) -> None:
         if self._on_a_call():
-            text, about = "&Answer and hold the current call", "Answer; the current call is held"
+            text, about = (
+                translate("IncomingCallPanel", "&Answer and hold the current call"),
+                translate("IncomingCallPanel", "Answer; the current call is held"),
+            )
         else:
-            text, about = "&Answer", "Answer the call"
+            text, about = (
+                translate("IncomingCallPanel", "&Answer"),
+                translate("IncomingCallPanel", "Answer the call"),
+            )
         self.answer_button.setText(text)
         self.answer_button.setAccessibleName(text.replace("&", ""))
         self.answer_button.setAccessibleDescription(with_key(about, Action.ANSWER))
         self.answer_button.setToolTip(with_key(about, Action.ANSWER))
-        self.decline_button.setAccessibleName("Decline")
-        self.decline_button.setAccessibleDescription(with_key("Decline the call", Action.DECLINE))
-        self.decline_button.setToolTip(with_key("Decline the call", Action.DECLINE))
+        self.decline_button.setAccessibleName(translate("IncomingCallPanel", "Decline"))
+        self.decline_button.setAccessibleDescription(
+            with_key(translate("IncomingCallPanel", "Decline the call"), Action.DECLINE)
+        )
+        self.decline_button.setToolTip(
+            with_key(translate("IncomingCallPanel", "Decline the call"), Action.DECLINE)
+        )
 
     def _lines_changed(self, _old: object, lines: tuple[LineView, ...]) -> None:
         if self.call_id is None:

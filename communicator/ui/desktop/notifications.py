@@ -27,6 +27,7 @@ from communicator.core.calls import CallDirection, CallId, RemoteParty
 from communicator.core.line_view import LineView
 from communicator.ui.desktop.dbus_notifications import DbusNotifier, DesktopNotice
 from communicator.ui.desktop.tray import DesktopTray
+from communicator.ui.i18n import translate
 
 if TYPE_CHECKING:
     from communicator.ui.session import SessionModel
@@ -81,8 +82,10 @@ class CallNotifier(QObject):
         self._show(
             Notification(
                 NotificationKind.INCOMING,
-                "Incoming call",
-                f"{who} on line {view.number}",
+                translate("CallNotifier", "Incoming call"),
+                translate("CallNotifier", "{caller} on line {line}").format(
+                    caller=who, line=view.number
+                ),
                 call.call_id,
             )
         )
@@ -94,8 +97,10 @@ class CallNotifier(QObject):
         self._show(
             Notification(
                 NotificationKind.MISSED,
-                "Missed call",
-                f"{who} called; the call is in your history.",
+                translate("CallNotifier", "Missed call"),
+                translate("CallNotifier", "{caller} called; the call is in your history.").format(
+                    caller=who
+                ),
                 record.call_id,
             )
         )

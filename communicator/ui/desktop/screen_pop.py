@@ -28,6 +28,7 @@ from communicator.core.line_view import LineView
 from communicator.core.messages import Message, MessageLevel, MessageSource
 from communicator.provisioning.schema import CallCenterSettings, ScreenPopMoment
 from communicator.provisioning.schema.call_center import check_screen_pop_template
+from communicator.ui.i18n import translate
 from communicator.ui.session import SessionModel
 
 log = logging.getLogger(__name__)
@@ -159,7 +160,10 @@ class ScreenPop(QObject):
                 Message(
                     MessageLevel.WARNING,
                     MessageSource.WORKSTATION,
-                    "The caller's record could not be opened: no web browser answered.",
+                    translate(
+                        "ScreenPop",
+                        "The caller's record could not be opened: no web browser answered.",
+                    ),
                 )
             )
 
@@ -172,7 +176,10 @@ class ScreenPop(QObject):
             Message(
                 MessageLevel.WARNING,
                 MessageSource.WORKSTATION,
-                "The caller's record was not opened: the screen-pop address in your profile is "
-                "not a web address this phone may open. Tell your administrator.",
+                translate(
+                    "ScreenPop",
+                    "The caller's record was not opened: the screen-pop address in your "
+                    "profile is not a web address this phone may open. Tell your administrator.",
+                ),
             )
         )

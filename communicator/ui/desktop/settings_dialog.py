@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QListWidget,
     QMessageBox,
@@ -37,10 +38,15 @@ from PySide6.QtWidgets import (
 from communicator.provisioning.settings import UserSettings
 from communicator.ui.audio_extras import AudioExtras
 from communicator.ui.desktop.widgets.common import describe
+from communicator.ui.i18n import QT_TRANSLATE_NOOP, translate
 from communicator.ui.session import SessionModel
 
-SYSTEM_DEFAULT = "System default"
-LANGUAGES = (("system", "System"), ("en", "English"), ("pl", "Polski (Polish)"))
+SYSTEM_DEFAULT = QT_TRANSLATE_NOOP("SettingsDialog", "System default")
+LANGUAGES = (
+    ("system", QT_TRANSLATE_NOOP("SettingsDialog", "System")),
+    ("en", "English"),  # each language in its own words, whatever the windows speak
+    ("pl", "Polski"),
+)
 METER_MS = 100
 METER_FLOOR_DB = -60
 
@@ -71,14 +77,26 @@ class SettingsDialog(QDialog):
         self.extras = extras
         self.settings = settings
         self.versions = dict(versions or {})
-        self.setWindowTitle("Communicator settings")
-        describe(self, "Settings", "Sound devices, ringing, start-up and other settings")
-        self.tabs = describe(QTabWidget(self), "Settings pages", "Sound, and general settings")
-        self.tabs.addTab(self._audio_page(), "&Sound")
-        self.tabs.addTab(self._general_page(), "&General")
+        self.setWindowTitle(translate("SettingsDialog", "Communicator settings"))
+        describe(
+            self,
+            translate("SettingsDialog", "Settings"),
+            translate("SettingsDialog", "Sound devices, ringing, start-up and other settings"),
+        )
+        self.tabs = describe(
+            QTabWidget(self),
+            translate("SettingsDialog", "Settings pages"),
+            translate("SettingsDialog", "Sound, and general settings"),
+        )
+        self.tabs.addTab(self._audio_page(), translate("SettingsDialog", "&Sound"))
+        self.tabs.addTab(self._general_page(), translate("SettingsDialog", "&General"))
         # A screen reader reads each tab's tooltip as its description.
-        self.tabs.setTabToolTip(0, "Sound devices, ringing, tests and volumes")
-        self.tabs.setTabToolTip(1, "Tray, start-up, call links, SIP trace, language, About")
+        self.tabs.setTabToolTip(
+            0, translate("SettingsDialog", "Sound devices, ringing, tests and volumes")
+        )
+        self.tabs.setTabToolTip(
+            1, translate("SettingsDialog", "Tray, start-up, call links, SIP trace, language, About")
+        )
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok
             | QDialogButtonBox.StandardButton.Cancel
@@ -86,9 +104,18 @@ class SettingsDialog(QDialog):
             self,
         )
         for which, text in (
-            (QDialogButtonBox.StandardButton.Ok, "Save the settings and close"),
-            (QDialogButtonBox.StandardButton.Cancel, "Close without saving"),
-            (QDialogButtonBox.StandardButton.Apply, "Save the settings"),
+            (
+                QDialogButtonBox.StandardButton.Ok,
+                translate("SettingsDialog", "Save the settings and close"),
+            ),
+            (
+                QDialogButtonBox.StandardButton.Cancel,
+                translate("SettingsDialog", "Close without saving"),
+            ),
+            (
+                QDialogButtonBox.StandardButton.Apply,
+                translate("SettingsDialog", "Save the settings"),
+            ),
         ):
             button = self.buttons.button(which)
             describe(button, button.text().replace("&", ""), text)
@@ -108,28 +135,61 @@ class SettingsDialog(QDialog):
     def _audio_page(self) -> QWidget:
         page = QWidget(self)
         form = QFormLayout(page)
-        self.microphone = describe(QComboBox(page), "Microphone", "The microphone for calls")
-        self.speaker = describe(QComboBox(page), "Speaker", "Where you hear calls")
-        self.ringer = describe(QComboBox(page), "Ringer", "Where incoming calls ring")
-        form.addRow("&Microphone:", self.microphone)
-        form.addRow("S&peaker:", self.speaker)
-        form.addRow("&Ringer:", self.ringer)
+        self.microphone = describe(
+            QComboBox(page),
+            translate("SettingsDialog", "Microphone"),
+            translate("SettingsDialog", "The microphone for calls"),
+        )
+        self.speaker = describe(
+            QComboBox(page),
+            translate("SettingsDialog", "Speaker"),
+            translate("SettingsDialog", "Where you hear calls"),
+        )
+        self.ringer = describe(
+            QComboBox(page),
+            translate("SettingsDialog", "Ringer"),
+            translate("SettingsDialog", "Where incoming calls ring"),
+        )
+        form.addRow(translate("SettingsDialog", "&Microphone:"), self.microphone)
+        form.addRow(translate("SettingsDialog", "S&peaker:"), self.speaker)
+        form.addRow(translate("SettingsDialog", "&Ringer:"), self.ringer)
 
         self.preferences = describe(
             QListWidget(page),
-            "Device preference",
-            "Devices to use first when present, in order; * matches anything; "
-            "'default' is the system default",
+            translate("SettingsDialog", "Device preference"),
+            translate(
+                "SettingsDialog",
+                "Devices to use first when present, in order; * matches anything; "
+                "'default' is the system default",
+            ),
         )
         self.preference_entry = describe(
-            QLineEdit(page), "New preference", "A device name or pattern, such as Jabra*"
+            QLineEdit(page),
+            translate("SettingsDialog", "New preference"),
+            translate("SettingsDialog", "A device name or pattern, such as Jabra*"),
         )
         self.preference_entry.setPlaceholderText("Jabra*")
         self.preference_entry.installEventFilter(self)
-        self.add_preference = _button("&Add", "Add the pattern to the preference list", page)
-        self.remove_preference = _button("Remo&ve", "Remove the selected pattern", page)
-        self.up_preference = _button("U&p", "Move the selected pattern up", page)
-        self.down_preference = _button("Do&wn", "Move the selected pattern down", page)
+        self.add_preference = _button(
+            translate("SettingsDialog", "&Add"),
+            translate("SettingsDialog", "Add the pattern to the preference list"),
+            page,
+        )
+        self.remove_preference = _button(
+            translate("SettingsDialog", "Remo&ve"),
+            translate("SettingsDialog", "Remove the selected pattern"),
+            page,
+        )
+        self.up_preference = _button(
+            translate("SettingsDialog", "U&p"),
+            translate("SettingsDialog", "Move the selected pattern up"),
+            page,
+        )
+        self.down_preference = _button(
+            translate("SettingsDialog", "Do&wn"),
+            translate("SettingsDialog", "Move the selected pattern down"),
+            page,
+        )
         self.add_preference.clicked.connect(self._add_preference)
         self.remove_preference.clicked.connect(self._remove_preference)
         self.up_preference.clicked.connect(lambda: self._move_preference(-1))
@@ -143,32 +203,52 @@ class SettingsDialog(QDialog):
             self.down_preference,
         ):
             row.addWidget(button)
-        form.addRow("Device &preference:", self.preferences)
+        form.addRow(translate("SettingsDialog", "Device &preference:"), self.preferences)
         form.addRow("", row)
 
         self.ring_both = _check(
-            "Ring on the speaker too", "Incoming calls ring on the ringer and the speaker", page
+            translate("SettingsDialog", "Ring on the speaker too"),
+            translate("SettingsDialog", "Incoming calls ring on the ringer and the speaker"),
+            page,
         )
         form.addRow("", self.ring_both)
-        self.test_speaker = _button("Test s&peaker", "Play two beeps on the speaker", page)
-        self.test_ringer = _button("Test ri&nger", "Ring for a few seconds on the ringer", page)
+        self.test_speaker = _button(
+            translate("SettingsDialog", "Test s&peaker"),
+            translate("SettingsDialog", "Play two beeps on the speaker"),
+            page,
+        )
+        self.test_ringer = _button(
+            translate("SettingsDialog", "Test ri&nger"),
+            translate("SettingsDialog", "Ring for a few seconds on the ringer"),
+            page,
+        )
         self.test_speaker.clicked.connect(self._test_speaker)
         self.test_ringer.clicked.connect(self._test_ringer)
         tests = QHBoxLayout()
         tests.addWidget(self.test_speaker)
         tests.addWidget(self.test_ringer)
         tests.addStretch(1)
-        form.addRow("Tests:", tests)
+        form.addRow(translate("SettingsDialog", "Tests:"), tests)
         self.level = describe(
-            QProgressBar(page), "Microphone level", "How loud the microphone hears you now"
+            QProgressBar(page),
+            translate("SettingsDialog", "Microphone level"),
+            translate("SettingsDialog", "How loud the microphone hears you now"),
         )
         self.level.setRange(METER_FLOOR_DB, 0)
         self.level.setFormat("%v dB")
-        form.addRow("Microphone level:", self.level)
-        self.ring_volume = self._slider(page, "Ring volume", "How loud calls ring")
-        self.call_volume = self._slider(page, "Call volume", "How loud you hear calls")
-        form.addRow("Ring &volume:", self.ring_volume)
-        form.addRow("&Call volume:", self.call_volume)
+        form.addRow(translate("SettingsDialog", "Microphone level:"), self.level)
+        self.ring_volume = self._slider(
+            page,
+            translate("SettingsDialog", "Ring volume"),
+            translate("SettingsDialog", "How loud calls ring"),
+        )
+        self.call_volume = self._slider(
+            page,
+            translate("SettingsDialog", "Call volume"),
+            translate("SettingsDialog", "How loud you hear calls"),
+        )
+        form.addRow(translate("SettingsDialog", "Ring &volume:"), self.ring_volume)
+        form.addRow(translate("SettingsDialog", "&Call volume:"), self.call_volume)
         if self.extras is None:
             for widget in (
                 self.ring_both,
@@ -195,39 +275,60 @@ class SettingsDialog(QDialog):
         page = QWidget(self)
         form = QFormLayout(page)
         self.close_to_tray = _check(
-            "Closing the window keeps Communicator in the tray",
-            "Calls still ring with the window closed; quit from the tray icon",
+            translate("SettingsDialog", "Closing the window keeps Communicator in the tray"),
+            translate(
+                "SettingsDialog", "Calls still ring with the window closed; quit from the tray icon"
+            ),
             page,
         )
         self.start_minimised = _check(
-            "Start minimised", "Start in the tray without showing the window", page
+            translate("SettingsDialog", "Start minimised"),
+            translate("SettingsDialog", "Start in the tray without showing the window"),
+            page,
         )
         self.start_at_login = _check(
-            "Start when I log in", "Communicator starts with your desktop session", page
+            translate("SettingsDialog", "Start when I log in"),
+            translate("SettingsDialog", "Communicator starts with your desktop session"),
+            page,
         )
         self.links = describe(
-            QComboBox(page), "Call links", "What a sip: or tel: link does when you open it"
+            QComboBox(page),
+            translate("SettingsDialog", "Call links"),
+            translate("SettingsDialog", "What a sip: or tel: link does when you open it"),
         )
-        self.links.addItem("Fill the number field", False)
-        self.links.addItem("Dial at once", True)
+        self.links.addItem(translate("SettingsDialog", "Fill the number field"), False)
+        self.links.addItem(translate("SettingsDialog", "Dial at once"), True)
         self.sip_trace = _check(
-            "Log SIP messages for support",
-            "Support may ask for this; the log never holds passwords",
+            translate("SettingsDialog", "Log SIP messages for support"),
+            translate("SettingsDialog", "Support may ask for this; the log never holds passwords"),
             page,
         )
         self.language = describe(
-            QComboBox(page), "Language", "The language of the windows (after a restart)"
+            QComboBox(page),
+            translate("SettingsDialog", "Language"),
+            translate("SettingsDialog", "The language of the windows (after a restart)"),
         )
         for code, label in LANGUAGES:
-            self.language.addItem(label, code)
-        self.about = _button("&About Communicator", "Versions of Communicator and its parts", page)
+            self.language.addItem(
+                translate("SettingsDialog", label) if code == "system" else label, code
+            )
+        self.about = _button(
+            translate("SettingsDialog", "&About Communicator"),
+            translate("SettingsDialog", "Versions of Communicator and its parts"),
+            page,
+        )
         self.about.clicked.connect(self.show_about)
         form.addRow("", self.close_to_tray)
         form.addRow("", self.start_minimised)
         form.addRow("", self.start_at_login)
-        form.addRow("Call &links:", self.links)
+        form.addRow(translate("SettingsDialog", "Call &links:"), self.links)
         form.addRow("", self.sip_trace)
-        form.addRow("&Language:", self.language)
+        form.addRow(translate("SettingsDialog", "&Language:"), self.language)
+        language_note = QLabel(
+            translate("SettingsDialog", "A new language applies at the next start."), page
+        )
+        language_note.setWordWrap(True)
+        form.addRow("", language_note)
         form.addRow("", self.about)
         return page
 
@@ -261,11 +362,14 @@ class SettingsDialog(QDialog):
             current = combo.currentData() if combo.count() else chosen
             combo.blockSignals(True)
             combo.clear()
-            combo.addItem(SYSTEM_DEFAULT, None)
+            combo.addItem(translate("SettingsDialog", SYSTEM_DEFAULT), None)
             for name in names:
                 combo.addItem(name, name)
             if current is not None and combo.findData(current) < 0:
-                combo.addItem(f"{current} (not connected)", current)
+                combo.addItem(
+                    translate("SettingsDialog", "{device} (not connected)").format(device=current),
+                    current,
+                )
             combo.setCurrentIndex(max(0, combo.findData(current)))
             combo.blockSignals(False)
 
@@ -385,4 +489,6 @@ class SettingsDialog(QDialog):
         return f"<p><b>Communicator</b></p><table>{rows}</table>"
 
     def show_about(self) -> None:
-        QMessageBox.about(self, "About Communicator", self.about_text())
+        QMessageBox.about(
+            self, translate("SettingsDialog", "About Communicator"), self.about_text()
+        )

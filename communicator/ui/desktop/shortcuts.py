@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from communicator.ui.i18n import QT_TRANSLATE_NOOP, translate
+
 
 class Action(Enum):
     HELP = "help"
@@ -49,7 +51,12 @@ class Shortcut:
     keys: str
     """A `QKeySequence` string in portable form (``"F5"``, ``"Shift+F6"``)."""
     label: str
-    """What it does, in the agent's words (the help panel's text)."""
+    """What it does, in the agent's words (the help panel's text), in English: `translated`
+    gives it in the windows' language."""
+
+    @property
+    def translated(self) -> str:
+        return translate("Shortcuts", self.label)
 
     @property
     def sequence(self) -> QKeySequence:
@@ -61,23 +68,39 @@ class Shortcut:
 
 
 SHORTCUTS: tuple[Shortcut, ...] = (
-    Shortcut(Action.HELP, "F1", "Show this list of keys"),
-    Shortcut(Action.FOCUS_NUMBER, "F2", "Go to the number field"),
-    Shortcut(Action.READY, "F3", "Ready: take calls"),
-    Shortcut(Action.NOT_READY, "F4", "Not ready: choose a reason"),
-    Shortcut(Action.EXTEND_WRAP_UP, "Shift+F3", "Extend wrap-up"),
-    Shortcut(Action.ANSWER, "F5", "Answer the ringing call"),
-    Shortcut(Action.DECLINE, "Shift+F5", "Decline the ringing call"),
-    Shortcut(Action.HANG_UP, "F6", "Hang up the selected call"),
-    Shortcut(Action.HOLD, "F7", "Hold or resume the selected call"),
-    Shortcut(Action.SWAP, "Shift+F7", "Swap between the active and the held call"),
-    Shortcut(Action.MUTE, "F8", "Mute or unmute the microphone"),
-    Shortcut(Action.KEYPAD, "Ctrl+K", "Show the keypad to send tones"),
-    Shortcut(Action.TRANSFER, "F9", "Transfer the selected call"),
-    Shortcut(Action.CONSULT, "Shift+F9", "Consult, then transfer (attended transfer)"),
-    Shortcut(Action.CONFERENCE, "Ctrl+Shift+C", "Conference: add a third party"),
-    Shortcut(Action.HISTORY, "Ctrl+H", "Show the call history"),
-    Shortcut(Action.DIRECTORY, "Ctrl+D", "Show the directory"),
+    Shortcut(Action.HELP, "F1", QT_TRANSLATE_NOOP("Shortcuts", "Show this list of keys")),
+    Shortcut(Action.FOCUS_NUMBER, "F2", QT_TRANSLATE_NOOP("Shortcuts", "Go to the number field")),
+    Shortcut(Action.READY, "F3", QT_TRANSLATE_NOOP("Shortcuts", "Ready: take calls")),
+    Shortcut(Action.NOT_READY, "F4", QT_TRANSLATE_NOOP("Shortcuts", "Not ready: choose a reason")),
+    Shortcut(Action.EXTEND_WRAP_UP, "Shift+F3", QT_TRANSLATE_NOOP("Shortcuts", "Extend wrap-up")),
+    Shortcut(Action.ANSWER, "F5", QT_TRANSLATE_NOOP("Shortcuts", "Answer the ringing call")),
+    Shortcut(
+        Action.DECLINE, "Shift+F5", QT_TRANSLATE_NOOP("Shortcuts", "Decline the ringing call")
+    ),
+    Shortcut(Action.HANG_UP, "F6", QT_TRANSLATE_NOOP("Shortcuts", "Hang up the selected call")),
+    Shortcut(Action.HOLD, "F7", QT_TRANSLATE_NOOP("Shortcuts", "Hold or resume the selected call")),
+    Shortcut(
+        Action.SWAP,
+        "Shift+F7",
+        QT_TRANSLATE_NOOP("Shortcuts", "Swap between the active and the held call"),
+    ),
+    Shortcut(Action.MUTE, "F8", QT_TRANSLATE_NOOP("Shortcuts", "Mute or unmute the microphone")),
+    Shortcut(
+        Action.KEYPAD, "Ctrl+K", QT_TRANSLATE_NOOP("Shortcuts", "Show the keypad to send tones")
+    ),
+    Shortcut(Action.TRANSFER, "F9", QT_TRANSLATE_NOOP("Shortcuts", "Transfer the selected call")),
+    Shortcut(
+        Action.CONSULT,
+        "Shift+F9",
+        QT_TRANSLATE_NOOP("Shortcuts", "Consult, then transfer (attended transfer)"),
+    ),
+    Shortcut(
+        Action.CONFERENCE,
+        "Ctrl+Shift+C",
+        QT_TRANSLATE_NOOP("Shortcuts", "Conference: add a third party"),
+    ),
+    Shortcut(Action.HISTORY, "Ctrl+H", QT_TRANSLATE_NOOP("Shortcuts", "Show the call history")),
+    Shortcut(Action.DIRECTORY, "Ctrl+D", QT_TRANSLATE_NOOP("Shortcuts", "Show the directory")),
 )
 
 _BY_ACTION = {s.action: s for s in SHORTCUTS}
@@ -103,32 +126,40 @@ class HelpPanel(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Keyboard shortcuts")
-        self.setAccessibleName("Keyboard shortcuts")
-        self.setAccessibleDescription("Every key the Communicator window answers to")
+        self.setWindowTitle(translate("Shortcuts", "Keyboard shortcuts"))
+        self.setAccessibleName(translate("Shortcuts", "Keyboard shortcuts"))
+        self.setAccessibleDescription(
+            translate("Shortcuts", "Every key the Communicator window answers to")
+        )
         self.setModal(False)
-        intro = QLabel("These keys work anywhere in the Communicator window.")
-        intro.setAccessibleName("About the shortcuts")
+        intro = QLabel(
+            translate("Shortcuts", "These keys work anywhere in the Communicator window.")
+        )
+        intro.setAccessibleName(translate("Shortcuts", "About the shortcuts"))
         intro.setAccessibleDescription(intro.text())
         self.table = QTableWidget(len(SHORTCUTS), 2, self)
-        self.table.setAccessibleName("Shortcut list")
-        self.table.setAccessibleDescription("Each row: the key, and what it does")
-        self.table.setHorizontalHeaderLabels(["Key", "What it does"])
+        self.table.setAccessibleName(translate("Shortcuts", "Shortcut list"))
+        self.table.setAccessibleDescription(
+            translate("Shortcuts", "Each row: the key, and what it does")
+        )
+        self.table.setHorizontalHeaderLabels(
+            [translate("Shortcuts", "Key"), translate("Shortcuts", "What it does")]
+        )
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         for row, shortcut in enumerate(SHORTCUTS):
             self.table.setItem(row, 0, QTableWidgetItem(shortcut.shown()))
-            self.table.setItem(row, 1, QTableWidgetItem(shortcut.label))
+            self.table.setItem(row, 1, QTableWidgetItem(shortcut.translated))
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setStretchLastSection(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.close)
         close = buttons.button(QDialogButtonBox.StandardButton.Close)
-        close.setAccessibleName("Close")
-        close.setAccessibleDescription("Close the list of shortcuts")
-        buttons.setAccessibleName("Help panel buttons")
-        buttons.setAccessibleDescription("Close the help panel")
+        close.setAccessibleName(translate("Shortcuts", "Close"))
+        close.setAccessibleDescription(translate("Shortcuts", "Close the list of shortcuts"))
+        buttons.setAccessibleName(translate("Shortcuts", "Help panel buttons"))
+        buttons.setAccessibleDescription(translate("Shortcuts", "Close the help panel"))
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.table)

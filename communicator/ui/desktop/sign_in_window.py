@@ -33,6 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from communicator.provisioning.settings import SystemConfig, load_system_config
+from communicator.ui.i18n import translate
+from communicator.ui.messages_i18n import failure_text
 
 if TYPE_CHECKING:  # not at run time: the window shows before these load
     from communicator.ui.session import SessionModel
@@ -65,66 +67,113 @@ class SignInWindow(QWidget):
         super().__init__(parent)
         self.model: SessionModel | None = None
         self._submit_when_ready = False
-        self.setWindowTitle("Sign in - Communicator")
-        _describe(self, "Sign in to Communicator", "Sign in to take and make calls")
+        self.setWindowTitle(translate("SignInWindow", "Sign in - Communicator"))
+        _describe(
+            self,
+            translate("SignInWindow", "Sign in to Communicator"),
+            translate("SignInWindow", "Sign in to take and make calls"),
+        )
 
         self.server_field = QLineEdit(server_url, self)
         self.server_field.setPlaceholderText("https://pbx.example.com")
         _describe(
             self.server_field,
-            "Server address",
-            "The address of your contact center's server, for example https://pbx.example.com",
+            translate("SignInWindow", "Server address"),
+            translate(
+                "SignInWindow",
+                "The address of your contact center's server, for example https://pbx.example.com",
+            ),
         )
         self.server_note = QLabel(self)
         self.server_note.setWordWrap(True)
         self.server_note.hide()
         self.login_field = QLineEdit(login, self)
-        _describe(self.login_field, "User name", "Your agent user name")
+        _describe(
+            self.login_field,
+            translate("SignInWindow", "User name"),
+            translate("SignInWindow", "Your agent user name"),
+        )
         self.password_field = QLineEdit(self)
         self.password_field.setEchoMode(QLineEdit.EchoMode.Password)
-        _describe(self.password_field, "Password", "Your agent password")
-        self.remember_box = QCheckBox("&Remember me on this computer", self)
+        _describe(
+            self.password_field,
+            translate("SignInWindow", "Password"),
+            translate("SignInWindow", "Your agent password"),
+        )
+        self.remember_box = QCheckBox(
+            translate("SignInWindow", "&Remember me on this computer"), self
+        )
         self.remember_box.setChecked(remember)
         _describe(
             self.remember_box,
-            "Remember me",
-            "Keep the password in this computer's keyring for the next sign-in",
+            translate("SignInWindow", "Remember me"),
+            translate(
+                "SignInWindow", "Keep the password in this computer's keyring for the next sign-in"
+            ),
         )
 
         self.phone_combo = QComboBox(self)
         _describe(
             self.phone_combo,
-            "Phone for this session",
-            "Where your calls ring until you sign out: this computer or a desk phone",
+            translate("SignInWindow", "Phone for this session"),
+            translate(
+                "SignInWindow",
+                "Where your calls ring until you sign out: this computer or a desk phone",
+            ),
         )
-        self.phone_label = QLabel("P&hone for this session:", self)
+        self.phone_label = QLabel(translate("SignInWindow", "P&hone for this session:"), self)
         self.phone_label.setBuddy(self.phone_combo)
-        _describe(self.phone_label, "Phone for this session", "Choose below, then press Enter")
+        _describe(
+            self.phone_label,
+            translate("SignInWindow", "Phone for this session"),
+            translate("SignInWindow", "Choose below, then press Enter"),
+        )
 
         self.message_label = QLabel(self)
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        _describe(self.message_label, "Sign-in message", "")
+        _describe(self.message_label, translate("SignInWindow", "Sign-in message"), "")
         self.message_label.hide()
 
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 0)  # busy: no percentage to show
         self.progress.setTextVisible(False)
-        _describe(self.progress, "Signing in", "Signing in: this can take a few seconds")
-        self.progress_label = QLabel("Signing in...", self)
-        _describe(self.progress_label, "Signing in", "Signing in: this can take a few seconds")
+        _describe(
+            self.progress,
+            translate("SignInWindow", "Signing in"),
+            translate("SignInWindow", "Signing in: this can take a few seconds"),
+        )
+        self.progress_label = QLabel(translate("SignInWindow", "Signing in..."), self)
+        _describe(
+            self.progress_label,
+            translate("SignInWindow", "Signing in"),
+            translate("SignInWindow", "Signing in: this can take a few seconds"),
+        )
 
-        self.sign_in_button = QPushButton("&Sign in", self)
+        self.sign_in_button = QPushButton(translate("SignInWindow", "&Sign in"), self)
         self.sign_in_button.setDefault(True)
-        _describe(self.sign_in_button, "Sign in", "Sign in with the address, name and password")
-        self.cancel_button = QPushButton("&Cancel", self)
-        _describe(self.cancel_button, "Cancel sign-in", "Stop signing in and change the details")
-        self.offline_button = QPushButton("Start with &saved settings", self)
+        _describe(
+            self.sign_in_button,
+            translate("SignInWindow", "Sign in"),
+            translate("SignInWindow", "Sign in with the address, name and password"),
+        )
+        self.cancel_button = QPushButton(translate("SignInWindow", "&Cancel"), self)
+        _describe(
+            self.cancel_button,
+            translate("SignInWindow", "Cancel sign-in"),
+            translate("SignInWindow", "Stop signing in and change the details"),
+        )
+        self.offline_button = QPushButton(
+            translate("SignInWindow", "Start with &saved settings"), self
+        )
         _describe(
             self.offline_button,
-            "Start with saved settings",
-            "The server cannot be reached: start from the settings saved at your last sign-in "
-            "on this computer (no live updates until the server is back)",
+            translate("SignInWindow", "Start with saved settings"),
+            translate(
+                "SignInWindow",
+                "The server cannot be reached: start from the settings saved at your last "
+                "sign-in on this computer (no live updates until the server is back)",
+            ),
         )
 
         self._fields: dict[str, QLineEdit] = {  # by `SignInField` value
@@ -162,9 +211,9 @@ class SignInWindow(QWidget):
     def _layout(self) -> None:
         form = QFormLayout()
         for text, field in (
-            ("Se&rver address:", self.server_field),
-            ("&User name:", self.login_field),
-            ("&Password:", self.password_field),
+            (translate("SignInWindow", "Se&rver address:"), self.server_field),
+            (translate("SignInWindow", "&User name:"), self.login_field),
+            (translate("SignInWindow", "&Password:"), self.password_field),
         ):
             label = QLabel(text, self)
             label.setBuddy(field)
@@ -204,11 +253,18 @@ class SignInWindow(QWidget):
         """Show IT's preset ``url`` read-only: the agent cannot sign in anywhere else."""
         self.server_field.setText(url)
         self.server_field.setReadOnly(True)
-        note = "Set by your IT department for this computer: it cannot be changed here."
+        note = translate(
+            "SignInWindow",
+            "Set by your IT department for this computer: it cannot be changed here.",
+        )
         self.server_note.setText(note)
         self.server_note.show()
         self.server_field.setToolTip(note)
-        _describe(self.server_field, "Server address (set by IT)", f"{url}. {note}")
+        _describe(
+            self.server_field,
+            translate("SignInWindow", "Server address (set by IT)"),
+            f"{url}. {note}",
+        )
 
     @property
     def server_locked(self) -> bool:
@@ -268,14 +324,20 @@ class SignInWindow(QWidget):
         """The "Phone for this session" choice: this computer, then each free desk phone
         (`DeskPhone`); Enter confirms the one shown."""
         self.phone_combo.clear()
-        self.phone_combo.addItem("This computer", None)
+        self.phone_combo.addItem(translate("SignInWindow", "This computer"), None)
         for phone in phones:
             self.phone_combo.addItem(phone.label, phone.id)
         self.phone_label.show()
         self.phone_combo.show()
-        self.sign_in_button.setText("&Continue")
-        _describe(self.sign_in_button, "Continue", "Start with the phone chosen for this session")
-        self.show_message("Choose the phone for this session, then press Enter.")
+        self.sign_in_button.setText(translate("SignInWindow", "&Continue"))
+        _describe(
+            self.sign_in_button,
+            translate("SignInWindow", "Continue"),
+            translate("SignInWindow", "Start with the phone chosen for this session"),
+        )
+        self.show_message(
+            translate("SignInWindow", "Choose the phone for this session, then press Enter.")
+        )
         self._busy_changed(False, False)
         self.phone_combo.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -283,8 +345,12 @@ class SignInWindow(QWidget):
         self.phone_label.hide()
         self.phone_combo.hide()
         self.phone_combo.clear()
-        self.sign_in_button.setText("&Sign in")
-        _describe(self.sign_in_button, "Sign in", "Sign in with the address, name and password")
+        self.sign_in_button.setText(translate("SignInWindow", "&Sign in"))
+        _describe(
+            self.sign_in_button,
+            translate("SignInWindow", "Sign in"),
+            translate("SignInWindow", "Sign in with the address, name and password"),
+        )
         self._busy_changed(False, False if self.model is None else self.model.state.signing_in)
 
     def cancel(self) -> None:
@@ -293,7 +359,7 @@ class SignInWindow(QWidget):
             self.model.cancel_sign_in()
         self._end_choice()
         self._busy_changed(True, False if self.model is None else self.model.state.signing_in)
-        self.show_message("Sign-in cancelled.")
+        self.show_message(translate("SignInWindow", "Sign-in cancelled."))
         self.first_field().setFocus(Qt.FocusReason.OtherFocusReason)
 
     def start_offline(self) -> None:
@@ -305,9 +371,11 @@ class SignInWindow(QWidget):
 
     def show_failure(self, failure: SignInFailure) -> None:
         self.offline_button.setVisible(failure.offline_possible)
-        text = failure.message
+        text = failure_text(failure)
         if failure.offline_possible:
-            text += " You can start with the settings saved at your last sign-in here."
+            text += translate(
+                "SignInWindow", " You can start with the settings saved at your last sign-in here."
+            )
         self.show_message(text, problem=True)
         field = self._fields.get(failure.field.value)
         if failure.field.value == "phone" and self.choosing:  # taken: choose another

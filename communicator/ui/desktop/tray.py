@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from communicator.core.agent_state import AgentState
 from communicator.ui.desktop.icons import icon
+from communicator.ui.i18n import translate
 from communicator.ui.tray_state import TrayKind, TrayStatus, tray_status
 
 if TYPE_CHECKING:
@@ -53,8 +54,10 @@ class DesktopTray(QObject):
         self.icon = QSystemTrayIcon(self)
         self.menu = QMenu()
         self.menu.setObjectName("tray menu")
-        self.state_menu = self.menu.addMenu("Your state")
-        self.ready_action = self.state_menu.addAction(icon("ready"), "Ready")
+        self.state_menu = self.menu.addMenu(translate("DesktopTray", "Your state"))
+        self.ready_action = self.state_menu.addAction(
+            icon("ready"), translate("AgentState", "Ready")
+        )
         self.ready_action.setCheckable(True)
         self.ready_action.triggered.connect(self._ready)
         self.state_menu.addSeparator()
@@ -62,12 +65,14 @@ class DesktopTray(QObject):
         self._state_group.addAction(self.ready_action)
         self.reason_actions: dict[str, QAction] = {}
         self.menu.addSeparator()
-        self.show_action = self.menu.addAction(icon("call"), "Show Communicator")
+        self.show_action = self.menu.addAction(
+            icon("call"), translate("DesktopTray", "Show Communicator")
+        )
         self.show_action.triggered.connect(self.show_requested.emit)
-        self.sign_out_action = self.menu.addAction("Sign out")
+        self.sign_out_action = self.menu.addAction(translate("DesktopTray", "Sign out"))
         self.sign_out_action.triggered.connect(self._sign_out)
         self.menu.addSeparator()
-        self.quit_action = self.menu.addAction("Quit Communicator")
+        self.quit_action = self.menu.addAction(translate("DesktopTray", "Quit Communicator"))
         self.quit_action.triggered.connect(self.quit_requested.emit)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
@@ -132,8 +137,9 @@ class DesktopTray(QObject):
             self.state_menu.removeAction(action)
         self.reason_actions.clear()
         reasons = self.model.state.not_ready_reasons if self.model is not None else ()
-        entries = [(r.code, f"Not ready: {r.label}") for r in reasons] or [
-            (DEFAULT_REASON, "Not ready")
+        not_ready = translate("AgentState", "Not ready")
+        entries = [(r.code, f"{not_ready}: {r.label}") for r in reasons] or [
+            (DEFAULT_REASON, not_ready)
         ]
         for code, label in entries:
             action = self.state_menu.addAction(icon("not-ready"), label)
@@ -151,7 +157,9 @@ class DesktopTray(QObject):
 
     def _update(self) -> None:
         if self.model is None:
-            status = TrayStatus(TrayKind.SIGNED_OUT, "Communicator: signed out")
+            status = TrayStatus(
+                TrayKind.SIGNED_OUT, "Communicator: " + translate("TrayState", "signed out")
+            )
         else:
             status = tray_status(self.model.state)
         self._update_menu()

@@ -23,17 +23,35 @@ from communicator.core.calls import CallDirection
 from communicator.provisioning.history import HistoryEntry, HistoryOutcome
 from communicator.ui.desktop.widgets.clock import format_duration
 from communicator.ui.desktop.widgets.common import action_button, describe
+from communicator.ui.i18n import QT_TRANSLATE_NOOP, translate
 from communicator.ui.session import SessionModel
 
-COLUMNS = ("When", "Direction", "Name", "Number", "Outcome", "Talk time", "Group")
+COLUMNS = (
+    QT_TRANSLATE_NOOP("HistoryView", "When"),
+    QT_TRANSLATE_NOOP("HistoryView", "Direction"),
+    QT_TRANSLATE_NOOP("HistoryView", "Name"),
+    QT_TRANSLATE_NOOP("HistoryView", "Number"),
+    QT_TRANSLATE_NOOP("HistoryView", "Outcome"),
+    QT_TRANSLATE_NOOP("HistoryView", "Talk time"),
+    QT_TRANSLATE_NOOP("HistoryView", "Group"),
+)
+"""In English; shown through ``translate("HistoryView", ...)``."""
+_OUTCOME_WORDS = {
+    HistoryOutcome.ANSWERED: QT_TRANSLATE_NOOP("HistoryView", "Answered"),
+    HistoryOutcome.MISSED: QT_TRANSLATE_NOOP("HistoryView", "Missed"),
+    HistoryOutcome.REJECTED: QT_TRANSLATE_NOOP("HistoryView", "Rejected"),
+    HistoryOutcome.FORWARDED: QT_TRANSLATE_NOOP("HistoryView", "Forwarded"),
+    HistoryOutcome.ANSWERED_ELSEWHERE: QT_TRANSLATE_NOOP("HistoryView", "Answered elsewhere"),
+    HistoryOutcome.NOT_ANSWERED: QT_TRANSLATE_NOOP("HistoryView", "Not answered"),
+}
 _FILTERS: tuple[tuple[str, HistoryOutcome | None], ...] = (
-    ("All calls", None),
-    ("Answered", HistoryOutcome.ANSWERED),
-    ("Missed", HistoryOutcome.MISSED),
-    ("Rejected", HistoryOutcome.REJECTED),
-    ("Not answered (outgoing)", HistoryOutcome.NOT_ANSWERED),
-    ("Forwarded", HistoryOutcome.FORWARDED),
-    ("Answered elsewhere", HistoryOutcome.ANSWERED_ELSEWHERE),
+    (QT_TRANSLATE_NOOP("HistoryView", "All calls"), None),
+    (QT_TRANSLATE_NOOP("HistoryView", "Answered"), HistoryOutcome.ANSWERED),
+    (QT_TRANSLATE_NOOP("HistoryView", "Missed"), HistoryOutcome.MISSED),
+    (QT_TRANSLATE_NOOP("HistoryView", "Rejected"), HistoryOutcome.REJECTED),
+    (QT_TRANSLATE_NOOP("HistoryView", "Not answered (outgoing)"), HistoryOutcome.NOT_ANSWERED),
+    (QT_TRANSLATE_NOOP("HistoryView", "Forwarded"), HistoryOutcome.FORWARDED),
+    (QT_TRANSLATE_NOOP("HistoryView", "Answered elsewhere"), HistoryOutcome.ANSWERED_ELSEWHERE),
 )
 
 
@@ -49,23 +67,27 @@ class HistoryView(QWidget):
         super().__init__(parent)
         self._model = model
         self._entries: tuple[HistoryEntry, ...] = ()
-        search_label = QLabel("&Search the history:", self)
+        search_label = QLabel(translate("HistoryView", "&Search the history:"), self)
         self.search = describe(
-            QLineEdit(self), "Search the history", "Type part of a name, number or group"
+            QLineEdit(self),
+            translate("HistoryView", "Search the history"),
+            translate("HistoryView", "Type part of a name, number or group"),
         )
         self.search.setClearButtonEnabled(True)
         search_label.setBuddy(self.search)
         self.filter = describe(
-            QComboBox(self), "Which calls", "Show all calls, or only answered, missed or rejected"
+            QComboBox(self),
+            translate("HistoryView", "Which calls"),
+            translate("HistoryView", "Show all calls, or only answered, missed or rejected"),
         )
         for text, _outcome in _FILTERS:
-            self.filter.addItem(text)
+            self.filter.addItem(translate("HistoryView", text))
         self.table = describe(
             QTableWidget(0, len(COLUMNS), self),
-            "Call history",
-            "Newest first; press Enter or double-click to call back",
+            translate("HistoryView", "Call history"),
+            translate("HistoryView", "Newest first; press Enter or double-click to call back"),
         )
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setHorizontalHeaderLabels([translate("HistoryView", c) for c in COLUMNS])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -74,7 +96,10 @@ class HistoryView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.redial_button = action_button(
-            "Call back", "Call the selected number again", "call", parent=self
+            translate("HistoryView", "Call back"),
+            translate("HistoryView", "Call the selected number again"),
+            "call",
+            parent=self,
         )
         self.search.textChanged.connect(lambda _t: self.refresh())
         self.search.returnPressed.connect(self.redial)
@@ -91,7 +116,11 @@ class HistoryView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.redial_button)
-        describe(self, "History", "Calls on this computer: search and call back")
+        describe(
+            self,
+            translate("HistoryView", "History"),
+            translate("HistoryView", "Calls on this computer: search and call back"),
+        )
         self.refresh()
 
     @property
@@ -110,13 +139,17 @@ class HistoryView(QWidget):
         now = time.time()
         self.table.setRowCount(len(self._entries))
         for row, entry in enumerate(self._entries):
-            direction = "In" if entry.direction is CallDirection.INCOMING else "Out"
+            direction = (
+                translate("HistoryView", "In")
+                if entry.direction is CallDirection.INCOMING
+                else translate("HistoryView", "Out")
+            )
             values = (
                 when_text(entry.started_at, now),
                 direction,
                 entry.name,
                 entry.number or entry.uri,
-                entry.outcome.value.capitalize(),
+                translate("HistoryView", _OUTCOME_WORDS[entry.outcome]),
                 format_duration(entry.talk_time) if entry.talk_time else "",
                 entry.group,
             )

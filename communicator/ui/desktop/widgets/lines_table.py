@@ -21,12 +21,26 @@ from communicator.core.calls import CallState, TransferState
 from communicator.core.line_view import LineView
 from communicator.ui.desktop.widgets.clock import SharedClock, format_duration
 from communicator.ui.desktop.widgets.common import describe
+from communicator.ui.i18n import QT_TRANSLATE_NOOP, translate
 from communicator.ui.session import SessionModel
 
-COLUMNS = ("Line", "State", "Name", "Number", "Time", "Marks", "Quality")
+COLUMNS = (
+    QT_TRANSLATE_NOOP("LinesTable", "Line"),
+    QT_TRANSLATE_NOOP("LinesTable", "State"),
+    QT_TRANSLATE_NOOP("LinesTable", "Name"),
+    QT_TRANSLATE_NOOP("LinesTable", "Number"),
+    QT_TRANSLATE_NOOP("LinesTable", "Time"),
+    QT_TRANSLATE_NOOP("LinesTable", "Marks"),
+    QT_TRANSLATE_NOOP("LinesTable", "Quality"),
+)
+"""In English (for code); shown through ``translate("LinesTable", ...)``."""
 QUALITY_COLUMN = 6
 
-QUALITY_WORDS = {QualityLevel.GOOD: "Good", QualityLevel.AMBER: "Fair", QualityLevel.RED: "Poor"}
+QUALITY_WORDS = {
+    QualityLevel.GOOD: QT_TRANSLATE_NOOP("LinesTable", "Good"),
+    QualityLevel.AMBER: QT_TRANSLATE_NOOP("LinesTable", "Fair"),
+    QualityLevel.RED: QT_TRANSLATE_NOOP("LinesTable", "Poor"),
+}
 QUALITY_COLOURS = {
     QualityLevel.GOOD: QColor(46, 160, 67),
     QualityLevel.AMBER: QColor(230, 160, 0),
@@ -34,13 +48,13 @@ QUALITY_COLOURS = {
 }
 
 _STATE_WORDS = {
-    CallState.DIALING: "Dialling",
-    CallState.RINGING_OUT: "Ringing",
-    CallState.EARLY_MEDIA: "Ringing",
-    CallState.RINGING_IN: "Incoming",
-    CallState.CONNECTED: "Talking",
-    CallState.HELD: "On hold",
-    CallState.ENDED: "Ended",
+    CallState.DIALING: QT_TRANSLATE_NOOP("LinesTable", "Dialling"),
+    CallState.RINGING_OUT: QT_TRANSLATE_NOOP("LinesTable", "Ringing"),
+    CallState.EARLY_MEDIA: QT_TRANSLATE_NOOP("LinesTable", "Ringing"),
+    CallState.RINGING_IN: QT_TRANSLATE_NOOP("LinesTable", "Incoming"),
+    CallState.CONNECTED: QT_TRANSLATE_NOOP("LinesTable", "Talking"),
+    CallState.HELD: QT_TRANSLATE_NOOP("LinesTable", "On hold"),
+    CallState.ENDED: QT_TRANSLATE_NOOP("LinesTable", "Ended"),
 }
 
 _PRIORITY = (CallState.RINGING_IN, CallState.CONNECTED, CallState.HELD)
@@ -49,16 +63,16 @@ _PRIORITY = (CallState.RINGING_IN, CallState.CONNECTED, CallState.HELD)
 def line_state_words(view: LineView) -> str:
     call = view.call
     if call is None:
-        return "Free"
-    words = _STATE_WORDS[call.state]
+        return translate("LinesTable", "Free")
+    words = translate("LinesTable", _STATE_WORDS[call.state])
     if call.conference_with is not None:
-        words += " (conference)"
+        words += " " + translate("LinesTable", "(conference)")
     elif call.transfer is TransferState.CONSULT:
-        words += " (consulting)"
+        words += " " + translate("LinesTable", "(consulting)")
     elif call.transfer in (TransferState.BLIND_PENDING, TransferState.COMPLETING):
-        words += " (transferring)"
+        words += " " + translate("LinesTable", "(transferring)")
     if call.group is not None:
-        words += f" via {call.group.name}"
+        words += " " + translate("LinesTable", "via {group}").format(group=call.group.name)
     return words
 
 
@@ -68,11 +82,11 @@ def line_marks(view: LineView) -> str:
         return ""
     marks = []
     if view.held:
-        marks.append("Held")
+        marks.append(translate("LinesTable", "Held"))
     if call.remote_hold:
-        marks.append("Held by caller")
+        marks.append(translate("LinesTable", "Held by caller"))
     if view.muted:
-        marks.append("Muted")
+        marks.append(translate("LinesTable", "Muted"))
     return ", ".join(marks)
 
 
@@ -91,10 +105,13 @@ class LinesTable(QTableWidget):
         self._updating = False
         describe(
             self,
-            "Lines",
-            "One row per phone line: state, caller, time, hold and mute, call quality",
+            translate("LinesTable", "Lines"),
+            translate(
+                "LinesTable",
+                "One row per phone line: state, caller, time, hold and mute, call quality",
+            ),
         )
-        self.setHorizontalHeaderLabels(list(COLUMNS))
+        self.setHorizontalHeaderLabels([translate("LinesTable", c) for c in COLUMNS])
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -175,13 +192,15 @@ class LinesTable(QTableWidget):
         party_name = "" if call is None else call.remote.display_name
         party_number = "" if call is None else (call.remote.number or call.remote.uri)
         values = (
-            f"Line {view.number}",
+            translate("LinesTable", "Line {line}").format(line=view.number),
             line_state_words(view),
             party_name,
             party_number,
             self._timer_text(view, self._clock.now()),
             line_marks(view),
-            "" if view.quality is None else QUALITY_WORDS[view.quality.level],
+            ""
+            if view.quality is None
+            else translate("LinesTable", QUALITY_WORDS[view.quality.level]),
         )
         for column, text in enumerate(values):
             item = self.item(row, column)
@@ -190,7 +209,8 @@ class LinesTable(QTableWidget):
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                 self.setItem(row, column, item)
             item.setText(text)
-            item.setToolTip(f"{COLUMNS[column]}: {text}" if text else COLUMNS[column])
+            heading = translate("LinesTable", COLUMNS[column])
+            item.setToolTip(f"{heading}: {text}" if text else heading)
         self._show_quality(row, view)
 
     def _show_quality(self, row: int, view: LineView) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from communicator.ui.desktop.icons import icon
 from communicator.ui.desktop.widgets.common import ICON_SIZE, describe
+from communicator.ui.i18n import translate
 from communicator.ui.session import SessionModel
 
 
@@ -21,12 +22,14 @@ def calls_up(model: SessionModel) -> int:
 
 class SignOutButton(QPushButton):
     def __init__(self, model: SessionModel, parent: QWidget | None = None) -> None:
-        super().__init__("Sign out", parent)
-        tip = "Sign out of Communicator on this computer (ends your calls)"
+        super().__init__(translate("SignOutAction", "Sign out"), parent)
+        tip = translate(
+            "SignOutAction", "Sign out of Communicator on this computer (ends your calls)"
+        )
         self.setIcon(icon("sign-out"))
         self.setIconSize(ICON_SIZE)
         self.setToolTip(tip)
-        describe(self, "Sign out", tip)
+        describe(self, translate("SignOutAction", "Sign out"), tip)
         self._model = model
         self.confirm: QMessageBox | None = None
         """The question shown while calls are up (None when not asking)."""
@@ -50,13 +53,17 @@ class SignOutButton(QPushButton):
             return
         box = QMessageBox(
             QMessageBox.Icon.Question,
-            "Sign out?",
-            f"Signing out ends your {'call' if count == 1 else f'{count} calls'}. Sign out?",
+            translate("SignOutAction", "Sign out?"),
+            translate("SignOutAction", "Signing out ends your call. Sign out?")
+            if count == 1
+            else translate(
+                "SignOutAction", "Signing out ends your calls ({count}). Sign out?"
+            ).format(count=count),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             self.window(),
         )
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setAccessibleName("Sign out?")
+        box.setAccessibleName(translate("SignOutAction", "Sign out?"))
         box.finished.connect(lambda result: self._answered(box, result))
         self.confirm = box
         box.open()

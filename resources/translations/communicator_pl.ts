@@ -1,0 +1,1091 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="pl" sourcelanguage="en">
+<context>
+    <name>AgentState</name>
+    <message>
+        <source>Ready</source>
+        <translation>Gotowy</translation>
+    </message>
+    <message>
+        <source>Not ready</source>
+        <translation>Niegotowy</translation>
+    </message>
+    <message>
+        <source>Not ready - no answer</source>
+        <translation>Niegotowy - nieodebrane połączenie</translation>
+    </message>
+    <message>
+        <source>On a call</source>
+        <translation>W rozmowie</translation>
+    </message>
+    <message>
+        <source>Wrap-up</source>
+        <translation>Przerwa po rozmowie</translation>
+    </message>
+    <message>
+        <source>Signed out</source>
+        <translation>Wylogowany</translation>
+    </message>
+</context>
+<context>
+    <name>CallNotifier</name>
+    <message>
+        <source>Incoming call</source>
+        <translation>Połączenie przychodzące</translation>
+    </message>
+    <message>
+        <source>{caller} on line {line}</source>
+        <translation>{caller} na linii {line}</translation>
+    </message>
+    <message>
+        <source>Missed call</source>
+        <translation>Nieodebrane połączenie</translation>
+    </message>
+    <message>
+        <source>{caller} called; the call is in your history.</source>
+        <translation>Dzwonił(a): {caller}; połączenie jest w historii.</translation>
+    </message>
+</context>
+<context>
+    <name>DesktopTray</name>
+    <message>
+        <source>Your state</source>
+        <translation>Twój status</translation>
+    </message>
+    <message>
+        <source>Show Communicator</source>
+        <translation>Pokaż Communicator</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>Wyloguj</translation>
+    </message>
+    <message>
+        <source>Quit Communicator</source>
+        <translation>Zamknij Communicator</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryView</name>
+    <message>
+        <source>When</source>
+        <translation>Kiedy</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>Kierunek</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Nazwa</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>Numer</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Wynik</translation>
+    </message>
+    <message>
+        <source>Talk time</source>
+        <translation>Czas rozmowy</translation>
+    </message>
+    <message>
+        <source>Group</source>
+        <translation>Grupa</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>Odebrane</translation>
+    </message>
+    <message>
+        <source>Missed</source>
+        <translation>Nieodebrane</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>Odrzucone</translation>
+    </message>
+    <message>
+        <source>Forwarded</source>
+        <translation>Przekierowane</translation>
+    </message>
+    <message>
+        <source>Answered elsewhere</source>
+        <translation>Odebrane gdzie indziej</translation>
+    </message>
+    <message>
+        <source>Not answered</source>
+        <translation>Bez odpowiedzi</translation>
+    </message>
+    <message>
+        <source>All calls</source>
+        <translation>Wszystkie połączenia</translation>
+    </message>
+    <message>
+        <source>Not answered (outgoing)</source>
+        <translation>Bez odpowiedzi (wychodzące)</translation>
+    </message>
+    <message>
+        <source>&amp;Search the history:</source>
+        <translation>&amp;Szukaj w historii:</translation>
+    </message>
+    <message>
+        <source>Search the history</source>
+        <translation>Szukaj w historii</translation>
+    </message>
+    <message>
+        <source>Type part of a name, number or group</source>
+        <translation>Wpisz część nazwy, numeru lub grupy</translation>
+    </message>
+    <message>
+        <source>Which calls</source>
+        <translation>Które połączenia</translation>
+    </message>
+    <message>
+        <source>Show all calls, or only answered, missed or rejected</source>
+        <translation>Pokaż wszystkie połączenia albo tylko odebrane, nieodebrane lub odrzucone</translation>
+    </message>
+    <message>
+        <source>Call history</source>
+        <translation>Historia połączeń</translation>
+    </message>
+    <message>
+        <source>Newest first; press Enter or double-click to call back</source>
+        <translation>Najnowsze na górze; naciśnij Enter lub kliknij dwukrotnie, aby oddzwonić</translation>
+    </message>
+    <message>
+        <source>Call back</source>
+        <translation>Oddzwoń</translation>
+    </message>
+    <message>
+        <source>Call the selected number again</source>
+        <translation>Zadzwoń ponownie na wybrany numer</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>Historia</translation>
+    </message>
+    <message>
+        <source>Calls on this computer: search and call back</source>
+        <translation>Połączenia na tym komputerze: wyszukiwanie i oddzwanianie</translation>
+    </message>
+    <message>
+        <source>In</source>
+        <translation>Przych.</translation>
+    </message>
+    <message>
+        <source>Out</source>
+        <translation>Wych.</translation>
+    </message>
+</context>
+<context>
+    <name>IncomingCallPanel</name>
+    <message>
+        <source>Incoming call - Communicator</source>
+        <translation>Połączenie przychodzące - Communicator</translation>
+    </message>
+    <message>
+        <source>Incoming call</source>
+        <translation>Połączenie przychodzące</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>Dzwoniący</translation>
+    </message>
+    <message>
+        <source>Caller&apos;s number</source>
+        <translation>Numer dzwoniącego</translation>
+    </message>
+    <message>
+        <source>Line</source>
+        <translation>Linia</translation>
+    </message>
+    <message>
+        <source>Group</source>
+        <translation>Grupa</translation>
+    </message>
+    <message>
+        <source>Answer</source>
+        <translation>Odbierz</translation>
+    </message>
+    <message>
+        <source>Decline</source>
+        <translation>Odrzuć</translation>
+    </message>
+    <message>
+        <source>&amp;Answer</source>
+        <translation>&amp;Odbierz</translation>
+    </message>
+    <message>
+        <source>&amp;Decline</source>
+        <translation>O&amp;drzuć</translation>
+    </message>
+    <message>
+        <source>Answer this call</source>
+        <translation>Odbierz to połączenie</translation>
+    </message>
+    <message>
+        <source>Decline this call</source>
+        <translation>Odrzuć to połączenie</translation>
+    </message>
+    <message>
+        <source>Unknown caller</source>
+        <translation>Nieznany rozmówca</translation>
+    </message>
+    <message>
+        <source>Line {line}</source>
+        <translation>Linia {line}</translation>
+    </message>
+    <message>
+        <source>via {group}</source>
+        <translation>przez {group}</translation>
+    </message>
+    <message>
+        <source>Call from {caller}</source>
+        <translation>Połączenie od: {caller}</translation>
+    </message>
+    <message>
+        <source>on line {line}</source>
+        <translation>na linii {line}</translation>
+    </message>
+    <message>
+        <source>&amp;Answer and hold the current call</source>
+        <translation>&amp;Odbierz i wstrzymaj bieżącą rozmowę</translation>
+    </message>
+    <message>
+        <source>Answer; the current call is held</source>
+        <translation>Odbierz; bieżąca rozmowa zostanie wstrzymana</translation>
+    </message>
+    <message>
+        <source>Answer the call</source>
+        <translation>Odbierz połączenie</translation>
+    </message>
+    <message>
+        <source>Decline the call</source>
+        <translation>Odrzuć połączenie</translation>
+    </message>
+</context>
+<context>
+    <name>LinesTable</name>
+    <message>
+        <source>Line</source>
+        <translation>Linia</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Stan</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Nazwa</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>Numer</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Czas</translation>
+    </message>
+    <message>
+        <source>Marks</source>
+        <translation>Oznaczenia</translation>
+    </message>
+    <message>
+        <source>Quality</source>
+        <translation>Jakość</translation>
+    </message>
+    <message>
+        <source>Good</source>
+        <translation>Dobra</translation>
+    </message>
+    <message>
+        <source>Fair</source>
+        <translation>Średnia</translation>
+    </message>
+    <message>
+        <source>Poor</source>
+        <translation>Słaba</translation>
+    </message>
+    <message>
+        <source>Dialling</source>
+        <translation>Wybieranie</translation>
+    </message>
+    <message>
+        <source>Ringing</source>
+        <translation>Dzwoni</translation>
+    </message>
+    <message>
+        <source>Incoming</source>
+        <translation>Przychodzące</translation>
+    </message>
+    <message>
+        <source>Talking</source>
+        <translation>Rozmowa</translation>
+    </message>
+    <message>
+        <source>On hold</source>
+        <translation>Wstrzymane</translation>
+    </message>
+    <message>
+        <source>Ended</source>
+        <translation>Zakończone</translation>
+    </message>
+    <message>
+        <source>Free</source>
+        <translation>Wolna</translation>
+    </message>
+    <message>
+        <source>(conference)</source>
+        <translation>(konferencja)</translation>
+    </message>
+    <message>
+        <source>(consulting)</source>
+        <translation>(konsultacja)</translation>
+    </message>
+    <message>
+        <source>(transferring)</source>
+        <translation>(przekazywanie)</translation>
+    </message>
+    <message>
+        <source>via {group}</source>
+        <translation>przez {group}</translation>
+    </message>
+    <message>
+        <source>Held</source>
+        <translation>Wstrzymane</translation>
+    </message>
+    <message>
+        <source>Held by caller</source>
+        <translation>Wstrzymane przez rozmówcę</translation>
+    </message>
+    <message>
+        <source>Muted</source>
+        <translation>Wyciszone</translation>
+    </message>
+    <message>
+        <source>Lines</source>
+        <translation>Linie</translation>
+    </message>
+    <message>
+        <source>One row per phone line: state, caller, time, hold and mute, call quality</source>
+        <translation>Jeden wiersz na linię telefoniczną: stan, rozmówca, czas, wstrzymanie i wyciszenie, jakość połączenia</translation>
+    </message>
+    <message>
+        <source>Line {line}</source>
+        <translation>Linia {line}</translation>
+    </message>
+</context>
+<context>
+    <name>ScreenPop</name>
+    <message>
+        <source>The caller&apos;s record could not be opened: no web browser answered.</source>
+        <translation>Nie udało się otworzyć karty dzwoniącego: żadna przeglądarka nie odpowiedziała.</translation>
+    </message>
+    <message>
+        <source>The caller&apos;s record was not opened: the screen-pop address in your profile is not a web address this phone may open. Tell your administrator.</source>
+        <translation>Karta dzwoniącego nie została otwarta: adres karty klienta w Twoim profilu nie jest adresem internetowym, który ten telefon może otworzyć. Zgłoś to administratorowi.</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>System default</source>
+        <translation>Domyślne systemowe</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>Systemowy</translation>
+    </message>
+    <message>
+        <source>Communicator settings</source>
+        <translation>Ustawienia Communicatora</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Ustawienia</translation>
+    </message>
+    <message>
+        <source>Sound devices, ringing, start-up and other settings</source>
+        <translation>Urządzenia dźwiękowe, dzwonienie, uruchamianie i inne ustawienia</translation>
+    </message>
+    <message>
+        <source>Settings pages</source>
+        <translation>Strony ustawień</translation>
+    </message>
+    <message>
+        <source>Sound, and general settings</source>
+        <translation>Dźwięk i ustawienia ogólne</translation>
+    </message>
+    <message>
+        <source>&amp;Sound</source>
+        <translation>&amp;Dźwięk</translation>
+    </message>
+    <message>
+        <source>&amp;General</source>
+        <translation>&amp;Ogólne</translation>
+    </message>
+    <message>
+        <source>Sound devices, ringing, tests and volumes</source>
+        <translation>Urządzenia dźwiękowe, dzwonienie, testy i głośność</translation>
+    </message>
+    <message>
+        <source>Tray, start-up, call links, SIP trace, language, About</source>
+        <translation>Zasobnik, uruchamianie, linki do połączeń, śledzenie SIP, język, informacje</translation>
+    </message>
+    <message>
+        <source>Save the settings and close</source>
+        <translation>Zapisz ustawienia i zamknij</translation>
+    </message>
+    <message>
+        <source>Close without saving</source>
+        <translation>Zamknij bez zapisywania</translation>
+    </message>
+    <message>
+        <source>Save the settings</source>
+        <translation>Zapisz ustawienia</translation>
+    </message>
+    <message>
+        <source>Microphone</source>
+        <translation>Mikrofon</translation>
+    </message>
+    <message>
+        <source>The microphone for calls</source>
+        <translation>Mikrofon do rozmów</translation>
+    </message>
+    <message>
+        <source>Speaker</source>
+        <translation>Głośnik</translation>
+    </message>
+    <message>
+        <source>Where you hear calls</source>
+        <translation>Gdzie słychać rozmowy</translation>
+    </message>
+    <message>
+        <source>Ringer</source>
+        <translation>Dzwonek</translation>
+    </message>
+    <message>
+        <source>Where incoming calls ring</source>
+        <translation>Gdzie dzwonią połączenia przychodzące</translation>
+    </message>
+    <message>
+        <source>&amp;Microphone:</source>
+        <translation>&amp;Mikrofon:</translation>
+    </message>
+    <message>
+        <source>S&amp;peaker:</source>
+        <translation>&amp;Głośnik:</translation>
+    </message>
+    <message>
+        <source>&amp;Ringer:</source>
+        <translation>D&amp;zwonek:</translation>
+    </message>
+    <message>
+        <source>Device preference</source>
+        <translation>Preferowane urządzenia</translation>
+    </message>
+    <message>
+        <source>Devices to use first when present, in order; * matches anything; &apos;default&apos; is the system default</source>
+        <translation>Urządzenia używane w pierwszej kolejności, gdy są podłączone, w podanej kolejności; * pasuje do wszystkiego; &apos;default&apos; to urządzenie domyślne systemu</translation>
+    </message>
+    <message>
+        <source>New preference</source>
+        <translation>Nowe preferowane urządzenie</translation>
+    </message>
+    <message>
+        <source>A device name or pattern, such as Jabra*</source>
+        <translation>Nazwa urządzenia lub wzorzec, np. Jabra*</translation>
+    </message>
+    <message>
+        <source>&amp;Add</source>
+        <translation>Dod&amp;aj</translation>
+    </message>
+    <message>
+        <source>Add the pattern to the preference list</source>
+        <translation>Dodaj wzorzec do listy preferowanych urządzeń</translation>
+    </message>
+    <message>
+        <source>Remo&amp;ve</source>
+        <translation>&amp;Usuń</translation>
+    </message>
+    <message>
+        <source>Remove the selected pattern</source>
+        <translation>Usuń zaznaczony wzorzec</translation>
+    </message>
+    <message>
+        <source>U&amp;p</source>
+        <translation>W &amp;górę</translation>
+    </message>
+    <message>
+        <source>Move the selected pattern up</source>
+        <translation>Przesuń zaznaczony wzorzec w górę</translation>
+    </message>
+    <message>
+        <source>Do&amp;wn</source>
+        <translation>W d&amp;ół</translation>
+    </message>
+    <message>
+        <source>Move the selected pattern down</source>
+        <translation>Przesuń zaznaczony wzorzec w dół</translation>
+    </message>
+    <message>
+        <source>Device &amp;preference:</source>
+        <translation>&amp;Preferowane urządzenia:</translation>
+    </message>
+    <message>
+        <source>Ring on the speaker too</source>
+        <translation>Dzwoń również w głośniku</translation>
+    </message>
+    <message>
+        <source>Incoming calls ring on the ringer and the speaker</source>
+        <translation>Połączenia przychodzące dzwonią w dzwonku i w głośniku</translation>
+    </message>
+    <message>
+        <source>Test s&amp;peaker</source>
+        <translation>&amp;Testuj głośnik</translation>
+    </message>
+    <message>
+        <source>Play two beeps on the speaker</source>
+        <translation>Odtwórz dwa sygnały w głośniku</translation>
+    </message>
+    <message>
+        <source>Test ri&amp;nger</source>
+        <translation>Testuj &amp;dzwonek</translation>
+    </message>
+    <message>
+        <source>Ring for a few seconds on the ringer</source>
+        <translation>Dzwoń przez kilka sekund w dzwonku</translation>
+    </message>
+    <message>
+        <source>Tests:</source>
+        <translation>Testy:</translation>
+    </message>
+    <message>
+        <source>Microphone level</source>
+        <translation>Poziom mikrofonu</translation>
+    </message>
+    <message>
+        <source>How loud the microphone hears you now</source>
+        <translation>Jak głośno mikrofon Cię teraz słyszy</translation>
+    </message>
+    <message>
+        <source>Microphone level:</source>
+        <translation>Poziom mikrofonu:</translation>
+    </message>
+    <message>
+        <source>Ring volume</source>
+        <translation>Głośność dzwonka</translation>
+    </message>
+    <message>
+        <source>How loud calls ring</source>
+        <translation>Jak głośno dzwonią połączenia</translation>
+    </message>
+    <message>
+        <source>Call volume</source>
+        <translation>Głośność rozmów</translation>
+    </message>
+    <message>
+        <source>How loud you hear calls</source>
+        <translation>Jak głośno słychać rozmowy</translation>
+    </message>
+    <message>
+        <source>Ring &amp;volume:</source>
+        <translation>Głośność dz&amp;wonka:</translation>
+    </message>
+    <message>
+        <source>&amp;Call volume:</source>
+        <translation>Głośność &amp;rozmów:</translation>
+    </message>
+    <message>
+        <source>Closing the window keeps Communicator in the tray</source>
+        <translation>Zamknięcie okna pozostawia Communicator w zasobniku</translation>
+    </message>
+    <message>
+        <source>Calls still ring with the window closed; quit from the tray icon</source>
+        <translation>Połączenia dzwonią także przy zamkniętym oknie; program zamyka się z ikony w zasobniku</translation>
+    </message>
+    <message>
+        <source>Start minimised</source>
+        <translation>Uruchamiaj zminimalizowany</translation>
+    </message>
+    <message>
+        <source>Start in the tray without showing the window</source>
+        <translation>Uruchamiaj w zasobniku bez pokazywania okna</translation>
+    </message>
+    <message>
+        <source>Start when I log in</source>
+        <translation>Uruchamiaj po zalogowaniu do systemu</translation>
+    </message>
+    <message>
+        <source>Communicator starts with your desktop session</source>
+        <translation>Communicator uruchamia się razem z sesją pulpitu</translation>
+    </message>
+    <message>
+        <source>Call links</source>
+        <translation>Linki do połączeń</translation>
+    </message>
+    <message>
+        <source>What a sip: or tel: link does when you open it</source>
+        <translation>Co robi link sip: lub tel: po jego otwarciu</translation>
+    </message>
+    <message>
+        <source>Fill the number field</source>
+        <translation>Wpisz numer w pole numeru</translation>
+    </message>
+    <message>
+        <source>Dial at once</source>
+        <translation>Od razu wybierz numer</translation>
+    </message>
+    <message>
+        <source>Log SIP messages for support</source>
+        <translation>Zapisuj komunikaty SIP dla pomocy technicznej</translation>
+    </message>
+    <message>
+        <source>Support may ask for this; the log never holds passwords</source>
+        <translation>Pomoc techniczna może o to poprosić; dziennik nigdy nie zawiera haseł</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Język</translation>
+    </message>
+    <message>
+        <source>The language of the windows (after a restart)</source>
+        <translation>Język okien (po ponownym uruchomieniu)</translation>
+    </message>
+    <message>
+        <source>&amp;About Communicator</source>
+        <translation>&amp;O programie Communicator</translation>
+    </message>
+    <message>
+        <source>Versions of Communicator and its parts</source>
+        <translation>Wersje Communicatora i jego składników</translation>
+    </message>
+    <message>
+        <source>Call &amp;links:</source>
+        <translation>&amp;Linki do połączeń:</translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation>&amp;Język:</translation>
+    </message>
+    <message>
+        <source>A new language applies at the next start.</source>
+        <translation>Nowy język zacznie obowiązywać po ponownym uruchomieniu.</translation>
+    </message>
+    <message>
+        <source>{device} (not connected)</source>
+        <translation>{device} (niepodłączone)</translation>
+    </message>
+    <message>
+        <source>About Communicator</source>
+        <translation>O programie Communicator</translation>
+    </message>
+</context>
+<context>
+    <name>Shortcuts</name>
+    <message>
+        <source>Show this list of keys</source>
+        <translation>Pokaż tę listę klawiszy</translation>
+    </message>
+    <message>
+        <source>Go to the number field</source>
+        <translation>Przejdź do pola numeru</translation>
+    </message>
+    <message>
+        <source>Ready: take calls</source>
+        <translation>Gotowy: przyjmuj połączenia</translation>
+    </message>
+    <message>
+        <source>Not ready: choose a reason</source>
+        <translation>Niegotowy: wybierz powód</translation>
+    </message>
+    <message>
+        <source>Extend wrap-up</source>
+        <translation>Przedłuż przerwę po rozmowie</translation>
+    </message>
+    <message>
+        <source>Answer the ringing call</source>
+        <translation>Odbierz dzwoniące połączenie</translation>
+    </message>
+    <message>
+        <source>Decline the ringing call</source>
+        <translation>Odrzuć dzwoniące połączenie</translation>
+    </message>
+    <message>
+        <source>Hang up the selected call</source>
+        <translation>Rozłącz wybraną rozmowę</translation>
+    </message>
+    <message>
+        <source>Hold or resume the selected call</source>
+        <translation>Wstrzymaj lub wznów wybraną rozmowę</translation>
+    </message>
+    <message>
+        <source>Swap between the active and the held call</source>
+        <translation>Przełącz między rozmową aktywną a wstrzymaną</translation>
+    </message>
+    <message>
+        <source>Mute or unmute the microphone</source>
+        <translation>Wycisz lub włącz mikrofon</translation>
+    </message>
+    <message>
+        <source>Show the keypad to send tones</source>
+        <translation>Pokaż klawiaturę do wysyłania tonów</translation>
+    </message>
+    <message>
+        <source>Transfer the selected call</source>
+        <translation>Przekaż wybraną rozmowę</translation>
+    </message>
+    <message>
+        <source>Consult, then transfer (attended transfer)</source>
+        <translation>Konsultuj, potem przekaż (przekazanie z zapowiedzią)</translation>
+    </message>
+    <message>
+        <source>Conference: add a third party</source>
+        <translation>Konferencja: dodaj trzeciego rozmówcę</translation>
+    </message>
+    <message>
+        <source>Show the call history</source>
+        <translation>Pokaż historię połączeń</translation>
+    </message>
+    <message>
+        <source>Show the directory</source>
+        <translation>Pokaż książkę adresową</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>Skróty klawiszowe</translation>
+    </message>
+    <message>
+        <source>Every key the Communicator window answers to</source>
+        <translation>Wszystkie klawisze, na które reaguje okno Communicatora</translation>
+    </message>
+    <message>
+        <source>These keys work anywhere in the Communicator window.</source>
+        <translation>Te klawisze działają w całym oknie Communicatora.</translation>
+    </message>
+    <message>
+        <source>About the shortcuts</source>
+        <translation>O skrótach</translation>
+    </message>
+    <message>
+        <source>Shortcut list</source>
+        <translation>Lista skrótów</translation>
+    </message>
+    <message>
+        <source>Each row: the key, and what it does</source>
+        <translation>Każdy wiersz: klawisz i jego działanie</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>Klawisz</translation>
+    </message>
+    <message>
+        <source>What it does</source>
+        <translation>Działanie</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Zamknij</translation>
+    </message>
+    <message>
+        <source>Close the list of shortcuts</source>
+        <translation>Zamknij listę skrótów</translation>
+    </message>
+    <message>
+        <source>Help panel buttons</source>
+        <translation>Przyciski panelu pomocy</translation>
+    </message>
+    <message>
+        <source>Close the help panel</source>
+        <translation>Zamknij panel pomocy</translation>
+    </message>
+</context>
+<context>
+    <name>SignInFailure</name>
+    <message>
+        <source>Wrong user name or password.</source>
+        <translation>Nieprawidłowa nazwa użytkownika lub hasło.</translation>
+    </message>
+    <message>
+        <source>Your agent account is disabled. Ask an administrator to enable it.</source>
+        <translation>Twoje konto agenta jest wyłączone. Poproś administratora o jego włączenie.</translation>
+    </message>
+    <message>
+        <source>Your session has ended. Please sign in again.</source>
+        <translation>Twoja sesja wygasła. Zaloguj się ponownie.</translation>
+    </message>
+    <message>
+        <source>Too many attempts; wait a moment and try again.</source>
+        <translation>Zbyt wiele prób; poczekaj chwilę i spróbuj ponownie.</translation>
+    </message>
+    <message>
+        <source>No free number, or the number is invalid.</source>
+        <translation>Brak wolnego numeru lub numer nieprawidłowy.</translation>
+    </message>
+    <message>
+        <source>The server {url} did not answer in time. Check the network or try later.</source>
+        <translation>Serwer {url} nie odpowiedział na czas. Sprawdź połączenie sieciowe lub spróbuj później.</translation>
+    </message>
+    <message>
+        <source>The server {url} cannot be reached. Check the network or try later.</source>
+        <translation>Nie można połączyć się z serwerem {url}. Sprawdź połączenie sieciowe lub spróbuj później.</translation>
+    </message>
+    <message>
+        <source>Secure connection to {url} failed ({reason}). Check the server address, or ask IT for the server&apos;s certificate authority.</source>
+        <translation>Nie udało się nawiązać bezpiecznego połączenia z {url} ({reason}). Sprawdź adres serwera lub poproś dział IT o certyfikat urzędu certyfikacji serwera.</translation>
+    </message>
+    <message>
+        <source>The server had a problem (HTTP {status}); try again later.</source>
+        <translation>Wystąpił problem po stronie serwera (HTTP {status}); spróbuj ponownie później.</translation>
+    </message>
+    <message>
+        <source>Enter your user name.</source>
+        <translation>Wpisz nazwę użytkownika.</translation>
+    </message>
+    <message>
+        <source>Signing in failed unexpectedly.</source>
+        <translation>Logowanie nieoczekiwanie się nie powiodło.</translation>
+    </message>
+    <message>
+        <source>This is not a server address (use https://host[:port]).</source>
+        <translation>To nie jest adres serwera (użyj https://host[:port]).</translation>
+    </message>
+</context>
+<context>
+    <name>SignInWindow</name>
+    <message>
+        <source>Sign in - Communicator</source>
+        <translation>Logowanie - Communicator</translation>
+    </message>
+    <message>
+        <source>Sign in to Communicator</source>
+        <translation>Zaloguj się do Communicatora</translation>
+    </message>
+    <message>
+        <source>Sign in to take and make calls</source>
+        <translation>Zaloguj się, aby odbierać i wykonywać połączenia</translation>
+    </message>
+    <message>
+        <source>Server address</source>
+        <translation>Adres serwera</translation>
+    </message>
+    <message>
+        <source>The address of your contact center&apos;s server, for example https://pbx.example.com</source>
+        <translation>Adres serwera Twojego contact center, na przykład https://pbx.example.com</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>Nazwa użytkownika</translation>
+    </message>
+    <message>
+        <source>Your agent user name</source>
+        <translation>Twoja nazwa użytkownika agenta</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Hasło</translation>
+    </message>
+    <message>
+        <source>Your agent password</source>
+        <translation>Twoje hasło agenta</translation>
+    </message>
+    <message>
+        <source>&amp;Remember me on this computer</source>
+        <translation>&amp;Zapamiętaj mnie na tym komputerze</translation>
+    </message>
+    <message>
+        <source>Remember me</source>
+        <translation>Zapamiętaj mnie</translation>
+    </message>
+    <message>
+        <source>Keep the password in this computer&apos;s keyring for the next sign-in</source>
+        <translation>Przechowuj hasło w magazynie kluczy tego komputera do następnego logowania</translation>
+    </message>
+    <message>
+        <source>Phone for this session</source>
+        <translation>Telefon na tę sesję</translation>
+    </message>
+    <message>
+        <source>Where your calls ring until you sign out: this computer or a desk phone</source>
+        <translation>Gdzie dzwonią Twoje połączenia do wylogowania: ten komputer lub telefon biurkowy</translation>
+    </message>
+    <message>
+        <source>P&amp;hone for this session:</source>
+        <translation>&amp;Telefon na tę sesję:</translation>
+    </message>
+    <message>
+        <source>Choose below, then press Enter</source>
+        <translation>Wybierz poniżej, potem naciśnij Enter</translation>
+    </message>
+    <message>
+        <source>Sign-in message</source>
+        <translation>Komunikat logowania</translation>
+    </message>
+    <message>
+        <source>Signing in</source>
+        <translation>Logowanie</translation>
+    </message>
+    <message>
+        <source>Signing in: this can take a few seconds</source>
+        <translation>Logowanie: może to potrwać kilka sekund</translation>
+    </message>
+    <message>
+        <source>Signing in...</source>
+        <translation>Logowanie...</translation>
+    </message>
+    <message>
+        <source>&amp;Sign in</source>
+        <translation>Za&amp;loguj</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>Zaloguj</translation>
+    </message>
+    <message>
+        <source>Sign in with the address, name and password</source>
+        <translation>Zaloguj się podanym adresem, nazwą i hasłem</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>&amp;Anuluj</translation>
+    </message>
+    <message>
+        <source>Cancel sign-in</source>
+        <translation>Anuluj logowanie</translation>
+    </message>
+    <message>
+        <source>Stop signing in and change the details</source>
+        <translation>Przerwij logowanie i zmień dane</translation>
+    </message>
+    <message>
+        <source>Start with &amp;saved settings</source>
+        <translation>U&amp;ruchom z zapisanymi ustawieniami</translation>
+    </message>
+    <message>
+        <source>Start with saved settings</source>
+        <translation>Uruchom z zapisanymi ustawieniami</translation>
+    </message>
+    <message>
+        <source>The server cannot be reached: start from the settings saved at your last sign-in on this computer (no live updates until the server is back)</source>
+        <translation>Serwer jest nieosiągalny: uruchom z ustawieniami zapisanymi przy ostatnim logowaniu na tym komputerze (bez bieżących aktualizacji do czasu powrotu serwera)</translation>
+    </message>
+    <message>
+        <source>Se&amp;rver address:</source>
+        <translation>Adres &amp;serwera:</translation>
+    </message>
+    <message>
+        <source>&amp;User name:</source>
+        <translation>Nazwa &amp;użytkownika:</translation>
+    </message>
+    <message>
+        <source>&amp;Password:</source>
+        <translation>&amp;Hasło:</translation>
+    </message>
+    <message>
+        <source>Set by your IT department for this computer: it cannot be changed here.</source>
+        <translation>Ustawiony przez dział IT dla tego komputera: nie można go tu zmienić.</translation>
+    </message>
+    <message>
+        <source>Server address (set by IT)</source>
+        <translation>Adres serwera (ustawiony przez dział IT)</translation>
+    </message>
+    <message>
+        <source>This computer</source>
+        <translation>Ten komputer</translation>
+    </message>
+    <message>
+        <source>&amp;Continue</source>
+        <translation>&amp;Dalej</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>Dalej</translation>
+    </message>
+    <message>
+        <source>Start with the phone chosen for this session</source>
+        <translation>Rozpocznij z telefonem wybranym na tę sesję</translation>
+    </message>
+    <message>
+        <source>Choose the phone for this session, then press Enter.</source>
+        <translation>Wybierz telefon na tę sesję, potem naciśnij Enter.</translation>
+    </message>
+    <message>
+        <source>Sign-in cancelled.</source>
+        <translation>Logowanie anulowane.</translation>
+    </message>
+    <message>
+        <source> You can start with the settings saved at your last sign-in here.</source>
+        <translation> Możesz uruchomić program z ustawieniami zapisanymi przy ostatnim logowaniu na tym komputerze.</translation>
+    </message>
+</context>
+<context>
+    <name>SignOutAction</name>
+    <message>
+        <source>Sign out</source>
+        <translation>Wyloguj</translation>
+    </message>
+    <message>
+        <source>Sign out of Communicator on this computer (ends your calls)</source>
+        <translation>Wyloguj się z Communicatora na tym komputerze (kończy Twoje rozmowy)</translation>
+    </message>
+    <message>
+        <source>Sign out?</source>
+        <translation>Wylogować?</translation>
+    </message>
+    <message>
+        <source>Signing out ends your call. Sign out?</source>
+        <translation>Wylogowanie zakończy Twoją rozmowę. Wylogować?</translation>
+    </message>
+    <message>
+        <source>Signing out ends your calls ({count}). Sign out?</source>
+        <translation>Wylogowanie zakończy Twoje rozmowy (liczba: {count}). Wylogować?</translation>
+    </message>
+</context>
+<context>
+    <name>TrayState</name>
+    <message>
+        <source>signed out</source>
+        <translation>wylogowany</translation>
+    </message>
+    <message>
+        <source>signing in…</source>
+        <translation>logowanie…</translation>
+    </message>
+    <message>
+        <source>signing out…</source>
+        <translation>wylogowywanie…</translation>
+    </message>
+    <message>
+        <source>call from {caller}</source>
+        <translation>połączenie od: {caller}</translation>
+    </message>
+    <message>
+        <source>on a call with {caller}</source>
+        <translation>w rozmowie z: {caller}</translation>
+    </message>
+    <message>
+        <source>(+{count} more)</source>
+        <translation>(+{count} więcej)</translation>
+    </message>
+    <message>
+        <source>phone not connected</source>
+        <translation>telefon niepołączony</translation>
+    </message>
+    <message>
+        <source>phone not connected, trying again</source>
+        <translation>telefon niepołączony, ponowna próba</translation>
+    </message>
+    <message>
+        <source>connecting the phone…</source>
+        <translation>łączenie telefonu…</translation>
+    </message>
+    <message>
+        <source>calls in progress: {count}</source>
+        <translation>trwające rozmowy: {count}</translation>
+    </message>
+</context>
+</TS>
