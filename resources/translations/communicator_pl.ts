@@ -986,8 +986,8 @@
         <translation>&amp;Hasło:</translation>
     </message>
     <message>
-        <source>Set by your IT department for this computer: it cannot be changed here.</source>
-        <translation>Ustawiony przez dział IT dla tego komputera: nie można go tu zmienić.</translation>
+        <source>Set by your IT department; it cannot be changed here.</source>
+        <translation>Ustawiony przez dział IT; nie można go tu zmienić.</translation>
     </message>
     <message>
         <source>Server address (set by IT)</source>

@@ -18,7 +18,7 @@ import itertools
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAccessible, QAccessibleEvent, QCloseEvent, QKeyEvent
+from PySide6.QtGui import QAccessible, QAccessibleEvent, QCloseEvent, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -84,8 +84,7 @@ class SignInWindow(QWidget):
                 "The address of your contact center's server, for example https://pbx.example.com",
             ),
         )
-        self.server_note = QLabel(self)
-        self.server_note.setWordWrap(True)
+        self.server_note = QLabel(self)  # one line: a wrapped label in a form row is clipped
         self.server_note.hide()
         self.login_field = QLineEdit(login, self)
         _describe(
@@ -253,9 +252,12 @@ class SignInWindow(QWidget):
         """Show IT's preset ``url`` read-only: the agent cannot sign in anywhere else."""
         self.server_field.setText(url)
         self.server_field.setReadOnly(True)
+        palette = self.server_field.palette()  # looks fixed, not like a field to type in
+        palette.setColor(QPalette.ColorRole.Base, palette.color(QPalette.ColorRole.Window))
+        self.server_field.setPalette(palette)
         note = translate(
             "SignInWindow",
-            "Set by your IT department for this computer: it cannot be changed here.",
+            "Set by your IT department; it cannot be changed here.",
         )
         self.server_note.setText(note)
         self.server_note.show()
