@@ -331,3 +331,18 @@ def test_a_member_whose_sip_user_name_has_a_comma_is_rung_once(directory: Direct
     final = caller.wait_call_state(call_id, "DISCONNECTED")
     assert (final["code"], final["reason"]) == (480, "No agent available")
     assert len(b1.events("incoming_call", lambda e: e["_i"] >= marks[0])) == 1
+
+
+@SQLITE
+def test_a_member_who_declines_does_not_stop_the_others(team: Team) -> None:
+    """A desk phone's Decline button answers 603, which RFC 3261 says ends the whole call:
+    in a group, the other members go on ringing and one of them can still answer."""
+    team.states(a1="ready", a2="ready", a3="not_ready")
+    call_id, marks = team.call()
+    first = team.rung("a1", marks["a1"])
+    second = team.rung("a2", marks["a2"])
+    team.phones["a1"].command("answer", call_id=first["call_id"], code=603)
+    team.phones["a1"].wait_call_state(first["call_id"], "DISCONNECTED")
+    team.phones["a2"].command("answer", call_id=second["call_id"], code=200)
+    team.caller.wait_call_state(call_id, "CONFIRMED")
+    team.caller.command("hangup", call_id=call_id)

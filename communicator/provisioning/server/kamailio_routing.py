@@ -112,6 +112,9 @@ route[GROUP] {
     }
     xlog("L_INFO", "group call to $rU: group $avp(grp_id) order $avp(grp_order)\n");
     t_newtran();
+    # A member's 603 Decline (a desk phone's button) must not end the call for the others:
+    # RFC 3261's rule that a 6xx cancels every branch is off for group calls.
+    t_set_disable_6xx(1);
     # The members' URIs already rung, separated by spaces: a SIP user name may hold a comma
     # (RFC 3261 user-unreserved), never whitespace (the server refuses it).
     $avp(grp_tried) = " ";
