@@ -23,7 +23,9 @@ bearer = HTTPBearer(auto_error=False, description="Session token (agents) or adm
 Creds = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def server_state(request: Request) -> ServerState:
+async def server_state(request: Request) -> ServerState:
+    """(async: FastAPI runs a plain ``def`` dependency on a worker thread, a hand-off per
+    request.)"""
     return cast(ServerState, request.app.state.server)
 
 
