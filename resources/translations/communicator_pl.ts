@@ -29,6 +29,81 @@
     </message>
 </context>
 <context>
+    <name>AgentStateSwitch</name>
+    <message>
+        <source>{time} in state</source>
+        <translation>{time} w tym statusie</translation>
+    </message>
+    <message>
+        <source>{time} left</source>
+        <translation>pozostało {time}</translation>
+    </message>
+    <message>
+        <source>{hours} h {minutes} min</source>
+        <translation>{hours} godz. {minutes} min</translation>
+    </message>
+    <message>
+        <source>{minutes} min</source>
+        <translation>{minutes} min</translation>
+    </message>
+    <message>
+        <source>Your state</source>
+        <translation>Twój status</translation>
+    </message>
+    <message>
+        <source>Your state for the contact center</source>
+        <translation>Twój status w contact center</translation>
+    </message>
+    <message>
+        <source>How long you have been in this state</source>
+        <translation>Jak długo jesteś w tym statusie</translation>
+    </message>
+    <message>
+        <source>Take calls</source>
+        <translation>Przyjmuj połączenia</translation>
+    </message>
+    <message>
+        <source>Stop taking calls, with a reason</source>
+        <translation>Przestań przyjmować połączenia, z podaniem powodu</translation>
+    </message>
+    <message>
+        <source>Not ready reasons</source>
+        <translation>Powody niegotowości</translation>
+    </message>
+    <message>
+        <source>Choose why you are not ready</source>
+        <translation>Wybierz, dlaczego jesteś niegotowy</translation>
+    </message>
+    <message>
+        <source>Extend</source>
+        <translation>Przedłuż</translation>
+    </message>
+    <message>
+        <source>More time for after-call work</source>
+        <translation>Więcej czasu na pracę po rozmowie</translation>
+    </message>
+    <message>
+        <source>Agent state</source>
+        <translation>Status agenta</translation>
+    </message>
+    <message>
+        <source>Your state, how long you have been in it, and the switch</source>
+        <translation>Twój status, jak długo w nim jesteś, i jego przełącznik</translation>
+    </message>
+    <message>
+        <source>Not ready: {reason}</source>
+        <translation>Niegotowy: {reason}</translation>
+    </message>
+    <message>
+        <source>Your state: {state}</source>
+        <translation>Twój status: {state}</translation>
+    </message>
+    <message>
+        <source>Back to Ready</source>
+        <translation>Wróć do stanu Gotowy</translation>
+    </message>
+</context>
+<context>
     <name>CallNotifier</name>
     <message>
         <source>Incoming call</source>
@@ -48,6 +123,17 @@
     </message>
 </context>
 <context>
+    <name>Desktop</name>
+    <message>
+        <source>Communicator is still running</source>
+        <translation>Communicator nadal działa</translation>
+    </message>
+    <message>
+        <source>Calls still ring here. Open it from this icon; choose Quit in its menu to stop.</source>
+        <translation>Połączenia nadal tu dzwonią. Otworzysz go tą ikoną; aby go zamknąć, wybierz Zamknij w jej menu.</translation>
+    </message>
+</context>
+<context>
     <name>DesktopTray</name>
     <message>
         <source>Your state</source>
@@ -64,6 +150,134 @@
     <message>
         <source>Quit Communicator</source>
         <translation>Zamknij Communicator</translation>
+    </message>
+</context>
+<context>
+    <name>DialPad</name>
+    <message>
+        <source>star</source>
+        <translation>gwiazdka</translation>
+    </message>
+    <message>
+        <source>hash</source>
+        <translation>krzyżyk</translation>
+    </message>
+    <message>
+        <source>plus</source>
+        <translation>plus</translation>
+    </message>
+    <message>
+        <source>{purpose}: the keys 0 to 9, star and hash</source>
+        <translation>{purpose}: klawisze od 0 do 9, gwiazdka i krzyżyk</translation>
+    </message>
+</context>
+<context>
+    <name>DialPanel</name>
+    <message>
+        <source>&amp;Number:</source>
+        <translation>&amp;Numer:</translation>
+    </message>
+    <message>
+        <source>Number to call</source>
+        <translation>Numer do wybrania</translation>
+    </message>
+    <message>
+        <source>Type or paste a number, extension or SIP address; Enter calls</source>
+        <translation>Wpisz lub wklej numer, numer wewnętrzny albo adres SIP; Enter dzwoni</translation>
+    </message>
+    <message>
+        <source>Number, extension or name</source>
+        <translation>Numer, numer wewnętrzny lub nazwa</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>Zadzwoń</translation>
+    </message>
+    <message>
+        <source>Call the number in the field</source>
+        <translation>Zadzwoń pod numer wpisany w polu</translation>
+    </message>
+    <message>
+        <source>Dial pad</source>
+        <translation>Klawiatura numeryczna</translation>
+    </message>
+    <message>
+        <source>Dialling</source>
+        <translation>Wybieranie numeru</translation>
+    </message>
+    <message>
+        <source>The number field, the Call button and the dial pad</source>
+        <translation>Pole numeru, przycisk Zadzwoń i klawiatura numeryczna</translation>
+    </message>
+    <message>
+        <source>No free line, or the phone is off</source>
+        <translation>Brak wolnej linii lub telefon jest wyłączony</translation>
+    </message>
+</context>
+<context>
+    <name>DirectoryView</name>
+    <message>
+        <source>no number now</source>
+        <translation>obecnie bez numeru</translation>
+    </message>
+    <message>
+        <source>&amp;Search the directory:</source>
+        <translation>S&amp;zukaj w książce adresowej:</translation>
+    </message>
+    <message>
+        <source>Search the directory</source>
+        <translation>Szukaj w książce adresowej</translation>
+    </message>
+    <message>
+        <source>Type part of a name, number or group</source>
+        <translation>Wpisz część nazwy, numeru lub grupy</translation>
+    </message>
+    <message>
+        <source>Directory</source>
+        <translation>Książka adresowa</translation>
+    </message>
+    <message>
+        <source>People and groups; press Enter or double-click to call</source>
+        <translation>Osoby i grupy; naciśnij Enter lub kliknij dwukrotnie, aby zadzwonić</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>Zadzwoń</translation>
+    </message>
+    <message>
+        <source>Call the selected entry</source>
+        <translation>Zadzwoń do wybranej pozycji</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Odśwież</translation>
+    </message>
+    <message>
+        <source>Load the directory again</source>
+        <translation>Wczytaj ponownie książkę adresową</translation>
+    </message>
+    <message>
+        <source>Search the directory and call</source>
+        <translation>Przeszukaj książkę adresową i zadzwoń</translation>
+    </message>
+</context>
+<context>
+    <name>DtmfKeypad</name>
+    <message>
+        <source>Keypad</source>
+        <translation>Klawiatura</translation>
+    </message>
+    <message>
+        <source>The tones sent on this call</source>
+        <translation>Tony wysłane w tym połączeniu</translation>
+    </message>
+    <message>
+        <source>Send tones on the selected call, for menus and PINs</source>
+        <translation>Wysyłaj tony w wybranym połączeniu (menu, kody PIN)</translation>
+    </message>
+    <message>
+        <source>Sent: {digits}</source>
+        <translation>Wysłano: {digits}</translation>
     </message>
 </context>
 <context>
@@ -269,6 +483,165 @@
     </message>
 </context>
 <context>
+    <name>LineActions</name>
+    <message>
+        <source>Answer</source>
+        <translation>Odbierz</translation>
+    </message>
+    <message>
+        <source>Answer the selected ringing call</source>
+        <translation>Odbierz wybrane dzwoniące połączenie</translation>
+    </message>
+    <message>
+        <source>Decline</source>
+        <translation>Odrzuć</translation>
+    </message>
+    <message>
+        <source>Decline the selected ringing call</source>
+        <translation>Odrzuć wybrane dzwoniące połączenie</translation>
+    </message>
+    <message>
+        <source>Hang up</source>
+        <translation>Rozłącz</translation>
+    </message>
+    <message>
+        <source>End the selected call</source>
+        <translation>Zakończ wybrane połączenie</translation>
+    </message>
+    <message>
+        <source>Hold</source>
+        <translation>Wstrzymaj</translation>
+    </message>
+    <message>
+        <source>Put the selected call on hold</source>
+        <translation>Wstrzymaj wybrane połączenie</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>Wznów</translation>
+    </message>
+    <message>
+        <source>Take the selected call off hold</source>
+        <translation>Wznów wybrane wstrzymane połączenie</translation>
+    </message>
+    <message>
+        <source>Switch to</source>
+        <translation>Przejdź na linię</translation>
+    </message>
+    <message>
+        <source>Talk on the selected line (the other call is held)</source>
+        <translation>Rozmawiaj na wybranej linii (drugie połączenie zostanie wstrzymane)</translation>
+    </message>
+    <message>
+        <source>Swap</source>
+        <translation>Przełącz</translation>
+    </message>
+    <message>
+        <source>Hold the active call and resume the held one</source>
+        <translation>Wstrzymaj bieżące połączenie i wznów wstrzymane</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>Wycisz</translation>
+    </message>
+    <message>
+        <source>Turn your microphone off or on for this call</source>
+        <translation>Wyłącz lub włącz mikrofon w tym połączeniu</translation>
+    </message>
+    <message>
+        <source>Keypad</source>
+        <translation>Klawiatura</translation>
+    </message>
+    <message>
+        <source>Show the keypad to send tones</source>
+        <translation>Pokaż klawiaturę do wysyłania tonów</translation>
+    </message>
+    <message>
+        <source>Transfer</source>
+        <translation>Przekaż</translation>
+    </message>
+    <message>
+        <source>Transfer the call to someone (blind transfer)</source>
+        <translation>Przekaż połączenie innej osobie (bez zapowiedzi)</translation>
+    </message>
+    <message>
+        <source>Consult</source>
+        <translation>Konsultacja</translation>
+    </message>
+    <message>
+        <source>Call someone first, then transfer (attended transfer)</source>
+        <translation>Najpierw zadzwoń do innej osoby, potem przekaż (przekazanie z zapowiedzią)</translation>
+    </message>
+    <message>
+        <source>Complete transfer</source>
+        <translation>Dokończ przekazanie</translation>
+    </message>
+    <message>
+        <source>Connect the caller with the person you consulted</source>
+        <translation>Połącz dzwoniącego z osobą, z którą się konsultujesz</translation>
+    </message>
+    <message>
+        <source>Cancel consult</source>
+        <translation>Anuluj konsultację</translation>
+    </message>
+    <message>
+        <source>End the consultation and go back to the caller</source>
+        <translation>Zakończ konsultację i wróć do dzwoniącego</translation>
+    </message>
+    <message>
+        <source>Conference</source>
+        <translation>Konferencja</translation>
+    </message>
+    <message>
+        <source>Join this call and the other one into a conference</source>
+        <translation>Połącz to i drugie połączenie w konferencję</translation>
+    </message>
+    <message>
+        <source>Add to conference</source>
+        <translation>Dodaj do konferencji</translation>
+    </message>
+    <message>
+        <source>Call someone and add them to this call</source>
+        <translation>Zadzwoń do innej osoby i dołącz ją do tej rozmowy</translation>
+    </message>
+    <message>
+        <source>Split</source>
+        <translation>Rozdziel</translation>
+    </message>
+    <message>
+        <source>End the conference; keep talking to this caller</source>
+        <translation>Zakończ konferencję; kontynuuj rozmowę z tym rozmówcą</translation>
+    </message>
+    <message>
+        <source>Call actions</source>
+        <translation>Działania na połączeniu</translation>
+    </message>
+    <message>
+        <source>What you can do with the selected line&apos;s call</source>
+        <translation>Co możesz zrobić z połączeniem na wybranej linii</translation>
+    </message>
+    <message>
+        <source>Transfer the call on line {line} to:</source>
+        <translation>Przekaż połączenie z linii {line} do:</translation>
+    </message>
+    <message>
+        <source>Consult someone about the call on line {line}:</source>
+        <translation>Konsultacja w sprawie połączenia na linii {line} z:</translation>
+    </message>
+    <message>
+        <source>Add someone to the call on line {line}:</source>
+        <translation>Dodaj osobę do połączenia na linii {line}:</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Dodaj</translation>
+    </message>
+    <message>
+        <source>Unmute</source>
+        <translation>Wyłącz wyciszenie</translation>
+    </message>
+</context>
+<context>
     <name>LinesTable</name>
     <message>
         <source>Line</source>
@@ -380,6 +753,253 @@
     </message>
 </context>
 <context>
+    <name>LostConnectionBanner</name>
+    <message>
+        <source>SIP phone has lost connection with the system</source>
+        <translation>Telefon SIP utracił połączenie z systemem</translation>
+    </message>
+    <message>
+        <source>Calls cannot reach you until it is back</source>
+        <translation>Do czasu przywrócenia połączenia nie dotrą do Ciebie żadne rozmowy</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>Ostrzeżenie</translation>
+    </message>
+    <message>
+        <source>The phone cannot reach the system</source>
+        <translation>Telefon nie może połączyć się z systemem</translation>
+    </message>
+    <message>
+        <source>Connection warning</source>
+        <translation>Ostrzeżenie o połączeniu</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Calls</source>
+        <translation>Połączenia</translation>
+    </message>
+    <message>
+        <source>The number field, the lines and the call actions</source>
+        <translation>Pole numeru, linie i działania na połączeniach</translation>
+    </message>
+    <message>
+        <source>Your phone: state, lines, dialling, history, directory</source>
+        <translation>Twój telefon: status, linie, wybieranie numeru, historia, książka adresowa</translation>
+    </message>
+    <message>
+        <source>Who is signed in</source>
+        <translation>Kto jest zalogowany</translation>
+    </message>
+    <message>
+        <source>Help</source>
+        <translation>Pomoc</translation>
+    </message>
+    <message>
+        <source>Show the keyboard shortcuts</source>
+        <translation>Pokaż skróty klawiszowe</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Ustawienia</translation>
+    </message>
+    <message>
+        <source>Sound devices, ringing, start-up and other settings</source>
+        <translation>Urządzenia dźwiękowe, dzwonek, uruchamianie i inne ustawienia</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>Historia</translation>
+    </message>
+    <message>
+        <source>Directory</source>
+        <translation>Książka adresowa</translation>
+    </message>
+    <message>
+        <source>History and directory</source>
+        <translation>Historia i książka adresowa</translation>
+    </message>
+    <message>
+        <source>Your recent calls, and whom you can call</source>
+        <translation>Twoje ostatnie połączenia i osoby, do których możesz zadzwonić</translation>
+    </message>
+    <message>
+        <source>Status bar</source>
+        <translation>Pasek stanu</translation>
+    </message>
+    <message>
+        <source>Call logs waiting to be sent</source>
+        <translation>Zapisy połączeń czekające na wysłanie</translation>
+    </message>
+    <message>
+        <source>History ({missed} missed)</source>
+        <translation>Historia (nieodebrane: {missed})</translation>
+    </message>
+    <message>
+        <source>Not signed in</source>
+        <translation>Niezalogowany</translation>
+    </message>
+    <message>
+        <source>ext {extension}</source>
+        <translation>wew. {extension}</translation>
+    </message>
+    <message>
+        <source>offline start</source>
+        <translation>uruchomiono bez połączenia</translation>
+    </message>
+</context>
+<context>
+    <name>MessageLine</name>
+    <message>
+        <source>Message level</source>
+        <translation>Rodzaj komunikatu</translation>
+    </message>
+    <message>
+        <source>The latest message for you</source>
+        <translation>Najnowszy komunikat dla Ciebie</translation>
+    </message>
+    <message>
+        <source>Dismiss message</source>
+        <translation>Zamknij komunikat</translation>
+    </message>
+    <message>
+        <source>Hide the latest message</source>
+        <translation>Ukryj najnowszy komunikat</translation>
+    </message>
+    <message>
+        <source>Messages</source>
+        <translation>Komunikaty</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>Ostrzeżenie</translation>
+    </message>
+    <message>
+        <source>Information</source>
+        <translation>Informacja</translation>
+    </message>
+</context>
+<context>
+    <name>PendingLogs</name>
+    <message>
+        <source>Call logs not yet sent to the server; they are kept here</source>
+        <translation>Zapisy połączeń jeszcze niewysłane na serwer; są przechowywane na tym komputerze</translation>
+    </message>
+    <message>
+        <source>{count} call log waiting to be sent</source>
+        <translation>Zapisy połączeń czekające na wysłanie: {count}</translation>
+    </message>
+    <message>
+        <source>{count} call logs waiting to be sent</source>
+        <translation>Zapisy połączeń czekające na wysłanie: {count}</translation>
+    </message>
+    <message>
+        <source>{count} call log refused by the server, kept for support</source>
+        <translation>Zapisy połączeń odrzucone przez serwer (zachowane dla pomocy technicznej): {count}</translation>
+    </message>
+    <message>
+        <source>{count} call logs refused by the server, kept for support</source>
+        <translation>Zapisy połączeń odrzucone przez serwer (zachowane dla pomocy technicznej): {count}</translation>
+    </message>
+</context>
+<context>
+    <name>RegistrationBar</name>
+    <message>
+        <source>Phone off</source>
+        <translation>Telefon wyłączony</translation>
+    </message>
+    <message>
+        <source>Connecting the phone…</source>
+        <translation>Łączenie telefonu…</translation>
+    </message>
+    <message>
+        <source>Phone connected</source>
+        <translation>Telefon połączony</translation>
+    </message>
+    <message>
+        <source>Phone not connected, trying again</source>
+        <translation>Telefon niepołączony, ponawianie próby</translation>
+    </message>
+    <message>
+        <source>Phone not connected</source>
+        <translation>Telefon niepołączony</translation>
+    </message>
+    <message>
+        <source>Disconnecting the phone…</source>
+        <translation>Rozłączanie telefonu…</translation>
+    </message>
+    <message>
+        <source>Calls ring on {desk}</source>
+        <translation>Połączenia dzwonią na {desk}</translation>
+    </message>
+    <message>
+        <source>Desk phone (static IP)</source>
+        <translation>Telefon biurkowy (stały adres IP)</translation>
+    </message>
+    <message>
+        <source>No current registration.</source>
+        <translation>Brak bieżącej rejestracji.</translation>
+    </message>
+    <message>
+        <source>, {seconds} s left</source>
+        <translation>, pozostało {seconds} s</translation>
+    </message>
+    <message>
+        <source>Contact: {host}:{port}</source>
+        <translation>Kontakt: {host}:{port}</translation>
+    </message>
+    <message>
+        <source>Transport: {transport}</source>
+        <translation>Transport: {transport}</translation>
+    </message>
+    <message>
+        <source>Expires: every {seconds} s (next at {at}{left})</source>
+        <translation>Odnawianie: co {seconds} s (następne o {at}{left})</translation>
+    </message>
+    <message>
+        <source>Server: {server}</source>
+        <translation>Serwer: {server}</translation>
+    </message>
+    <message>
+        <source>Last problem: {detail}</source>
+        <translation>Ostatni problem: {detail}</translation>
+    </message>
+    <message>
+        <source>Phone status light</source>
+        <translation>Lampka stanu telefonu</translation>
+    </message>
+    <message>
+        <source>Green when the phone is connected</source>
+        <translation>Zielona, gdy telefon jest połączony</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>Szczegóły</translation>
+    </message>
+    <message>
+        <source>Registration details</source>
+        <translation>Szczegóły rejestracji</translation>
+    </message>
+    <message>
+        <source>Show or hide the current registration: address, transport, expiry, server</source>
+        <translation>Pokaż lub ukryj bieżącą rejestrację: adres, transport, ważność, serwer</translation>
+    </message>
+    <message>
+        <source>Current registration</source>
+        <translation>Bieżąca rejestracja</translation>
+    </message>
+    <message>
+        <source>Connected</source>
+        <translation>Połączony</translation>
+    </message>
+    <message>
+        <source>Not connected</source>
+        <translation>Niepołączony</translation>
+    </message>
+</context>
+<context>
     <name>ScreenPop</name>
     <message>
         <source>The caller&apos;s record could not be opened: no web browser answered.</source>
@@ -388,6 +1008,21 @@
     <message>
         <source>The caller&apos;s record was not opened: the screen-pop address in your profile is not a web address this phone may open. Tell your administrator.</source>
         <translation>Karta dzwoniącego nie została otwarta: adres karty klienta w Twoim profilu nie jest adresem internetowym, który ten telefon może otworzyć. Zgłoś to administratorowi.</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsActions</name>
+    <message>
+        <source>not loaded</source>
+        <translation>nie wczytano</translation>
+    </message>
+    <message>
+        <source>The settings could not be saved: {error}</source>
+        <translation>Nie udało się zapisać ustawień: {error}</translation>
+    </message>
+    <message>
+        <source>Start at login could not be changed: {error}</source>
+        <translation>Nie udało się zmienić uruchamiania przy logowaniu: {error}</translation>
     </message>
 </context>
 <context>
@@ -1043,6 +1678,69 @@
     <message>
         <source>Signing out ends your calls ({count}). Sign out?</source>
         <translation>Wylogowanie zakończy Twoje rozmowy (liczba: {count}). Wylogować?</translation>
+    </message>
+</context>
+<context>
+    <name>TargetPicker</name>
+    <message>
+        <source>Number or name</source>
+        <translation>Numer lub nazwa</translation>
+    </message>
+    <message>
+        <source>Type a number, or search the directory and history</source>
+        <translation>Wpisz numer albo przeszukaj książkę adresową i historię</translation>
+    </message>
+    <message>
+        <source>&amp;To:</source>
+        <translation>&amp;Do:</translation>
+    </message>
+    <message>
+        <source>Suggestions</source>
+        <translation>Podpowiedzi</translation>
+    </message>
+    <message>
+        <source>Matching directory entries and recent calls; Enter or double-click chooses</source>
+        <translation>Pasujące pozycje książki adresowej i ostatnie połączenia; Enter lub dwukrotne kliknięcie wybiera</translation>
+    </message>
+    <message>
+        <source>Transfer</source>
+        <translation>Przekaż</translation>
+    </message>
+    <message>
+        <source>Go ahead</source>
+        <translation>Wykonaj</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Anuluj</translation>
+    </message>
+    <message>
+        <source>Close without doing anything</source>
+        <translation>Zamknij bez wykonywania żadnej czynności</translation>
+    </message>
+    <message>
+        <source>Choose whom</source>
+        <translation>Wybierz osobę</translation>
+    </message>
+    <message>
+        <source>Type a number or pick from the directory or history</source>
+        <translation>Wpisz numer lub wybierz z książki adresowej albo historii</translation>
+    </message>
+    <message>
+        <source>What the choice is for</source>
+        <translation>Czego dotyczy wybór</translation>
+    </message>
+    <message>
+        <source>{verb} to the number in the field</source>
+        <translation>{verb} – numer wpisany w polu</translation>
+    </message>
+    <message>
+        <source>Directory: {entry}</source>
+        <translation>Książka adresowa: {entry}</translation>
+    </message>
+    <message>
+        <source>Recent: {name} · {number}</source>
+        <translation>Ostatnie: {name} · {number}</translation>
     </message>
 </context>
 <context>

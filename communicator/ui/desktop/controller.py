@@ -29,6 +29,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from communicator.ui.desktop.sign_in_window import SignInWindow
+from communicator.ui.i18n import translate
 
 if TYPE_CHECKING:
     from communicator.ui.desktop.call_keys import CallKeyFilter
@@ -304,8 +305,11 @@ class Desktop(QObject):
             return
         self._told_still_running = True
         self.tray.show_message(
-            "Communicator is still running",
-            "Calls still ring here. Open it from this icon; choose Quit in its menu to stop.",
+            translate("Desktop", "Communicator is still running"),
+            translate(
+                "Desktop",
+                "Calls still ring here. Open it from this icon; choose Quit in its menu to stop.",
+            ),
         )
 
     def close(self) -> None:
