@@ -73,6 +73,26 @@ def _conditions(s: Session, f: ReportFilter) -> list[Any]:
     return conds
 
 
+def _page(
+    s: Session, conds: list[Any], order: tuple[Any, ...], limit: int, skip: int
+) -> list[CallLog]:
+    """The logs of one page in ``order``. When rows are skipped, the page's ids are found first
+    and their rows read after: the ids walk the (started_at, id) index alone, so what OFFSET
+    skips is never read from the table (on PostgreSQL too)."""
+    if skip == 0:
+        return list(s.scalars(select(CallLog).where(*conds).order_by(*order).limit(limit)))
+    ids = list(
+        s.scalars(select(CallLog.id).where(*conds).order_by(*order).limit(limit).offset(skip))
+    )
+    by_id: dict[Any, CallLog] = {}
+    for chunk in range(0, len(ids), 500):
+        wanted = ids[chunk : chunk + 500]
+        by_id.update(
+            (log.id, log) for log in s.scalars(select(CallLog).where(CallLog.id.in_(wanted)))
+        )
+    return [by_id[i] for i in ids if i in by_id]
+
+
 def report(
     s: Session, f: ReportFilter, *, limit: int = 1000, offset: int = 0, total: int | None = None
 ) -> tuple[int, list[ReportRow]]:
@@ -81,23 +101,15 @@ def report(
     conds = _conditions(s, f)
     if total is None:
         total = int(s.scalar(select(func.count()).select_from(CallLog).where(*conds)) or 0)
-    query = select(CallLog).where(*conds)
     from_end = total - offset - limit
     if offset > total // 2 and offset < total:
         # A page in the second half is read from the end (in reverse), so the database walks
         # past fewer rows: OFFSET reads every row it skips.
-        logs = list(
-            s.scalars(
-                query.order_by(CallLog.started_at.desc(), CallLog.id.desc())
-                .limit(limit + min(0, from_end))
-                .offset(max(0, from_end))
-            )
-        )
+        order = (CallLog.started_at.desc(), CallLog.id.desc())
+        logs = _page(s, conds, order, limit + min(0, from_end), max(0, from_end))
         logs.reverse()
     else:
-        logs = list(
-            s.scalars(query.order_by(CallLog.started_at, CallLog.id).limit(limit).offset(offset))
-        )
+        logs = _page(s, conds, (CallLog.started_at, CallLog.id), limit, offset)
     # Only the page's agents and groups (not every one: a thousand agents cost a page).
     agent_ids = {log.agent_id for log in logs if log.agent_id is not None}
     group_ids = {log.group_id for log in logs if log.group_id is not None}
