@@ -41,11 +41,17 @@ class DirectoryRig:
         kamailio_factory: Any,
         peer_factory: Any,
         *server_args: str,
+        kamailio_rpc: bool = False,
     ) -> None:
+        # kamailio_rpc: the server removes stale registrations through Kamailio's JSON-RPC.
+        self.kamailio: KamailioServer = kamailio_factory(
+            directory_db=kamailio_db_url(db_url), rpc=kamailio_rpc
+        )
+        if kamailio_rpc:
+            server_args = (*server_args, "--kamailio-rpc", self.kamailio.rpc_url)
         self.server = LiveServer(db_url, tmp_path, "--heartbeat", "0.5", *server_args).start()
         self.http = httpx.Client(base_url=self.server.url, timeout=10.0)
         self.api = Api(self.http, admin_token(make_config(db_url, tmp_path)))
-        self.kamailio: KamailioServer = kamailio_factory(directory_db=kamailio_db_url(db_url))
         self._peer_factory = peer_factory
         self.agents: dict[str, RigAgent] = {}
 

@@ -317,6 +317,7 @@ class KamailioServer:
         *,
         subscriber_file: Path | str | None = None,
         directory_db: str | None = None,
+        rpc: bool = False,
         domain: str = DEFAULT_DOMAIN,
         run_dir: Path | None = None,
         debug: int = 2,
@@ -351,6 +352,10 @@ class KamailioServer:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.host = LOOPBACK
         self._udp_port, self._tcp_port, self._tls_port = free_ports(3, udp=True, tcp=True)
+        # rpc: JSON-RPC over HTTP on loopback (the server's --kamailio-rpc), directory_db only.
+        if rpc and directory_db is None:
+            raise ValueError("rpc needs directory_db (it comes with the server's fragment)")
+        self._rpc_port: int | None = free_ports(1, tcp=True)[0] if rpc else None
 
         db_dir = self.run_dir / "db"
         db_dir.mkdir(exist_ok=True)
@@ -436,6 +441,13 @@ class KamailioServer:
         raise KeyError(username)
 
     @property
+    def rpc_url(self) -> str:
+        """Kamailio's JSON-RPC endpoint (``rpc=True``), for ``serve --kamailio-rpc``."""
+        if self._rpc_port is None:
+            raise RuntimeError("this Kamailio was started without rpc=True")
+        return f"http://{self.host}:{self._rpc_port}/RPC"
+
+    @property
     def registrar_uri(self) -> str:
         return f"sip:{self._domain}"
 
@@ -470,7 +482,7 @@ class KamailioServer:
             from communicator.provisioning.server.kamailio_routing import routing_fragment
 
             fragment = self.run_dir / "directory.cfg"
-            fragment.write_text(routing_fragment(self._directory_db))
+            fragment.write_text(routing_fragment(self._directory_db, rpc_port=self._rpc_port))
             directory = f'include_file "{fragment}"'
         else:
             directory = STATIC_DIRECTORY
@@ -559,6 +571,8 @@ class KamailioServer:
         """Stop for good: release the ports, remove the run directory if it was made here."""
         self.stop()
         release_ports((self._udp_port, self._tcp_port, self._tls_port))
+        if self._rpc_port is not None:
+            release_ports((self._rpc_port,))
         if self._own_dir:
             shutil.rmtree(self.run_dir, ignore_errors=True)
 

@@ -22,8 +22,15 @@ def directory_factory(
 ) -> Iterator[DirectoryFactory]:
     rigs: list[DirectoryRig] = []
 
-    def make(*server_args: str) -> DirectoryRig:
-        rig = DirectoryRig(db_url, tmp_path, kamailio_factory, peer_factory, *server_args)
+    def make(*server_args: str, kamailio_rpc: bool = False) -> DirectoryRig:
+        rig = DirectoryRig(
+            db_url,
+            tmp_path,
+            kamailio_factory,
+            peer_factory,
+            *server_args,
+            kamailio_rpc=kamailio_rpc,
+        )
         rigs.append(rig)
         return rig
 

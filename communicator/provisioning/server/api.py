@@ -18,6 +18,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
+from . import kamailio_rpc
 from .config import ServerConfig
 from .errors import ApiError, RateLimited, Unauthorized
 from .guards import QuietErrors, RequestGuard
@@ -121,6 +122,7 @@ class _App(FastAPI):
 
 def create_app(cfg: ServerConfig, *, migrate: bool = True) -> FastAPI:
     state = ServerState(cfg, migrate=migrate)
+    kamailio_rpc.attach(state.maker, cfg.kamailio_rpc)  # issue 18: stale registrations
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -51,6 +51,7 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         "session_ttl_s",
         "lease_idle_s",
         "agent_stale_s",
+        "kamailio_rpc",
     ):
         value = getattr(args, name, None)
         if value is not None:
@@ -429,7 +430,7 @@ def cmd_export_kamailio(args: argparse.Namespace) -> int:
 def cmd_export_kamailio_routing(args: argparse.Namespace) -> int:
     """The Kamailio script fragment that reads this server's database live (issue 18)."""
     url = args.kamailio_db_url or sip_directory.kamailio_db_url(_config(args).db_url)
-    _write(args, kamailio_routing.routing_fragment(url))
+    _write(args, kamailio_routing.routing_fragment(url, rpc_port=args.rpc_port))
     return 0
 
 
@@ -473,6 +474,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="end a pool lease when the client has not reported its state for this many "
         "seconds (default 180)",
+    )
+    s.add_argument(
+        "--kamailio-rpc",
+        dest="kamailio_rpc",
+        metavar="URL",
+        help="Kamailio's JSON-RPC over HTTP (e.g. http://127.0.0.1:5071/RPC, see export "
+        "kamailio-routing --rpc-port): a deleted or deactivated account's, a changed "
+        "password's or a rotated pool number's registrations are removed at once",
     )
     s.add_argument(
         "--agent-stale",
@@ -597,6 +606,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--kamailio-db-url",
         help="the database as Kamailio reaches it (default: from --db; sqlite:///path or "
         "postgres://user:password@host:port/db)",
+    )
+    a.add_argument(
+        "--rpc-port",
+        type=int,
+        help="also serve Kamailio's JSON-RPC on http://127.0.0.1:PORT/RPC (loopback only) "
+        "for serve --kamailio-rpc",
     )
     a.add_argument("-o", "--output")
     a.set_defaults(func=cmd_export_kamailio_routing)

@@ -59,6 +59,9 @@ class ServerConfig:
     # Group calls (issue 18): a client that has not reported its agent state for this long
     # counts as signed out and is not rung (clients report every 60 s and on each change).
     agent_stale_s: int = 150
+    # Kamailio's JSON-RPC URL (``serve --kamailio-rpc``): registrations made with credentials
+    # that stopped being valid are removed at once (kamailio_rpc.py). None: not done.
+    kamailio_rpc: str | None = None
 
     def engine_name(self) -> str:
         """The database URL without its password, for logs."""

@@ -279,11 +279,42 @@ branch_route[GROUP_BRANCH] {
 """
 
 
-def routing_fragment(kamailio_db_url: str) -> str:
-    """The fragment for a Kamailio db URL (``sqlite:///path`` or ``postgres://...``)."""
+# JSON-RPC for ``serve --kamailio-rpc`` (kamailio_rpc.py removes stale registrations with
+# ``ul.rm``). Over HTTP (xhttp) rather than the FIFO: the server needs no shared file system
+# with Kamailio and gets an answer per call. The port listens on loopback only, and only
+# requests that arrive on it from loopback reach the RPC: the SIP TCP/TLS ports carry no RPC.
+_RPC = r"""
+# ---- JSON-RPC on http://127.0.0.1:@RPC_PORT@/RPC for the provisioning server ----------------
+listen=tcp:127.0.0.1:@RPC_PORT@
+loadmodule "xhttp.so"
+loadmodule "jsonrpcs.so"
+modparam("jsonrpcs", "transport", 1)
+
+event_route[xhttp:request] {
+    if ($Rp == @RPC_PORT@ && $si == "127.0.0.1" && $hu =~ "^/RPC") {
+        jsonrpc_dispatch();
+        exit;
+    }
+    xhttp_reply("403", "Forbidden", "text/plain", "");
+}
+"""
+
+
+def routing_fragment(kamailio_db_url: str, *, rpc_port: int | None = None) -> str:
+    """The fragment for a Kamailio db URL (``sqlite:///path`` or ``postgres://...``).
+
+    ``rpc_port``: also serve JSON-RPC on ``http://127.0.0.1:PORT/RPC`` (for
+    ``serve --kamailio-rpc``); the including configuration must accept HTTP on TCP
+    (``tcp_accept_no_cl=yes``).
+    """
     scheme = kamailio_db_url.split("://", 1)[0]
     if scheme not in DB_MODULES:
         raise ValueError(f"no Kamailio database module for {scheme!r}")
     if '"' in kamailio_db_url or "\n" in kamailio_db_url:
         raise ValueError("the database URL cannot go into a Kamailio configuration")
-    return _FRAGMENT.replace("@DB_MODULE@", DB_MODULES[scheme]).replace("@DB_URL@", kamailio_db_url)
+    text = _FRAGMENT.replace("@DB_MODULE@", DB_MODULES[scheme]).replace("@DB_URL@", kamailio_db_url)
+    if rpc_port is not None:
+        if not 0 < rpc_port < 65536:
+            raise ValueError("the RPC port must be 1-65535")
+        text = _RPC.replace("@RPC_PORT@", str(rpc_port)) + text
+    return text
