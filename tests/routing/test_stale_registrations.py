@@ -48,11 +48,20 @@ def change_password(rig: DirectoryRig, account_id: int) -> None:
     rig.patch("accounts", account_id, {"sip_password": "new-secret-2"})
 
 
+def deactivate_agent(rig: DirectoryRig, account_id: int) -> None:
+    agent_id = next(a.agent_id for a in rig.agents.values() if a.account_id == account_id)
+    rig.patch("agents", agent_id, {"active": False})
+
+
 def delete_account(rig: DirectoryRig, account_id: int) -> None:
     rig.api.ok(rig.http.delete(f"/api/v1/admin/accounts/{account_id}", headers=rig.api.h), 204)
 
 
-@pytest.mark.parametrize("change", [change_password, delete_account], ids=["password", "delete"])
+@pytest.mark.parametrize(
+    "change",
+    [change_password, deactivate_agent, delete_account],
+    ids=["password", "deactivate", "delete"],
+)
 def test_old_phone_is_no_longer_rung(directory_factory: Any, change: Change) -> None:
     rig: DirectoryRig = directory_factory(kamailio_rpc=True)
     kim = rig.agent("kim", "kim-sip", sip_password="old-secret-1")
@@ -108,6 +117,15 @@ def test_pool_release_removes_the_holders_registration(
     final = call(rig, caller, "pool-sip")
     assert (final["state"], final["code"]) == ("DISCONNECTED", 404), final
     assert not phone.events("incoming_call", lambda e: e["_i"] >= mark)
+
+
+def test_the_rpc_answers_only_on_its_own_port(directory_factory: Any) -> None:
+    """The SIP TCP port speaks HTTP too (xhttp): it must not reach the RPC."""
+    rig: DirectoryRig = directory_factory(kamailio_rpc=True)
+    assert KamailioRpc(rig.kamailio.rpc_url).call("core.version", []) is not None
+    sip_port = KamailioRpc(f"http://{rig.kamailio.host}:{rig.kamailio.tcp_port}/RPC")
+    with pytest.raises(RuntimeError, match="HTTP 403"):
+        sip_port.call("core.version", [])
 
 
 def test_kamailio_down_does_not_fail_the_change(directory_factory: Any) -> None:

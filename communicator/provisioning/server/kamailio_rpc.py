@@ -85,7 +85,12 @@ class KamailioRpc:
             with urllib.request.urlopen(req, timeout=TIMEOUT_S) as resp:
                 answer = json.loads(resp.read() or b"{}")
         except urllib.error.HTTPError as exc:
-            answer = json.loads(exc.read() or b"{}")
+            # jsonrpcs may answer an RPC error with an HTTP error status and a JSON body;
+            # anything else (xhttp's 403 off the RPC port) is a failure.
+            try:
+                answer = json.loads(exc.read())
+            except ValueError:
+                raise RuntimeError(f"{method}: HTTP {exc.code}") from None
         error = answer.get("error") if isinstance(answer, dict) else None
         if error:
             message = str(error.get("message", "")) if isinstance(error, dict) else str(error)
