@@ -54,6 +54,7 @@ from communicator.ui.desktop.widgets.messages import MessageLine, PendingLogs
 from communicator.ui.desktop.widgets.registration import LostConnectionBanner, RegistrationBar
 from communicator.ui.desktop.widgets.sign_out import SignOutButton
 from communicator.ui.desktop.widgets.target_picker import TargetPicker
+from communicator.ui.i18n import translate
 from communicator.ui.session import SessionModel
 
 HISTORY_TAB, DIRECTORY_TAB = 0, 1
@@ -69,7 +70,11 @@ class _CallsArea(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        describe(self, "Calls", "The number field, the lines and the call actions")
+        describe(
+            self,
+            translate("MainWindow", "Calls"),
+            translate("MainWindow", "The number field, the lines and the call actions"),
+        )
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         """QScrollArea's, from the content's size hint now: Qt's keeps the one it read when
@@ -102,17 +107,25 @@ class MainWindow(QMainWindow):
         self.model = model
         self.clock = SharedClock(parent=self)
         self.setWindowTitle("Communicator")
-        describe(self, "Communicator", "Your phone: state, lines, dialling, history, directory")
+        describe(
+            self,
+            "Communicator",
+            translate("MainWindow", "Your phone: state, lines, dialling, history, directory"),
+        )
 
         self.who = QLabel(self)
-        self.who.setAccessibleDescription("Who is signed in")
+        self.who.setAccessibleDescription(translate("MainWindow", "Who is signed in"))
         self.agent_state = AgentStateSwitch(model, self.clock, self)
         self.help_button = action_button(
-            "Help", "Show the keyboard shortcuts", "help", Action.HELP, self
+            translate("MainWindow", "Help"),
+            translate("MainWindow", "Show the keyboard shortcuts"),
+            "help",
+            Action.HELP,
+            self,
         )
         self.settings_button = action_button(
-            "Settings",
-            "Sound devices, ringing, start-up and other settings",
+            translate("MainWindow", "Settings"),
+            translate("MainWindow", "Sound devices, ringing, start-up and other settings"),
             "settings",
             None,
             self,
@@ -129,14 +142,22 @@ class MainWindow(QMainWindow):
         self._pages = (QWidget(self.tabs), QWidget(self.tabs))
         for page in self._pages:
             QVBoxLayout(page).setContentsMargins(0, 0, 0, 0)
-        self.tabs.addTab(self._pages[HISTORY_TAB], "History")
-        self.tabs.addTab(self._pages[DIRECTORY_TAB], "Directory")
-        describe(self.tabs, "History and directory", "Your recent calls, and whom you can call")
+        self.tabs.addTab(self._pages[HISTORY_TAB], translate("MainWindow", "History"))
+        self.tabs.addTab(self._pages[DIRECTORY_TAB], translate("MainWindow", "Directory"))
+        describe(
+            self.tabs,
+            translate("MainWindow", "History and directory"),
+            translate("MainWindow", "Your recent calls, and whom you can call"),
+        )
         # A screen reader reads each tab's tooltip as its description (History's: see below).
-        self.tabs.setTabToolTip(DIRECTORY_TAB, with_key("Directory", Action.DIRECTORY))
+        self.tabs.setTabToolTip(
+            DIRECTORY_TAB, with_key(translate("MainWindow", "Directory"), Action.DIRECTORY)
+        )
         self.tabs.currentChanged.connect(self._tab_changed)
-        self.statusBar().setAccessibleName("Status bar")
-        self.statusBar().setAccessibleDescription("Call logs waiting to be sent")
+        self.statusBar().setAccessibleName(translate("MainWindow", "Status bar"))
+        self.statusBar().setAccessibleDescription(
+            translate("MainWindow", "Call logs waiting to be sent")
+        )
         self.help_panel: HelpPanel | None = None
         self._picker: TargetPicker | None = None
         self._actions_panel: LineActions | None = None
@@ -429,7 +450,11 @@ class MainWindow(QMainWindow):
 
     def _missed_changed(self) -> None:
         missed = self.model.state.missed_calls
-        text = f"History ({missed} missed)" if missed else "History"
+        text = (
+            translate("MainWindow", "History ({missed} missed)").format(missed=missed)
+            if missed
+            else translate("MainWindow", "History")
+        )
         self.tabs.setTabText(HISTORY_TAB, text)
         self.tabs.setTabToolTip(HISTORY_TAB, with_key(text, Action.HISTORY))
         if self._history is not None:
@@ -440,14 +465,17 @@ class MainWindow(QMainWindow):
     def _update_who(self) -> None:
         signed_in = self.model.state.signed_in
         if signed_in is None:
-            self.who.setText("Not signed in")
+            self.who.setText(translate("MainWindow", "Not signed in"))
             return
         session = signed_in.session
-        parts = [session.display_name or session.login, f"ext {session.extension}"]
+        parts = [
+            session.display_name or session.login,
+            translate("MainWindow", "ext {extension}").format(extension=session.extension),
+        ]
         if session.group:
             parts.append(session.group)
         if signed_in.offline:
-            parts.append("offline start")
+            parts.append(translate("MainWindow", "offline start"))
         self.who.setText(" · ".join(parts))
 
     def event(self, event: QEvent) -> bool:

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, qVersion
 import communicator
 from communicator.provisioning.settings import UserSettings, load_user_settings, save_user_settings
 from communicator.ui.desktop import autostart
+from communicator.ui.i18n import translate
 
 if TYPE_CHECKING:
     from communicator.ui.desktop.controller import Desktop
@@ -51,7 +52,7 @@ def versions(pjsip: str | None) -> dict[str, str]:
         "Communicator": own,
         "Qt": qVersion(),
         "PySide6": PySide6.__version__,
-        "pjsip": pjsip or "not loaded",
+        "pjsip": pjsip or translate("SettingsActions", "not loaded"),
     }
 
 
@@ -81,13 +82,21 @@ class SettingsActions(QObject):
             save_user_settings(merged, self._settings_file)
         except OSError as err:
             log.warning("could not save the settings: %s", err)
-            self.errors.append(f"The settings could not be saved: {err}")
+            self.errors.append(
+                translate("SettingsActions", "The settings could not be saved: {error}").format(
+                    error=err
+                )
+            )
         if merged.start_at_login != autostart.is_enabled():
             try:
                 autostart.set_enabled(merged.start_at_login)
             except OSError as err:
                 log.warning("could not change start at login: %s", err)
-                self.errors.append(f"Start at login could not be changed: {err}")
+                self.errors.append(
+                    translate(
+                        "SettingsActions", "Start at login could not be changed: {error}"
+                    ).format(error=err)
+                )
         if self._set_sip_trace is not None:
             self._set_sip_trace(merged.sip_trace)
         desktop = self._desktop

@@ -192,6 +192,11 @@ def test_every_icon_the_windows_name_is_in_resources() -> None:
     named = set(re.findall(r'\bicon\(\s*"([\w-]+)"', source))
     named |= set(re.findall(r'action_button\(\s*"[^"]*",\s*"[^"]*",\s*"([\w-]+)"', source))
     named |= set(re.findall(r'^\s*\("[^"]+", "[^"]+", "([\w-]+)",', source, re.MULTILINE))
+    # The same with the texts translated: translate(...) or a QT_TRANSLATE_NOOP(...) table row.
+    text = r'(?:"[^"]*"|\w+\((?:[^()]|\([^()]*\))*\))'
+    named |= set(re.findall(rf"action_button\(\s*{text},\s*{text},\s*\"([\w-]+)\"", source))
+    noop = r'QT_TRANSLATE_NOOP\(\s*"\w+",\s*"[^"]*"\)'
+    named |= set(re.findall(rf"{noop},\s*{noop},\s*\"([\w-]+)\",", source))
     assert {"answer", "hold", "transfer", "call", "warning"} <= named
     assert sorted(n for n in named if not icon_path(n).is_file()) == []
 

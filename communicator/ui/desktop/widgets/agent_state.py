@@ -20,6 +20,8 @@ from communicator.core.agent_state import AgentState, AgentStatus
 from communicator.ui.desktop.shortcuts import Action, with_key
 from communicator.ui.desktop.widgets.clock import ClockLabel, SharedClock, format_duration
 from communicator.ui.desktop.widgets.common import action_button, describe
+from communicator.ui.i18n import translate
+from communicator.ui.messages_i18n import agent_state_name
 from communicator.ui.session import SessionModel
 
 DEFAULT_REASON = "not-ready"
@@ -36,7 +38,32 @@ _STYLE = {
 
 
 TIME_PATTERNS = ("99:99:99 in state", "99 h 99 min in state", "99:99:99 left")
-"""The longest texts of the time in state (``9``: any digit), for `ClockLabel`'s width."""
+"""The longest texts of the time in state (``9``: any digit), for `ClockLabel`'s width (in
+English; `time_patterns` gives them in the installed language)."""
+
+
+def time_patterns() -> tuple[str, ...]:
+    """`TIME_PATTERNS` in the installed language."""
+    return (
+        in_state_text("99:99:99"),
+        in_state_text(_hours_minutes(99, 99)),
+        left_text("99:99:99"),
+    )
+
+
+def in_state_text(time: str) -> str:
+    return translate("AgentStateSwitch", "{time} in state").format(time=time)
+
+
+def left_text(time: str) -> str:
+    return translate("AgentStateSwitch", "{time} left").format(time=time)
+
+
+def _hours_minutes(hours: int, minutes: int) -> str:
+    return translate("AgentStateSwitch", "{hours} h {minutes} min").format(
+        hours=hours, minutes=f"{minutes:02d}"
+    )
+
 
 SECONDS_SHOWN_S = 60.0
 """For how long the time in state shows its seconds; after that, whole minutes."""
@@ -48,7 +75,9 @@ def format_time_in_state(seconds: float) -> str:
         return format_duration(seconds)
     minutes = int(seconds // 60)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    if hours:
+        return _hours_minutes(hours, minutes)
+    return translate("AgentStateSwitch", "{minutes} min").format(minutes=minutes)
 
 
 class AgentStateSwitch(QWidget):
@@ -58,20 +87,44 @@ class AgentStateSwitch(QWidget):
         super().__init__(parent)
         self._model = model
         self._clock = clock
-        self.state_label = describe(QLabel(self), "Your state", "Your state for the contact center")
+        self.state_label = describe(
+            QLabel(self),
+            translate("AgentStateSwitch", "Your state"),
+            translate("AgentStateSwitch", "Your state for the contact center"),
+        )
         # Its accessible name is its text: the time itself. A fixed size: the tick each
         # second repaints only this label (no relayout of the window).
-        self.time_label = ClockLabel(TIME_PATTERNS, self)
-        self.time_label.setAccessibleDescription("How long you have been in this state")
-        self.ready_button = action_button("Ready", "Take calls", "ready", Action.READY, self)
+        self.time_label = ClockLabel(time_patterns(), self)
+        self.time_label.setAccessibleDescription(
+            translate("AgentStateSwitch", "How long you have been in this state")
+        )
+        self.ready_button = action_button(
+            agent_state_name(AgentState.READY),
+            translate("AgentStateSwitch", "Take calls"),
+            "ready",
+            Action.READY,
+            self,
+        )
         self.not_ready_button = action_button(
-            "Not ready", "Stop taking calls, with a reason", "not-ready", Action.NOT_READY, self
+            agent_state_name(AgentState.NOT_READY),
+            translate("AgentStateSwitch", "Stop taking calls, with a reason"),
+            "not-ready",
+            Action.NOT_READY,
+            self,
         )
         self.reason_menu = QMenu(self.not_ready_button)
-        describe(self.reason_menu, "Not ready reasons", "Choose why you are not ready")
+        describe(
+            self.reason_menu,
+            translate("AgentStateSwitch", "Not ready reasons"),
+            translate("AgentStateSwitch", "Choose why you are not ready"),
+        )
         self.not_ready_button.setMenu(self.reason_menu)
         self.extend_button = action_button(
-            "Extend", "More time for after-call work", "extend", Action.EXTEND_WRAP_UP, self
+            translate("AgentStateSwitch", "Extend"),
+            translate("AgentStateSwitch", "More time for after-call work"),
+            "extend",
+            Action.EXTEND_WRAP_UP,
+            self,
         )
         self.ready_button.clicked.connect(model.set_ready)
         self.extend_button.clicked.connect(model.extend_wrap_up)
@@ -83,7 +136,13 @@ class AgentStateSwitch(QWidget):
         layout.addWidget(self.ready_button)
         layout.addWidget(self.not_ready_button)
         layout.addWidget(self.extend_button)
-        describe(self, "Agent state", "Your state, how long you have been in it, and the switch")
+        describe(
+            self,
+            translate("AgentStateSwitch", "Agent state"),
+            translate(
+                "AgentStateSwitch", "Your state, how long you have been in it, and the switch"
+            ),
+        )
         model.agent_changed.connect(lambda _old, _new: self._update())
         model.not_ready_reasons_changed.connect(lambda _old, _new: self._fill_reasons())
         model.can_extend_wrap_up_changed.connect(lambda _old, _new: self._update())
@@ -114,7 +173,9 @@ class AgentStateSwitch(QWidget):
     def _fill_reasons(self) -> None:
         self.reason_menu.clear()
         reasons = self._model.state.not_ready_reasons
-        entries = [(r.code, r.label) for r in reasons] or [(DEFAULT_REASON, "Not ready")]
+        entries = [(r.code, r.label) for r in reasons] or [
+            (DEFAULT_REASON, agent_state_name(AgentState.NOT_READY))
+        ]
         for code, label in entries:
             action = self.reason_menu.addAction(label)
             action.setData(code)
@@ -124,28 +185,33 @@ class AgentStateSwitch(QWidget):
         if status.state is AgentState.NOT_READY:
             labels = {r.code: r.label for r in self._model.state.not_ready_reasons}
             reason = labels.get(status.reason or "", status.reason or "")
-            return f"Not ready: {reason}" if reason and reason != DEFAULT_REASON else "Not ready"
-        return {
-            AgentState.READY: "Ready",
-            AgentState.NO_ANSWER: "Not ready - no answer",
-            AgentState.ON_CALL: "On a call",
-            AgentState.WRAP_UP: "Wrap-up",
-            AgentState.SIGNED_OUT: "Signed out",
-        }[status.state]
+            if reason and reason != DEFAULT_REASON:
+                return translate("AgentStateSwitch", "Not ready: {reason}").format(reason=reason)
+        return agent_state_name(status.state)
 
     def _update(self) -> None:
         status = self._model.state.agent
         text = self._label_for(status)
         self.state_label.setText(text)
         self.state_label.setStyleSheet(_STYLE[status.state])
-        describe(self.state_label, f"Your state: {text}", "Your state for the contact center")
+        describe(
+            self.state_label,
+            translate("AgentStateSwitch", "Your state: {state}").format(state=text),
+            translate("AgentStateSwitch", "Your state for the contact center"),
+        )
         ready = status.state is AgentState.READY
         self.ready_button.setEnabled(not ready and status.state is not AgentState.SIGNED_OUT)
         self.ready_button.setText(
-            "Back to Ready" if status.state is AgentState.NO_ANSWER else "Ready"
+            translate("AgentStateSwitch", "Back to Ready")
+            if status.state is AgentState.NO_ANSWER
+            else agent_state_name(AgentState.READY)
         )
         self.ready_button.setDefault(status.state is AgentState.NO_ANSWER)
-        describe(self.ready_button, self.ready_button.text(), with_key("Take calls", Action.READY))
+        describe(
+            self.ready_button,
+            self.ready_button.text(),
+            with_key(translate("AgentStateSwitch", "Take calls"), Action.READY),
+        )
         self.not_ready_button.setEnabled(
             status.state not in (AgentState.NOT_READY, AgentState.SIGNED_OUT)
         )
@@ -170,11 +236,11 @@ class AgentStateSwitch(QWidget):
             self._wake_next(None)
             return
         if status.state is AgentState.WRAP_UP and status.wrap_up_until is not None:
-            text = f"{format_duration(status.wrap_up_until - now + 0.999)} left"
+            text = left_text(format_duration(status.wrap_up_until - now + 0.999))
             self._wake_next(1.0)
         else:
             elapsed = now - status.since
-            text = f"{format_time_in_state(elapsed)} in state"
+            text = in_state_text(format_time_in_state(elapsed))
             self._wake_next(1.0 if elapsed < SECONDS_SHOWN_S else 60.0 - elapsed % 60.0)
         self.time_label.setText(text)
 

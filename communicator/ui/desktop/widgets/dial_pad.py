@@ -23,6 +23,7 @@ from communicator.core.dialing import clean_dial_text
 from communicator.core.lines import Operation
 from communicator.ui.desktop.shortcuts import Action, with_key
 from communicator.ui.desktop.widgets.common import action_button, describe
+from communicator.ui.i18n import QT_TRANSLATE_NOOP, translate
 from communicator.ui.session import SessionModel
 
 KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#")
@@ -30,7 +31,12 @@ _LETTERS = {
     "2": "ABC", "3": "DEF", "4": "GHI", "5": "JKL",
     "6": "MNO", "7": "PQRS", "8": "TUV", "9": "WXYZ",
 }  # fmt: skip
-_SPOKEN = {"*": "star", "#": "hash", "+": "plus"}
+_SPOKEN = {
+    "*": QT_TRANSLATE_NOOP("DialPad", "star"),
+    "#": QT_TRANSLATE_NOOP("DialPad", "hash"),
+    "+": QT_TRANSLATE_NOOP("DialPad", "plus"),
+}
+"""In English; shown through ``translate("DialPad", ...)``."""
 
 
 class DialPad(QWidget):
@@ -46,7 +52,7 @@ class DialPad(QWidget):
         keys = KEYS + (("+",) if with_plus else ())
         for index, key in enumerate(keys):
             button = QPushButton(key, self)
-            spoken = _SPOKEN.get(key, key)
+            spoken = translate("DialPad", _SPOKEN[key]) if key in _SPOKEN else key
             letters = _LETTERS.get(key, "")
             describe(button, spoken, f"{purpose}: {spoken}" + (f" ({letters})" if letters else ""))
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
@@ -54,7 +60,13 @@ class DialPad(QWidget):
             button.clicked.connect(lambda _=False, k=key: self.pressed.emit(k))
             grid.addWidget(button, index // 3, index % 3)
             self.buttons[key] = button
-        describe(self, purpose, f"{purpose}: the keys 0 to 9, star and hash")
+        describe(
+            self,
+            purpose,
+            translate("DialPad", "{purpose}: the keys 0 to 9, star and hash").format(
+                purpose=purpose
+            ),
+        )
 
 
 class NumberField(QLineEdit):
@@ -78,21 +90,27 @@ class DialPanel(QWidget):
     def __init__(self, model: SessionModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._model = model
-        label = QLabel("&Number:", self)
+        label = QLabel(translate("DialPanel", "&Number:"), self)
         self.number = NumberField(self)
         describe(
             self.number,
-            "Number to call",
+            translate("DialPanel", "Number to call"),
             with_key(
-                "Type or paste a number, extension or SIP address; Enter calls", Action.FOCUS_NUMBER
+                translate(
+                    "DialPanel", "Type or paste a number, extension or SIP address; Enter calls"
+                ),
+                Action.FOCUS_NUMBER,
             ),
         )
-        self.number.setPlaceholderText("Number, extension or name")
+        self.number.setPlaceholderText(translate("DialPanel", "Number, extension or name"))
         label.setBuddy(self.number)
         self.call_button = action_button(
-            "Call", "Call the number in the field", "call", parent=self
+            translate("DialPanel", "Call"),
+            translate("DialPanel", "Call the number in the field"),
+            "call",
+            parent=self,
         )
-        self.pad = DialPad("Dial pad", with_plus=True, parent=self)
+        self.pad = DialPad(translate("DialPanel", "Dial pad"), with_plus=True, parent=self)
         self.number.returnPressed.connect(self.dial)
         self.call_button.clicked.connect(self.dial)
         self.pad.pressed.connect(self._pad_key)
@@ -106,7 +124,11 @@ class DialPanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.pad)
         layout.addStretch(1)
-        describe(self, "Dialling", "The number field, the Call button and the dial pad")
+        describe(
+            self,
+            translate("DialPanel", "Dialling"),
+            translate("DialPanel", "The number field, the Call button and the dial pad"),
+        )
         self._update()
 
     def focus_number(self) -> None:
@@ -128,8 +150,12 @@ class DialPanel(QWidget):
     def _update(self) -> None:
         can = self._model.state.can_place_call
         self.call_button.setEnabled(can)
-        tip = "Call the number in the field" if can else "No free line, or the phone is off"
-        describe(self.call_button, "Call", tip)
+        tip = (
+            translate("DialPanel", "Call the number in the field")
+            if can
+            else translate("DialPanel", "No free line, or the phone is off")
+        )
+        describe(self.call_button, translate("DialPanel", "Call"), tip)
 
 
 class DtmfKeypad(QWidget):
@@ -139,20 +165,26 @@ class DtmfKeypad(QWidget):
         super().__init__(parent)
         self._model = model
         self._line = 0
-        self.pad = DialPad("Keypad", parent=self)
+        self._digits = ""
+        self.pad = DialPad(translate("DtmfKeypad", "Keypad"), parent=self)
         self.sent = QLabel(self)
-        self.sent.setAccessibleDescription("The tones sent on this call")
+        self.sent.setAccessibleDescription(translate("DtmfKeypad", "The tones sent on this call"))
         self.pad.pressed.connect(self.send)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pad)
         layout.addWidget(self.sent)
-        describe(self, "Keypad", "Send tones on the selected call, for menus and PINs")
+        describe(
+            self,
+            translate("DtmfKeypad", "Keypad"),
+            translate("DtmfKeypad", "Send tones on the selected call, for menus and PINs"),
+        )
         self.setVisible(False)
 
     def follow_line(self, number: int) -> None:
         if number != self._line:
             self._line = number
+            self._digits = ""
             self.sent.setText("")
 
     def send(self, digits: str) -> None:
@@ -163,7 +195,8 @@ class DtmfKeypad(QWidget):
         if view.call_id is None or not view.can(Operation.DTMF):
             return
         self._model.send_dtmf(view.call_id, digits)
-        self.sent.setText(f"Sent: {self.sent.text().removeprefix('Sent: ')}{digits}")
+        self._digits += digits
+        self.sent.setText(translate("DtmfKeypad", "Sent: {digits}").format(digits=self._digits))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
         text = event.text()

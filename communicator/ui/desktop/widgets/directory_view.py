@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from communicator.ui.desktop.widgets.common import action_button, describe
+from communicator.ui.i18n import translate
 from communicator.ui.session import SessionModel
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 def entry_text(entry: DirectoryEntry) -> str:
     where = f" ({entry.group})" if entry.group else ""
-    number = entry.extension or "no number now"
+    number = entry.extension or translate("DirectoryView", "no number now")
     return f"{entry.name}{where} · {number}"
 
 
@@ -78,19 +79,30 @@ class DirectoryView(QWidget):
         super().__init__(parent)
         self._model = model
         self._source = source
-        label = QLabel("&Search the directory:", self)
+        label = QLabel(translate("DirectoryView", "&Search the directory:"), self)
         self.search = describe(
-            QLineEdit(self), "Search the directory", "Type part of a name, number or group"
+            QLineEdit(self),
+            translate("DirectoryView", "Search the directory"),
+            translate("DirectoryView", "Type part of a name, number or group"),
         )
         self.search.setClearButtonEnabled(True)
         label.setBuddy(self.search)
         self.list = describe(
-            QListWidget(self), "Directory", "People and groups; press Enter or double-click to call"
+            QListWidget(self),
+            translate("DirectoryView", "Directory"),
+            translate("DirectoryView", "People and groups; press Enter or double-click to call"),
         )
         self.call_button: QPushButton = action_button(
-            "Call", "Call the selected entry", "call", parent=self
+            translate("DirectoryView", "Call"),
+            translate("DirectoryView", "Call the selected entry"),
+            "call",
+            parent=self,
         )
-        self.refresh_button = action_button("Refresh", "Load the directory again", parent=self)
+        self.refresh_button = action_button(
+            translate("DirectoryView", "Refresh"),
+            translate("DirectoryView", "Load the directory again"),
+            parent=self,
+        )
         self.search.textChanged.connect(lambda _t: self._fill())
         self.search.returnPressed.connect(self._call_first_or_selected)
         self.list.itemActivated.connect(self._call_item)
@@ -103,7 +115,11 @@ class DirectoryView(QWidget):
         layout.addWidget(self.list, 1)
         layout.addWidget(self.call_button)
         layout.addWidget(self.refresh_button)
-        describe(self, "Directory", "Search the directory and call")
+        describe(
+            self,
+            translate("DirectoryView", "Directory"),
+            translate("DirectoryView", "Search the directory and call"),
+        )
         self._fill()
 
     def showEvent(self, event: object) -> None:  # noqa: N802 (Qt's name)

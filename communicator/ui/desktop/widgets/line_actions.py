@@ -21,35 +21,125 @@ from communicator.ui.desktop.widgets.common import action_button, describe
 from communicator.ui.desktop.widgets.dial_pad import DtmfKeypad
 from communicator.ui.desktop.widgets.lines_table import LinesTable
 from communicator.ui.desktop.widgets.target_picker import TargetPicker
+from communicator.ui.i18n import QT_TRANSLATE_NOOP, translate
 from communicator.ui.session import SessionModel
 
-# name, description, icon, operation, shortcut
+# name, description (both in English: shown through translate("LineActions", ...)), icon,
+# operation, shortcut
 _BUTTONS: tuple[tuple[str, str, str, Operation | None, Action | None], ...] = (
-    ("Answer", "Answer the selected ringing call", "answer", Operation.ANSWER, Action.ANSWER),
-    ("Decline", "Decline the selected ringing call", "decline", Operation.REJECT, Action.DECLINE),
-    ("Hang up", "End the selected call", "hang-up", Operation.HANGUP, Action.HANG_UP),
-    ("Hold", "Put the selected call on hold", "hold", Operation.HOLD, Action.HOLD),
-    ("Resume", "Take the selected call off hold", "resume", Operation.RESUME, Action.HOLD),
-    ("Switch to", "Talk on the selected line (the other call is held)", "swap",
-     Operation.ACTIVATE, None),
-    ("Swap", "Hold the active call and resume the held one", "swap", None, Action.SWAP),
-    ("Mute", "Turn your microphone off or on for this call", "mute", Operation.MUTE,
-     Action.MUTE),
-    ("Keypad", "Show the keypad to send tones", "keypad", Operation.DTMF, Action.KEYPAD),
-    ("Transfer", "Transfer the call to someone (blind transfer)", "transfer",
-     Operation.BLIND_TRANSFER, Action.TRANSFER),
-    ("Consult", "Call someone first, then transfer (attended transfer)", "consult",
-     Operation.START_CONSULT, Action.CONSULT),
-    ("Complete transfer", "Connect the caller with the person you consulted", "complete",
-     Operation.COMPLETE_TRANSFER, None),
-    ("Cancel consult", "End the consultation and go back to the caller", "cancel",
-     Operation.CANCEL_CONSULT, None),
-    ("Conference", "Join this call and the other one into a conference", "conference",
-     Operation.CONFERENCE, Action.CONFERENCE),
-    ("Add to conference", "Call someone and add them to this call", "conference",
-     Operation.START_CONSULT, None),
-    ("Split", "End the conference; keep talking to this caller", "split", Operation.SPLIT, None),
-)  # fmt: skip
+    (
+        QT_TRANSLATE_NOOP("LineActions", "Answer"),
+        QT_TRANSLATE_NOOP("LineActions", "Answer the selected ringing call"),
+        "answer",
+        Operation.ANSWER,
+        Action.ANSWER,
+    ),
+    (
+        QT_TRANSLATE_NOOP("LineActions", "Decline"),
+        QT_TRANSLATE_NOOP("LineActions", "Decline the selected ringing call"),
+        "decline",
+        Operation.REJECT,
+        Action.DECLINE,
+    ),
+    (
+        QT_TRANSLATE_NOOP("LineActions", "Hang up"),
+        QT_TRANSLATE_NOOP("LineActions", "End the selected call"),
+        "hang-up",
+        Operation.HANGUP,
+        Action.HANG_UP,
+    ),
+    (
+        QT_TRANSLATE_NOOP("LineActions", "Hold"),
+        QT_TRANSLATE_NOOP("LineActions", "Put the selected call on hold"),
+        "hold",
+        Operation.HOLD,
+        Action.HOLD,
+    ),
+    (
+        QT_TRANSLATE_NOOP("LineActions", "Resume"),
+        QT_TRANSLATE_NOOP("LineActions", "Take the selected call off hold"),
+        "resume",
+        Operation.RESUME,
+        Action.HOLD,
+    ),
+    (
+        QT_TRANSLATE_NOOP("LineActions", "Switch to"),
+        QT_TRANSLATE_NOOP("LineActions", "Talk on the selected line (the other call is held)"),
+        "swap",
+        Operation.ACTIVATE,
+        None,
+    ),
+    (
+        QT_TRANSLATE_NOOP("LineActions", "Swap"),
+        QT_TRANSLATE_NOOP("LineActions", "Hold the active call and resume the held one"),
+        "swap",
+        None,
+        Action.SWAP,
+    ),
+    (
+        QT_TRANSLATE_NOOP("LineActions", "Mute"),
+        QT_TRANSLATE_NOOP("LineActions", "Turn your microphone off or on for this call"),
+        "mute",
+        Operation.MUTE,
+        Action.MUTE,
+    ),
+    (
+        QT_TRANSLATE_NOOP("LineActions", "Keypad"),
+        QT_TRANSLATE_NOOP("LineActions", "Show the keypad to send tones"),
+        "keypad",
+        Operation.DTMF,
+        Action.KEYPAD,
+    ),
+    (
+        QT_TRANSLATE_NOOP("LineActions", "Transfer"),
+        QT_TRANSLATE_NOOP("LineActions", "Transfer the call to someone (blind transfer)"),
+        "transfer",
+        Operation.BLIND_TRANSFER,
+        Action.TRANSFER,
+    ),
+    (
+        QT_TRANSLATE_NOOP("LineActions", "Consult"),
+        QT_TRANSLATE_NOOP("LineActions", "Call someone first, then transfer (attended transfer)"),
+        "consult",
+        Operation.START_CONSULT,
+        Action.CONSULT,
+    ),
+    (
+        QT_TRANSLATE_NOOP("LineActions", "Complete transfer"),
+        QT_TRANSLATE_NOOP("LineActions", "Connect the caller with the person you consulted"),
+        "complete",
+        Operation.COMPLETE_TRANSFER,
+        None,
+    ),
+    (
+        QT_TRANSLATE_NOOP("LineActions", "Cancel consult"),
+        QT_TRANSLATE_NOOP("LineActions", "End the consultation and go back to the caller"),
+        "cancel",
+        Operation.CANCEL_CONSULT,
+        None,
+    ),
+    (
+        QT_TRANSLATE_NOOP("LineActions", "Conference"),
+        QT_TRANSLATE_NOOP("LineActions", "Join this call and the other one into a conference"),
+        "conference",
+        Operation.CONFERENCE,
+        Action.CONFERENCE,
+    ),
+    (
+        QT_TRANSLATE_NOOP("LineActions", "Add to conference"),
+        QT_TRANSLATE_NOOP("LineActions", "Call someone and add them to this call"),
+        "conference",
+        Operation.START_CONSULT,
+        None,
+    ),
+    (
+        QT_TRANSLATE_NOOP("LineActions", "Split"),
+        QT_TRANSLATE_NOOP("LineActions", "End the conference; keep talking to this caller"),
+        "split",
+        Operation.SPLIT,
+        None,
+    ),
+)
 
 
 class LineActions(QWidget):
@@ -70,7 +160,13 @@ class LineActions(QWidget):
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         for index, (name, description, icon_name, operation, action) in enumerate(_BUTTONS):
-            button = action_button(name, description, icon_name, action, self)
+            button = action_button(
+                translate("LineActions", name),
+                translate("LineActions", description),
+                icon_name,
+                action,
+                self,
+            )
             grid.addWidget(button, index // 4, index % 4)
             self.buttons[name] = button
             self.operations[name] = operation
@@ -103,7 +199,11 @@ class LineActions(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(grid, 1)
         layout.addWidget(self.keypad, 0, Qt.AlignmentFlag.AlignTop)
-        describe(self, "Call actions", "What you can do with the selected line's call")
+        describe(
+            self,
+            translate("LineActions", "Call actions"),
+            translate("LineActions", "What you can do with the selected line's call"),
+        )
         table.selected_changed.connect(lambda _n: self._update())
         model.lines_changed.connect(lambda _old, _new: self._lines_changed())
         self._update()
@@ -173,8 +273,10 @@ class LineActions(QWidget):
             return
         call_id = view.call_id
         self._picker.ask(
-            f"Transfer the call on line {view.number} to:",
-            "Transfer",
+            translate("LineActions", "Transfer the call on line {line} to:").format(
+                line=view.number
+            ),
+            translate("LineActions", "Transfer"),
             lambda dial: self._model.blind_transfer(call_id, dial),
         )
 
@@ -184,8 +286,10 @@ class LineActions(QWidget):
             return
         call_id = view.call_id
         self._picker.ask(
-            f"Consult someone about the call on line {view.number}:",
-            "Consult",
+            translate("LineActions", "Consult someone about the call on line {line}:").format(
+                line=view.number
+            ),
+            translate("LineActions", "Consult"),
             lambda dial: self._start_consult(call_id, dial, join=False),
         )
 
@@ -195,8 +299,10 @@ class LineActions(QWidget):
             return
         call_id = view.call_id
         self._picker.ask(
-            f"Add someone to the call on line {view.number}:",
-            "Add",
+            translate("LineActions", "Add someone to the call on line {line}:").format(
+                line=view.number
+            ),
+            translate("LineActions", "Add"),
             lambda dial: self._start_consult(call_id, dial, join=True),
         )
 
@@ -259,7 +365,9 @@ class LineActions(QWidget):
         muted = view is not None and view.muted
         mute = self.buttons["Mute"]
         mute.setChecked(muted)
-        mute.setText("Unmute" if muted else "Mute")
+        mute.setText(
+            translate("LineActions", "Unmute") if muted else translate("LineActions", "Mute")
+        )
         describe(mute, mute.text(), mute.toolTip())
         self.keypad.follow_line(self._table.selected_number)
         if not self._can(Operation.DTMF) and not self.keypad.isHidden():

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 from communicator.core.messages import Message, MessageLevel
 from communicator.ui.desktop.icons import icon
 from communicator.ui.desktop.widgets.common import ICON_SIZE, describe
+from communicator.ui.i18n import translate
 from communicator.ui.session import SessionModel
 
 KEEP = 20
@@ -28,20 +29,28 @@ class MessageLine(QWidget):
         super().__init__(parent)
         self._recent: deque[tuple[float, Message]] = deque(maxlen=KEEP)
         self.picture = QLabel(self)
-        self.picture.setAccessibleName("Message level")
+        self.picture.setAccessibleName(translate("MessageLine", "Message level"))
         self.text = QLabel(self)
         self.text.setWordWrap(True)
-        self.text.setAccessibleDescription("The latest message for you")
+        self.text.setAccessibleDescription(translate("MessageLine", "The latest message for you"))
         self.dismiss = QToolButton(self)
         self.dismiss.setText("OK")
-        describe(self.dismiss, "Dismiss message", "Hide the latest message")
+        describe(
+            self.dismiss,
+            translate("MessageLine", "Dismiss message"),
+            translate("MessageLine", "Hide the latest message"),
+        )
         self.dismiss.clicked.connect(self.clear)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(self.picture)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.dismiss)
-        describe(self, "Messages", "The latest message for you")
+        describe(
+            self,
+            translate("MessageLine", "Messages"),
+            translate("MessageLine", "The latest message for you"),
+        )
         model.message_posted.connect(self.show_message)
         self.setVisible(False)
 
@@ -57,7 +66,11 @@ class MessageLine(QWidget):
         if warning:
             self.picture.setPixmap(icon("warning").pixmap(ICON_SIZE))
         self.picture.setVisible(warning)
-        self.picture.setAccessibleName("Warning" if warning else "Information")
+        self.picture.setAccessibleName(
+            translate("MessageLine", "Warning")
+            if warning
+            else translate("MessageLine", "Information")
+        )
         self.text.setToolTip(
             "\n".join(
                 time.strftime("%H:%M:%S ", time.localtime(at)) + m.text for at, m in self._recent
@@ -75,7 +88,9 @@ class PendingLogs(QLabel):
     def __init__(self, model: SessionModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._model = model
-        self.setAccessibleDescription("Call logs not yet sent to the server; they are kept here")
+        self.setAccessibleDescription(
+            translate("PendingLogs", "Call logs not yet sent to the server; they are kept here")
+        )
         model.pending_logs_changed.connect(lambda _old, _new: self._update())
         model.refused_logs_changed.connect(lambda _old, _new: self._update())
         self._update()
@@ -84,12 +99,21 @@ class PendingLogs(QLabel):
         waiting, refused = self._model.state.pending_logs, self._model.state.refused_logs
         parts = []
         if waiting:
-            parts.append(f"{waiting} call log{'s' if waiting != 1 else ''} waiting to be sent")
+            text = (
+                translate("PendingLogs", "{count} call log waiting to be sent")
+                if waiting == 1
+                else translate("PendingLogs", "{count} call logs waiting to be sent")
+            )
+            parts.append(text.format(count=waiting))
         if refused:
             # Kept on this computer for support (python -m communicator.provisioning.outbox_cli).
-            parts.append(
-                f"{refused} call log{'s' if refused != 1 else ''} refused by the server, "
-                "kept for support"
+            text = (
+                translate("PendingLogs", "{count} call log refused by the server, kept for support")
+                if refused == 1
+                else translate(
+                    "PendingLogs", "{count} call logs refused by the server, kept for support"
+                )
             )
+            parts.append(text.format(count=refused))
         self.setText("; ".join(parts))
         self.setVisible(bool(parts))

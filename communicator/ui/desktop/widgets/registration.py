@@ -16,18 +16,24 @@ from communicator.core.registration import (
 )
 from communicator.ui.desktop.icons import icon
 from communicator.ui.desktop.widgets.common import ICON_SIZE, describe
+from communicator.ui.i18n import QT_TRANSLATE_NOOP, translate
 from communicator.ui.session import SessionModel
 from communicator.ui.session_state import SessionState
 
 _STATE_WORDS = {
-    RegistrationState.SIGNED_OUT: "Phone off",
-    RegistrationState.REGISTERING: "Connecting the phone…",
-    RegistrationState.REGISTERED: "Phone connected",
-    RegistrationState.REFRESHING: "Phone connected",
-    RegistrationState.RETRYING: "Phone not connected, trying again",
-    RegistrationState.FAILED: "Phone not connected",
-    RegistrationState.UNREGISTERING: "Disconnecting the phone…",
+    RegistrationState.SIGNED_OUT: QT_TRANSLATE_NOOP("RegistrationBar", "Phone off"),
+    RegistrationState.REGISTERING: QT_TRANSLATE_NOOP("RegistrationBar", "Connecting the phone…"),
+    RegistrationState.REGISTERED: QT_TRANSLATE_NOOP("RegistrationBar", "Phone connected"),
+    RegistrationState.REFRESHING: QT_TRANSLATE_NOOP("RegistrationBar", "Phone connected"),
+    RegistrationState.RETRYING: QT_TRANSLATE_NOOP(
+        "RegistrationBar", "Phone not connected, trying again"
+    ),
+    RegistrationState.FAILED: QT_TRANSLATE_NOOP("RegistrationBar", "Phone not connected"),
+    RegistrationState.UNREGISTERING: QT_TRANSLATE_NOOP(
+        "RegistrationBar", "Disconnecting the phone…"
+    ),
 }
+"""In English; shown through ``translate("RegistrationBar", ...)``."""
 _TRYING_AGAIN = frozenset(
     {
         RegistrationState.REGISTERING,
@@ -38,6 +44,14 @@ _TRYING_AGAIN = frozenset(
 )
 
 
+def lost_connection_text(message: str | None = None) -> str:
+    """The banner's message in the installed language (core's English text when it is another
+    than the lost-connection one)."""
+    if message is None or message == LOST_CONNECTION_MESSAGE:
+        return translate("LostConnectionBanner", "SIP phone has lost connection with the system")
+    return message
+
+
 def desk_phone(state: SessionState) -> str | None:
     """Hot desk: the desk phone the calls ring on this session (the softphone registers none)."""
     return state.signed_in.profile.call_center.desk_phone if state.signed_in else None
@@ -45,14 +59,14 @@ def desk_phone(state: SessionState) -> str | None:
 
 def status_words(state: SessionState) -> str:
     if (desk := desk_phone(state)) is not None:
-        return f"Calls ring on {desk}"
+        return translate("RegistrationBar", "Calls ring on {desk}").format(desk=desk)
     if state.static_ip:
-        return "Desk phone (static IP)"
+        return translate("RegistrationBar", "Desk phone (static IP)")
     registration = state.registration
     if registration.lost_connection and registration.state in _TRYING_AGAIN:
         # the banner says the connection is lost: never "connecting" or "connected" beside it
-        return _STATE_WORDS[RegistrationState.RETRYING]
-    return _STATE_WORDS[registration.state]
+        return translate("RegistrationBar", _STATE_WORDS[RegistrationState.RETRYING])
+    return translate("RegistrationBar", _STATE_WORDS[registration.state])
 
 
 def registration_details(status: RegistrationStatus, *, now: float | None = None) -> str:
@@ -60,19 +74,37 @@ def registration_details(status: RegistrationStatus, *, now: float | None = None
     current = status.current
     lines: list[str] = []
     if current is None:
-        lines.append("No current registration.")
+        lines.append(translate("RegistrationBar", "No current registration."))
     else:
         at = time.strftime("%H:%M:%S", time.localtime(current.expires_at))
-        left = "" if now is None else f", {max(0, int(current.expires_at - now))} s left"
+        left = (
+            ""
+            if now is None
+            else translate("RegistrationBar", ", {seconds} s left").format(
+                seconds=max(0, int(current.expires_at - now))
+            )
+        )
         lines += [
-            f"Contact: {current.contact_host}:{current.contact_port}",
-            f"Transport: {current.transport.upper()}",
-            f"Expires: every {int(current.expiry)} s (next at {at}{left})",
-            f"Server: {current.server_host}",
+            translate("RegistrationBar", "Contact: {host}:{port}").format(
+                host=current.contact_host, port=current.contact_port
+            ),
+            translate("RegistrationBar", "Transport: {transport}").format(
+                transport=current.transport.upper()
+            ),
+            translate("RegistrationBar", "Expires: every {seconds} s (next at {at}{left})").format(
+                seconds=int(current.expiry), at=at, left=left
+            ),
+            translate("RegistrationBar", "Server: {server}").format(server=current.server_host),
         ]
     if status.detail:
-        lines.append(f"Last problem: {status.detail}")
+        lines.append(
+            translate("RegistrationBar", "Last problem: {detail}").format(detail=status.detail)
+        )
     return "\n".join(lines)
+
+
+def _until_back() -> str:
+    return translate("LostConnectionBanner", "Calls cannot reach you until it is back")
 
 
 class LostConnectionBanner(QFrame):
@@ -87,14 +119,19 @@ class LostConnectionBanner(QFrame):
         )
         picture = QLabel(self)
         picture.setPixmap(icon("warning").pixmap(ICON_SIZE))
-        describe(picture, "Warning", "The phone cannot reach the system")
-        self.text = QLabel(LOST_CONNECTION_MESSAGE, self)
+        describe(
+            picture,
+            translate("LostConnectionBanner", "Warning"),
+            translate("LostConnectionBanner", "The phone cannot reach the system"),
+        )
+        message = lost_connection_text()
+        self.text = QLabel(message, self)
         self.text.setWordWrap(True)
-        describe(self.text, LOST_CONNECTION_MESSAGE, "Calls cannot reach you until it is back")
+        describe(self.text, message, _until_back())
         layout = QHBoxLayout(self)
         layout.addWidget(picture)
         layout.addWidget(self.text, 1)
-        describe(self, "Connection warning", LOST_CONNECTION_MESSAGE)
+        describe(self, translate("LostConnectionBanner", "Connection warning"), message)
         self._model = model
         model.registration_changed.connect(lambda _old, _new: self._update())
         model.static_ip_changed.connect(lambda _old, _new: self._update())
@@ -104,9 +141,9 @@ class LostConnectionBanner(QFrame):
         status = self._model.state.registration
         lost = status.lost_connection and not self._model.state.static_ip
         if lost:
-            message = status.message or LOST_CONNECTION_MESSAGE
+            message = lost_connection_text(status.message)
             self.text.setText(message)
-            detail = status.detail or "Calls cannot reach you until it is back"
+            detail = status.detail or _until_back()
             self.text.setToolTip(detail)
             describe(self.text, message, detail)
         self.setVisible(lost)
@@ -119,15 +156,22 @@ class RegistrationBar(QWidget):
         super().__init__(parent)
         self._model = model
         self.light = QLabel(self)
-        describe(self.light, "Phone status light", "Green when the phone is connected")
+        describe(
+            self.light,
+            translate("RegistrationBar", "Phone status light"),
+            translate("RegistrationBar", "Green when the phone is connected"),
+        )
         self.status = QLabel(self)
         self.details_button = QToolButton(self)
-        self.details_button.setText("Details")
+        self.details_button.setText(translate("RegistrationBar", "Details"))
         self.details_button.setCheckable(True)
         describe(
             self.details_button,
-            "Registration details",
-            "Show or hide the current registration: address, transport, expiry, server",
+            translate("RegistrationBar", "Registration details"),
+            translate(
+                "RegistrationBar",
+                "Show or hide the current registration: address, transport, expiry, server",
+            ),
         )
         self.details = QLabel(self)
         self.details.setWordWrap(True)
@@ -166,9 +210,15 @@ class RegistrationBar(QWidget):
         self.status.setToolTip(details)
         self.details.setText(details)
         describe(self.status, summary, details)
-        describe(self.details, "Current registration", details)
+        describe(self.details, translate("RegistrationBar", "Current registration"), details)
         connected = desk_phone(state) is not None or (
             state.registered and (state.static_ip or not state.registration.lost_connection)
         )
         self.light.setPixmap(icon("registered" if connected else "unregistered").pixmap(ICON_SIZE))
-        describe(self.light, "Phone status light", "Connected" if connected else "Not connected")
+        describe(
+            self.light,
+            translate("RegistrationBar", "Phone status light"),
+            translate("RegistrationBar", "Connected")
+            if connected
+            else translate("RegistrationBar", "Not connected"),
+        )

@@ -25,6 +25,7 @@ from communicator.ui.desktop.widgets.directory_view import (
     entry_matches,
     entry_text,
 )
+from communicator.ui.i18n import translate
 from communicator.ui.session import SessionModel
 
 MAX_HISTORY = 20
@@ -41,17 +42,31 @@ class TargetPicker(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.title = QLabel(self)
         self.target = describe(
-            QLineEdit(self), "Number or name", "Type a number, or search the directory and history"
+            QLineEdit(self),
+            translate("TargetPicker", "Number or name"),
+            translate("TargetPicker", "Type a number, or search the directory and history"),
         )
-        field_label = QLabel("&To:", self)
+        field_label = QLabel(translate("TargetPicker", "&To:"), self)
         field_label.setBuddy(self.target)
         self.suggestions = describe(
             QListWidget(self),
-            "Suggestions",
-            "Matching directory entries and recent calls; Enter or double-click chooses",
+            translate("TargetPicker", "Suggestions"),
+            translate(
+                "TargetPicker",
+                "Matching directory entries and recent calls; Enter or double-click chooses",
+            ),
         )
-        self.ok_button = action_button("Transfer", "Go ahead", "transfer", parent=self)
-        self.cancel_button = action_button("Cancel", "Close without doing anything", parent=self)
+        self.ok_button = action_button(
+            translate("TargetPicker", "Transfer"),
+            translate("TargetPicker", "Go ahead"),
+            "transfer",
+            parent=self,
+        )
+        self.cancel_button = action_button(
+            translate("TargetPicker", "Cancel"),
+            translate("TargetPicker", "Close without doing anything"),
+            parent=self,
+        )
         self.target.textChanged.connect(lambda _t: self._fill())
         self.target.returnPressed.connect(self._accept)
         self.suggestions.itemActivated.connect(self._choose_item)
@@ -65,7 +80,11 @@ class TargetPicker(QFrame):
         grid.addWidget(self.suggestions, 2, 0, 1, 3)
         grid.addWidget(self.ok_button, 3, 1)
         grid.addWidget(self.cancel_button, 3, 2)
-        describe(self, "Choose whom", "Type a number or pick from the directory or history")
+        describe(
+            self,
+            translate("TargetPicker", "Choose whom"),
+            translate("TargetPicker", "Type a number or pick from the directory or history"),
+        )
         self.setVisible(False)
 
     @property
@@ -76,9 +95,13 @@ class TargetPicker(QFrame):
         """Show the picker: ``title`` on top, ``verb`` on the button, ``on_chosen(dial)``."""
         self._on_chosen = on_chosen
         self.title.setText(title)
-        describe(self.title, title, "What the choice is for")
+        describe(self.title, title, translate("TargetPicker", "What the choice is for"))
         self.ok_button.setText(verb)
-        describe(self.ok_button, verb, f"{verb} to the number in the field")
+        describe(
+            self.ok_button,
+            verb,
+            translate("TargetPicker", "{verb} to the number in the field").format(verb=verb),
+        )
         self.target.clear()
         self._directory.load()
         self._fill()
@@ -123,14 +146,22 @@ class TargetPicker(QFrame):
         self.suggestions.clear()
         for entry in self._directory.entries:
             if entry.extension and entry_matches(entry, search):
-                self._add(f"Directory: {entry_text(entry)}", entry.extension)
+                self._add(
+                    translate("TargetPicker", "Directory: {entry}").format(entry=entry_text(entry)),
+                    entry.extension,
+                )
         seen: set[str] = set()
         for past in self._model.history(search.strip()):
             target = past.redial_target
             if target in seen:
                 continue
             seen.add(target)
-            self._add(f"Recent: {past.name or target} · {target}", target)
+            self._add(
+                translate("TargetPicker", "Recent: {name} · {number}").format(
+                    name=past.name or target, number=target
+                ),
+                target,
+            )
             if len(seen) >= MAX_HISTORY:
                 break
 
