@@ -11,81 +11,25 @@ import logging
 import os
 import resource
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar, get_args
+from typing import Any, get_args
 
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import db as db_mod
-from . import exports, kamailio_routing, sip_directory, workers
+from . import cli_exports, sip_directory, workers
 from .api_models import AccountCreate, AgentCreate, CallOrderName, GroupCreate
-from .config import ServerConfig
+from .cli_db import config_of, with_db
+from .cli_exports import write as _write
 from .errors import ApiError
-from .keycheck import ServerKeyMismatchError, check_server_key
+from .keycheck import ServerKeyMismatchError
 from .models import Agent, Group
 from .security import SecretBox, hash_password
-from .services import accounts, accounts_csv, admin_users, agents, groups, pool, reports, sessions
+from .services import accounts, accounts_csv, admin_users, agents, groups, pool, sessions
 
-T = TypeVar("T")
 log = logging.getLogger("communicator.server")
-
-
-def _config(args: argparse.Namespace) -> ServerConfig:
-    lo, hi = 100, 999
-    if getattr(args, "extensions", None):
-        try:
-            lo_s, hi_s = args.extensions.split("-", 1)
-            lo, hi = int(lo_s), int(hi_s)
-        except ValueError:
-            raise SystemExit("--extensions must look like 100-999") from None
-    overrides: dict[str, Any] = {"extension_min": lo, "extension_max": hi}
-    for name in (
-        "heartbeat_s",
-        "signin_burst_per_address",
-        "signin_rate_per_address",
-        "signin_burst_per_agent",
-        "signin_rate_per_agent",
-        "session_ttl_s",
-        "lease_idle_s",
-        "agent_stale_s",
-        "kamailio_rpc",
-    ):
-        value = getattr(args, name, None)
-        if value is not None:
-            overrides[name] = value
-    return ServerConfig.create(
-        db=args.db or os.environ.get("COMMUNICATOR_SERVER_DB"),
-        data_dir=Path(args.data_dir) if args.data_dir else None,
-        recordings_dir=Path(args.recordings_dir) if getattr(args, "recordings_dir", None) else None,
-        **overrides,
-    )
-
-
-def _with_db(
-    cfg: ServerConfig,
-    fn: Callable[[Session, SecretBox], T],
-    *,
-    commit: bool = True,
-    needs_key: bool = True,
-) -> T:
-    """Runs ``fn`` in one transaction. Commands that read or write SIP passwords
-    (``needs_key``) refuse a server key that cannot read the stored ones."""
-    engine = db_mod.make_engine(cfg.db_url, pool_size=1)
-    try:
-        db_mod.upgrade(engine)
-        box = SecretBox.load(cfg.data_dir)
-        if needs_key:
-            check_server_key(engine, box, cfg.data_dir)
-        with db_mod.make_sessionmaker(engine, box)() as s:
-            result = fn(s, box)
-            if commit:
-                s.commit()
-            return result
-    finally:
-        engine.dispose()
 
 
 def _raise_fd_limit() -> None:
@@ -121,12 +65,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from .api import create_app
 
-    cfg = _config(args)
+    cfg = config_of(args)
     _raise_fd_limit()
     app: Any
     # Migrate and settle the key once, here; the registrar's view of the accounts (digest
     # hashes of older rows) and its settings are brought up to date (issue 18).
-    _with_db(cfg, lambda s, b: sip_directory.prepare(s, b, cfg))
+    with_db(cfg, lambda s, b: sip_directory.prepare(s, b, cfg))
     if args.workers > 1:
         os.environ[workers.CONFIG_ENV] = workers.config_to_env(cfg)
         app = f"{workers.__name__}:app"
@@ -163,7 +107,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_admin_create(args: argparse.Namespace) -> int:
-    cfg = _config(args)
+    cfg = config_of(args)
     days = cfg.admin_token_ttl_days if args.expires_in_days is None else args.expires_in_days
     if days < 1:
         print(
@@ -172,7 +116,7 @@ def cmd_admin_create(args: argparse.Namespace) -> int:
         )
         return 2
     ttl = dt.timedelta(days=days)
-    token = _with_db(
+    token = with_db(
         cfg, lambda s, _b: sessions.create_admin_token(s, args.name, ttl), needs_key=False
     )
     print(token)
@@ -180,8 +124,8 @@ def cmd_admin_create(args: argparse.Namespace) -> int:
 
 
 def cmd_admin_list(args: argparse.Namespace) -> int:
-    rows = _with_db(
-        _config(args), lambda s, _b: sessions.list_admin_tokens(s), commit=False, needs_key=False
+    rows = with_db(
+        config_of(args), lambda s, _b: sessions.list_admin_tokens(s), commit=False, needs_key=False
     )
     print(f"{'ID':>5}  {'NAME':24} {'CREATED':16} {'EXPIRES':16} STATUS")
     for r in rows:
@@ -191,8 +135,8 @@ def cmd_admin_list(args: argparse.Namespace) -> int:
 
 
 def cmd_admin_revoke(args: argparse.Namespace) -> int:
-    revoked, missing = _with_db(
-        _config(args), lambda s, _b: sessions.revoke_admin_tokens(s, args.ids), needs_key=False
+    revoked, missing = with_db(
+        config_of(args), lambda s, _b: sessions.revoke_admin_tokens(s, args.ids), needs_key=False
     )
     for i in revoked:
         print(f"revoked {i}")
@@ -207,7 +151,7 @@ def cmd_admin_create_user(args: argparse.Namespace) -> int:
         admin_users.check_password_rule(password)
         pw_hash = hash_password(password)
         run = lambda s, _b: admin_users.create_user(s, args.name, pw_hash).id  # noqa: E731
-        print(_with_db(_config(args), run, needs_key=False))
+        print(with_db(config_of(args), run, needs_key=False))
     except ApiError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1
@@ -241,13 +185,13 @@ def cmd_agents_add(args: argparse.Namespace) -> int:
         if args.group:
             g = s.scalar(select(Group).where(Group.name == args.group))
             if g is None:
-                g = groups.create_group(s, _config(args), GroupCreate(name=args.group))
+                g = groups.create_group(s, config_of(args), GroupCreate(name=args.group))
             group_id = g.id
         a = agents.create_agent(s, body, pw_hash)
         a.group_id = group_id
         return a.id
 
-    print(_with_db(_config(args), run))
+    print(with_db(config_of(args), run))
     return 0
 
 
@@ -255,7 +199,7 @@ def cmd_agents_list(args: argparse.Namespace) -> int:
     def run(s: Session, _box: SecretBox) -> list[Any]:
         return [agents.agent_out(s, a) for a in s.scalars(select(Agent).order_by(Agent.login))]
 
-    rows = _with_db(_config(args), run, commit=False, needs_key=False)
+    rows = with_db(config_of(args), run, commit=False, needs_key=False)
     print(f"{'ID':>5}  {'LOGIN':20} {'NAME':24} {'GROUP':16} {'EXT':>5} ACTIVE")
     for r in rows:
         print(
@@ -266,7 +210,7 @@ def cmd_agents_list(args: argparse.Namespace) -> int:
 
 
 def cmd_groups_add(args: argparse.Namespace) -> int:
-    cfg = _config(args)
+    cfg = config_of(args)
     fields: dict[str, Any] = {"call_order": args.call_order, "ring_time_s": args.ring_time}
     body = GroupCreate(
         name=args.name,
@@ -274,12 +218,12 @@ def cmd_groups_add(args: argparse.Namespace) -> int:
         email=args.email or "",
         **{k: v for k, v in fields.items() if v is not None},
     )
-    print(_with_db(cfg, lambda s, _b: groups.create_group(s, cfg, body).id))
+    print(with_db(cfg, lambda s, _b: groups.create_group(s, cfg, body).id))
     return 0
 
 
 def cmd_accounts_add(args: argparse.Namespace) -> int:
-    cfg = _config(args)
+    cfg = config_of(args)
     password = _password(args, f"SIP password for {args.username}: ")
 
     def run(s: Session, box: SecretBox) -> str:
@@ -302,13 +246,13 @@ def cmd_accounts_add(args: argparse.Namespace) -> int:
         acc = accounts.create_account(s, cfg, box, AccountCreate.model_validate(data))
         return f"{acc.id} extension {acc.extension}"
 
-    print(_with_db(cfg, run))
+    print(with_db(cfg, run))
     return 0
 
 
 def cmd_accounts_list(args: argparse.Namespace) -> int:
-    rows = _with_db(
-        _config(args), lambda s, _b: accounts.account_rows(s), commit=False, needs_key=False
+    rows = with_db(
+        config_of(args), lambda s, _b: accounts.account_rows(s), commit=False, needs_key=False
     )
     print(f"{'ID':>5}  {'AGENT':24} {'GROUP':16} {'PHONE NUMBER':16} {'EXT':>5} SIP USER")
     for r in rows:
@@ -326,7 +270,7 @@ def cmd_accounts_list(args: argparse.Namespace) -> int:
 
 
 def cmd_accounts_delete(args: argparse.Namespace) -> int:
-    deleted, missing = _with_db(_config(args), lambda s, _b: accounts.delete_accounts(s, args.ids))
+    deleted, missing = with_db(config_of(args), lambda s, _b: accounts.delete_accounts(s, args.ids))
     for i in deleted:
         print(f"deleted {i}")
     for i in missing:
@@ -342,22 +286,22 @@ def cmd_accounts_release(args: argparse.Namespace) -> int:
             done.append(f"released {acc.id} extension {acc.extension}")
         return done
 
-    for line in _with_db(_config(args), run):
+    for line in with_db(config_of(args), run):
         print(line)
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    cfg = _config(args)
+    cfg = config_of(args)
     text = Path(args.csv).read_text(encoding="utf-8-sig")
-    created, updated = _with_db(cfg, lambda s, b: accounts_csv.import_accounts_csv(s, cfg, b, text))
+    created, updated = with_db(cfg, lambda s, b: accounts_csv.import_accounts_csv(s, cfg, b, text))
     print(f"created {created}, updated {updated}")
     return 0
 
 
 def cmd_export_accounts(args: argparse.Namespace) -> int:
-    text = _with_db(
-        _config(args),
+    text = with_db(
+        config_of(args),
         lambda s, b: accounts_csv.export_accounts_csv(s, b, with_passwords=args.with_passwords),
         commit=False,
     )
@@ -373,70 +317,6 @@ def _positive(value: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number from 1 up: {value!r}")
     return n
-
-
-def _date(value: str) -> dt.datetime:
-    try:
-        d = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date or time: {value!r}") from None
-    try:
-        return (d if d.tzinfo else d.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
-    except (OverflowError, ValueError):
-        raise argparse.ArgumentTypeError(f"outside the calendar in UTC: {value!r}") from None
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    f = reports.ReportFilter(
-        agent=args.agent, group=args.group, number=args.number, start=args.start, end=args.end
-    )
-    total, rows = _with_db(
-        _config(args),
-        lambda s, _b: reports.report(s, f, limit=10_000_000),
-        commit=False,
-        needs_key=False,
-    )
-    if args.csv:
-        _write(args, reports.report_csv(rows))
-        return 0
-    for r in rows:
-        print(
-            f"{r.started_at:%Y-%m-%d %H:%M:%S}  {r.agent_login or '-':16} {r.direction:8} "
-            f"{r.remote:24} {r.duration_s:8.1f}s {r.end_reason}"
-        )
-    print(f"{total} call(s)")
-    return 0
-
-
-def _write(args: argparse.Namespace, text: str) -> None:
-    out = getattr(args, "output", None)
-    if out:
-        Path(out).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-
-
-def cmd_export_kamailio(args: argparse.Namespace) -> int:
-    if args.sql:
-        text = _with_db(
-            _config(args), lambda s, b: exports.kamailio_sql(s, b, args.dialect), commit=False
-        )
-    else:
-        text = _with_db(_config(args), exports.kamailio_dbtext, commit=False)
-    _write(args, text)
-    return 0
-
-
-def cmd_export_kamailio_routing(args: argparse.Namespace) -> int:
-    """The Kamailio script fragment that reads this server's database live (issue 18)."""
-    url = args.kamailio_db_url or sip_directory.kamailio_db_url(_config(args).db_url)
-    _write(args, kamailio_routing.routing_fragment(url, rpc_port=args.rpc_port))
-    return 0
-
-
-def cmd_export_asterisk(args: argparse.Namespace) -> int:
-    _write(args, _with_db(_config(args), exports.asterisk_pjsip, commit=False))
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -571,53 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("csv")
     a.set_defaults(func=cmd_import)
 
-    a = sub.add_parser("report", parents=[common], help="call log report")
-    a.add_argument("--from", dest="start", type=_date)
-    a.add_argument("--to", dest="end", type=_date)
-    a.add_argument("--agent")
-    a.add_argument("--group")
-    a.add_argument("--number")
-    a.add_argument("--csv", action="store_true")
-    a.add_argument("-o", "--output")
-    a.set_defaults(func=cmd_report)
-
-    ex = sub.add_parser("export", help="PBX configuration").add_subparsers(
-        dest="sub", required=True
-    )
-    a = ex.add_parser("kamailio", parents=[common], help="Kamailio subscriber table (db_text)")
-    a.add_argument(
-        "--sql", action="store_true", help="SQL INSERTs (ha1/ha1b, no passwords) instead of db_text"
-    )
-    a.add_argument(
-        "--dialect",
-        choices=exports.SQL_DIALECTS,
-        default="mysql",
-        help="quoting of the SQL export (default mysql)",
-    )
-    a.add_argument("-o", "--output")
-    a.set_defaults(func=cmd_export_kamailio)
-    a = ex.add_parser(
-        "kamailio-routing",
-        parents=[common],
-        help="Kamailio script fragment (include_file) reading subscribers, aliases and group "
-        "routing live from this server's database; no export to re-run",
-    )
-    a.add_argument(
-        "--kamailio-db-url",
-        help="the database as Kamailio reaches it (default: from --db; sqlite:///path or "
-        "postgres://user:password@host:port/db)",
-    )
-    a.add_argument(
-        "--rpc-port",
-        type=int,
-        help="also serve Kamailio's JSON-RPC on http://127.0.0.1:PORT/RPC (loopback only) "
-        "for serve --kamailio-rpc",
-    )
-    a.add_argument("-o", "--output")
-    a.set_defaults(func=cmd_export_kamailio_routing)
-    a = ex.add_parser("asterisk", parents=[common], help="Asterisk pjsip.conf sections")
-    a.add_argument("-o", "--output")
-    a.set_defaults(func=cmd_export_asterisk)
+    cli_exports.add_parsers(sub, common)
     return p
 
 
