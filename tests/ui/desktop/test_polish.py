@@ -1,6 +1,7 @@
 """The windows in Polish and in English, as the language setting installs them at start: the
 sign-in window (and a sign-in failure from the real server), the incoming-call panel for a far
-end that really rings, and Qt's own buttons."""
+end that really rings, the main window of an agent signed in on the real server, and Qt's own
+buttons."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox
 
+from communicator.ui.desktop.main_window import MainWindow
 from communicator.ui.desktop.sign_in_window import SignInWindow
 from communicator.ui.i18n import install_translators
 from tests.rig.deployment import Deployment
 from tests.ui.desktop.test_incoming_panel import ringing
 from tests.ui.desktop.test_sign_in_window import fail_with, shown, type_in
-from tests.ui.helpers import Desk
+from tests.ui.helpers import Desk, sign_in
 
 pytestmark = [
     pytest.mark.rig,
@@ -70,6 +72,32 @@ def test_the_incoming_panel_speaks_polish(
     assert panel.accessibleDescription().startswith("Połączenie od: ")
     call.model.reject(call.call_id)
     qtbot.waitUntil(lambda: not panel.isVisible(), timeout=5000)
+
+
+def test_the_main_window_speaks_polish(
+    polish: None, deployment: Deployment, desk: Desk, qtbot: Any
+) -> None:
+    window = MainWindow(desk.model)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.who.text() == "Niezalogowany"
+    sign_in(desk.model, deployment, qtbot)
+    switch = window.agent_state
+    assert switch.state_label.text() == "Gotowy"
+    assert switch.ready_button.text() == "Gotowy"
+    assert switch.not_ready_button.text() == "Niegotowy"
+    assert switch.time_label.text().endswith(" w tym statusie")
+    assert "wew. " in window.who.text()
+    actions = window.actions_panel.buttons
+    assert actions["Hold"].text() == "Wstrzymaj"
+    assert actions["Swap"].text() == "Przełącz"
+    assert actions["Transfer"].text() == "Przekaż"
+    assert window.tabs.tabText(0) == "Historia"
+    assert window.tabs.tabText(1) == "Książka adresowa"
+    assert window.registration.status.text().startswith("Telefon połączony")
+    assert window.dial.call_button.text() == "Zadzwoń"
+    window.close()
 
 
 def test_qt_standard_buttons_follow_the_language(polish: None, qtbot: Any) -> None:
