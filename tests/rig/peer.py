@@ -1136,8 +1136,13 @@ class Peer:
     def _echo_tick(self, now: float) -> None:
         for st in list(self.calls.values()):
             if st.echo_at is not None and not st.echoing and now >= st.echo_at and st.media_active:
-                st.player = None
                 med = self._audio_media(st)
+                if st.player is not None:
+                    # Disconnected, not destroyed: the greeting reaches its end about now, and
+                    # destroying the player while its end-of-file callback runs crashed the peer
+                    # (SIGSEGV under load). It goes with the call's state when the call ends.
+                    with contextlib.suppress(pj.Error):
+                        st.player.stopTransmit(med)
                 med.startTransmit(med)
                 st.echoing = True
                 self.emit("echoing", call_id=int(st.call.getId()))
