@@ -206,11 +206,16 @@ class Desktop(QObject):
         # account, the agent state); the window shows in a later one, so that neither holds
         # the GUI thread for long (issue 14: 16 ms). A 1 ms timer, not 0: Qt runs a 0 ms
         # single shot with the posted events, in the same turn.
-        QTimer.singleShot(1, self, lambda: self._signed_in_shown(new))
+        QTimer.singleShot(1, self, self._signed_in_shown)
 
-    def _signed_in_shown(self, signed_in: SignedIn) -> None:
-        if self._closing or self.model is None or self.model.state.signed_in is not signed_in:
-            return
+    def _signed_in_shown(self) -> None:
+        """Whoever is signed in now gets the main window. Not only the sign-in that scheduled
+        this: the model signals a change by equality, so a `SignedIn` replaced by an equal one
+        meanwhile (the same profile delivered again) schedules no other turn, and the agent
+        would be left looking at the sign-in window."""
+        signed_in = None if self.model is None else self.model.state.signed_in
+        if self._closing or signed_in is None:
+            return  # signed out meanwhile: the sign-in window is the right one
         self._show_main()
         self._remember_sign_in(signed_in)
 
