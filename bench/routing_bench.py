@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from communicator.demo.contact_center import (  # noqa: E402
     AdminApi,
+    admin_token,
     provisioning_server,
     server_database,
 )
@@ -344,7 +345,8 @@ def change_figures(admin: AdminApi, account_id: int, ua: Ua, changes: int) -> di
 
 @contextlib.contextmanager
 def center(work: Path) -> Iterator[tuple[AdminApi, str]]:
-    with provisioning_server(work) as (url, token):
+    token = admin_token(work)
+    with provisioning_server(work) as url:
         admin = AdminApi(url, token)
         try:
             yield admin, url

@@ -69,22 +69,36 @@ def server_database(work: Path) -> Path:
     return work / "server" / "server.sqlite3"
 
 
-@contextlib.contextmanager
-def provisioning_server(work: Path) -> Iterator[tuple[str, str]]:
-    """A real ``communicator-server serve`` process; yields (url, admin token)."""
-    from tests.rig.ports import free_port
+SERVER_CLI = [sys.executable, "-m", "communicator.provisioning.server.cli"]
 
-    port = free_port()
-    data = work / "server"
-    cli = [sys.executable, "-m", "communicator.provisioning.server.cli"]
-    common = ["--data-dir", str(data), "--db", str(server_database(work))]
+
+def _server_options(work: Path) -> list[str]:
+    return ["--data-dir", str(work / "server"), "--db", str(server_database(work))]
+
+
+def admin_token(work: Path) -> str:
+    """Creates the demo's admin token (and the server's database, migrated: Kamailio reads its
+    views from the start)."""
     created = subprocess.run(
-        [*cli, "admin", "create", "--name", "demo", *common],
+        [*SERVER_CLI, "admin", "create", "--name", "demo", *_server_options(work)],
         capture_output=True,
         text=True,
         check=True,
     )
-    token = created.stdout.strip().split()[-1]
+    return created.stdout.strip().split()[-1]
+
+
+@contextlib.contextmanager
+def provisioning_server(work: Path, *, kamailio_rpc: str | None = None) -> Iterator[str]:
+    """A real ``communicator-server serve`` process; yields its URL. ``kamailio_rpc``: Kamailio's
+    JSON-RPC, through which the server drops the registrations a change makes stale."""
+    from tests.rig.ports import free_port
+
+    port = free_port()
+    cli = SERVER_CLI
+    common = _server_options(work)
+    if kamailio_rpc is not None:
+        common = [*common, "--kamailio-rpc", kamailio_rpc]
     log = (work / "server.log").open("wb")
     proc = subprocess.Popen(
         [
@@ -111,7 +125,7 @@ def provisioning_server(work: Path) -> Iterator[tuple[str, str]]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"server did not start; see {work / 'server.log'}")
             time.sleep(0.1)  # readiness poll of another process
-        yield url, token
+        yield url
     finally:
         proc.terminate()
         try:
@@ -178,15 +192,18 @@ def contact_center(work: Path, *, wrap_up_s: int = 30) -> Iterator[ContactCenter
     """Server, accounts and Kamailio; all stopped in reverse order on exit."""
     from tests.rig.kamailio import KamailioServer
 
-    with provisioning_server(work) as (url, token):
+    token = admin_token(work)
+    # Kamailio's db_sqlite URL of the server's file (what `communicator-server export
+    # kamailio-routing` writes into the fragment it prints), and its JSON-RPC for the server.
+    database = f"sqlite://{server_database(work).resolve()}"
+    with (
+        KamailioServer(directory_db=database, run_dir=work / "kamailio", rpc=True) as kamailio,
+        provisioning_server(work, kamailio_rpc=kamailio.rpc_url) as url,
+    ):
         admin = AdminApi(url, token)
         try:
             account_id = _create_accounts(admin, wrap_up_s)
-            # Kamailio's db_sqlite URL of the server's file (what `communicator-server export
-            # kamailio-routing` writes into the fragment it prints).
-            database = f"sqlite://{server_database(work).resolve()}"
-            with KamailioServer(directory_db=database, run_dir=work / "kamailio") as kamailio:
-                admin("PATCH", f"/accounts/{account_id}", json={"sip_port": kamailio.udp_port})
-                yield ContactCenter(url, admin, kamailio, account_id)
+            admin("PATCH", f"/accounts/{account_id}", json={"sip_port": kamailio.udp_port})
+            yield ContactCenter(url, admin, kamailio, account_id)
         finally:
             admin.close()
