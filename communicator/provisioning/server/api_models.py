@@ -240,7 +240,9 @@ OverflowNumber = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+*#._\-]{
 class GroupFields(Strict):
     name: Name | None = None
     extension: Extension | None = Field(
-        default=None, description="Dialing it rings the group's members (issue 18)."
+        default=None,
+        description="Dialing it rings the group's members who can take the call, in the call "
+        "order.",
     )
     email: Annotated[str, StringConstraints(max_length=254)] | None = None
     call_order: CallOrderName | None = Field(
