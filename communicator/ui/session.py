@@ -46,6 +46,7 @@ from communicator.provisioning.history import HistoryEntry
 from communicator.sip.events import CallEnded, NoticePosted
 from communicator.ui.agent_presence import AgentPresence
 from communicator.ui.dispatch import MainThreadDispatcher
+from communicator.ui.group_decline import decline_group_calls
 from communicator.ui.session_commands import AudioControls, SessionCommands
 from communicator.ui.session_state import FIELD_NAMES, AudioSetup, SessionState
 from communicator.ui.sign_in import SignInFailure, SignInField
@@ -429,6 +430,7 @@ class SessionModel(QObject, SessionCommands):
             self._flush_timer.start()
 
     def _agent_changed(self, change: AgentStateChanged) -> None:
+        decline_group_calls(self._engine, change)  # left Ready: give ringing group calls back
         if change.new.state is AgentState.NO_ANSWER:
             self._tell(
                 MessageSource.PHONE,
