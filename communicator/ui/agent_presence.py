@@ -3,8 +3,9 @@ on the lines, and by timers (the end of wrap-up, a call ringing past the no-answ
 
 Calls: an outgoing call counts from the moment it is placed, an incoming one from its answer; a
 call that rings the agent for the profile's no-answer seconds without an answer makes a Ready
-agent "Not ready - no answer" (the call itself keeps ringing: forwarding rules or the caller
-decide its end). The profile's call-center settings (reason codes, wrap-up and its extension,
+agent "Not ready - no answer" (a direct call keeps ringing: forwarding rules or the caller
+decide its end; a group call is given back with 480, ``core.group_ringing``, so the group rings
+its next member). The profile's call-center settings (reason codes, wrap-up and its extension,
 no-answer time, calls while not ready) apply live through `configure`.
 """
 
