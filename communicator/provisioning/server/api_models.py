@@ -99,9 +99,9 @@ class SignInResponse(BaseModel):
     delivery_expires_at: dt.datetime
     phones: list[DeskPhone] | None = Field(
         default=None,
-        description="Hot desk (seed 004): the free desk phones the agent may choose for this "
-        "session with PUT /session/phone (besides this computer, the default); null when the "
-        "agent is not a hot-desk agent.",
+        description="Hot desk: the free desk phones the agent may choose for this session "
+        "with PUT /api/v1/sessions/current/phone (besides this computer, the default); null "
+        "when the agent is not a hot-desk agent.",
     )
 
 
@@ -283,8 +283,7 @@ class GroupFields(Strict):
     allow_offline_start: bool | None = None
     members: Annotated[list[DbId], Field(max_length=10000)] | None = Field(
         default=None,
-        description="Agent ids; replaces the membership (seed 001 'Add member'); their order "
-        "is the in_order call order.",
+        description="Agent ids; replaces the membership; their order is the in_order call order.",
     )
 
 
@@ -348,7 +347,7 @@ class AgentFields(Strict):
     )
     hot_desk: bool | None = Field(
         default=None,
-        description="Hot desk (seed 004): at sign-in the agent picks this computer or a free "
+        description="Hot desk: at sign-in the agent picks this computer or a free "
         "desk phone (an account not lent by the pool and without an agent).",
     )
 
