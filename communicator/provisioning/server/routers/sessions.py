@@ -53,6 +53,9 @@ async def sign_in(body: SignInRequest, request: Request, state: State) -> Respon
             return refused, None, False
         # The whole agent with its group (the profile is built from them after the check).
         a = s.scalar(select(Agent).options(joinedload(Agent.group)).where(Agent.login == login))
+        # The database connection goes back to the pool before the ~20 ms hash: the agent and
+        # its group stay readable, detached (open_session treats them so anyway).
+        s.close()
         ok = verify_password(a.password_hash if a is not None else None, body.password)
         return None, a, ok
 

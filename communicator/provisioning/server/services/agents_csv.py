@@ -26,7 +26,6 @@ from ..errors import ApiError, Invalid
 from ..guards import MAX_JSON_DEPTH, unstorable_text, value_depth
 from ..models import Agent, Group
 from . import audited
-from .agents import agent_by_login
 
 CSV_COLUMNS = [
     "login",
@@ -174,6 +173,7 @@ def import_agents(
     """(created, updated): every row or none (``Invalid`` with each row's problem).
     ``hashes`` maps a row's line to the hash of its password."""
     groups = {g.name: g.id for g in s.scalars(select(Group))}
+    by_login = {a.login: a for a in s.scalars(select(Agent))}  # one query, not one a row
     created = updated = 0
     problems: list[dict[str, Any]] = []
     for r in rows:
@@ -185,7 +185,7 @@ def import_agents(
                 if group is not None and group not in groups:
                     raise Invalid(f"group {group!r} does not exist")
                 data["group_id"] = groups[group] if group is not None else None
-            existing = agent_by_login(s, r.login)
+            existing = by_login.get(r.login)
             # No savepoint per row: on SQLite (pysqlite) a SAVEPOINT opened before any write
             # of the transaction is committed by its RELEASE, which would keep the first row
             # of a refused file. A refused file rolls back as a whole anyway.

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from ..admin_models import AuditEntry
 from ..models import utcnow
 
-SECRET_FIELDS = frozenset({"sip_password", "password", "password_hash", "sip_password_enc"})
+SECRET_FIELDS = frozenset(
+    {"sip_password", "password", "password_hash", "sip_password_enc", "sip_ha1", "sip_ha1b"}
+)
 HIDDEN = "(hidden)"
 CHANGED = "(changed)"
 

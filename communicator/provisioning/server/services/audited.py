@@ -20,6 +20,7 @@ from ..admin_models import AuditEntry
 from ..api_models import AccountCreate, AccountFields, AgentCreate, AgentFields, GroupCreate
 from ..api_models import GroupFields as GroupBody
 from ..config import ServerConfig
+from ..csvsafe import unsafe_cell
 from ..models import Agent, Group, VoipAccount
 from ..security import SecretBox
 from . import accounts, accounts_csv, agents, audit, groups, pool
@@ -273,9 +274,9 @@ def _open_transaction(s: Session) -> None:
 def _csv_rows_with_password(text: str) -> set[str]:
     reader = csv.DictReader(io.StringIO(text))
     return {
-        (row.get("sip_username") or "").strip()
+        unsafe_cell((row.get("sip_username") or "").strip())
         for row in reader
-        if (row.get("sip_password") or "").strip()
+        if unsafe_cell((row.get("sip_password") or "").strip())
     }
 
 
