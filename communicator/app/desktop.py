@@ -333,7 +333,6 @@ def main_desktop(args: argparse.Namespace) -> int:
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Communicator")
     app.setQuitOnLastWindowClosed(False)  # the desktop says when to quit (quit_requested)
-    install_translators(load_user_settings().language, app)  # before any window is made
     name = instance_name(user_config_dir())
     if another_instance_may_run(name):
         from communicator.ui.desktop.single_instance import HandOver, hand_over
@@ -342,6 +341,8 @@ def main_desktop(args: argparse.Namespace) -> int:
             if args.instance_events:
                 print("handed over", flush=True)
             return 0
+    # Before any window is made; not for a second launch that only hands its links over.
+    install_translators(load_user_settings().language, app)
     desktop_app = DesktopApp(args, app)
     try:
         desktop_app.start()

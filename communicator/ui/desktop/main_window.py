@@ -237,11 +237,6 @@ class MainWindow(QMainWindow):
         """Every part is built."""
         return not self._parts
 
-    @property
-    def prepared(self) -> bool:
-        """Every part is built, and the hidden window laid out and painted once."""
-        return not self._parts and not self._warm_ups
-
     def finish_building(self) -> None:
         """Build every part still waiting, now."""
         while self._parts:
