@@ -87,7 +87,8 @@ class DesktopApp:
         self.app = app
         self.exit_code = 0
         self.user: UserSettings = load_user_settings()
-        server_url, source = resolve_server_url(args.server, self.user, load_system_config())
+        self.system = load_system_config()  # read once: the sign-in window and the client use it
+        server_url, source = resolve_server_url(args.server, self.user, self.system)
         log.info("server %s from %s", server_url, source.value)
         self.desktop = Desktop(
             server_url=server_url or "",
@@ -96,6 +97,7 @@ class DesktopApp:
             close_to_tray=self.user.close_to_tray,
             start_minimised=args.minimised or self.user.start_minimised,
             links_dial=self.user.links_dial,
+            system=self.system,
         )
         self.desktop.quit_requested.connect(self._quit_requested)
         for link in args.links:
@@ -200,7 +202,7 @@ class DesktopApp:
             data_dir=user_data_dir(),
             post_to_main=dispatcher.post,
             credentials=credentials,
-            ca_file=user.ca_file or load_system_config().ca_file,
+            ca_file=user.ca_file or self.system.ca_file,
         )
         self.workstation.subscribe(lambda event: log.info(describe_workstation_event(event)))
         if not args.no_audio:

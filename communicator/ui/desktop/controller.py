@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
+from communicator.provisioning.settings import SystemConfig
 from communicator.ui.desktop.sign_in_window import SignInWindow
 from communicator.ui.i18n import translate
 
@@ -80,6 +81,7 @@ class Desktop(QObject):
         start_minimised: bool = False,
         links_dial: bool = False,
         tray_available: bool | None = None,
+        system: SystemConfig | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -103,7 +105,9 @@ class Desktop(QObject):
         self._save_settings = save_settings
         self._closing = False
         self._agent_signing_out = False
-        self.sign_in_window = SignInWindow(server_url=server_url, login=login, remember=remember)
+        self.sign_in_window = SignInWindow(
+            server_url=server_url, login=login, remember=remember, system=system
+        )
         self.sign_in_window.setObjectName(SIGN_IN_WINDOW)
         self.sign_in_window.closed.connect(self._sign_in_closed)
         if model is not None:
