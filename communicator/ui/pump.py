@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -257,6 +258,28 @@ class Pump(QObject):
             notifier.activated.connect(self._socket_activated)
             self._notifiers[fd] = notifier
 
+    def _forget_closed_sockets(self) -> None:
+        """Drop the notifiers of descriptors pjsip has closed (or may have: a new watch
+        generation, as after handleIpChange restarted its listener). Qt would warn "Invalid
+        socket" and disable one on its next poll of the loop. Until the next idle rescan
+        watches what pjsip opened instead, the pump polls on its idle interval."""
+        if not self._notifiers:
+            return
+        closed = set()
+        for fd in self._notifiers:
+            try:
+                os.fstat(fd)
+            except OSError:
+                closed.add(fd)
+        source = self._sockets
+        if closed and source is not None:
+            source.check_sockets()  # the process's sockets changed: a new generation
+        if source is not None and source.watch_generation != self._watch_generation:
+            closed = set(self._notifiers)
+        if closed:
+            self._set_notifiers(frozenset(self._notifiers).difference(closed))
+            self._watching = bool(self._notifiers)
+
     def _socket_activated(self, *_: object) -> None:
         notifier = self.sender()
         if isinstance(notifier, QSocketNotifier):
@@ -286,6 +309,9 @@ class Pump(QObject):
         """Poll as soon as control returns to the event loop (after an engine command)."""
         self._last_activity = self._clock()
         self._active_since_check = True
+        # A command may have closed pjsip's sockets (handleIpChange restarts its listener):
+        # let go of their notifiers before the event loop polls them again.
+        self._forget_closed_sockets()
         if self._running and not self._in_poll:
             # A command was just sent: the next poll may wait for its answer right away.
             self._next_block_ms = self._policy.hot_block_ms
@@ -323,6 +349,7 @@ class Pump(QObject):
             # notifiers now - one on a closed descriptor makes Qt warn and disable it - and
             # leave the rescan to the next idle poll (a busy pump needs none meanwhile).
             self._set_notifiers(frozenset())
+        self._forget_closed_sockets()
         plan = plan_next_poll(
             events=events,
             hint=hint,
