@@ -7,11 +7,20 @@ from __future__ import annotations
 
 import configparser
 import plistlib
+import re
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from communicator.provisioning.settings import system_config_from_plist
+import pytest
+
+from communicator.provisioning.settings import (
+    REGISTRY_VALUE_NAMES,
+    WINDOWS_REGISTRY_KEY,
+    system_config_from_plist,
+    system_config_from_registry_values,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALLERS = ROOT / "installers"
@@ -57,6 +66,73 @@ def test_msi_source_builds_with_wixl_and_holds_the_preset_and_protocols() -> Non
         assert f"ok: {scheme}: opens communicator.exe" in result.stdout
     assert "ok: PROVISIONING_URL written to HKLM ServerUrl" in result.stdout
     assert "ok: every registry value under HKLM" in result.stdout
+
+
+WIX = "{http://schemas.microsoft.com/wix/2006/wi}"
+
+
+def msi_registry_writes(properties: dict[str, str]) -> dict[str, object]:
+    """What the MSI writes under HKLM\\Software\\Communicator for the given public properties
+    (msiexec ... PROVISIONING_URL=...), read from the .wxs: each RegistryValue's formatted
+    Value with ``[PROPERTY]`` replaced as Windows Installer does (an unset property is empty)."""
+    tree = ET.parse(INSTALLERS / "windows" / "communicator.wxs")
+    written: dict[str, object] = {}
+    for value in tree.iter(f"{WIX}RegistryValue"):
+        if value.get("Root") != "HKLM" or value.get("Key") != WINDOWS_REGISTRY_KEY:
+            continue
+        name = value.get("Name")
+        if name not in REGISTRY_VALUE_NAMES:
+            continue
+        assert value.get("Type") == "string", name  # REG_SZ: the reader gets a str
+        written[name] = re.sub(
+            r"\[([A-Z_]+)\]", lambda m: properties.get(m.group(1), ""), value.get("Value", "")
+        )
+    return written
+
+
+@pytest.mark.parametrize(
+    ("properties", "url", "ca", "locked"),
+    [
+        ({"PROVISIONING_URL": "https://prov.example.com"}, "https://prov.example.com", None, False),
+        (
+            {
+                "PROVISIONING_URL": "https://prov.example.com",
+                "CA_FILE": r"C:\ProgramData\Contoso\ca.pem",
+                "ALLOW_SERVER_CHANGE": "0",
+            },
+            "https://prov.example.com",
+            r"C:\ProgramData\Contoso\ca.pem",
+            True,
+        ),
+        (
+            {"PROVISIONING_URL": "https://p.example", "ALLOW_SERVER_CHANGE": "1"},
+            "https://p.example",
+            None,
+            False,
+        ),
+        ({}, None, None, False),
+    ],
+    ids=["url", "url-ca-locked", "allowed", "nothing"],
+)
+def test_what_the_msi_writes_is_what_the_client_reads(
+    properties: dict[str, str], url: str | None, ca: str | None, locked: bool
+) -> None:
+    written = msi_registry_writes(properties)
+    assert set(written) == set(REGISTRY_VALUE_NAMES)  # every value the client reads is written
+    config = system_config_from_registry_values(written)
+    assert (config.server_url, config.ca_file, config.server_locked) == (url, ca, locked)
+    assert config.source == r"HKLM\Software\Communicator"
+
+
+def test_a_group_policy_dword_locks_the_server_too() -> None:
+    # An administrator may set AllowServerChange as a DWORD by policy instead of the MSI's string.
+    config = system_config_from_registry_values(
+        {"ServerUrl": " https://prov.example.com ", "AllowServerChange": 0}
+    )
+    assert config.server_url == "https://prov.example.com" and config.server_locked
+    assert not system_config_from_registry_values(
+        {"ServerUrl": "https://prov.example.com", "AllowServerChange": 1, "CaFile": None}
+    ).server_locked
 
 
 def test_macos_profile_payload_is_what_the_client_reads(tmp_path: Path) -> None:

@@ -243,6 +243,21 @@ def system_config_from_plist(path: Path) -> SystemConfig:
     )
 
 
+REGISTRY_VALUE_NAMES = ("ServerUrl", "CaFile", "AllowServerChange")
+"""The values under ``HKLM\\Software\\Communicator`` the MSI writes (installers/windows)."""
+
+
+def system_config_from_registry_values(values: dict[str, object]) -> SystemConfig:
+    """The preset from the registry values (name -> data as winreg returns it: a str for
+    REG_SZ, an int for REG_DWORD; a missing value absent or None)."""
+    return SystemConfig(
+        server_url=_str(values.get("ServerUrl")),
+        ca_file=_str(values.get("CaFile")),
+        source=f"HKLM\\{WINDOWS_REGISTRY_KEY}",
+        allow_server_change=_allowed(values.get("AllowServerChange")),
+    )
+
+
 def _from_registry() -> SystemConfig:
     if sys.platform != "win32":
         return SystemConfig()
@@ -251,19 +266,14 @@ def _from_registry() -> SystemConfig:
     values: dict[str, object] = {}
     try:
         with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, WINDOWS_REGISTRY_KEY) as key:
-            for name in ("ServerUrl", "CaFile", "AllowServerChange"):
+            for name in REGISTRY_VALUE_NAMES:
                 try:
                     values[name] = winreg.QueryValueEx(key, name)[0]
                 except OSError:
                     values[name] = None
     except OSError:
         return SystemConfig()
-    return SystemConfig(
-        server_url=_str(values.get("ServerUrl")),
-        ca_file=_str(values.get("CaFile")),
-        source=f"HKLM\\{WINDOWS_REGISTRY_KEY}",
-        allow_server_change=_allowed(values.get("AllowServerChange")),
-    )
+    return system_config_from_registry_values(values)
 
 
 def _str(value: object) -> str | None:
