@@ -4,7 +4,12 @@ do: who (the admin token's name), what, the old and new values; never a secret."
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from communicator.provisioning.server import db as db_mod
 from communicator.provisioning.server.config import ServerConfig
@@ -103,6 +108,33 @@ def test_every_admin_api_change_is_audited_with_the_token_name_and_no_secret(
     dumped = json.dumps(entries)
     for secret in SECRETS:
         assert secret not in dumped
+
+
+@contextmanager
+def admin_token_reads() -> Iterator[list[str]]:
+    """The SQL statements that read the admin tokens table while the block runs."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if "admin_tokens" in statement:
+            seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+
+
+def test_an_admin_change_looks_its_token_up_once(api: Api, config: ServerConfig) -> None:
+    """The token check finds who the token is; the audit entry uses that (no second lookup),
+    and the next request is served from the server's token cache."""
+    with admin_token_reads() as reads:
+        api.group("Support")
+        assert len(reads) == 1
+        api.group("Sales")
+        assert len(reads) == 1
+    assert {e["admin"] for e in history(config)} == {"tests (API token 1)"}
 
 
 def test_a_refused_change_leaves_no_audit_entry(api: Api, config: ServerConfig) -> None:

@@ -72,7 +72,7 @@ class ServerState:
         self.hasher = ThreadPoolExecutor(cfg.hash_workers, thread_name_prefix="argon2")
         self.sessions: dict[str, _CachedSession] = {}
         self.session_tokens: dict[int, str] = {}
-        self.admins: dict[str, tuple[float, float]] = {}  # token: (checked, expires at)
+        self.admins: dict[str, tuple[float, sessions.AdminCaller]] = {}  # token: (checked, who)
         self.deliveries: dict[str, tuple[DeliveryInfo, float]] = {}
         self.profiles: dict[int, tuple[bytes, str]] = {}
         self.directory: bytes | None = None
@@ -255,19 +255,24 @@ class ServerState:
             self.deliveries[token] = (info, now)
         return info
 
-    async def admin_ok(self, token: str) -> bool:
+    async def admin_for(self, token: str) -> sessions.AdminCaller | None:
+        """The admin token's holder (cached like sessions), or None when it is not valid."""
         now = time.monotonic()
         cached = self.admins.get(token)
-        if cached is not None and now - cached[0] < SESSION_CACHE_S and cached[1] > time.time():
-            return True
-        expires = await self.read(sessions.admin_token_expiry, token)
-        if expires is None:
+        if (
+            cached is not None
+            and now - cached[0] < SESSION_CACHE_S
+            and cached[1].expires_at.timestamp() > time.time()
+        ):
+            return cached[1]
+        caller = await self.read(sessions.admin_caller, token)
+        if caller is None:
             self.admins.pop(token, None)
-            return False
+            return None
         if len(self.admins) > 10_000:
             self.admins.clear()
-        self.admins[token] = (now, expires.timestamp())
-        return True
+        self.admins[token] = (now, caller)
+        return caller
 
     async def profile_for(
         self, agent_id: int, session: SessionInfo | None = None

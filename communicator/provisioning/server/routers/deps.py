@@ -59,11 +59,18 @@ async def log_owner(state: State, creds: Creds) -> tuple[int, int | None]:
 LogOwner = Annotated[tuple[int, int | None], Depends(log_owner)]
 
 
-async def require_admin(state: State, creds: Creds) -> None:
+async def require_admin(state: State, creds: Creds) -> str:
+    """The admin token's name for the audit history, ``<token name> (API token <id>)``; 401
+    without a valid admin token. The admin router runs it for every route; a route that
+    records who changed something takes the same call's result (``Owner``), no second lookup."""
     if creds is None or not creds.credentials:
         raise Unauthorized("admin token required: send 'Authorization: Bearer <admin token>'")
-    if not creds.credentials.startswith("adm_") or not await state.admin_ok(creds.credentials):
+    caller = None
+    if creds.credentials.startswith("adm_"):
+        caller = await state.admin_for(creds.credentials)
+    if caller is None:
         raise Unauthorized("the admin token is invalid or revoked")
+    return caller.label
 
 
 def client_address(request: Request) -> str:

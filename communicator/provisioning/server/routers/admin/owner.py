@@ -5,25 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from ...models import AdminToken
-from ...security import token_digest
-from ..deps import Creds, State
+from ..deps import require_admin
 
-
-def _token_name(s: Session, token: str) -> str:
-    row = s.execute(
-        select(AdminToken.id, AdminToken.name).where(AdminToken.token_hash == token_digest(token))
-    ).first()
-    return f"{row[1]} (API token {row[0]})" if row is not None else "API token"
-
-
-async def token_owner(state: State, creds: Creds) -> str:
-    """``<token name> (API token <id>)``; the router's ``require_admin`` has checked it."""
-    token = creds.credentials if creds is not None else ""
-    return await state.read(_token_name, token)
-
-
-Owner = Annotated[str, Depends(token_owner)]
+Owner = Annotated[str, Depends(require_admin)]
+"""``<token name> (API token <id>)``, as the admin router's token check found it: FastAPI
+runs ``require_admin`` once per request and hands its result to both."""
