@@ -213,6 +213,8 @@ class DesktopApp:
                 ringer=user.ringer,
             )
         self.model = SessionModel(self.workstation, audio=self.audio)
+        if self.client.network is not None:  # a recovery that gave up tells the agent
+            self.client.network.notice.connect(self.model.post_message)
         self.desktop.attach(self.model)
         self.screen_pop = ScreenPop(self.model, parent=self.desktop)
         self._set_up_settings()

@@ -882,6 +882,13 @@
     </message>
 </context>
 <context>
+    <name>NetworkRecovery</name>
+    <message>
+        <source>The phone could not reconnect after the network changed. It keeps trying; if calls do not reach you, sign out and sign in again.</source>
+        <translation>Telefon nie mógł połączyć się ponownie po zmianie sieci. Nadal próbuje; jeśli połączenia do Ciebie nie docierają, wyloguj się i zaloguj ponownie.</translation>
+    </message>
+</context>
+<context>
     <name>PendingLogs</name>
     <message>
         <source>Call logs not yet sent to the server; they are kept here</source>
