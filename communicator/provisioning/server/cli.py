@@ -76,6 +76,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app = f"{workers.__name__}:app"
     else:
         app = create_app(cfg)
+        workers.freeze_start_up()
     scheme = "https" if args.ssl_certfile else "http"
     log.info(
         "serving on %s://%s:%d (database %s, %d process%s)",
