@@ -23,18 +23,70 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             pool_size=pool_size,
             max_overflow=20,
         )
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
+        _sqlite_transactions(engine)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+
+
+_SQLITE_WRITES = frozenset(
+    ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER")
+)
+
+
+def _sqlite_transactions(engine: Engine) -> None:
+    """SQLAlchemy's transactions made real on SQLite (its documented pysqlite recipe), with
+    writers that queue for the write lock instead of failing.
+
+    pysqlite's legacy transaction handling (Python < 3.12) opens a transaction only before an
+    INSERT/UPDATE/DELETE, so a ``begin_nested()`` met before the first write opened the
+    transaction itself (``SAVEPOINT``) and *committed* it on release: rolling the session back
+    afterwards kept the rows. Here the driver never begins on its own (``isolation_level =
+    None``) and every SQLAlchemy transaction emits ``BEGIN``.
+
+    What the server relies on for concurrent writers (the CLI, the change poll and other
+    processes beside one process's writer thread) is kept: a transaction's first write (or
+    savepoint) takes the write lock at once with ``BEGIN IMMEDIATE``, waiting up to the busy
+    timeout for another writer, as the legacy ``BEGIN`` did right before that write. A
+    transaction that has only read so far ends its read there (as the legacy reads, each its
+    own, did) rather than upgrading its read snapshot, which SQLite refuses at once
+    (``SQLITE_BUSY_SNAPSHOT``, no waiting) when another connection wrote meanwhile. Reads
+    before the first write thus see one snapshot; everything from the first write on is one
+    atomic transaction, savepoints included.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, record: Any) -> None:
+        dbapi_conn.isolation_level = None  # the driver leaves transactions to SQLAlchemy
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+        record.info["sqlite_writing"] = False
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
+        conn.connection.info["sqlite_writing"] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(
+        conn: Connection, cursor: Any, statement: str, _p: Any, context: Any, _many: bool
+    ) -> None:
+        info = conn.connection.info
+        if info.get("sqlite_writing", True) or not cursor.connection.in_transaction:
+            return  # already writing, or outside SQLAlchemy's transactions (autocommit)
+        if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+            writes = True
+        else:
+            head = statement.lstrip()[:10].split(None, 1)
+            writes = bool(head) and head[0].upper() in _SQLITE_WRITES
+        if writes:
+            dbapi = cursor.connection
+            dbapi.execute("COMMIT")  # the reads so far (nothing written yet)
+            dbapi.execute("BEGIN IMMEDIATE")
+            info["sqlite_writing"] = True
 
 
 def make_sessionmaker(engine: Engine, box: Any = None) -> sessionmaker[Session]:
