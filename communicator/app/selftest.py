@@ -18,29 +18,25 @@ from __future__ import annotations
 
 import argparse
 import enum
-import os
 import platform
 import socket
 import ssl
 import sys
 import time
-import tomllib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from communicator import __version__
 from communicator.provisioning.settings import (
-    LINUX_SYSTEM_CONFIG,
     SystemConfig,
     UserSettings,
     load_system_config,
     load_user_settings,
     resolve_server_url,
+    system_config_location,
 )
 
-SERVER_TIMEOUT_S = 5.0
 SIP_ANSWER_TIMEOUT_S = 3.0
 
 
@@ -78,18 +74,16 @@ class Context:
 
 
 def check_system_config(ctx: Context) -> CheckResult:
-    """The preset that IT wrote: readable TOML, a usable server URL, a CA file that loads."""
+    """The preset that IT wrote, as the application reads it: readable, a usable server URL, a
+    CA file that loads."""
     name = "system configuration"
-    path = _system_config_path()
-    if path is not None:
-        if not path.exists():
-            return CheckResult(name, Status.OK, f"none ({path} absent): the user enters the server")
-        try:
-            tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-            raise CheckError(f"{path} cannot be read: {err}") from None
     system = ctx.system
-    where = system.source or (str(path) if path else "system")
+    if system.problem is not None:
+        raise CheckError(system.problem)
+    if not system.source:
+        location = system_config_location()
+        return CheckResult(name, Status.OK, f"none ({location} absent): the user enters the server")
+    where = system.source
     parts = []
     if system.server_url:
         parts.append(f"server {_valid_url(system.server_url, where)}")
@@ -195,8 +189,9 @@ def check_sip(_ctx: Context) -> CheckResult:
 
 
 def check_server(ctx: Context) -> CheckResult:
-    """``GET /healthz`` on the server the client would use, with its CA file."""
-    import httpx
+    """``GET /healthz`` on the server the client would use, through the client the application
+    signs in with (its CA file, TLS settings and timeouts)."""
+    from communicator.provisioning.client import ProvisioningClient, ProvisioningError
 
     name = "server"
     url, source = resolve_server_url(ctx.server_override, ctx.user, ctx.system)
@@ -204,25 +199,20 @@ def check_server(ctx: Context) -> CheckResult:
         return CheckResult(name, Status.SKIPPED, "no server configured")
     url = _valid_url(url, source.value)
     ca_file = ctx.user.ca_file or ctx.system.ca_file
-    verify: ssl.SSLContext | bool = True
     if ca_file:
-        verify = _load_ca(ca_file, "the CA file")
+        _load_ca(ca_file, "the CA file")
     started = time.monotonic()
     try:
-        with httpx.Client(verify=verify, timeout=SERVER_TIMEOUT_S) as http:
-            response = http.get(f"{url}/healthz", headers={"User-Agent": "Communicator selftest"})
-    except httpx.HTTPError as err:
-        raise CheckError(f"{url} ({source.value}) cannot be reached: {_reason(err)}") from None
+        with ProvisioningClient(url, ca_file=ca_file) as client:
+            client.check_health()
+    except ProvisioningError as err:
+        if err.status is not None:
+            raise CheckError(
+                f"{url} ({source.value}) answered HTTP {err.status}, "
+                "not a Communicator server's health"
+            ) from None
+        raise CheckError(f"{url} ({source.value}) cannot be reached: {err.reason}") from None
     elapsed_ms = (time.monotonic() - started) * 1000
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = None
-    if response.status_code != 200 or not isinstance(answer, dict) or answer.get("status") != "ok":
-        raise CheckError(
-            f"{url} ({source.value}) answered HTTP {response.status_code}, "
-            "not a Communicator server's health"
-        )
     return CheckResult(name, Status.OK, f"{url} ({source.value}) answered in {elapsed_ms:.0f} ms")
 
 
@@ -275,16 +265,6 @@ def main_selftest(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------- helpers
 
 
-def _system_config_path() -> Path | None:
-    """The TOML file the system configuration comes from (None: registry or managed plist)."""
-    override = os.environ.get("COMMUNICATOR_SYSTEM_CONFIG")
-    if override:
-        return Path(override)
-    if sys.platform in {"win32", "darwin"}:
-        return None
-    return LINUX_SYSTEM_CONFIG
-
-
 def _valid_url(url: str, where: str) -> str:
     from communicator.provisioning.client import normalise_server_url
 
@@ -299,17 +279,6 @@ def _load_ca(ca_file: str, where: str) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=ca_file)
     except (OSError, ssl.SSLError) as err:
         raise CheckError(f"{where}: CA file {ca_file} cannot be loaded: {err}") from None
-
-
-def _reason(err: BaseException) -> str:
-    cause: BaseException | None = err
-    while cause is not None:
-        if isinstance(cause, ssl.SSLError):
-            return f"TLS: {getattr(cause, 'reason', None) or cause}"
-        if isinstance(cause, OSError) and cause.strerror:
-            return cause.strerror
-        cause = cause.__cause__ or cause.__context__
-    return str(err) or type(err).__name__
 
 
 def _options_answer(

@@ -58,6 +58,7 @@ class ProvisioningError(Exception):
         *,
         retry_after: float | None = None,
         status: int | None = None,
+        reason: str | None = None,
     ):
         super().__init__(message)
         self.kind = kind
@@ -65,6 +66,9 @@ class ProvisioningError(Exception):
         self.retry_after = retry_after
         self.status = status
         """The HTTP status of a refusal (None when no answer came)."""
+        self.reason = reason
+        """When no answer came: the network's or TLS's own words (``Connection refused``,
+        ``TLS: CERTIFICATE_VERIFY_FAILED``), for support tools such as ``--selftest``."""
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,30 @@ class ProvisioningClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def check_health(self) -> None:
+        """``GET /healthz`` answers as a Communicator provisioning server does (``--selftest``);
+        else a ProvisioningError: UNREACHABLE or TLS with its ``reason``, or SERVER_ERROR with
+        the ``status`` of whatever answered instead."""
+        try:
+            response = self._http.get("/healthz")
+        except httpx.HTTPError as err:
+            raise _transport_error(err, self.server_url) from None
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if (
+            response.status_code != 200
+            or not isinstance(answer, dict)
+            or answer.get("status") != "ok"
+        ):
+            raise ProvisioningError(
+                ErrorKind.SERVER_ERROR,
+                f"{self.server_url} answered HTTP {response.status_code}, "
+                "not as a Communicator server.",
+                status=response.status_code,
+            )
 
     # -- sessions -------------------------------------------------------------------------------
 
@@ -442,14 +470,16 @@ def _profile_event(sse: ServerSentEvent) -> ProfileEvent:
 
 
 def _transport_error(err: httpx.HTTPError, server_url: str) -> ProvisioningError:
+    reason = _transport_reason(err)
     cause: BaseException | None = err
     while cause is not None:
         if isinstance(cause, ssl.SSLError):
-            reason = getattr(cause, "reason", None) or type(cause).__name__
+            tls_reason = getattr(cause, "reason", None) or type(cause).__name__
             return ProvisioningError(
                 ErrorKind.TLS,
-                f"Secure connection to {server_url} failed ({reason}). Check the server "
+                f"Secure connection to {server_url} failed ({tls_reason}). Check the server "
                 "address, or ask IT for the server's certificate authority.",
+                reason=reason,
             )
         cause = cause.__cause__ or cause.__context__
     if isinstance(err, httpx.TimeoutException):
@@ -459,8 +489,22 @@ def _transport_error(err: httpx.HTTPError, server_url: str) -> ProvisioningError
     else:
         what = f"connection failed ({type(err).__name__})"
     return ProvisioningError(
-        ErrorKind.UNREACHABLE, f"The server {server_url} {what}. Check the network or try later."
+        ErrorKind.UNREACHABLE,
+        f"The server {server_url} {what}. Check the network or try later.",
+        reason=reason,
     )
+
+
+def _transport_reason(err: BaseException) -> str:
+    """The innermost TLS or OS error's words (``Connection refused``), else the error's own."""
+    cause: BaseException | None = err
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError):
+            return f"TLS: {getattr(cause, 'reason', None) or cause}"
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror
+        cause = cause.__cause__ or cause.__context__
+    return str(err) or type(err).__name__
 
 
 def _error_for(response: httpx.Response) -> ProvisioningError:

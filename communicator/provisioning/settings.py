@@ -50,6 +50,8 @@ class SystemConfig:
     source: str = ""
     allow_server_change: bool = True
     """False: the agent may not sign in to another server than ``server_url``."""
+    problem: str | None = None
+    """Why the preset could not be read (it is then ignored, as if absent); for ``--selftest``."""
 
     @property
     def server_locked(self) -> bool:
@@ -158,15 +160,32 @@ def save_user_settings(settings: UserSettings, path: Path | None = None) -> None
     tmp.replace(path)
 
 
-def load_system_config() -> SystemConfig:
+def system_config_path() -> Path | None:
+    """The TOML file the system configuration is read from: ``COMMUNICATOR_SYSTEM_CONFIG``,
+    else the Linux path; None on Windows and macOS (the registry, the managed preference)."""
     override = os.environ.get("COMMUNICATOR_SYSTEM_CONFIG")
     if override:
-        return _from_toml(Path(override))
+        return Path(override)
+    if sys.platform in {"win32", "darwin"}:
+        return None
+    return LINUX_SYSTEM_CONFIG
+
+
+def system_config_location() -> str:
+    """Where the system configuration is read from, for messages."""
+    path = system_config_path()
+    if path is not None:
+        return str(path)
+    return f"HKLM\\{WINDOWS_REGISTRY_KEY}" if sys.platform == "win32" else str(MACOS_MANAGED_PLIST)
+
+
+def load_system_config() -> SystemConfig:
+    path = system_config_path()
+    if path is not None:
+        return _from_toml(path)
     if sys.platform == "win32":
         return _from_registry()
-    if sys.platform == "darwin":
-        return system_config_from_plist(MACOS_MANAGED_PLIST)
-    return _from_toml(LINUX_SYSTEM_CONFIG)
+    return system_config_from_plist(MACOS_MANAGED_PLIST)
 
 
 def resolve_server_url(
@@ -218,7 +237,7 @@ def _from_toml(path: Path) -> SystemConfig:
         return SystemConfig()
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         log.warning("ignoring unreadable system configuration %s: %s", path, err)
-        return SystemConfig()
+        return SystemConfig(problem=f"{path} cannot be read: {err}")
     return SystemConfig(
         server_url=_str(data.get("server_url")),
         ca_file=_str(data.get("ca_file")),
@@ -234,7 +253,7 @@ def system_config_from_plist(path: Path) -> SystemConfig:
         return SystemConfig()
     except (OSError, plistlib.InvalidFileException, ValueError) as err:
         log.warning("ignoring unreadable managed preferences %s: %s", path, err)
-        return SystemConfig()
+        return SystemConfig(problem=f"{path} cannot be read: {err}")
     return SystemConfig(
         server_url=_str(data.get("ServerUrl")),
         ca_file=_str(data.get("CaFile")),

@@ -3,10 +3,13 @@ a real provisioning server, the real Secret Service, a private PulseAudio and pj
 
 from __future__ import annotations
 
+import http.server
 import os
 import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -93,6 +96,41 @@ def test_an_unreachable_configured_server_fails_with_the_reason(tmp_path: Path) 
     assert checks["SIP"].startswith("ok")  # the other checks still ran
     assert "check(s) failed:" in result.stdout
     assert result.stdout.rstrip().endswith("server")
+
+
+@pytest.fixture
+def some_other_web_server(tmp_path: Path) -> Iterator[str]:
+    """A web server that is not a Communicator server (it has no /healthz)."""
+    root = tmp_path / "www"
+    root.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, directory=str(root), **kwargs)  # type: ignore[arg-type]
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_a_server_that_is_not_communicator_fails_with_its_answer(
+    tmp_path: Path, some_other_web_server: str
+) -> None:
+    result = run_selftest(tmp_path, f'server_url = "{some_other_web_server}"\n')
+    assert result.returncode == 1
+    assert lines_by_check(result.stdout)["server"] == (
+        f"FAIL  {some_other_web_server} (system configuration) answered HTTP 404, "
+        "not a Communicator server's health"
+    )
 
 
 def test_a_damaged_preset_and_a_missing_ca_file_fail(tmp_path: Path) -> None:

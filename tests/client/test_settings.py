@@ -38,7 +38,9 @@ def test_system_config_written_by_installers(
     assert loaded.server_url == "https://pbx.example.com"
     assert loaded.ca_file == "/etc/ssl/ca.pem"
     config.write_text("server_url = [broken")
-    assert s.load_system_config().server_url is None  # damaged: ignored, not a crash
+    damaged = s.load_system_config()
+    assert damaged.server_url is None  # damaged: ignored, not a crash
+    assert damaged.problem is not None and damaged.problem.startswith(f"{config} cannot be read")
     monkeypatch.setenv("COMMUNICATOR_SYSTEM_CONFIG", str(tmp_path / "absent.toml"))
     assert s.load_system_config() == s.SystemConfig()
 
