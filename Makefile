@@ -13,7 +13,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev,server]'
 	touch $@
 
-venv: $(STAMP)
+# The windows' translations: .qm compiled from the .ts sources (not in git; the bundle's spec
+# compiles its own). The application run from this checkout loads them from resources/.
+QM := $(patsubst %.ts,%.qm,$(wildcard resources/translations/*.ts))
+
+resources/translations/%.qm: resources/translations/%.ts | $(STAMP)
+	$(BIN)/pyside6-lrelease -silent $< -qm $@
+
+venv: $(STAMP) $(QM)
 
 system-deps:
 	@scripts/system-deps.sh
@@ -26,13 +33,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(QM)
 	QT_QPA_PLATFORM=offscreen scripts/with-secret-service.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 test: system-deps
 	$(MAKE) lint typecheck pytest package-test-if-root
 
-demo: system-deps $(STAMP)
+demo: system-deps $(STAMP) $(QM)
 	$(BIN)/python -m communicator.demo
 
 bench: system-deps $(STAMP)

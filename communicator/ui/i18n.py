@@ -4,10 +4,12 @@ Every user-visible string in the UI goes through `translate` (Qt's
 ``QCoreApplication.translate`` with an explicit context, which ``pyside6-lupdate`` extracts:
 a call must read ``translate("Context", "literal text")``). The sources are English; Polish is
 ``resources/translations/communicator_pl.ts`` (``scripts/translations.sh`` runs lupdate, a
-translator edits it in Qt Linguist, lrelease compiles it). The compiled ``.qm`` is committed
-beside the ``.ts``: the application runs from a checkout and from the PyInstaller bundle with no
-build step and no lrelease at run time, and ``tests/ui/test_translations.py`` fails when the
-``.qm`` is older than its ``.ts`` or an entry is unfinished.
+translator edits it in Qt Linguist). The compiled ``.qm`` is a build product, not in git: the
+build compiles it beside the ``.ts`` with lrelease (``make venv``, ``make pytest``, ``make demo``
+for a checkout; ``installers/communicator.spec`` for the bundle), so nothing compiles at run
+time. Without it the windows speak English (and the log says why);
+``tests/ui/test_translations.py`` fails when an entry is unfinished or a text of the windows is
+missing from the ``.ts``.
 
 The language is chosen once, at start (`install_translators`): the user's setting (``en``,
 ``pl``) or, for ``system``, the first of the system's UI languages that ships (English

@@ -18,6 +18,7 @@ from tests.rig.deployment import Deployment
 from tests.ui.desktop.test_incoming_panel import ringing
 from tests.ui.desktop.test_sign_in_window import fail_with, shown, type_in
 from tests.ui.helpers import Desk, sign_in
+from tests.ui.test_translations import build_translations
 
 pytestmark = [
     pytest.mark.rig,
@@ -29,6 +30,7 @@ pytestmark = [
 
 @pytest.fixture
 def polish(qapp: Any) -> Iterator[None]:
+    build_translations()
     assert install_translators("pl", qapp) == "pl"
     try:
         yield
