@@ -38,6 +38,7 @@ from communicator.provisioning.settings import (
     load_system_config,
     load_user_settings,
     resolve_server_url,
+    server_change_refusal,
     user_config_dir,
 )
 from communicator.ui.desktop.controller import Desktop
@@ -117,6 +118,16 @@ class DesktopApp:
         password = os.environ.get(args.password_env, "") if args.password_env else ""
         if password:
             self.desktop.sign_in_window.set_password(password)
+        self._refuse_locked_server_change()
+
+    def _refuse_locked_server_change(self) -> None:
+        """``--server`` naming another server than IT's locked preset: the window keeps the
+        preset (the console refuses to start) and says why, on stderr for whoever launched it
+        and on the sign-in window for the agent."""
+        refusal = server_change_refusal(self.args.server, self.system)
+        if refusal is not None:
+            print(f"communicator: {refusal}", file=sys.stderr, flush=True)
+            self.desktop.sign_in_window.show_message(refusal, problem=True)
 
     def start(self) -> None:
         self.desktop.show()

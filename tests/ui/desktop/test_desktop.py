@@ -235,6 +235,36 @@ def test_the_sign_in_window_is_prefilled_from_the_settings_and_the_command_line(
         given.close()
 
 
+@QT_NOISE
+def test_a_server_locked_by_it_is_kept_and_the_command_line_server_refused_aloud(
+    qapp: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    preset = "https://pbx.example.com"
+    system_config = tmp_path / "config.toml"
+    system_config.write_text(f'server_url = "{preset}"\nallow_server_change = false\n')
+    monkeypatch.setenv("COMMUNICATOR_SYSTEM_CONFIG", str(system_config))
+    monkeypatch.setenv("COMMUNICATOR_CONFIG_DIR", str(tmp_path / "config"))
+    app = DesktopApp(parse_args(["--server", "https://other.example.com"]), qapp)
+    try:
+        window = app.desktop.sign_in_window
+        assert window.server_url == preset and window.server_locked
+        said = capsys.readouterr().err
+        assert f"set up to use the server {preset} only" in said
+        assert "--server https://other.example.com is not allowed" in said
+        assert window.message_label.isVisibleTo(window)
+        assert "--server https://other.example.com is not allowed" in window.message_label.text()
+    finally:
+        app.close()
+    same = DesktopApp(parse_args(["--server", preset + "/"]), qapp)  # the preset itself: fine
+    try:
+        assert capsys.readouterr().err == ""
+        assert not same.desktop.sign_in_window.message_label.isVisibleTo(
+            same.desktop.sign_in_window
+        )
+    finally:
+        same.close()
+
+
 def run_app(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {
         k: v
