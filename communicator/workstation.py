@@ -10,9 +10,11 @@ work of the profile watcher and the outbox sender, which run on their own thread
 results back through ``post_to_main`` (the app passes a Qt queued call; tests may pass a queue).
 
 Call logs: the engine calls :meth:`Workstation._call_finished` in the same step that ends a call;
-a record that passes the Min Call Log Length rule is committed to the outbox there, before any
-network attempt, and the sender is woken. Too-short calls are not logged and their recording,
-if any, is deleted.
+a record that passes the Min Call Log Length rule is handed there to the call-log writer, which
+commits it to the outbox on its own thread at once (the fsync never stalls the GUI thread; see
+`communicator.provisioning.log_writer` for the short window in which the log is only in memory),
+then wakes the sender and updates the count of logs waiting. Signing out and closing wait for the
+writer first. Too-short calls are not logged and their recording, if any, is deleted.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from communicator.provisioning.credentials import (
     split_credential_key,
 )
 from communicator.provisioning.history import CallHistory, HistoryEntry
+from communicator.provisioning.log_writer import CLOSE_WAIT_S, CallLogWriter
 from communicator.provisioning.outbox import Outbox
 from communicator.provisioning.profile_cache import CachedProfile, ProfileCache
 from communicator.provisioning.schema import VoipProfile
@@ -163,6 +166,7 @@ class Workstation:
         self._watcher: ProfileWatcher | None = None
         self._last_pending = -1
         self._last_refused = 0
+        self._closed = False
         self._phone_of: SignedIn | None = None
         """The agent whose phone the engine runs. Kept after sign-out: the record of a call
         hung up by the sign-out can arrive later (a recorded call waits for its WAV file), and
@@ -171,6 +175,7 @@ class Workstation:
             self.outbox_path, self._delivery_for, on_progress=self._pending_changed
         )
         self.sender.start()
+        self.log_writer = CallLogWriter(self.outbox_path, on_stored=self._log_stored)
         engine.on_call_finished = self._call_finished
 
     def subscribe(self, listener: WorkstationListener) -> Callable[[], None]:
@@ -348,7 +353,9 @@ class Workstation:
 
     def deliver_now(self, owner: str, timeout: float) -> int:
         """Make ``owner``'s waiting logs due now and wait up to ``timeout`` seconds for the
-        sender to deliver them (any thread). Returns how many are still waiting."""
+        sender to deliver them (any thread). Returns how many are still waiting. Logs of calls
+        that just ended are committed first."""
+        self.log_writer.flush(CLOSE_WAIT_S)
         if self.outbox.pending_count(owner) == 0 or timeout <= 0:
             return self.outbox.pending_count(owner)
         deadline = time.monotonic() + timeout
@@ -362,6 +369,9 @@ class Workstation:
         return self.outbox.pending_count(owner)
 
     def close(self) -> None:
+        """Quit: the call logs handed to the writer are committed before anything closes."""
+        self.log_writer.close()
+        self._closed = True
         self._stop_watcher()
         self.sender.stop()
         self.outbox.close()
@@ -392,18 +402,26 @@ class Workstation:
             owner = phone_of.session.owner
             min_seconds = phone_of.profile.agent.min_call_log_seconds
         logged = should_log(record, min_seconds)
-        if logged:
-            self.outbox.add(
+        if logged:  # committed on the writer's thread; counted once it is durable
+            self.log_writer.submit(
                 owner, str(record.record_id), call_log_payload(record), record.recording_path
             )
-            self.sender.wake()
         elif record.recording_path:
             Path(record.recording_path).unlink(missing_ok=True)
         entry = self.history.add(owner, record, logged=logged)
         self._emit(HistoryAdded(entry, self.history.missed_count(owner)))
-        if logged:
-            self._last_pending = self.outbox.pending_count()
-            self._emit(PendingLogsChanged(self._last_pending, self._last_refused))
+
+    def _log_stored(self, _entry_id: str) -> None:
+        """From the writer's thread: a call log is durable in the outbox. The sender may take
+        it now, and the agent sees it counted as waiting."""
+        self.sender.wake()
+        self._post(self._tell_pending)
+
+    def _tell_pending(self) -> None:
+        if self._closed:
+            return  # a log committed while quitting: no one is watching the count any more
+        self._last_pending = self.outbox.pending_count()
+        self._emit(PendingLogsChanged(self._last_pending, self._last_refused))
 
     def _pending_changed(self, pending: int) -> None:
         """From the sender thread after each round: wake sign-out's wait, tell the UI only
