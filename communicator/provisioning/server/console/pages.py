@@ -72,7 +72,7 @@ def _list_keys(s: Session) -> list[_ListKey]:
     agent's name; the group of its own agent, else of the agent holding an unexpired lease;
     the status of ``status_of``."""
     own, holder = aliased(Agent), aliased(Agent)
-    groups = dict(s.execute(select(Group.id, Group.name)).tuples().all())
+    groups: dict[int, str] = {i: name for i, name in s.execute(select(Group.id, Group.name))}
     now = utcnow()
     rows = s.execute(
         select(
@@ -93,7 +93,7 @@ def _list_keys(s: Session) -> list[_ListKey]:
         )
         .outerjoin(own, own.id == VoipAccount.agent_id)
         .outerjoin(holder, holder.id == VoipAccount.lease_agent_id)
-    ).tuples()
+    )
     keys = []
     for acc_id, ext, phone, user, active, pool_flag, equipment, expires, *people in rows:
         own_id, own_name, own_login, own_group, holder_login, holder_group = people
