@@ -1,8 +1,8 @@
 """Extension pool page (issue 17, seed 003): the range, fixed, leased, free and recycled numbers.
 
 The page reads the accounts as ``services.pool`` classifies them (``pool.is_lendable``, a lease
-is live until ``lease_expires_at``); releasing a lease goes through ``pool.release_account``
-(the JSON API's code) in one transaction with its audit entry.
+is live until ``lease_expires_at``); releasing a lease goes through ``audited.release_account``
+(the JSON API's code), in one transaction with its audit entry.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from ..config import ServerConfig
 from ..errors import NotFound
 from ..models import Agent, Group, SignInSession, VoipAccount, utcnow
 from ..routers.deps import State
-from ..services import audit, numbering, pool
+from ..services import audited, numbering, pool
 from .auth import PREFIX, Admin, check_csrf
 from .render import add_page, page, redirect
 
@@ -243,29 +243,15 @@ async def pool_page(request: Request, state: State, admin: Admin) -> HTMLRespons
 
 
 def _release(admin_name: str, account_id: int) -> Any:
+    """``audited.release_account`` (the JSON API's release and its audit entry); the answer
+    says whether the number was leased."""
+
     def run(s: Session) -> tuple[int, bool]:
         acc = s.get(VoipAccount, account_id)
         if acc is None:
             raise NotFound(f"VoIP account {account_id} does not exist")
-        holder = s.get(Agent, acc.lease_agent_id) if acc.lease_agent_id is not None else None
-        until = acc.lease_expires_at
-        acc = pool.release_account(s, account_id)
-        if holder is None:
-            return acc.extension, False
-        audit.record(
-            s,
-            admin=admin_name,
-            action="release",
-            object_type="voip_account",
-            object_id=acc.id,
-            label=f"{acc.extension} {acc.sip_username}",
-            changes={
-                "lease_agent": [holder.login, None],
-                "lease_expires_at": [until.isoformat() if until else None, None],
-                "sip_password": [audit.HIDDEN, audit.CHANGED],
-            },
-        )
-        return acc.extension, True
+        leased = acc.lease_agent_id is not None
+        return audited.release_account(s, admin_name, account_id).extension, leased
 
     return run
 

@@ -221,9 +221,12 @@ def delete_accounts(s: Session, who: str, ids: Iterable[int]) -> tuple[list[int]
 
 
 def release_account(s: Session, who: str, account_id: int) -> VoipAccount:
-    """The pool's release: the lease ends and the number's SIP password changes."""
+    """The pool's release: the lease ends and the number's SIP password changes; the entry
+    names the former holder and when the lease would have ended."""
     held = s.get(VoipAccount, account_id)
     was_lent = held is not None and held.lease_agent_id is not None
+    holder = s.get(Agent, held.lease_agent_id) if held and held.lease_agent_id else None
+    until = held.lease_expires_at if held is not None else None
     acc = pool.release_account(s, account_id)
     if was_lent:
         d = accounts.account_details(s, acc.id)
@@ -234,7 +237,11 @@ def release_account(s: Session, who: str, account_id: int) -> VoipAccount:
             object_type="voip_account",
             object_id=acc.id,
             label=account_label(d),
-            changes={"sip_password": [audit.HIDDEN, audit.CHANGED]},
+            changes={
+                "lease_agent": [holder.login if holder else None, None],
+                "lease_expires_at": [until.isoformat() if until else None, None],
+                "sip_password": [audit.HIDDEN, audit.CHANGED],
+            },
         )
     return acc
 
