@@ -49,13 +49,14 @@ def test_own_sockets_are_found_as_proc_net_finds_them(sockets: dict[str, socket.
         peers=frozenset({("127.0.0.1", listener.getsockname()[1])}),
     )
     found = OwnSocketScanner().scan(wanted)
-    assert found == {s.fileno() for k, s in sockets.items() if k != "other"}
+    assert found == frozenset(s.fileno() for k, s in sockets.items() if k != "other")
     assert found == proc.scan(wanted)
 
     # A client that talks TCP to its server only: the connection to the peer, not the rest.
     to_peer = SipSockets(frozenset(), frozenset(), wanted.peers)
-    assert OwnSocketScanner().scan(to_peer) == {sockets["client"].fileno()}
-    assert OwnSocketScanner().scan(SipSockets(frozenset(), frozenset(), frozenset())) == set()
+    assert OwnSocketScanner().scan(to_peer) == frozenset({sockets["client"].fileno()})
+    nothing = SipSockets(frozenset(), frozenset(), frozenset())
+    assert OwnSocketScanner().scan(nothing) == frozenset()
 
 
 def test_a_socket_describes_itself_and_keeps_working(sockets: dict[str, socket.socket]) -> None:
