@@ -37,6 +37,35 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def listener_owned_by(port: int, pid: int) -> bool | None:
+    """Whether the socket listening on 127.0.0.1/any:``port`` is one of ``pid``'s descriptors
+    (None: nothing listens there yet)."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(fields[9])
+    if not inodes:
+        return None
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:[") and target[8:-1] in inodes:
+            return True
+    return False
+
+
 def _pg_bin() -> Path | None:
     for cand in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
         if Path(cand, "initdb").exists():
@@ -235,8 +264,9 @@ class LiveServer:
         *extra: str,
         name: str = "server",
         verify: ssl.SSLContext | None = None,
+        port: int | None = None,
     ) -> None:
-        self.port = free_port()
+        self.port = port if port is not None else free_port()
         self.verify: ssl.SSLContext | bool = verify if verify is not None else True
         self.url = f"{'https' if verify else 'http'}://127.0.0.1:{self.port}"
         self.data_dir = tmp_path / "data"
@@ -259,6 +289,28 @@ class LiveServer:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30.0) -> LiveServer:
+        """Starts the server and waits until *this* process answers on its port.
+
+        The port was free when picked, not when the server binds it: meanwhile another
+        process (another test session's server, an outgoing connection) may take it. A
+        foreign server answering /healthz there is not taken for ours (the listening socket
+        must be one of our process's descriptors), and a port lost so is picked again.
+        """
+        for _attempt in range(5):
+            if self._start_once(timeout):
+                return self
+            self.stop()
+            self._move_to(free_port())
+        raise RuntimeError(f"server could not get a port: {self.log.read_text()}")
+
+    def _move_to(self, port: int) -> None:
+        i = self.args.index("--port")
+        self.args[i + 1] = str(port)
+        self.url = self.url.replace(f":{self.port}", f":{port}")
+        self.port = port
+
+    def _start_once(self, timeout: float) -> bool:
+        """True when ready; False when the port turned out to be taken by someone else."""
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(
@@ -267,11 +319,14 @@ class LiveServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                if "address already in use" in self.log.read_text().lower():
+                    return False
                 raise RuntimeError(f"server exited: {self.log.read_text()}")
             try:
                 ok = httpx.get(f"{self.url}/healthz", timeout=1.0, verify=self.verify)
-                if ok.status_code == 200:
-                    return self
+                # (A foreign listener: ours exits, failing to bind, and the port is changed.)
+                if ok.status_code == 200 and listener_owned_by(self.port, self.proc.pid):
+                    return True
             except httpx.TransportError:
                 pass
             time.sleep(0.05)  # polling readiness of a separate process
