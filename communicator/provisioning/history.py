@@ -109,6 +109,10 @@ class CallHistory:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
+            # No fsync per change (the GUI thread adds a call at each hang-up): a crash of the
+            # application loses nothing, a power cut at most the last changes - the call's
+            # log itself is in the outbox, which syncs every commit.
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
             present = {row[1] for row in self._db.execute("PRAGMA table_info(calls)")}
             for column, kind in _ADDED_COLUMNS.items():

@@ -122,6 +122,8 @@ class SessionModel(QObject, SessionCommands):
         self._signing_in = False
         self._signing_out = False
         self._choosing: SignedIn | None = None
+        self._starting: SignedIn | None = None
+        """The phone started; the agent's log-in follows in the next turn (`_start`)."""
         """Hot desk: signed in on the server, waiting for the agent's choice of phone."""
         self._announced: set[CallId | None] = set()
         self._closed = False
@@ -335,8 +337,20 @@ class SessionModel(QObject, SessionCommands):
         threading.Thread(target=lambda: _quietly(lambda: client.sign_out(session))).start()
 
     def _start(self, signed_in: SignedIn) -> None:
+        """Starts the phone in two turns of the Qt loop (no GUI stall over a frame, issue 14):
+        this one creates the account and registers; the next attaches the status reporter,
+        logs the agent in and signals the new state. In between the model still reads as
+        signing in, with no one signed in: no window sees a half-started session."""
         self._presence.configure(signed_in.profile.call_center)
         self._ws.start(signed_in)
+        self._starting = signed_in
+        QTimer.singleShot(0, self, self._finish_start)
+
+    def _finish_start(self) -> None:
+        signed_in, self._starting = self._starting, None
+        if signed_in is None or self._closed or self._ws.signed_in is None:
+            self._refresh()  # closed, or signed out by the server meanwhile
+            return
         if not signed_in.offline:  # before logging in: the server hears the first state too
             self._status.attach(signed_in)  # (with a hot-desk phone, no registration follows)
         self._presence.log_in()
@@ -448,7 +462,8 @@ class SessionModel(QObject, SessionCommands):
                 self._tell_refused(event.record)
                 ended.append(event.record)
             elif isinstance(event, NoticePosted):
-                self._post(Message(MessageLevel.INFO, MessageSource.PHONE, event.text))
+                said = event.text, event.code, event.params  # coded: the UI translates it
+                self._post(Message(MessageLevel.INFO, MessageSource.PHONE, *said))
             elif isinstance(event, Message):
                 self._post(event)
             elif isinstance(event, WorkstationNotice):
@@ -522,10 +537,10 @@ class SessionModel(QObject, SessionCommands):
             )
             for number, call in enumerate(snapshot.lines, start=1)
         )
-        signed_in = self._ws.signed_in
+        signed_in = None if self._starting is not None else self._ws.signed_in
         return SessionState(
             signed_in=signed_in,
-            signing_in=self._signing_in,
+            signing_in=self._signing_in or self._starting is not None,
             signing_out=self._signing_out,
             registration=snapshot.registration,
             static_ip=snapshot.static_ip,
