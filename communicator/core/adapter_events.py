@@ -33,6 +33,7 @@ from communicator.core.calls import (
     TransferState,
 )
 from communicator.core.line_calls import LineCalls, atomic
+from communicator.core.notices import NoticeCode
 from communicator.core.transfers import WAITING_FOR_FINAL_NOTIFY, state_after_failed_transfer
 
 
@@ -77,7 +78,12 @@ class AdapterEvents(LineCalls):
         self._calls[call.call_id] = replace(call, state=CallState.HELD, answered_at=now)
         return [
             Hold(call.call_id),
-            Notice(f"{call.remote.label} answered on line {call.line}; the call is on hold"),
+            Notice.coded(
+                f"{call.remote.label} answered on line {call.line}; the call is on hold",
+                NoticeCode.ANSWERED_ON_HOLD,
+                caller=call.remote.label,
+                line=call.line,
+            ),
         ]
 
     def _on_remote_hold(self, call: Call, event: RemoteHoldChanged, now: float) -> list[CallEffect]:
@@ -109,7 +115,14 @@ class AdapterEvents(LineCalls):
             if call.state is not CallState.CONNECTED:
                 return []
             self._calls[call.call_id] = replace(call, state=CallState.HELD)
-            return [Notice(f"{where} could not be resumed{code}: it is still on hold")]
+            return [
+                Notice.coded(
+                    f"{where} could not be resumed{code}: it is still on hold",
+                    NoticeCode.RESUME_FAILED,
+                    line=call.line,
+                    sip=code,
+                )
+            ]
         if call.state is not CallState.HELD:
             return []
         others_active = any(
@@ -118,13 +131,23 @@ class AdapterEvents(LineCalls):
         )
         if others_active or call.conference_with is not None:
             return [
-                Notice(
+                Notice.coded(
                     f"{where} could not be put on hold{code}: the caller hears silence, "
-                    "not the hold"
+                    "not the hold",
+                    NoticeCode.HOLD_FAILED_SILENT,
+                    line=call.line,
+                    sip=code,
                 )
             ]
         self._calls[call.call_id] = replace(call, state=CallState.CONNECTED)
-        return [Notice(f"{where} could not be put on hold{code}: it is still connected")]
+        return [
+            Notice.coded(
+                f"{where} could not be put on hold{code}: it is still connected",
+                NoticeCode.HOLD_FAILED,
+                line=call.line,
+                sip=code,
+            )
+        ]
 
     def _on_transfer_progress(
         self, call: Call, event: TransferProgress, now: float
@@ -145,7 +168,14 @@ class AdapterEvents(LineCalls):
             call, transfer=state_after_failed_transfer(call), transfer_target=None
         )
         detail = f"{event.sip_code} {event.reason}".strip()
-        return [Notice(f"Transfer of {call.where} failed ({detail})")]
+        return [
+            Notice.coded(
+                f"Transfer of {call.where} failed ({detail})",
+                NoticeCode.TRANSFER_FAILED,
+                line=call.line,
+                detail=detail,
+            )
+        ]
 
 
 _Transition = Callable[[AdapterEvents, Call, Any, float], list[CallEffect]]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from communicator.core.call_record import CallRecord
 from communicator.core.calls import CallId, DtmfMethod
+from communicator.core.notices import Notice
 
 
 @dataclass(frozen=True)
@@ -132,12 +133,7 @@ class CallFinished:
     record: CallRecord
 
 
-@dataclass(frozen=True)
-class Notice:
-    """Something the agent should read (a failed transfer, an answered call put on hold)."""
-
-    text: str
-
+__all__ = ["Notice"]  # a call effect, defined with its codes in core.notices
 
 CallEffect = (
     MakeCall

@@ -37,6 +37,7 @@ from communicator.core.calls import (
 )
 from communicator.core.dialing import DialPlan, DialTarget, parse_dial_string
 from communicator.core.errors import InvalidDialStringError, InvalidOperationError
+from communicator.core.notices import NoticeCode
 from communicator.core.operations import Operation, conference_unit, line_refusal, refusal
 
 _P = ParamSpec("_P")
@@ -203,7 +204,11 @@ class LineCalls:
         try:
             return parse_dial_string(dial, self._plan).uri
         except InvalidDialStringError as error:
-            effects.append(Notice(f"Call forwarding skipped: {error}"))
+            effects.append(
+                Notice.coded(
+                    f"Call forwarding skipped: {error}", NoticeCode.FORWARDING_SKIPPED, detail=error
+                )
+            )
             return None
 
     def _forward(self, call: Call, target: str, now: float) -> list[CallEffect]:

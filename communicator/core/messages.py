@@ -1,10 +1,13 @@
 """One message channel for everything the agent should read: engine, audio, ringer, workstation
-and refused commands all speak through `Message` values (level, source, text)."""
+and refused commands all speak through `Message` values (level, source, text; and, for a notice
+the UI can say in the agent's language, its `NoticeCode` and parameters)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+
+from communicator.core.notices import NoticeCode, NoticeParams
 
 
 class MessageLevel(Enum):
@@ -30,3 +33,7 @@ class Message:
     level: MessageLevel
     source: MessageSource
     text: str
+    """In English (or already in the agent's language, for the UI's own messages)."""
+    code: NoticeCode | None = None
+    """Set when the UI translates the message by its code (`communicator.core.notices`)."""
+    params: NoticeParams = ()

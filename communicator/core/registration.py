@@ -59,8 +59,10 @@ from communicator.core.registration_values import (
     NETWORK_FAILURES,
     CurrentRegistration,
     FailureReason,
+    ProblemCode,
     RegistrationFailure,
     RegistrationPolicy,
+    RegistrationProblem,
     RegistrationState,
     RegistrationStatus,
     classify_sip_failure,
@@ -78,6 +80,7 @@ __all__ = [
     "FailureReason",
     "IpAddressChanged",
     "NetworkErrorKind",
+    "ProblemCode",
     "RegisterAttemptStarted",
     "RegisterReason",
     "RegistrationCommand",
@@ -86,6 +89,7 @@ __all__ = [
     "RegistrationFailure",
     "RegistrationMachine",
     "RegistrationPolicy",
+    "RegistrationProblem",
     "RegistrationState",
     "RegistrationStatus",
     "RegistrationSucceeded",
@@ -123,6 +127,7 @@ class RegistrationMachine:
         self._refresh_due: float | None = None
         self._lost = False
         self._lost_detail: str | None = None
+        self._lost_problem: RegistrationProblem | None = None
 
     # ----------------------------------------------------------------- observation
 
@@ -152,6 +157,7 @@ class RegistrationMachine:
             lost_connection=self._lost,
             message=LOST_CONNECTION_MESSAGE if self._lost else None,
             detail=self._lost_detail if self._lost else None,
+            problem=self._lost_problem if self._lost else None,
         )
 
     @property
@@ -272,7 +278,8 @@ class RegistrationMachine:
     ) -> None:
         """The stack says we are no longer registered although we did not sign out."""
         self._current = None
-        self._set_lost("The registration was removed", out)
+        removed = RegistrationProblem(ProblemCode.REMOVED)
+        self._set_lost("The registration was removed", out, removed)
         self._start_attempt(RegisterReason.RETRY, now, out)
 
     def _ip_changed(
@@ -292,7 +299,8 @@ class RegistrationMachine:
         started = self._attempt_started_at
         if started is not None and now >= started + p.attempt_timeout:
             text = f"no answer within {p.attempt_timeout:g} s"
-            self._fail(RegistrationFailure(FailureReason.TIMEOUT, None, text, now), out)
+            failure = RegistrationFailure(FailureReason.TIMEOUT, None, text, now, p.attempt_timeout)
+            self._fail(failure, out)
         elif self._current is not None and now >= self._current.expires_at:
             self._current = None
             self._state = RegistrationState.REGISTERING
@@ -300,6 +308,7 @@ class RegistrationMachine:
                 f"No successful registration refresh within {p.expiry:g} s "
                 "(the SIP server does not answer)",
                 out,
+                RegistrationProblem(ProblemCode.REFRESH_MISSED, seconds=p.expiry),
             )
 
     def _tick_retrying(self, event: Tick, now: float, out: list[RegistrationCommand]) -> None:
@@ -337,7 +346,7 @@ class RegistrationMachine:
             self._next_attempt_at = None
             self._state = RegistrationState.FAILED
             detail += "; sign in again with the correct password"
-        self._set_lost(detail, out)
+        self._set_lost(detail, out, RegistrationProblem(ProblemCode.FAILED, failure))
 
     def retry_delay(self, reason: FailureReason, failures: int) -> float:
         """Seconds before the next attempt after ``failures`` consecutive failures."""
@@ -349,14 +358,18 @@ class RegistrationMachine:
         fraction = min(max(self._random(), 0.0), 1.0)
         return base * (1.0 - p.jitter * fraction)
 
-    def _set_lost(self, detail: str, out: list[RegistrationCommand]) -> None:
+    def _set_lost(
+        self, detail: str, out: list[RegistrationCommand], problem: RegistrationProblem
+    ) -> None:
         self._lost_detail = detail
+        self._lost_problem = problem
         if not self._lost:
             self._lost = True
             out.append(ShowLostConnection(LOST_CONNECTION_MESSAGE, detail))
 
     def _clear_lost(self, out: list[RegistrationCommand]) -> None:
         self._lost_detail = None
+        self._lost_problem = None
         if self._lost:
             self._lost = False
             out.append(ClearLostConnection())

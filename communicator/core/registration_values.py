@@ -94,6 +94,9 @@ class RegistrationFailure:
     sip_code: int | None
     text: str
     at: float
+    no_answer_s: float | None = None
+    """Set when the attempt got no answer at all within this many seconds (``text`` says so in
+    English)."""
 
     @property
     def retries(self) -> bool:
@@ -111,6 +114,27 @@ class RegistrationStatus:
     """`LOST_CONNECTION_MESSAGE` while the connection is lost."""
     detail: str | None
     """Why, for the agent ("Wrong user name or password (403 Forbidden)")."""
+    problem: RegistrationProblem | None = None
+    """The same as a value, for the UI to say in the agent's language (None with no detail)."""
+
+
+class ProblemCode(Enum):
+    """What `RegistrationStatus.detail` says."""
+
+    FAILED = "failed"
+    """The last attempt failed: `RegistrationProblem.failure` says how."""
+    REMOVED = "removed"
+    """The stack reports the registration gone although the agent did not sign out."""
+    REFRESH_MISSED = "refresh_missed"
+    """No successful refresh within `RegistrationProblem.seconds` (the server does not answer)."""
+
+
+@dataclass(frozen=True)
+class RegistrationProblem:
+    code: ProblemCode
+    failure: RegistrationFailure | None = None
+    seconds: float | None = None
+    """`REFRESH_MISSED`: the registration's expiry."""
 
 
 FAST_RETRY_REASONS = frozenset(

@@ -30,6 +30,7 @@ from communicator.core.calls import (
 )
 from communicator.core.dialing import parse_dial_string
 from communicator.core.line_calls import LineCalls, atomic
+from communicator.core.notices import NoticeCode
 from communicator.core.operations import Operation, consultation, refusal
 
 TRANSFER_TIMEOUT_S = 30.0
@@ -123,9 +124,12 @@ class TransferOperations(LineCalls):
         )
         return Outcome(
             (
-                Notice(
+                Notice.coded(
                     f"The transfer of {call.where} got no answer within "
-                    f"{TRANSFER_TIMEOUT_S:g} s; the call is still yours"
+                    f"{TRANSFER_TIMEOUT_S:g} s; the call is still yours",
+                    NoticeCode.TRANSFER_NO_ANSWER,
+                    line=call.line,
+                    seconds=f"{TRANSFER_TIMEOUT_S:g}",
                 ),
             )
         )
@@ -172,6 +176,14 @@ class TransferOperations(LineCalls):
         self._calls[new.call_id] = new
         where = f"line {line}" + (" once the call ends" if takes_over else "")
         effects.append(
-            Notice(f"{referring.remote.label} transferred the call to {uri.uri} ({where})")
+            Notice.coded(
+                f"{referring.remote.label} transferred the call to {uri.uri} ({where})",
+                NoticeCode.TRANSFERRED_BY_FAR_END_AFTER
+                if takes_over
+                else NoticeCode.TRANSFERRED_BY_FAR_END,
+                caller=referring.remote.label,
+                target=uri.uri,
+                line=line,
+            )
         )
         return Outcome(tuple(effects), new.call_id)

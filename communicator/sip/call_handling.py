@@ -16,6 +16,7 @@ from communicator.core.call_record import CallRecord
 from communicator.core.calls import OUTGOING_SETUP_STATES, CallState, TransferState
 from communicator.core.forwarding_decision import ForwardingRules
 from communicator.core.lines import Lines
+from communicator.core.notices import NoticeSink
 from communicator.provisioning.schema import VoipProfile
 from communicator.sip import audio_routing
 from communicator.sip.audio_routing import AudioRouter, LinkKey, call_medias
@@ -42,7 +43,7 @@ class CallHandling:
         forwarding_rules: Callable[[], ForwardingRules],
         available: Callable[[], bool],
         publish_finished: Callable[[CallRecord], None],
-        notice: Callable[[str], None],
+        notice: NoticeSink,
         emit: Callable[[EngineEvent], None],
         failure: Callable[[str], None],
         wall: Callable[[], float],

@@ -36,6 +36,7 @@ from communicator.core.calls import CallId, RemoteParty
 from communicator.core.errors import InvalidOperationError
 from communicator.core.forwarding_decision import NO_FORWARDING, ForwardingRules
 from communicator.core.lines import Lines
+from communicator.core.notices import Notice, NoticeCode, NoticeSink
 from communicator.sip.audio_routing import AudioRouter
 from communicator.sip.call_table import CallTable
 from communicator.sip.call_timers import CallTimer, CallTimers
@@ -76,7 +77,7 @@ class CallSignals:
         router: AudioRouter,
         timers: CallTimers,
         info: InfoDtmf,
-        notice: Callable[[str], None],
+        notice: NoticeSink,
         emit: Callable[[EngineEvent], None],
         refusal: Callable[[str], int | None],
         forwarding_rules: Callable[[], ForwardingRules],
@@ -243,7 +244,14 @@ class CallSignals:
         )
         new_call = record.new_call
         if new_call is None or lines is None or old_id is None:
-            self._notice(f"{who} asked to transfer the call to {target}: declined")
+            self._notice(
+                Notice.coded(
+                    f"{who} asked to transfer the call to {target}: declined",
+                    NoticeCode.TRANSFER_REQUEST_DECLINED,
+                    caller=who,
+                    target=target,
+                )
+            )
             return
         self._table.keep(new_call)
         try:
@@ -251,7 +259,15 @@ class CallSignals:
         except InvalidOperationError as error:
             with contextlib.suppress(pj.Error):
                 new_call.hangup(pj.CallOpParam(True))
-            self._notice(f"{who} transferred the call to {target}, which failed: {error}")
+            self._notice(
+                Notice.coded(
+                    f"{who} transferred the call to {target}, which failed: {error}",
+                    NoticeCode.FOLLOWED_TRANSFER_FAILED,
+                    caller=who,
+                    target=target,
+                    detail=error,
+                )
+            )
             return
         assert outcome.call_id is not None
         self._table.bind(outcome.call_id, new_call)

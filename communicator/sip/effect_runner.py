@@ -56,6 +56,7 @@ from communicator.core.call_record import CallRecord
 from communicator.core.calls import CallId, DtmfMethod
 from communicator.core.errors import InvalidOperationError
 from communicator.core.lines import Lines
+from communicator.core.notices import NoticeSink
 from communicator.sip.audio_routing import AudioRouter
 from communicator.sip.call import EngineCall
 from communicator.sip.call_table import CallTable
@@ -99,7 +100,7 @@ class EffectRunner:
         timers: CallTimers,
         transfer_timeout: float,
         call_finished: Callable[[CallRecord], None],
-        notice: Callable[[str], None],
+        notice: NoticeSink,
         failure: Callable[[str], None],
         wall: Callable[[], float],
     ) -> None:
@@ -261,7 +262,7 @@ class EffectRunner:
             self._call_finished(effect.record)
             return ()
         if isinstance(effect, Notice):
-            self._notice(effect.text)
+            self._notice(effect)
             return ()
         if isinstance(effect, StartNoAnswerTimer):
             self._timers.start(CallTimer.NO_ANSWER, effect.call_id, effect.at)

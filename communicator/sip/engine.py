@@ -47,6 +47,7 @@ from communicator.core.calls import Call, CallId
 from communicator.core.dialing import DialPlan
 from communicator.core.errors import InvalidOperationError
 from communicator.core.lines import TRANSFER_TIMEOUT_S, Lines
+from communicator.core.notices import Notice, NoticeCode
 from communicator.core.registration import RegistrationStatus
 from communicator.provisioning.schema import CodecReport, ForwardingSettings, VoipProfile
 from communicator.sip.account_config import is_static_ip
@@ -257,7 +258,12 @@ class SipEngine(CallCommands):
         elif old.sip_settings_differ(profile) or _lines_differ(old, profile):
             if self._busy():
                 self._pending_profile = profile
-                self._hub.notice("New phone settings will be applied when the current call ends")
+                self._hub.notice(
+                    Notice.coded(
+                        "New phone settings will be applied when the current call ends",
+                        NoticeCode.SETTINGS_AFTER_CALL,
+                    )
+                )
             else:
                 log.info("applying new SIP settings: re-creating the account")
                 self._configure(profile)

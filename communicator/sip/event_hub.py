@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import Callable
 
 from communicator.core.calls import Call
+from communicator.core.notices import Notice
 from communicator.core.observers import Subscribers
 from communicator.core.registration import RegistrationStatus
 from communicator.sip.events import (
@@ -40,9 +41,11 @@ class EventHub:
     def emit(self, event: EngineEvent) -> None:
         self._subscribers.emit(event)
 
-    def notice(self, text: str) -> None:
-        self._notices.append(text)
-        self.emit(NoticePosted(text))
+    def notice(self, said: str | Notice) -> None:
+        """Tell the agent: an English text, or a coded `Notice` the UI can translate."""
+        notice = Notice(said) if isinstance(said, str) else said
+        self._notices.append(notice.text)
+        self.emit(NoticePosted(notice.text, notice.code, notice.params))
 
     def notices(self) -> tuple[str, ...]:
         """The most recent notices, newest last."""

@@ -15,6 +15,7 @@ from typing import Any
 from communicator.core.call_quality import CallQuality
 from communicator.core.call_record import CallRecord
 from communicator.core.calls import Call, CallId
+from communicator.core.notices import NoticeCode, NoticeParams
 from communicator.core.registration import RegistrationStatus
 from communicator.provisioning.schema import CodecReport
 
@@ -186,6 +187,10 @@ class LinesChanged:
 @dataclass(frozen=True)
 class NoticePosted:
     text: str
+    """In English."""
+    code: NoticeCode | None = None
+    """For the UI to say it in the agent's language (`communicator.core.notices`)."""
+    params: NoticeParams = ()
 
 
 @dataclass(frozen=True)

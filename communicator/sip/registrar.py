@@ -27,6 +27,7 @@ from typing import Any
 import pjsua2 as pj
 
 from communicator.core.errors import InvalidOperationError
+from communicator.core.notices import Notice, NoticeCode, NoticeSink
 from communicator.core.registration import (
     ClearLostConnection,
     IpAddressChanged,
@@ -91,7 +92,7 @@ class Registrar:
         endpoint: SipEndpoint,
         records: list[StackRecord],
         *,
-        notice: Callable[[str], None],
+        notice: NoticeSink,
         transfer_gate: Callable[[Any], bool],
         processing: Callable[[], bool],
         monotonic: Callable[[], float],
@@ -325,8 +326,14 @@ class Registrar:
         detail = failure.detail if isinstance(failure, TransportFailed) else failure.reason
         log.warning("REGISTER over %s failed (%s): trying %s", current, detail, following)
         self._notice(
-            f"Could not reach the SIP server over {current.upper()} ({detail}); "
-            f"trying {following.upper()}"
+            Notice.coded(
+                f"Could not reach the SIP server over {current.upper()} ({detail}); "
+                f"trying {following.upper()}",
+                NoticeCode.TRANSPORT_FALLBACK,
+                transport=current.upper(),
+                detail=detail,
+                next=following.upper(),
+            )
         )
         self._switch_transport(following)
         self._register_now()

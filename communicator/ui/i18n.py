@@ -33,6 +33,8 @@ SHIPPED = ("en", "pl")
 """The languages the windows speak (English is the source language: no file)."""
 
 _installed: list[QTranslator] = []
+_current = {"language": "en"}
+"""The language installed last (a module-level table: no ``global``)."""
 
 
 def translate(context: str, text: str, disambiguation: str | None = None, n: int = -1) -> str:
@@ -58,6 +60,21 @@ def ui_language(choice: str, system: QLocale | None = None) -> str:
     return "en"
 
 
+def installed_language() -> str:
+    """The language the windows speak now (``en`` until `install_translators` installs one)."""
+    return _current["language"]
+
+
+def ui_locale() -> QLocale:
+    """The locale that formats dates and numbers in the windows' language: the system's own when
+    it speaks that language (its country's conventions), else the language's own."""
+    language = QLocale(installed_language()).language()
+    system = QLocale.system()
+    locale = system if system.language() == language else QLocale(language)
+    locale.setNumberOptions(QLocale.NumberOption.OmitGroupSeparator)  # 1234 ms, not 1,234 ms
+    return locale
+
+
 def install_translators(choice: str, app: QCoreApplication | None = None) -> str:
     """Install the translators for ``choice`` (replacing earlier ones); the language used."""
     app = app or QCoreApplication.instance()
@@ -66,6 +83,7 @@ def install_translators(choice: str, app: QCoreApplication | None = None) -> str
     for old in _installed:
         app.removeTranslator(old)
     _installed.clear()
+    _current["language"] = "en"
     language = ui_language(choice)
     if language == "en":
         return language
@@ -73,6 +91,7 @@ def install_translators(choice: str, app: QCoreApplication | None = None) -> str
     if not ours.load(f"communicator_{language}", str(TRANSLATIONS_DIR)):
         log.warning("no translation for %s in %s: English", language, TRANSLATIONS_DIR)
         return "en"
+    _current["language"] = language
     qt = QTranslator(app)
     qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     for translator, loaded in ((ours, True), (qt, qt.load(f"qtbase_{language}", qt_dir))):

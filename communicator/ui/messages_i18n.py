@@ -1,10 +1,15 @@
 """Texts that come from below the UI (the provisioning client's sign-in failures, the agent
-states of `communicator.core`), translated where the UI shows them: core/ and provisioning/
-stay free of Qt, and their English texts stay what logs and the console print.
+states, the engine's notices, the registration's last problem, a call's quality figures, the
+history's dates), translated where the UI shows them: core/ and provisioning/ stay free of Qt,
+and their English texts stay what logs and the console print.
 
-A failure the client knows by its `ErrorKind` gets a fixed translated sentence; the server's
-own words ("no free number" and the rest) are matched by their English text; anything else is
-shown as it came (English) rather than hidden.
+The UI translates by code, never by the English text: a failure the client knows by its
+`ErrorKind` gets a fixed translated sentence; a notice by its `NoticeCode` and parameters
+(`message_text`); the registration's problem by its `ProblemCode` and failure reason
+(`registration_problem_text`). The server's own sign-in words ("no free number" and the rest)
+are still matched by their English text (the server sends no code for them); anything without
+a code is shown as it came (English) rather than hidden. Numbers and dates follow the windows'
+language (`communicator.ui.i18n.ui_locale`).
 """
 
 from __future__ import annotations
@@ -12,8 +17,18 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QDateTime
+
 from communicator.core.agent_state import AgentState
-from communicator.ui.i18n import translate
+from communicator.core.call_quality import CallQuality, QualityLevel
+from communicator.core.messages import Message
+from communicator.core.notices import NoticeCode
+from communicator.core.registration_values import (
+    FailureReason,
+    ProblemCode,
+    RegistrationStatus,
+)
+from communicator.ui.i18n import translate, ui_locale
 
 if TYPE_CHECKING:
     from communicator.ui.sign_in import SignInFailure
@@ -85,3 +100,166 @@ def agent_state_name(state: AgentState) -> str:
         AgentState.SIGNED_OUT: translate("AgentState", "Signed out"),
     }
     return names.get(state, state.name)
+
+
+def notice_sentence(code: NoticeCode) -> str:
+    """The sentence for a notice's code in the installed language, with its ``{parameters}``."""
+    sentences = {
+        NoticeCode.ANSWERED_ON_HOLD: translate(
+            "Notice", "{caller} answered on line {line}; the call is on hold"
+        ),
+        NoticeCode.RESUME_FAILED: translate(
+            "Notice", "The call on line {line} could not be resumed{sip}: it is still on hold"
+        ),
+        NoticeCode.HOLD_FAILED: translate(
+            "Notice", "The call on line {line} could not be put on hold{sip}: it is still connected"
+        ),
+        NoticeCode.HOLD_FAILED_SILENT: translate(
+            "Notice",
+            "The call on line {line} could not be put on hold{sip}: the caller hears silence, "
+            "not the hold",
+        ),
+        NoticeCode.TRANSFER_FAILED: translate(
+            "Notice", "Transfer of the call on line {line} failed ({detail})"
+        ),
+        NoticeCode.TRANSFER_NO_ANSWER: translate(
+            "Notice",
+            "The transfer of the call on line {line} got no answer within {seconds} s; the call "
+            "is still yours",
+        ),
+        NoticeCode.TRANSFERRED_BY_FAR_END: translate(
+            "Notice", "{caller} transferred the call to {target} (line {line})"
+        ),
+        NoticeCode.TRANSFERRED_BY_FAR_END_AFTER: translate(
+            "Notice", "{caller} transferred the call to {target} (line {line} once the call ends)"
+        ),
+        NoticeCode.TRANSFER_REQUEST_DECLINED: translate(
+            "Notice", "{caller} asked to transfer the call to {target}: declined"
+        ),
+        NoticeCode.FOLLOWED_TRANSFER_FAILED: translate(
+            "Notice", "{caller} transferred the call to {target}, which failed: {detail}"
+        ),
+        NoticeCode.FORWARDING_SKIPPED: translate("Notice", "Call forwarding skipped: {detail}"),
+        NoticeCode.SETTINGS_AFTER_CALL: translate(
+            "Notice", "New phone settings will be applied when the current call ends"
+        ),
+        NoticeCode.TRANSPORT_FALLBACK: translate(
+            "Notice", "Could not reach the SIP server over {transport} ({detail}); trying {next}"
+        ),
+    }
+    return sentences[code]
+
+
+def message_text(message: Message) -> str:
+    """A message of the one message channel as the agent reads it: by its code when it has one
+    (its English text otherwise, or when the parameters do not fit the sentence)."""
+    if message.code is None:
+        return message.text
+    try:
+        return notice_sentence(message.code).format(**dict(message.params))
+    except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder
+        return message.text
+
+
+def _failure_sentence(reason: FailureReason) -> str:
+    return {
+        FailureReason.BAD_CREDENTIALS: translate(
+            "RegistrationProblem", "Wrong user name or password"
+        ),
+        FailureReason.UNREACHABLE: translate(
+            "RegistrationProblem", "The SIP server cannot be reached"
+        ),
+        FailureReason.TIMEOUT: translate("RegistrationProblem", "The SIP server does not answer"),
+        FailureReason.TLS_FAILURE: translate(
+            "RegistrationProblem", "The secure connection to the SIP server failed"
+        ),
+        FailureReason.DNS_FAILURE: translate(
+            "RegistrationProblem", "The SIP server name cannot be resolved"
+        ),
+        FailureReason.REJECTED: translate(
+            "RegistrationProblem", "The SIP server refused the registration"
+        ),
+    }[reason]
+
+
+def registration_problem_text(status: RegistrationStatus) -> str | None:
+    """Why the connection is lost (`RegistrationStatus.detail`) in the installed language; the
+    SIP status and the stack's own words stay as they came (``403 Forbidden``)."""
+    problem = status.problem
+    if problem is None:
+        return status.detail
+    seconds = problem.seconds
+    if problem.code is ProblemCode.REMOVED:
+        return translate("RegistrationProblem", "The registration was removed")
+    if problem.code is ProblemCode.REFRESH_MISSED and seconds is not None:
+        return translate(
+            "RegistrationProblem",
+            "No successful registration refresh within {seconds} s (the SIP server does not "
+            "answer)",
+        ).format(seconds=ui_locale().toString(seconds, "g", 6))
+    failure = problem.failure
+    if problem.code is not ProblemCode.FAILED or failure is None:
+        return status.detail
+    text = _failure_sentence(failure.reason)
+    if failure.no_answer_s is not None:
+        what = translate("RegistrationProblem", "no answer within {seconds} s").format(
+            seconds=ui_locale().toString(failure.no_answer_s, "g", 6)
+        )
+    elif failure.sip_code is not None:
+        what = f"{failure.sip_code} {failure.text}".strip()
+    else:
+        what = failure.text
+    if what:
+        text += f" ({what})"
+    if not failure.retries:
+        text += translate("RegistrationProblem", "; sign in again with the correct password")
+    return text
+
+
+def quality_level_name(level: QualityLevel) -> str:
+    """The level as the call-quality tooltip names it."""
+    return {
+        QualityLevel.GOOD: translate("CallQuality", "good"),
+        QualityLevel.AMBER: translate("CallQuality", "amber"),
+        QualityLevel.RED: translate("CallQuality", "red"),
+    }[level]
+
+
+def quality_summary(quality: CallQuality) -> str:
+    """The call's figures for the quality light's tooltip, one per line, in the installed
+    language (numbers with its decimal separator)."""
+    locale = ui_locale()
+
+    def number(value: float, decimals: int) -> str:
+        return locale.toString(float(value), "f", decimals)
+
+    rtt = (
+        translate("CallQuality", "unknown yet")
+        if quality.rtt_ms is None
+        else translate("CallQuality", "{ms} ms").format(ms=number(quality.rtt_ms, 0))
+    )
+    lines = (
+        translate("CallQuality", "Call quality: {level} (MOS {mos})").format(
+            level=quality_level_name(quality.level), mos=number(quality.mos, 1)
+        ),
+        translate("CallQuality", "Received: loss {loss} %, jitter {jitter} ms").format(
+            loss=number(quality.rx_loss_pct, 1), jitter=number(quality.rx_jitter_ms, 0)
+        ),
+        translate("CallQuality", "Sent: loss {loss} %, jitter {jitter} ms").format(
+            loss=number(quality.tx_loss_pct, 1), jitter=number(quality.tx_jitter_ms, 0)
+        ),
+        translate("CallQuality", "Round trip: {rtt}").format(rtt=rtt),
+        translate("CallQuality", "Codec: {codec}").format(codec=quality.codec),
+    )
+    return "\n".join(lines)
+
+
+def when_text(started_at: float, now: float) -> str:
+    """When a call of the history began: the time for today's calls, else the day, the month's
+    name (in the installed language) and the time."""
+    locale = ui_locale()
+    started = QDateTime.fromMSecsSinceEpoch(round(started_at * 1000))
+    today = QDateTime.fromMSecsSinceEpoch(round(now * 1000))
+    if started.date() == today.date():
+        return locale.toString(started, "HH:mm")
+    return locale.toString(started, "dd MMM HH:mm")

@@ -123,6 +123,49 @@
     </message>
 </context>
 <context>
+    <name>CallQuality</name>
+    <message>
+        <source>good</source>
+        <translation>dobra</translation>
+    </message>
+    <message>
+        <source>amber</source>
+        <translation>pogorszona</translation>
+    </message>
+    <message>
+        <source>red</source>
+        <translation>zła</translation>
+    </message>
+    <message>
+        <source>unknown yet</source>
+        <translation>jeszcze nieznany</translation>
+    </message>
+    <message>
+        <source>{ms} ms</source>
+        <translation>{ms} ms</translation>
+    </message>
+    <message>
+        <source>Call quality: {level} (MOS {mos})</source>
+        <translation>Jakość połączenia: {level} (MOS {mos})</translation>
+    </message>
+    <message>
+        <source>Received: loss {loss} %, jitter {jitter} ms</source>
+        <translation>Odbierane: straty {loss} %, jitter {jitter} ms</translation>
+    </message>
+    <message>
+        <source>Sent: loss {loss} %, jitter {jitter} ms</source>
+        <translation>Wysyłane: straty {loss} %, jitter {jitter} ms</translation>
+    </message>
+    <message>
+        <source>Round trip: {rtt}</source>
+        <translation>Czas w obie strony (RTT): {rtt}</translation>
+    </message>
+    <message>
+        <source>Codec: {codec}</source>
+        <translation>Kodek: {codec}</translation>
+    </message>
+</context>
+<context>
     <name>Desktop</name>
     <message>
         <source>Communicator is still running</source>
@@ -889,6 +932,61 @@
     </message>
 </context>
 <context>
+    <name>Notice</name>
+    <message>
+        <source>{caller} answered on line {line}; the call is on hold</source>
+        <translation>{caller} odebrał(a) na linii {line}; połączenie jest wstrzymane</translation>
+    </message>
+    <message>
+        <source>The call on line {line} could not be resumed{sip}: it is still on hold</source>
+        <translation>Nie udało się wznowić połączenia na linii {line}{sip}: nadal jest wstrzymane</translation>
+    </message>
+    <message>
+        <source>The call on line {line} could not be put on hold{sip}: it is still connected</source>
+        <translation>Nie udało się wstrzymać połączenia na linii {line}{sip}: rozmowa nadal trwa</translation>
+    </message>
+    <message>
+        <source>The call on line {line} could not be put on hold{sip}: the caller hears silence, not the hold</source>
+        <translation>Nie udało się wstrzymać połączenia na linii {line}{sip}: rozmówca słyszy ciszę zamiast oczekiwania</translation>
+    </message>
+    <message>
+        <source>Transfer of the call on line {line} failed ({detail})</source>
+        <translation>Przekazanie połączenia z linii {line} nie powiodło się ({detail})</translation>
+    </message>
+    <message>
+        <source>The transfer of the call on line {line} got no answer within {seconds} s; the call is still yours</source>
+        <translation>Przekazanie połączenia z linii {line} nie doczekało się odpowiedzi w ciągu {seconds} s; połączenie nadal jest Twoje</translation>
+    </message>
+    <message>
+        <source>{caller} transferred the call to {target} (line {line})</source>
+        <translation>{caller} przekazał(a) połączenie do {target} (linia {line})</translation>
+    </message>
+    <message>
+        <source>{caller} transferred the call to {target} (line {line} once the call ends)</source>
+        <translation>{caller} przekazał(a) połączenie do {target} (linia {line} po zakończeniu rozmowy)</translation>
+    </message>
+    <message>
+        <source>{caller} asked to transfer the call to {target}: declined</source>
+        <translation>{caller} poprosił(a) o przekazanie połączenia do {target}: odrzucono</translation>
+    </message>
+    <message>
+        <source>{caller} transferred the call to {target}, which failed: {detail}</source>
+        <translation>{caller} przekazał(a) połączenie do {target}, ale to się nie powiodło: {detail}</translation>
+    </message>
+    <message>
+        <source>Call forwarding skipped: {detail}</source>
+        <translation>Pominięto przekierowanie połączenia: {detail}</translation>
+    </message>
+    <message>
+        <source>New phone settings will be applied when the current call ends</source>
+        <translation>Nowe ustawienia telefonu zostaną zastosowane po zakończeniu bieżącej rozmowy</translation>
+    </message>
+    <message>
+        <source>Could not reach the SIP server over {transport} ({detail}); trying {next}</source>
+        <translation>Nie można połączyć się z serwerem SIP przez {transport} ({detail}); próba przez {next}</translation>
+    </message>
+</context>
+<context>
     <name>PendingLogs</name>
     <message>
         <source>Call logs not yet sent to the server; they are kept here</source>
@@ -1004,6 +1102,49 @@
     <message>
         <source>Not connected</source>
         <translation>Niepołączony</translation>
+    </message>
+</context>
+<context>
+    <name>RegistrationProblem</name>
+    <message>
+        <source>Wrong user name or password</source>
+        <translation>Nieprawidłowa nazwa użytkownika lub hasło</translation>
+    </message>
+    <message>
+        <source>The SIP server cannot be reached</source>
+        <translation>Nie można połączyć się z serwerem SIP</translation>
+    </message>
+    <message>
+        <source>The SIP server does not answer</source>
+        <translation>Serwer SIP nie odpowiada</translation>
+    </message>
+    <message>
+        <source>The secure connection to the SIP server failed</source>
+        <translation>Nie udało się nawiązać bezpiecznego połączenia z serwerem SIP</translation>
+    </message>
+    <message>
+        <source>The SIP server name cannot be resolved</source>
+        <translation>Nie można odnaleźć nazwy serwera SIP</translation>
+    </message>
+    <message>
+        <source>The SIP server refused the registration</source>
+        <translation>Serwer SIP odrzucił rejestrację</translation>
+    </message>
+    <message>
+        <source>The registration was removed</source>
+        <translation>Rejestracja została usunięta</translation>
+    </message>
+    <message>
+        <source>No successful registration refresh within {seconds} s (the SIP server does not answer)</source>
+        <translation>Brak udanego odświeżenia rejestracji w ciągu {seconds} s (serwer SIP nie odpowiada)</translation>
+    </message>
+    <message>
+        <source>no answer within {seconds} s</source>
+        <translation>brak odpowiedzi w ciągu {seconds} s</translation>
+    </message>
+    <message>
+        <source>; sign in again with the correct password</source>
+        <translation>; zaloguj się ponownie z prawidłowym hasłem</translation>
     </message>
 </context>
 <context>

@@ -24,6 +24,7 @@ from communicator.provisioning.history import HistoryEntry, HistoryOutcome
 from communicator.ui.desktop.widgets.clock import format_duration
 from communicator.ui.desktop.widgets.common import action_button, describe
 from communicator.ui.i18n import QT_TRANSLATE_NOOP, translate
+from communicator.ui.messages_i18n import when_text
 from communicator.ui.session import SessionModel
 
 COLUMNS = (
@@ -53,13 +54,6 @@ _FILTERS: tuple[tuple[str, HistoryOutcome | None], ...] = (
     (QT_TRANSLATE_NOOP("HistoryView", "Forwarded"), HistoryOutcome.FORWARDED),
     (QT_TRANSLATE_NOOP("HistoryView", "Answered elsewhere"), HistoryOutcome.ANSWERED_ELSEWHERE),
 )
-
-
-def when_text(started_at: float, now: float) -> str:
-    local, today = time.localtime(started_at), time.localtime(now)
-    if local[:3] == today[:3]:
-        return time.strftime("%H:%M", local)
-    return time.strftime("%d %b %H:%M", local)
 
 
 class HistoryView(QWidget):

@@ -22,6 +22,7 @@ from communicator.core.line_view import LineView
 from communicator.ui.desktop.widgets.clock import SharedClock, format_duration
 from communicator.ui.desktop.widgets.common import describe
 from communicator.ui.i18n import QT_TRANSLATE_NOOP, translate
+from communicator.ui.messages_i18n import quality_summary
 from communicator.ui.session import SessionModel
 
 COLUMNS = (
@@ -226,7 +227,7 @@ class LinesTable(QTableWidget):
             ):
                 item.setData(role, None)
             return
-        summary = quality.summary()
+        summary = quality_summary(quality)
         item.setBackground(QBrush(QUALITY_COLOURS[quality.level]))
         item.setForeground(QBrush(QColor(255, 255, 255)))
         item.setToolTip(summary)

@@ -13,6 +13,7 @@ from communicator.core.messages import Message, MessageLevel
 from communicator.ui.desktop.icons import icon
 from communicator.ui.desktop.widgets.common import ICON_SIZE, describe
 from communicator.ui.i18n import translate
+from communicator.ui.messages_i18n import message_text
 from communicator.ui.session import SessionModel
 
 KEEP = 20
@@ -60,7 +61,7 @@ class MessageLine(QWidget):
 
     def show_message(self, message: Message) -> None:
         self._recent.append((time.time(), message))
-        self.text.setText(message.text)
+        self.text.setText(message_text(message))
         self.setStyleSheet(_STYLE[message.level])
         warning = message.level is not MessageLevel.INFO
         if warning:
@@ -73,7 +74,8 @@ class MessageLine(QWidget):
         )
         self.text.setToolTip(
             "\n".join(
-                time.strftime("%H:%M:%S ", time.localtime(at)) + m.text for at, m in self._recent
+                time.strftime("%H:%M:%S ", time.localtime(at)) + message_text(m)
+                for at, m in self._recent
             )
         )
         self.setVisible(True)

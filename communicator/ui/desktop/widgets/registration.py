@@ -17,6 +17,7 @@ from communicator.core.registration import (
 from communicator.ui.desktop.icons import icon
 from communicator.ui.desktop.widgets.common import ICON_SIZE, describe
 from communicator.ui.i18n import QT_TRANSLATE_NOOP, translate
+from communicator.ui.messages_i18n import registration_problem_text
 from communicator.ui.session import SessionModel
 from communicator.ui.session_state import SessionState
 
@@ -96,10 +97,8 @@ def registration_details(status: RegistrationStatus, *, now: float | None = None
             ),
             translate("RegistrationBar", "Server: {server}").format(server=current.server_host),
         ]
-    if status.detail:
-        lines.append(
-            translate("RegistrationBar", "Last problem: {detail}").format(detail=status.detail)
-        )
+    if detail := registration_problem_text(status):
+        lines.append(translate("RegistrationBar", "Last problem: {detail}").format(detail=detail))
     return "\n".join(lines)
 
 
@@ -143,7 +142,7 @@ class LostConnectionBanner(QFrame):
         if lost:
             message = lost_connection_text(status.message)
             self.text.setText(message)
-            detail = status.detail or _until_back()
+            detail = registration_problem_text(status) or _until_back()
             self.text.setToolTip(detail)
             describe(self.text, message, detail)
         self.setVisible(lost)

@@ -1,0 +1,66 @@
+"""Notices for the agent that the UI can say in the agent's language.
+
+A notice keeps its English ``text`` (what logs, the console and the headless client print) and,
+where the UI has a sentence of its own for it, a `NoticeCode` with its parameters: the desktop
+translates by the code and fills in the parameters (a line number, a caller's name, a SIP
+status), never by matching the English text. A notice without a code is shown as it came.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+
+class NoticeCode(Enum):
+    """What a notice says; its parameters in brackets (all strings, ready to show)."""
+
+    ANSWERED_ON_HOLD = "answered_on_hold"
+    """[caller, line] the far end answered while another call was active: it is held."""
+    RESUME_FAILED = "resume_failed"
+    """[line, sip] the far end refused to resume: the call is still on hold."""
+    HOLD_FAILED = "hold_failed"
+    """[line, sip] the far end refused the hold: the call is still connected."""
+    HOLD_FAILED_SILENT = "hold_failed_silent"
+    """[line, sip] the far end refused the hold, but another call is active: silence."""
+    TRANSFER_FAILED = "transfer_failed"
+    """[line, detail] the transfer target refused or failed."""
+    TRANSFER_NO_ANSWER = "transfer_no_answer"
+    """[line, seconds] the transfer got no final answer in time."""
+    TRANSFERRED_BY_FAR_END = "transferred_by_far_end"
+    """[caller, target, line] the far end transferred the agent; the new call is on ``line``."""
+    TRANSFERRED_BY_FAR_END_AFTER = "transferred_by_far_end_after"
+    """[caller, target, line] as above, on the referring call's line once it ends."""
+    TRANSFER_REQUEST_DECLINED = "transfer_request_declined"
+    """[caller, target] the far end asked to transfer the call; it could not be followed."""
+    FOLLOWED_TRANSFER_FAILED = "followed_transfer_failed"
+    """[caller, target, detail] the far end's transfer could not be followed."""
+    FORWARDING_SKIPPED = "forwarding_skipped"
+    """[detail] a forwarding target in the profile is unusable."""
+    SETTINGS_AFTER_CALL = "settings_after_call"
+    """New phone settings wait for the current call to end."""
+    TRANSPORT_FALLBACK = "transport_fallback"
+    """[transport, detail, next] the SIP server was not reachable over one transport."""
+
+
+NoticeParams = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the agent should read (a failed transfer, an answered call put on hold)."""
+
+    text: str
+    """In English."""
+    code: NoticeCode | None = None
+    params: NoticeParams = ()
+
+    @classmethod
+    def coded(cls, text: str, code: NoticeCode, **params: object) -> Notice:
+        """``text`` with its code and parameters (each shown as ``str`` shows it)."""
+        return cls(text, code, tuple((name, str(value)) for name, value in params.items()))
+
+
+NoticeSink = Callable[[str | Notice], None]
+"""Where the SIP side posts notices: a plain English text, or a coded `Notice`."""
