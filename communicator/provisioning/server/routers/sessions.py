@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..api_models import (
@@ -25,6 +25,12 @@ from ..services.sessions import SessionInfo
 from .deps import API, ERRORS, SignedIn, State, client_address
 
 router = APIRouter(prefix=API, tags=["agent"], responses=ERRORS)
+
+_AGENT_BY_LOGIN = (
+    select(Agent).options(joinedload(Agent.group)).where(Agent.login == bindparam("login"))
+)
+"""The whole agent with its group (the profile is built from them after the check); built
+once, not at every sign-in."""
 
 
 @router.post(
@@ -51,8 +57,7 @@ async def sign_in(body: SignInRequest, request: Request, state: State) -> Respon
         refused = signin_limits.refusal(s, drawn)
         if refused is not None:
             return refused, None, False
-        # The whole agent with its group (the profile is built from them after the check).
-        a = s.scalar(select(Agent).options(joinedload(Agent.group)).where(Agent.login == login))
+        a = s.scalar(_AGENT_BY_LOGIN, {"login": login})
         # The database connection goes back to the pool before the ~20 ms hash: the agent and
         # its group stay readable, detached (open_session treats them so anyway).
         s.close()
