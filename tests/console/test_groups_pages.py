@@ -1,6 +1,7 @@
 """The Groups pages in a real Chromium against a real server process: a group made through
 the form with members, their call order changed from the keyboard alone (and without
-script), validation errors beside the field, delete, a forged form, the audit entries."""
+script), members found by a search the server answers (and without script), validation
+errors beside the field, delete, a forged form, the audit entries."""
 
 from __future__ import annotations
 
@@ -91,6 +92,78 @@ def test_make_a_group_with_members_and_reorder_them_from_the_keyboard(
     entry = page.locator("table.audit tbody tr").first
     expect(entry).to_contain_text("Sales")
     expect(entry).to_contain_text("members")
+
+
+def test_the_member_search_asks_the_server_and_keeps_what_is_ticked(
+    page: Page, console: Console
+) -> None:
+    """With more agents than the editor lists, the rest are found by searching (the server
+    answers each search); ticked agents stay ticked across searches and join on Save."""
+    ids = {
+        n: console.api.agent(f"agent{n:02d}", display_name=f"Agent {n:02d}")["id"]
+        for n in range(25)
+    }
+    sign_in(page)
+    page.goto("/admin/groups/new")
+    page.get_by_label("Name", exact=True).fill("Big")
+    choices = page.locator("#add-list li")
+    expect(choices).to_have_count(20)  # not all 25
+    said = page.locator("#add-status")
+    expect(said).to_have_text("The first 20 of 25 other agents are shown: search to find the rest.")
+    expect(page.get_by_label("Agent 24 (agent24)")).to_have_count(0)
+    # From the keyboard: type, Enter searches (it does not save), Tab past Find to the match.
+    search = page.get_by_label("Search for members")
+    search.fill("agent24")
+    search.press("Enter")
+    expect(choices).to_have_text(["Agent 24 (agent24)"])
+    expect(said).to_have_text("1 agent matches “agent24”.")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Find")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Agent 24 (agent24)")).to_be_focused()
+    page.keyboard.press("Space")
+    # A second search, typed: the ticked agent stays, first; the new matches follow.
+    search.fill("")
+    search.type("ent0")
+    expect(said).to_have_text("10 agents match “ent0”.")
+    expect(choices).to_have_count(11)
+    expect(choices.first).to_have_text("Agent 24 (agent24)")
+    expect(page.get_by_label("Agent 24 (agent24)")).to_be_checked()
+    page.get_by_label("Agent 03 (agent03)").check()
+    search.fill("nobody")
+    search.press("Enter")
+    expect(said).to_have_text("No other agent matches “nobody”.")
+    expect(choices).to_have_text(["Agent 24 (agent24)", "Agent 03 (agent03)"])
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("p.flash")).to_have_text("Group created; pushed to 0 signed-in clients.")
+    assert group_json(console, "Big")["members"] == [ids[24], ids[3]]
+    # The members are left out of the search.
+    search = page.get_by_label("Search for members")
+    search.fill("agent")
+    search.press("Enter")
+    expect(said).to_have_text("23 agents match “agent”; the first 20 are shown.")
+
+
+def test_the_member_search_works_without_script(browser: Browser, console: Console) -> None:
+    for n in range(25):
+        console.api.agent(f"agent{n:02d}", display_name=f"Agent {n:02d}")
+    group = console.api.group("Support")
+    context = browser.new_context(base_url=console.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sign_in(page)
+        page.goto(f"/admin/groups/{group['id']}")
+        page.get_by_label("Search for members").fill("agent24")
+        page.get_by_role("button", name="Find").click()
+        expect(page.locator("p.flash")).to_have_text("Not saved yet.")
+        expect(page.locator("#add-list li")).to_have_text(["Agent 24 (agent24)"])
+        expect(page.get_by_label("Search for members")).to_be_focused()
+        page.get_by_label("Agent 24 (agent24)").check()
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.locator("p.flash")).to_have_text("Group saved; pushed to 0 signed-in clients.")
+        expect(page.locator("ol.member-list .member-name")).to_have_text(["Agent 24"])
+    finally:
+        context.close()
 
 
 def test_call_order_buttons_work_without_script(browser: Browser, console: Console) -> None:

@@ -9,12 +9,13 @@ transaction). A password is hashed before the transaction, as the API does, and 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import or_, select
+from sqlalchemy import String, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..api_models import AgentCreate, AgentFields
@@ -76,43 +77,80 @@ class AgentRow:
     active: bool
 
 
-def agent_rows(s: Session) -> list[AgentRow]:
-    """The list's rows in three queries (not one per agent)."""
-    names = {g.id: g.name for g in s.scalars(select(Group))}
-    now = utcnow()
-    extension: dict[int, int] = {}
-    for acc in s.scalars(
-        select(VoipAccount).where(
-            or_(VoipAccount.agent_id.is_not(None), VoipAccount.lease_expires_at > now)
-        )
-    ):
-        holder = acc.agent_id if acc.agent_id is not None else acc.lease_agent_id
-        if holder is not None and (acc.agent_id is not None or holder not in extension):
-            extension[holder] = acc.extension
-    return [
-        AgentRow(
-            a.id,
-            a.login,
-            a.display_name,
-            a.email,
-            names.get(a.group_id, "") if a.group_id is not None else "",
-            extension.get(a.id),
-            a.permission_level,
-            a.hot_desk,
-            a.active,
-        )
-        for a in s.scalars(select(Agent))
-    ]
+def agent_extension(now: dt.datetime) -> Any:
+    """An agent's extension: its own account's, else the number it holds an unexpired lease on."""
+    own = select(func.min(VoipAccount.extension)).where(VoipAccount.agent_id == Agent.id)
+    lent = select(func.min(VoipAccount.extension)).where(
+        VoipAccount.lease_agent_id == Agent.id, VoipAccount.lease_expires_at > now
+    )
+    return func.coalesce(own.scalar_subquery(), lent.scalar_subquery())
 
 
-SORTS = {
-    "login": lambda r: (r.login.lower(),),
-    "name": lambda r: (r.display_name.lower(), r.login.lower()),
-    "group": lambda r: (r.group.lower(), r.login.lower()),
-    "extension": lambda r: (r.extension is None, r.extension or 0, r.login.lower()),
-    "permission": lambda r: (r.permission_level, r.login.lower()),
-    "enabled": lambda r: (not r.active, r.login.lower()),
-}
+def _sorts(extension: Any, group: Any) -> dict[str, tuple[Any, ...]]:
+    """Each sort's columns, ascending (then the login, then the id: a stable order)."""
+    login = func.lower(Agent.login)
+    return {
+        "login": (login,),
+        "name": (func.lower(Agent.display_name), login),
+        "group": (func.lower(group), login),
+        "extension": (case((extension.is_(None), 1), else_=0), extension, login),
+        "permission": (Agent.permission_level, login),
+        "enabled": (case((Agent.active.is_(True), 0), else_=1), login),
+    }
+
+
+SORTS = ("login", "name", "group", "extension", "permission", "enabled")
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def listed_agents(
+    s: Session, search: str, sort: str, desc: bool, page_no: str
+) -> tuple[list[AgentRow], int, int, int]:
+    """One page of the list, searched, sorted and paged by the database (only its rows are
+    read): (rows, matching agents, pages, the page shown). The search is a substring of the
+    login, name, e-mail, group or extension, in any case (SQLite folds the case of ASCII
+    letters only: "ö" does not find "Ö" there)."""
+    extension = agent_extension(utcnow())
+    group = func.coalesce(Group.name, "")
+    conds: list[Any] = []
+    if search:
+        pattern = f"%{_escaped(search.lower())}%"
+        conds.append(
+            or_(
+                *(
+                    func.lower(col).like(pattern, escape="\\")
+                    for col in (Agent.login, Agent.display_name, Agent.email, group)
+                ),
+                func.cast(extension, String).like(pattern, escape="\\"),
+            )
+        )
+    joined = select(func.count()).select_from(Agent).outerjoin(Group, Group.id == Agent.group_id)
+    total = int(s.scalar(joined.where(*conds)) or 0)
+    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    current = min(pages, max(1, int(page_no))) if page_no.isdigit() and len(page_no) < 9 else 1
+    order = (*_sorts(extension, group)[sort], Agent.id)
+    rows = s.execute(
+        select(
+            Agent.id,
+            Agent.login,
+            Agent.display_name,
+            Agent.email,
+            group,
+            extension,
+            Agent.permission_level,
+            Agent.hot_desk,
+            Agent.active,
+        )
+        .outerjoin(Group, Group.id == Agent.group_id)
+        .where(*conds)
+        .order_by(*(c.desc() if desc else c for c in order))
+        .limit(PAGE_SIZE)
+        .offset((current - 1) * PAGE_SIZE)
+    )
+    return [AgentRow(*row) for row in rows], total, pages, current
 
 
 @router.get("/agents")
@@ -122,30 +160,17 @@ async def agents_list(request: Request, state: State, admin: Admin) -> HTMLRespo
     sort = q.get("sort", "login")
     sort = sort if sort in SORTS else "login"
     desc = q.get("dir") == "desc"
-    rows = await state.read(agent_rows)
-    if search:
-        needle = search.lower()
-        rows = [
-            r
-            for r in rows
-            if any(
-                needle in str(v).lower()
-                for v in (r.login, r.display_name, r.email, r.group, r.extension)
-                if v is not None
-            )
-        ]
-    rows.sort(key=SORTS[sort], reverse=desc)
-    pages = max(1, (len(rows) + PAGE_SIZE - 1) // PAGE_SIZE)
-    page_no = q.get("page", "1")
-    current = min(pages, max(1, int(page_no))) if page_no.isdigit() and len(page_no) < 9 else 1
+    rows, total, pages, current = await state.read(
+        listed_agents, search, sort, desc, q.get("page", "1")
+    )
     return page(
         request,
         "agents.html",
         nav="agents",
         admin=admin,
         csrf=admin.csrf_token,
-        rows=rows[(current - 1) * PAGE_SIZE : current * PAGE_SIZE],
-        total=len(rows),
+        rows=rows,
+        total=total,
         search=search,
         sort=sort,
         desc=desc,

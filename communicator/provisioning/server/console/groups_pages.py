@@ -23,12 +23,12 @@ from ..errors import ApiError, NotFound
 from ..models import Group, fill_defaults
 from ..routers.deps import State
 from ..services import admin_users, audited, groups
-from . import model_form
-from .agents_pages import agent_rows
+from . import member_picker, model_form
 from .auth import PREFIX, Admin, check_csrf
 from .render import add_page, page, redirect
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
+router.include_router(member_picker.router)
 
 add_page(
     "groups",
@@ -89,17 +89,18 @@ async def _editor(
     status: int = 200,
     focus: str = "",
     flash: str | None = None,
+    member_q: str = "",
 ) -> HTMLResponse:
-    everyone = await state.read(agent_rows)
-    other_groups = [
-        (g.id, g.name) for g in await state.read(groups.list_groups) if g.id != group_id
-    ]
+    def read(s: Session) -> tuple[list[Any], list[Any], str, list[tuple[int, str]]]:
+        found, total = member_picker.search(s, member_q, members)
+        other_groups = [(g.id, g.name) for g in groups.list_groups(s) if g.id != group_id]
+        said = member_picker.status_text(member_q, len(found), total)
+        return member_picker.agents_by_id(s, members), found, said, other_groups
+
+    chosen, found, said, other_groups = await state.read(read)
     # A field naming a group (the overflow group) picks one by name.
     choices = {f.name: other_groups for f in FIELDS if f.name.endswith("group_id")}
-    by_id = {a.id: a for a in everyone}
-    chosen = [by_id[i] for i in members if i in by_id]
-    others = sorted((a for a in everyone if a.id not in set(members)), key=lambda a: a.login)
-    return page(
+    resp = page(
         request,
         "group_edit.html",
         nav="groups",
@@ -113,10 +114,15 @@ async def _editor(
         fields=FIELDS,
         choices=choices,
         members=chosen,
-        others=others,
+        others=found,
+        others_status=said,
+        member_q=member_q,
+        choices_url=member_picker.CHOICES_URL,
         focus=focus,
         **({"flash": flash} if flash is not None else {}),
     )
+    resp.headers["Content-Security-Policy"] = member_picker.PICKER_CSP
+    return resp
 
 
 @router.get("/groups/new")
@@ -149,12 +155,6 @@ async def group_edit(request: Request, state: State, admin: Admin, group_id: int
     )
 
 
-def _ids(values: list[Any]) -> list[int]:
-    return list(
-        dict.fromkeys(int(v) for v in values if isinstance(v, str) and v.isdigit() and len(v) < 11)
-    )
-
-
 def _moved(members: list[int], move: str) -> tuple[list[int], str]:
     """The members after ``<id>:up`` or ``<id>:down``, and the id of the button to focus."""
     who, _sep, way = move.partition(":")
@@ -177,11 +177,13 @@ async def _save(request: Request, state: State, admin: Admin, group_id: int | No
     form = await request.form()
     check_csrf(admin, form.get("csrf"))
     data, errors = model_form.data_from_form(FIELDS, form.get, form.getlist)
-    members = _ids(form.getlist("members"))
-    members += [i for i in _ids(form.getlist("add")) if i not in members]
+    members = member_picker.ids_of(form.getlist("members"))
+    members += [i for i in member_picker.ids_of(form.getlist("add")) if i not in members]
     move = str(form.get("move") or "")
-    if move:  # the up/down buttons without script: show the new order, unsaved
-        members, focus = _moved(members, move)
+    if move or form.get("find"):
+        # Without script: an up/down button shows the new order, Find the agents matching
+        # the members search (ticked ones join the members); nothing is saved.
+        members, focus = _moved(members, move) if move else (members, "member-search")
         return await _editor(
             request,
             state,
@@ -191,7 +193,8 @@ async def _save(request: Request, state: State, admin: Admin, group_id: int | No
             members=members,
             errors=errors,
             focus=focus,
-            flash="Call order changed; Save to keep it.",
+            flash="Call order changed; Save to keep it." if move else "Not saved yet.",
+            member_q=str(form.get("member_q") or "").strip()[:100],
         )
     data["members"] = members
     body: GroupFields | None = None
@@ -263,7 +266,7 @@ def _delete(who: str, ids: list[int]) -> Any:
 async def groups_delete(request: Request, state: State, admin: Admin) -> Response:
     form = await request.form()
     check_csrf(admin, form.get("csrf"))
-    ids = _ids(form.getlist("ids"))
+    ids = member_picker.ids_of(form.getlist("ids"))
     if not ids:
         return redirect(f"{PREFIX}/groups")
     deleted = await state.write(_delete(admin.name, ids[:10000]))

@@ -141,18 +141,58 @@ document.addEventListener("DOMContentLoaded", () => {
       if (status) status.textContent = `${name}: position ${items.indexOf(item) + 1} of ${items.length}. Save to keep the order.`;
     });
   }
+  // The members search asks the server (member_picker.py) for the matching agents; the
+  // ticked ones stay in the list, first, whatever is searched next.
   for (const search of document.querySelectorAll(".js-member-search")) {
     const list = document.getElementById(search.getAttribute("aria-controls"));
-    // Enter in the search filters; it does not save the group.
+    const said = document.getElementById(search.getAttribute("aria-describedby"));
+    const form = search.form;
+    let asked = 0;
+    let timer = 0;
+    const find = async () => {
+      window.clearTimeout(timer);
+      const ask = ++asked;
+      const params = new URLSearchParams({ q: search.value.trim() });
+      const kept = Array.from(list.querySelectorAll("li")).filter(
+        (item) => item.querySelector('input[name="add"]:checked'));
+      for (const box of form.querySelectorAll('input[name="members"]')) params.append("not", box.value);
+      for (const item of kept) params.append("not", item.querySelector("input").value);
+      let answer;
+      try {
+        answer = await fetch(`${search.dataset.choices}?${params}`, { credentials: "same-origin" });
+      } catch {
+        if (ask === asked) said.textContent = "The search did not reach the server; try again.";
+        return;
+      }
+      if (ask !== asked) return; // a later search has started
+      if (!answer.ok) {
+        said.textContent = "The search did not reach the server; try again.";
+        return;
+      }
+      const found = document.createElement("template");
+      found.innerHTML = await answer.text(); // rendered (and escaped) by the server's template
+      if (ask !== asked) return;
+      const fresh = found.content.querySelector("ul");
+      list.replaceChildren(...kept, ...fresh.children);
+      said.textContent = fresh.dataset.status;
+    };
+    // Enter in the search searches at once; it does not save the group.
     search.addEventListener("keydown", (event) => {
-      if (event.key === "Enter") event.preventDefault();
-    });
-    search.addEventListener("input", () => {
-      const needle = search.value.trim().toLowerCase();
-      for (const item of list.querySelectorAll("li")) {
-        item.hidden = needle !== "" && !item.textContent.toLowerCase().includes(needle);
+      if (event.key === "Enter") {
+        event.preventDefault();
+        find();
       }
     });
+    search.addEventListener("input", () => {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(find, 250);
+    });
+    for (const button of form.querySelectorAll(".js-find")) {
+      button.addEventListener("click", (event) => {
+        event.preventDefault();
+        find();
+      });
+    }
   }
 });
 // ---- end of the agents and groups pages' block
