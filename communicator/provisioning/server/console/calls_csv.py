@@ -19,18 +19,20 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..csvsafe import safe_cell
+from ..csvsafe import FORMULA_STARTS, safe_cell
 from ..models import Agent, CallLog, Group
 from ..services import reports
+
+_FIRST = frozenset(start[0] for start in (*FORMULA_STARTS, "'"))
+"""The first characters ``safe_cell`` may change a cell for (most cells start otherwise)."""
 
 
 def _cell(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, dt.datetime):
-        # As ReportRow's JSON has it (pydantic's ISO 8601, "Z" for UTC).
-        value = to_jsonable_python(value)
-    return safe_cell(str(value))
+    # A datetime as ReportRow's JSON has it (pydantic's ISO 8601, "Z" for UTC).
+    text = to_jsonable_python(value) if isinstance(value, dt.datetime) else str(value)
+    return safe_cell(text) if text[:1] in _FIRST else text
 
 
 def calls_csv(s: Session, f: reports.ReportFilter, base_url: str, limit: int) -> str:
