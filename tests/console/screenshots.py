@@ -1,4 +1,5 @@
-"""Screenshots of the admin console for the docs: ``python -m tests.console.screenshots``.
+"""Screenshots of the admin console for the docs: ``python -m tests.console.screenshots
+[--out DIR]`` (default docs/screenshots).
 
 Starts a real server on loopback with a few agents and accounts, signs in with Debian's
 Chromium and writes docs/screenshots/admin-accounts.png, admin-account-editor.png and
@@ -9,6 +10,7 @@ admin-agents-csv.png, admin-groups.png and admin-group-editor.png.
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from pathlib import Path
 
@@ -97,4 +99,6 @@ def shoot(url: str, account_id: int) -> None:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--out"] and len(sys.argv) == 3:
+        OUT = Path(sys.argv[2]).resolve()
     main()

@@ -47,6 +47,10 @@ def shoot(page: Page, out: Path) -> None:
     page.get_by_label("Eva Novak (eva").check()
     page.get_by_role("button", name="Save", exact=True).click()
     page.locator("p.flash").wait_for()
+    # The members search, answered by the server.
+    page.get_by_label("Search for members").fill("be")
+    page.get_by_label("Search for members").press("Enter")
+    page.locator("#add-status", has_text="2 agents match").wait_for()
     page.get_by_role("button", name="Move Eva Novak up").focus()
     page.keyboard.press("Enter")
     page.screenshot(path=out / "admin-group-editor.png", full_page=True)
