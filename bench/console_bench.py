@@ -1,6 +1,7 @@
 """Admin console pages benchmark (issue 17): every page the issue names (VoIP accounts, agents,
-groups, the extension pool, the live board, the call reports with each filter, the audit
-history), served by a real ``communicator-server serve`` process over loopback.
+groups and the group editor's members search, the extension pool, the live board, the call
+reports with each filter, the audit history), served by a real ``communicator-server serve``
+process over loopback.
 
 Seeds a SQLite database (or ``--db postgresql``: the server bench's throwaway cluster) with
 1,000 agents in 20 groups (950 with a fixed number, 50 borrowing from a pool of 100), every
@@ -320,6 +321,7 @@ def run(args: argparse.Namespace, db_url: str, tmp: Path) -> dict[str, Any]:
         "agent_editor": "/admin/agents/1",
         "groups_list": "/admin/groups",
         "group_editor": "/admin/groups/1",
+        "member_search": "/admin/member-choices?q=agent1",
         "pool": "/admin/pool",
         "board": "/admin/board",
         "reports": "/admin/reports",
