@@ -121,6 +121,34 @@ def test_list_search_sort_paging_and_delete_selected(page: Page, console: Consol
     assert len(agents_json(console)) == 28
 
 
+def test_list_sorts_and_searches_by_group_and_extension(page: Page, console: Console) -> None:
+    """The list is searched, sorted and paged by the database: by the group's name and by the
+    agent's extension (its own account's), as shown in the columns."""
+    api = console.api
+    support, billing = api.group("Support"), api.group("Billing")
+    ids = {
+        login: api.agent(login, group_id=group)["id"]
+        for login, group in (("zed", support["id"]), ("amy", billing["id"]), ("kim", None))
+    }
+    api.account(ids["zed"], extension=301)
+    api.account(ids["amy"], extension=377)
+    sign_in(page)
+    page.goto("/admin/agents")
+    logins = page.locator("table.agents tbody td[data-label='Login']")
+    expect(logins).to_have_text(["amy", "kim", "zed"])
+    page.locator("thead").get_by_role("link", name="Group").click()
+    expect(logins).to_have_text(["kim", "amy", "zed"])  # no group first, then Billing, Support
+    page.locator("thead").get_by_role("link", name="Extension").click()
+    expect(logins).to_have_text(["zed", "amy", "kim"])  # no extension last
+    page.locator("thead").get_by_role("link", name="Extension").click()  # now descending
+    expect(logins).to_have_text(["kim", "amy", "zed"])
+    for needle, found in (("37", ["amy"]), ("SUPP", ["zed"]), ("k", ["kim"])):
+        page.get_by_label("Search", exact=True).fill(needle)
+        page.get_by_label("Search", exact=True).press("Enter")
+        expect(logins).to_have_text(found)
+    expect(page.locator(".pager span")).to_have_text("1 agent · page 1 of 1")
+
+
 def test_csv_round_trip_and_a_refused_import(page: Page, console: Console, tmp_path: Path) -> None:
     group = console.api.group("Sales")
     console.api.agent("anna", display_name="Anna Berg", group_id=group["id"])
