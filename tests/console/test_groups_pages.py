@@ -142,6 +142,12 @@ def test_the_member_search_asks_the_server_and_keeps_what_is_ticked(
     search.fill("agent")
     search.press("Enter")
     expect(said).to_have_text("23 agents match “agent”; the first 20 are shown.")
+    # Once the console session has ended, the search says so (not the sign-in page's HTML).
+    page.context.clear_cookies()
+    search.fill("agent1")
+    search.press("Enter")
+    expect(said).to_have_text("Your console session ended: reload the page to sign in again.")
+    expect(page.locator("#add-list li")).to_have_count(20)  # the last answer's agents stay
 
 
 def test_the_member_search_works_without_script(browser: Browser, console: Console) -> None:

@@ -172,7 +172,11 @@ document.addEventListener("DOMContentLoaded", () => {
       const found = document.createElement("template");
       found.innerHTML = await answer.text(); // rendered (and escaped) by the server's template
       if (ask !== asked) return;
-      const fresh = found.content.querySelector("ul");
+      const fresh = found.content.querySelector("ul[data-status]");
+      if (!fresh) { // the sign-in page: the console session has ended
+        said.textContent = "Your console session ended: reload the page to sign in again.";
+        return;
+      }
       list.replaceChildren(...kept, ...fresh.children);
       said.textContent = fresh.dataset.status;
     };
