@@ -53,8 +53,8 @@ def center(site: Site, kamailio_factory: Any, tmp_path: Path) -> Deployment:
 def main_window(desk: Desk, qtbot: Any) -> Iterator[MainWindow]:
     window = MainWindow(desk.model)
     qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    with qtbot.waitExposed(window):
+        window.show()
     window.activateWindow()
     yield window
     window.close()

@@ -142,8 +142,8 @@ def test_every_control_of_the_incoming_call_panel_is_named_and_described(
 def test_tab_visits_the_sign_in_fields_in_order(qtbot: Any) -> None:
     window = SignInWindow()
     qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    with qtbot.waitExposed(window):
+        window.show()
     window.activateWindow()
     window.server_field.setFocus()
     qtbot.waitUntil(window.server_field.hasFocus, timeout=2000)

@@ -18,6 +18,7 @@ from communicator.core.messages import MessageLevel
 from communicator.ui.desktop.controller import Desktop
 from tests.rig.deployment import AGENT_PW, SIP_DOMAIN, Deployment
 from tests.sip.helpers import wait_peer
+from tests.ui.desktop.shown import wait_shown
 from tests.ui.helpers import Desk, far_end, ring_agent, sign_in, state_of
 
 pytestmark = [
@@ -87,7 +88,7 @@ def test_a_link_handed_over_fills_the_number_field_and_enter_calls(
     assert desktop.links is not None
     with qtbot.waitSignal(desktop.links.filled, timeout=2000):
         desktop.handle_arguments(["--ignored-option", "tel:20-02"])
-    qtbot.waitExposed(window)  # a second launch brings the window up
+    wait_shown(qtbot, window)  # a second launch brings the window up
     assert window.dial.number.text() == "2002"
     assert busy_lines(desk) == []  # nothing dialled by itself
     since = far.mark()
@@ -123,7 +124,7 @@ def test_headset_keys_answer_and_hang_up_from_any_window(
     sign_in(model, deployment, qtbot)
     window = desktop.main_window
     assert window is not None
-    qtbot.waitExposed(window)
+    wait_shown(qtbot, window)
     far = far_end(peer_factory, deployment)
 
     view = ring_agent(qtbot, model, far)

@@ -33,8 +33,8 @@ def row_with(label: QLabel, qtbot: Any) -> tuple[QWidget, LayoutRequests]:
     layout.addWidget(QLabel("Ready", row))
     layout.addWidget(label)
     layout.addStretch(1)
-    row.show()
-    qtbot.waitExposed(row)
+    with qtbot.waitExposed(row):
+        row.show()
     QApplication.processEvents()  # the first layout after show
     requests = LayoutRequests()
     row.installEventFilter(requests)

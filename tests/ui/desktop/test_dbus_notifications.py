@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from communicator.ui.desktop.controller import Desktop
 from communicator.ui.desktop.dbus_notifications import DbusNotifier, DesktopNotice
 from tests.rig.deployment import Deployment
+from tests.ui.desktop.shown import wait_shown
 from tests.ui.helpers import Desk, far_end, ring_agent, sign_in
 
 NEEDED = ("dbus-daemon", "Xvfb", "dunst", "dunstctl")
@@ -146,7 +147,7 @@ def test_without_a_tray_an_incoming_call_is_notified_by_the_service_without_taki
         sign_in(desk.model, deployment, qtbot)
         desktop.show()
         assert desktop.main_window is not None
-        qtbot.waitExposed(desktop.main_window)
+        wait_shown(qtbot, desktop.main_window)
         focused = QApplication.focusWidget()
         ring_agent(qtbot, desk.model, far_end(peer_factory, deployment))
         qtbot.waitUntil(lambda: daemon.displayed() == 1, timeout=5000)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
 from communicator.app import display_available, parse_args
 from communicator.app.desktop import DesktopApp
@@ -24,6 +24,7 @@ from communicator.provisioning.client import ProvisioningClient
 from communicator.provisioning.settings import UserSettings, load_user_settings, save_user_settings
 from communicator.ui.desktop.controller import MAIN_WINDOW, SIGN_IN_WINDOW, Desktop
 from tests.rig.deployment import AGENT_PW, Deployment
+from tests.ui.desktop.shown import wait_shown
 from tests.ui.helpers import Desk, far_end, ring_agent
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -45,15 +46,6 @@ def desktop(qapp: Any, deployment: Deployment, settings_file: Path) -> Iterator[
         yield d
     finally:
         d.close()
-
-
-def wait_shown(qtbot: Any, widget: QWidget, timeout: int = 5000) -> None:
-    """Wait until ``widget`` shows and its window is exposed. (``qtbot.waitExposed`` is a
-    context manager: called plainly it waits for nothing, and the desktop shows the main
-    window in a later turn of the event loop than the model's sign-in.)"""
-    qtbot.waitUntil(widget.isVisible, timeout=timeout)
-    with qtbot.waitExposed(widget, timeout=timeout):
-        pass  # returns at once if it already is
 
 
 def signed_in_through_the_window(qtbot: Any, desktop: Desktop, desk: Desk) -> None:

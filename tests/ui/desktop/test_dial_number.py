@@ -61,8 +61,8 @@ def line_state(model: Any, number: int) -> CallState | None:
 def window(desk: Desk, qtbot: Any) -> Iterator[MainWindow]:
     w = MainWindow(desk.model)
     qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+    with qtbot.waitExposed(w):
+        w.show()
     yield w
     w.close()
 

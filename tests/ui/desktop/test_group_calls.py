@@ -22,6 +22,7 @@ from communicator.ui.desktop.notifications import NotificationKind
 from communicator.ui.desktop.widgets.history_view import COLUMNS
 from tests.rig.deployment import SIP_DOMAIN, Deployment
 from tests.sip.helpers import wait_peer
+from tests.ui.desktop.shown import wait_shown
 from tests.ui.helpers import Desk, far_end, sign_in
 
 pytestmark = [
@@ -102,7 +103,7 @@ def test_a_group_call_answered_by_another_member(
     qtbot.waitUntil(lambda: anna_on_server(deployment) == "ready", timeout=5000)
     desktop.show()
     assert desktop.main_window is not None
-    qtbot.waitExposed(desktop.main_window)
+    wait_shown(qtbot, desktop.main_window)
     panel, window = desktop.panel, desktop.main_window
     window.tabs.setCurrentIndex(DIRECTORY_TAB)  # the history unseen: the badge counts
 

@@ -54,8 +54,8 @@ def desk_id(center: Deployment) -> int:
 
 def shown(qtbot: Any, window: QWidget) -> None:
     qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    with qtbot.waitExposed(window):
+        window.show()
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
 

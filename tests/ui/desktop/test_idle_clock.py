@@ -18,8 +18,8 @@ def test_the_time_in_state_clock_runs_only_while_the_window_is_shown(
     window.hide()  # e.g. closed to the tray
     assert not window.clock.running
 
-    window.show()
-    qtbot.waitExposed(window)
+    with qtbot.waitExposed(window):
+        window.show()
     assert window.clock.running
     shown = label.text()
     qtbot.waitUntil(lambda: label.text() != shown, timeout=3000)  # it ticks again

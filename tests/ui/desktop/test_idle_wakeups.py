@@ -33,8 +33,8 @@ def test_after_its_first_minute_the_time_in_state_needs_no_clock_each_second(
     later = SharedClock(now=lambda: time.time() + 125)  # the agent has been Ready 2 minutes
     switch = AgentStateSwitch(signed_in.model, later)
     qtbot.addWidget(switch)
-    switch.show()
-    qtbot.waitExposed(switch)
+    with qtbot.waitExposed(switch):
+        switch.show()
     assert switch.time_label.text() == "2 min in state"
     assert not later.running
     assert signed_in.clock.running  # the window's own: its first minute, seconds shown

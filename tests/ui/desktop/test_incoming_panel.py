@@ -18,6 +18,7 @@ from communicator.ui.desktop.shortcuts import Action, keys_for
 from communicator.ui.session import SessionModel
 from tests.rig.deployment import Deployment
 from tests.sip.helpers import wait_peer
+from tests.ui.desktop.shown import wait_shown
 from tests.ui.helpers import AGENT_URI, Desk, far_end, ring_agent, sign_in, state_of
 
 pytestmark = [
@@ -42,8 +43,8 @@ def typing_in_crm(qtbot: Any, panel: IncomingCallPanel) -> Crm:
     crm = Crm()
     qtbot.addWidget(crm)
     crm.addActions(list(panel.shortcut_actions()))  # what the desktop does for its windows
-    crm.show()
-    qtbot.waitExposed(crm)
+    with qtbot.waitExposed(crm):
+        crm.show()
     crm.activateWindow()
     crm.notes.setFocus()
     qtbot.waitUntil(crm.notes.hasFocus, timeout=3000)
@@ -96,7 +97,7 @@ def test_the_panel_shows_the_caller_keeps_the_focus_away_and_answers_by_key(
     far = far_end(peer_factory, deployment)
 
     view = ring_agent(qtbot, model, far)
-    qtbot.waitExposed(panel)
+    wait_shown(qtbot, panel)
     assert panel.call_id == view.call_id
     assert "2002" in panel.caller_label.text() + panel.number_label.text()
     assert panel.line_label.text() == f"Line {view.number}"

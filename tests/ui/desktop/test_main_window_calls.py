@@ -28,8 +28,8 @@ pytestmark = [
 def window(desk: Desk, qtbot: Any) -> Iterator[MainWindow]:
     w = MainWindow(desk.model)
     qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+    with qtbot.waitExposed(w):
+        w.show()
     yield w
     w.close()
 

@@ -28,8 +28,8 @@ def locked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_locked_preset_shows_read_only_with_the_reason(locked: None, qtbot: Any) -> None:
     window = SignInWindow(server_url="https://remembered.example", login="anna")
     qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    with qtbot.waitExposed(window):
+        window.show()
     assert window.server_locked and window.server_url == PRESET
     assert window.server_note.isVisible()
     assert "IT department" in window.server_note.text()

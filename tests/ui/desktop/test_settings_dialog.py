@@ -98,8 +98,8 @@ def test_the_dialogs_choices_reach_the_model_the_file_and_the_autostart_entry(
     )
     qtbot.addWidget(dialog)
     dialog.applied.connect(actions.apply)
-    dialog.show()
-    qtbot.waitExposed(dialog)
+    with qtbot.waitExposed(dialog):
+        dialog.show()
 
     # The model's device lists are offered.
     assert "comm_speaker" in [dialog.speaker.itemData(i) for i in range(dialog.speaker.count())]
@@ -167,8 +167,8 @@ def test_the_meter_hears_the_microphone_and_the_ringer_test_rings(
     model.choose_devices(microphone="comm_mic", speaker="comm_speaker", ringer="comm_ringer")
     dialog = SettingsDialog(model, UserSettings(), extras=sound_desk.extras)
     qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
+    with qtbot.waitExposed(dialog):
+        dialog.show()
     # The "microphone" hears a steady sine: the meter rises well above silence.
     qtbot.waitUntil(lambda: dialog.level.value() > -30, timeout=10000)
     qtbot.mouseClick(dialog.test_ringer, Qt.MouseButton.LeftButton)
@@ -313,8 +313,8 @@ def test_the_test_sounds_play_on_the_chosen_devices_and_ringing_can_use_both(
     dialog.ring_both.setChecked(True)
     dialog.apply()
     assert sound_desk.extras.ring_on_speaker_too
-    dialog.show()
-    qtbot.waitExposed(dialog)
+    with qtbot.waitExposed(dialog):
+        dialog.show()
 
     speaker = pulse.record_monitor("speaker_sink", 1.5, tmp_path / "beep.wav")
     qtbot.waitUntil(speaker.started.is_set, timeout=5000)

@@ -33,8 +33,8 @@ pytestmark = [
 
 def shown(qtbot: Any, window: QWidget) -> None:
     qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    with qtbot.waitExposed(window):
+        window.show()
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
 

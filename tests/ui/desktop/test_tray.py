@@ -21,6 +21,7 @@ from communicator.ui.desktop.notifications import NotificationKind
 from communicator.ui.desktop.tray import DesktopTray
 from communicator.ui.tray_state import TrayKind, TrayStatus, tray_status
 from tests.rig.deployment import Deployment
+from tests.ui.desktop.shown import wait_shown
 from tests.ui.helpers import Desk, far_end, ring_agent, sign_in
 
 pytestmark = [
@@ -136,7 +137,7 @@ def test_the_tray_follows_the_agents_day_and_notifies_incoming_and_missed_calls(
 
     desktop.show()
     assert desktop.main_window is not None
-    qtbot.waitExposed(desktop.main_window)
+    wait_shown(qtbot, desktop.main_window)
     focused = QApplication.focusWidget()
     far = far_end(peer_factory, deployment)
     view = ring_agent(qtbot, model, far)
@@ -165,7 +166,7 @@ def test_the_tray_follows_the_agents_day_and_notifies_incoming_and_missed_calls(
 
     desktop.main_window.hide()
     tray.show_action.trigger()
-    qtbot.waitExposed(desktop.main_window)
+    wait_shown(qtbot, desktop.main_window)
     with qtbot.waitSignal(desktop.quit_requested, timeout=1000) as asked:
         tray.quit_action.trigger()
     assert asked.args == [TRAY]
@@ -173,7 +174,7 @@ def test_the_tray_follows_the_agents_day_and_notifies_incoming_and_missed_calls(
         tray.sign_out_action.trigger()
     qtbot.waitUntil(lambda: shows(tray, TrayKind.SIGNED_OUT), timeout=2000)
     assert not tray.sign_out_action.isEnabled() and not tray.state_menu.isEnabled()
-    qtbot.waitExposed(desktop.sign_in_window)
+    wait_shown(qtbot, desktop.sign_in_window)
 
 
 @pytest.mark.parametrize("close_to_tray", [None, False])
@@ -192,7 +193,7 @@ def test_closing_the_main_window_hides_it_in_the_tray_when_there_is_one(
         sign_in(desk.model, deployment, qtbot)
         window = desktop.main_window
         assert window is not None
-        qtbot.waitExposed(window)
+        wait_shown(qtbot, window)
         if close_to_tray is None:
             assert desktop.closes_to_tray
             with qtbot.assertNotEmitted(desktop.quit_requested):
@@ -200,7 +201,7 @@ def test_closing_the_main_window_hides_it_in_the_tray_when_there_is_one(
             assert not window.isVisible()
             assert desk.model.state.signed_in is not None  # still taking calls
             tray_of(desktop).show_requested.emit()  # a click on the icon
-            qtbot.waitExposed(window)
+            wait_shown(qtbot, window)
         else:
             assert not desktop.closes_to_tray
             with qtbot.waitSignal(desktop.quit_requested, timeout=1000):
@@ -233,7 +234,7 @@ def test_starting_minimised_keeps_the_windows_out_of_the_way_until_asked(
         else:
             assert window.isVisible() and window.isMinimized()
         tray_of(desktop).show_requested.emit()
-        qtbot.waitExposed(window)
+        wait_shown(qtbot, window)
         assert not window.isMinimized()
     finally:
         desktop.close()
