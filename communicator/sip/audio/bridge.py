@@ -52,12 +52,14 @@ from communicator.sip.audio.callbacks import BRIDGE_RATE, FRAME_S, BridgePort, P
 from communicator.sip.audio.devices import (
     AudioDevice,
     DeviceManager,
+    Kind,
     OpenStreams,
     warm_up_portaudio,
 )
 from communicator.sip.audio.meters import MeterReading
 from communicator.sip.audio.notices import (
     NoticeBoard,
+    disconnected_device_text,
     lost_device_text,
     missing_device_text,
     no_device_text,
@@ -398,25 +400,7 @@ class AudioBridge(NoticeBoard):
             return self.refresh_devices()
         if OpenStreams.count > len(opened.streams):
             return False
-        self._close_streams()
-        self.devices.refresh(force=True)
-        try:
-            self._listed.emit(self.devices.devices)
-        finally:
-            if self._opened is None and self.needs_streams:
-                self._open()
-        now = self._opened
-        for what, old, new in (
-            ("microphone", opened.microphone, now.microphone if now else None),
-            ("speaker", opened.speaker, now.speaker if now else None),
-        ):
-            if old is None or new is None or new.name == old.name:
-                continue
-            if self.devices.find(old.name, "input" if what == "microphone" else "output"):
-                log.info("%s moved from %s to %s", what, old.name, new.name)
-            else:
-                text = f"The {what} {old.name} was disconnected; now using {new.name}."
-                self.tell("device_lost", text)
+        self._reopen_on_fresh_list(opened, stopped=False)
         return True
 
     def poll(self) -> None:
@@ -439,23 +423,40 @@ class AudioBridge(NoticeBoard):
         stopped = self._core.stream_stopped or any(not s.active for s in opened.streams)
         if not stopped:
             return
+        self._reopen_on_fresh_list(opened, stopped=True)
+
+    def _reopen_on_fresh_list(self, opened: OpenedStreams, *, stopped: bool) -> None:
+        """Close the streams, re-read the device list (PortAudio can be re-initialised only
+        with every stream closed), let the listeners choose (a preference may pick what is
+        new or what is left), reopen, and tell the agent where the audio went.
+
+        ``stopped`` (`poll`): a stream stopped; the chosen devices are tried again, each
+        falling back to the default, and a device that changed or restarted was lost. Else
+        (`rescan`) the system reported a device change: reopened when a call needs it, and
+        only a device no longer listed was lost (one still listed was the preference's move).
+        """
         self._close_streams()
-        # With every stream closed PortAudio can be re-initialised to see what is left; the
-        # chosen devices are tried again, each falling back to the default on failure.
         self.devices.refresh(force=True)
         try:
-            self._listed.emit(self.devices.devices)  # a preference may choose what is left
+            self._listed.emit(self.devices.devices)
         finally:
-            if self._opened is None:
+            if self._opened is None and (stopped or self.needs_streams):
                 self._open()
         now = self._opened
-        for what, old, new in (
-            ("microphone", opened.microphone, now.microphone if now else None),
-            ("speaker", opened.speaker, now.speaker if now else None),
-        ):
-            text = lost_device_text(what, old, new)
+        sides: tuple[tuple[str, Kind, AudioDevice | None, AudioDevice | None], ...] = (
+            ("microphone", "input", opened.microphone, now.microphone if now else None),
+            ("speaker", "output", opened.speaker, now.speaker if now else None),
+        )
+        for what, kind, old, new in sides:
+            if stopped:
+                text = lost_device_text(what, old, new)
+            else:
+                still_listed = old is not None and self.devices.find(old.name, kind) is not None
+                text = disconnected_device_text(what, old, new, still_listed=still_listed)
             if text is not None:
                 self.tell("device_lost", text)
+            elif old is not None and new is not None and new.name != old.name:
+                log.info("%s moved from %s to %s", what, old.name, new.name)
 
     def _restart_spinning(self) -> None:
         """A stream's thread spins (`spin`): reopen the same devices (a ~0.1 s gap)."""

@@ -74,3 +74,13 @@ def lost_device_text(what: str, old: AudioDevice | None, new: AudioDevice | None
     if new.name != old.name:
         return f"The {what} {old.name} stopped working; now using {new.name}."
     return f"The {what} {old.name} stopped and was restarted."
+
+
+def disconnected_device_text(
+    what: str, old: AudioDevice | None, new: AudioDevice | None, *, still_listed: bool
+) -> str | None:
+    """A device change moved the ``what`` from ``old`` to ``new``: news for the agent only
+    when ``old`` is no longer listed (else a device preference chose ``new``)."""
+    if old is None or new is None or new.name == old.name or still_listed:
+        return None
+    return f"The {what} {old.name} was disconnected; now using {new.name}."

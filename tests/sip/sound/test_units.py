@@ -672,6 +672,7 @@ def test_port_callbacks_convert_frames_in_place() -> None:
 
 def test_device_notices_in_the_agents_words() -> None:
     from communicator.sip.audio.notices import (
+        disconnected_device_text,
         lost_device_text,
         missing_device_text,
         no_device_text,
@@ -700,4 +701,11 @@ def test_device_notices_in_the_agents_words() -> None:
     assert (
         lost_device_text("microphone", headset, headset)
         == "The microphone Headset stopped and was restarted."
+    )
+    # A reported device change: news only when the old device is gone from the list.
+    assert disconnected_device_text("speaker", builtin, headset, still_listed=True) is None
+    assert disconnected_device_text("speaker", headset, headset, still_listed=False) is None
+    assert (
+        disconnected_device_text("speaker", headset, builtin, still_listed=False)
+        == "The speaker Headset was disconnected; now using Built-in."
     )
