@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from communicator.core.errors import InvalidDialStringError
+from communicator.core.notices import NoticeCode
 
 E164_MIN_DIGITS = 7
 E164_MAX_DIGITS = 15
@@ -99,7 +100,9 @@ def parse_dial_string(text: str, plan: DialPlan) -> DialTarget:
     """Classify and normalise a dial string; raises `InvalidDialStringError` for the agent."""
     stripped = text.strip()
     if not stripped:
-        raise InvalidDialStringError("Enter a number, extension or SIP address to dial")
+        raise InvalidDialStringError(
+            "Enter a number, extension or SIP address to dial", NoticeCode.DIAL_EMPTY
+        )
     name_addr = _NAME_ADDR.match(stripped)
     if name_addr:
         stripped = name_addr.group(1)
@@ -117,7 +120,9 @@ def parse_dial_string(text: str, plan: DialPlan) -> DialTarget:
     if _USER_NAME.fullmatch(stripped):
         return DialTarget(_at_domain(stripped, plan), DialKind.USER_NAME, stripped)
     raise InvalidDialStringError(
-        f"{text.strip()!r} is not a phone number, extension or SIP address"
+        f"{text.strip()!r} is not a phone number, extension or SIP address",
+        NoticeCode.DIAL_UNKNOWN,
+        dial=repr(text.strip()),
     )
 
 
@@ -155,15 +160,27 @@ def _drop_optional_trunk_zero(text: str) -> str:
 
 def _sip_uri(scheme: str, rest: str, original: str) -> DialTarget:
     if not rest or any(ch.isspace() for ch in rest):
-        raise InvalidDialStringError(f"{original.strip()!r} is not a valid SIP address")
+        raise InvalidDialStringError(
+            f"{original.strip()!r} is not a valid SIP address",
+            NoticeCode.SIP_ADDRESS_INVALID,
+            dial=repr(original.strip()),
+        )
     user, at, host_part = rest.partition("@")
     if not at:
         user, host_part = "", rest
     elif not user:
-        raise InvalidDialStringError(f"{original.strip()!r} has no user before the @")
+        raise InvalidDialStringError(
+            f"{original.strip()!r} has no user before the @",
+            NoticeCode.SIP_ADDRESS_NO_USER,
+            dial=repr(original.strip()),
+        )
     host = re.split(r"[;?]", host_part, maxsplit=1)[0]
     if not _HOST.fullmatch(host):
-        raise InvalidDialStringError(f"{original.strip()!r} has no valid host after the @")
+        raise InvalidDialStringError(
+            f"{original.strip()!r} has no valid host after the @",
+            NoticeCode.SIP_ADDRESS_NO_HOST,
+            dial=repr(original.strip()),
+        )
     return DialTarget(f"{scheme}:{rest}", DialKind.SIP_URI, user.split(";", 1)[0])
 
 
@@ -173,7 +190,9 @@ def _phone_number(raw: str, plan: DialPlan, original: str) -> DialTarget:
     if _FEATURE_CODE.fullmatch(number):
         return DialTarget(_at_domain(number, plan), DialKind.FEATURE_CODE, number)
     if not _DIGITS.fullmatch(number):
-        raise InvalidDialStringError(f"{shown!r} is not a phone number")
+        raise InvalidDialStringError(
+            f"{shown!r} is not a phone number", NoticeCode.NOT_A_NUMBER, dial=repr(shown)
+        )
     if number.startswith("+"):
         return _e164(number[1:], plan, shown)
     if number.startswith("00") and len(number) > plan.max_extension_digits:
@@ -183,21 +202,37 @@ def _phone_number(raw: str, plan: DialPlan, original: str) -> DialTarget:
     if len(number) < plan.min_extension_digits:
         raise InvalidDialStringError(
             f"{shown!r} is too short: extensions have {plan.min_extension_digits} to "
-            f"{plan.max_extension_digits} digits"
+            f"{plan.max_extension_digits} digits",
+            NoticeCode.NUMBER_TOO_SHORT,
+            dial=repr(shown),
+            min=plan.min_extension_digits,
+            max=plan.max_extension_digits,
         )
     if number.startswith("0") and plan.country_digits:
         return _e164(plan.country_digits + number[1:], plan, shown)
     if len(number) > E164_MAX_DIGITS:
-        raise InvalidDialStringError(f"{shown!r} is too long for a phone number")
+        raise InvalidDialStringError(
+            f"{shown!r} is too long for a phone number",
+            NoticeCode.NUMBER_TOO_LONG,
+            dial=repr(shown),
+        )
     return DialTarget(_at_domain(number, plan), DialKind.OTHER_NUMBER, number)
 
 
 def _e164(digits: str, plan: DialPlan, shown: str) -> DialTarget:
     if digits.startswith("0"):
-        raise InvalidDialStringError(f"{shown!r}: a country code cannot start with 0")
+        raise InvalidDialStringError(
+            f"{shown!r}: a country code cannot start with 0",
+            NoticeCode.COUNTRY_CODE_ZERO,
+            dial=repr(shown),
+        )
     if not E164_MIN_DIGITS <= len(digits) <= E164_MAX_DIGITS:
         raise InvalidDialStringError(
-            f"{shown!r}: international numbers have {E164_MIN_DIGITS} to {E164_MAX_DIGITS} digits"
+            f"{shown!r}: international numbers have {E164_MIN_DIGITS} to {E164_MAX_DIGITS} digits",
+            NoticeCode.INTERNATIONAL_LENGTH,
+            dial=repr(shown),
+            min=E164_MIN_DIGITS,
+            max=E164_MAX_DIGITS,
         )
     number = "+" + digits
     return DialTarget(_at_domain(number, plan), DialKind.E164, number)

@@ -9,9 +9,18 @@ programming or provisioning error, not something the agent did.
 
 from __future__ import annotations
 
+from communicator.core.notices import Notice, NoticeCode
+
 
 class InvalidOperationError(Exception):
-    """An operation is not allowed in the current state; the state is unchanged."""
+    """An operation is not allowed in the current state; the state is unchanged.
+
+    ``str(err)`` is the English message; `notice` the same with its `NoticeCode` and
+    parameters where the UI has a sentence of its own for it (else without a code)."""
+
+    def __init__(self, message: str, code: NoticeCode | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.notice = Notice(message) if code is None else Notice.coded(message, code, **params)
 
 
 class LinesBusyError(InvalidOperationError):

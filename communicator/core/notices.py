@@ -43,6 +43,38 @@ class NoticeCode(Enum):
     TRANSPORT_FALLBACK = "transport_fallback"
     """[transport, detail, next] the SIP server was not reachable over one transport."""
 
+    # Refused commands (`InvalidOperationError.notice`): what the agent typed or asked for.
+    DIAL_EMPTY = "dial_empty"
+    """Nothing to dial."""
+    DIAL_UNKNOWN = "dial_unknown"
+    """[dial] neither a phone number, an extension nor a SIP address."""
+    SIP_ADDRESS_INVALID = "sip_address_invalid"
+    """[dial]"""
+    SIP_ADDRESS_NO_USER = "sip_address_no_user"
+    """[dial]"""
+    SIP_ADDRESS_NO_HOST = "sip_address_no_host"
+    """[dial]"""
+    NOT_A_NUMBER = "not_a_number"
+    """[dial]"""
+    NUMBER_TOO_SHORT = "number_too_short"
+    """[dial, min, max] shorter than an extension."""
+    NUMBER_TOO_LONG = "number_too_long"
+    """[dial]"""
+    COUNTRY_CODE_ZERO = "country_code_zero"
+    """[dial]"""
+    INTERNATIONAL_LENGTH = "international_length"
+    """[dial, min, max]"""
+    ALL_LINES_BUSY = "all_lines_busy"
+    """[lines] every line holds a call (more than one line)."""
+    THE_LINE_BUSY = "the_line_busy"
+    """The one line holds a call."""
+    LINE_BUSY = "line_busy"
+    """[line] the line asked for holds a call."""
+    NO_SUCH_LINE = "no_such_line"
+    """[line, lines]"""
+    SWAP_NEEDS_TWO = "swap_needs_two"
+    """Swap needs one active call and one held call."""
+
 
 NoticeParams = tuple[tuple[str, str], ...]
 

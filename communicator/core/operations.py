@@ -26,6 +26,7 @@ from communicator.core.calls import (
     TransferState,
 )
 from communicator.core.errors import InvalidOperationError, LinesBusyError
+from communicator.core.notices import NoticeCode
 
 
 class Operation(Enum):
@@ -106,12 +107,19 @@ def line_refusal(view: ReadableLines, line: int | None) -> Refusal:
     occupied = view.by_line()
     if line is None:
         if None not in occupied:
-            return LinesBusyError(all_lines_busy_message(view.max_lines))
+            lines = view.max_lines
+            code = NoticeCode.ALL_LINES_BUSY if lines > 1 else NoticeCode.THE_LINE_BUSY
+            return LinesBusyError(all_lines_busy_message(lines), code, lines=lines)
         return None
     if not 1 <= line <= view.max_lines:
-        return InvalidOperationError(f"There is no line {line}; lines are 1 to {view.max_lines}")
+        return InvalidOperationError(
+            f"There is no line {line}; lines are 1 to {view.max_lines}",
+            NoticeCode.NO_SUCH_LINE,
+            line=line,
+            lines=view.max_lines,
+        )
     if occupied[line - 1] is not None:
-        return LinesBusyError(f"Line {line} is busy")
+        return LinesBusyError(f"Line {line} is busy", NoticeCode.LINE_BUSY, line=line)
     return None
 
 
@@ -135,7 +143,9 @@ def swap_refusal(view: ReadableLines) -> Refusal:
         }
 
     if len(units(CallState.CONNECTED)) != 1 or len(units(CallState.HELD)) != 1:
-        return InvalidOperationError("Swap needs one active call and one held call")
+        return InvalidOperationError(
+            "Swap needs one active call and one held call", NoticeCode.SWAP_NEEDS_TWO
+        )
     return None
 
 

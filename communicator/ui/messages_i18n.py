@@ -146,6 +146,35 @@ def notice_sentence(code: NoticeCode) -> str:
         NoticeCode.TRANSPORT_FALLBACK: translate(
             "Notice", "Could not reach the SIP server over {transport} ({detail}); trying {next}"
         ),
+        NoticeCode.DIAL_EMPTY: translate(
+            "Notice", "Enter a number, extension or SIP address to dial"
+        ),
+        NoticeCode.DIAL_UNKNOWN: translate(
+            "Notice", "{dial} is not a phone number, extension or SIP address"
+        ),
+        NoticeCode.SIP_ADDRESS_INVALID: translate("Notice", "{dial} is not a valid SIP address"),
+        NoticeCode.SIP_ADDRESS_NO_USER: translate("Notice", "{dial} has no user before the @"),
+        NoticeCode.SIP_ADDRESS_NO_HOST: translate("Notice", "{dial} has no valid host after the @"),
+        NoticeCode.NOT_A_NUMBER: translate("Notice", "{dial} is not a phone number"),
+        NoticeCode.NUMBER_TOO_SHORT: translate(
+            "Notice", "{dial} is too short: extensions have {min} to {max} digits"
+        ),
+        NoticeCode.NUMBER_TOO_LONG: translate("Notice", "{dial} is too long for a phone number"),
+        NoticeCode.COUNTRY_CODE_ZERO: translate(
+            "Notice", "{dial}: a country code cannot start with 0"
+        ),
+        NoticeCode.INTERNATIONAL_LENGTH: translate(
+            "Notice", "{dial}: international numbers have {min} to {max} digits"
+        ),
+        NoticeCode.ALL_LINES_BUSY: translate("Notice", "All {lines} lines are busy"),
+        NoticeCode.THE_LINE_BUSY: translate("Notice", "The line is busy"),
+        NoticeCode.LINE_BUSY: translate("Notice", "Line {line} is busy"),
+        NoticeCode.NO_SUCH_LINE: translate(
+            "Notice", "There is no line {line}; lines are 1 to {lines}"
+        ),
+        NoticeCode.SWAP_NEEDS_TWO: translate(
+            "Notice", "Swap needs one active call and one held call"
+        ),
     }
     return sentences[code]
 

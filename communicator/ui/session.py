@@ -47,6 +47,8 @@ from communicator.sip.events import CallEnded, NoticePosted
 from communicator.ui.agent_presence import AgentPresence
 from communicator.ui.dispatch import MainThreadDispatcher
 from communicator.ui.group_decline import decline_group_calls
+from communicator.ui.i18n import translate
+from communicator.ui.messages_i18n import agent_state_name
 from communicator.ui.session_commands import AudioControls, SessionCommands
 from communicator.ui.session_state import FIELD_NAMES, AudioSetup, SessionState
 from communicator.ui.sign_in import SignInFailure, SignInField
@@ -296,7 +298,8 @@ class SessionModel(QObject, SessionCommands):
     def _may_sign_in(self) -> bool:
         busy = self._signing_in or self._signing_out or self._choosing is not None
         if self._state.signed_in is not None or busy:
-            self._tell(MessageSource.AGENT, "You are already signed in.", MessageLevel.INFO)
+            already = translate("SessionModel", "You are already signed in.")
+            self._tell(MessageSource.AGENT, already, MessageLevel.INFO)
             return False
         return True
 
@@ -362,11 +365,14 @@ class SessionModel(QObject, SessionCommands):
         if waiting:
             self._tell(
                 MessageSource.WORKSTATION,
-                f"{waiting} call log(s) could not be sent yet. They stay on this computer and "
-                "are sent the next time Communicator runs here.",
+                translate(
+                    "SessionModel",
+                    "{count} call log(s) could not be sent yet. They stay on this computer and "
+                    "are sent the next time Communicator runs here.",
+                ).format(count=waiting),
                 MessageLevel.WARNING,
             )
-        self.signed_out.emit("You signed out.")
+        self.signed_out.emit(translate("SessionModel", "You signed out."))
 
     def _signed_out_by_server(self, why: str) -> None:
         self._presence.log_out()
@@ -387,7 +393,8 @@ class SessionModel(QObject, SessionCommands):
             try:
                 entries = client.directory(session)
             except ProvisioningError as err:
-                text = f"The directory could not be loaded: {err.message}"
+                text = translate("SessionModel", "The directory could not be loaded: {reason}")
+                text = text.format(reason=err.message)
                 self._dispatcher.post(lambda: self._tell(MessageSource.WORKSTATION, text))
                 entries = ()
             self._dispatcher.post(lambda: self.directory_loaded.emit(entries))
@@ -421,7 +428,9 @@ class SessionModel(QObject, SessionCommands):
         try:
             return action()
         except InvalidOperationError as err:
-            self._tell(MessageSource.AGENT, str(err), MessageLevel.WARNING)
+            said = err.notice  # its code, when it has one: the UI says it in the agent's language
+            level, source = MessageLevel.WARNING, MessageSource.AGENT
+            self._post(Message(level, source, said.text, said.code, said.params))
             return None
         finally:
             self._refresh()  # the state is current when the command returns
@@ -491,12 +500,13 @@ class SessionModel(QObject, SessionCommands):
             return
         caller = record.remote.label
         if self._presence.takes_direct_calls():
-            self._tell(MessageSource.PHONE, f"A call from {caller} was refused: all lines busy.")
+            text = translate("SessionModel", "A call from {caller} was refused: all lines busy.")
         else:
-            state = self._state.agent.state.value
-            self._tell(
-                MessageSource.PHONE, f"A call from {caller} was answered busy: you are {state}."
+            text = translate(
+                "SessionModel", "A call from {caller} was answered busy: your state is {state}."
             )
+        state = agent_state_name(self._state.agent.state)
+        self._tell(MessageSource.PHONE, text.format(caller=caller, state=state))
 
     def _post(self, message: Message) -> None:
         self._messages.append(message)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from communicator.core.calls import CallId
 from communicator.core.messages import Message, MessageLevel, MessageSource
 from communicator.ui.agent_presence import AgentPresence
+from communicator.ui.i18n import translate
 from communicator.ui.session_state import AudioSetup
 
 if TYPE_CHECKING:
@@ -118,7 +119,8 @@ class SessionCommands:
     ) -> None:
         audio = self._audio
         if audio is None:
-            self._tell(MessageSource.AUDIO, "Sound is off in this session.", MessageLevel.INFO)
+            off = translate("SessionModel", "Sound is off in this session.")
+            self._tell(MessageSource.AUDIO, off, MessageLevel.INFO)
             return
         self._command(
             lambda: audio.choose_devices(microphone=microphone, speaker=speaker, ringer=ringer)

@@ -985,6 +985,66 @@
         <source>Could not reach the SIP server over {transport} ({detail}); trying {next}</source>
         <translation>Nie można połączyć się z serwerem SIP przez {transport} ({detail}); próba przez {next}</translation>
     </message>
+    <message>
+        <source>Enter a number, extension or SIP address to dial</source>
+        <translation>Wpisz numer, numer wewnętrzny lub adres SIP, aby zadzwonić</translation>
+    </message>
+    <message>
+        <source>{dial} is not a phone number, extension or SIP address</source>
+        <translation>{dial} nie jest numerem telefonu, numerem wewnętrznym ani adresem SIP</translation>
+    </message>
+    <message>
+        <source>{dial} is not a valid SIP address</source>
+        <translation>{dial} nie jest prawidłowym adresem SIP</translation>
+    </message>
+    <message>
+        <source>{dial} has no user before the @</source>
+        <translation>{dial}: brak nazwy użytkownika przed znakiem @</translation>
+    </message>
+    <message>
+        <source>{dial} has no valid host after the @</source>
+        <translation>{dial}: brak prawidłowego hosta po znaku @</translation>
+    </message>
+    <message>
+        <source>{dial} is not a phone number</source>
+        <translation>{dial} nie jest numerem telefonu</translation>
+    </message>
+    <message>
+        <source>{dial} is too short: extensions have {min} to {max} digits</source>
+        <translation>{dial} jest za krótki: numery wewnętrzne mają od {min} do {max} cyfr</translation>
+    </message>
+    <message>
+        <source>{dial} is too long for a phone number</source>
+        <translation>{dial} jest za długi jak na numer telefonu</translation>
+    </message>
+    <message>
+        <source>{dial}: a country code cannot start with 0</source>
+        <translation>{dial}: numer kierunkowy kraju nie może zaczynać się od 0</translation>
+    </message>
+    <message>
+        <source>{dial}: international numbers have {min} to {max} digits</source>
+        <translation>{dial}: numery międzynarodowe mają od {min} do {max} cyfr</translation>
+    </message>
+    <message>
+        <source>All {lines} lines are busy</source>
+        <translation>Wszystkie linie ({lines}) są zajęte</translation>
+    </message>
+    <message>
+        <source>The line is busy</source>
+        <translation>Linia jest zajęta</translation>
+    </message>
+    <message>
+        <source>Line {line} is busy</source>
+        <translation>Linia {line} jest zajęta</translation>
+    </message>
+    <message>
+        <source>There is no line {line}; lines are 1 to {lines}</source>
+        <translation>Nie ma linii {line}; dostępne są linie od 1 do {lines}</translation>
+    </message>
+    <message>
+        <source>Swap needs one active call and one held call</source>
+        <translation>Przełączenie wymaga jednego aktywnego i jednego wstrzymanego połączenia</translation>
+    </message>
 </context>
 <context>
     <name>PendingLogs</name>
@@ -1156,6 +1216,37 @@
     <message>
         <source>The caller&apos;s record was not opened: the screen-pop address in your profile is not a web address this phone may open. Tell your administrator.</source>
         <translation>Karta dzwoniącego nie została otwarta: adres karty klienta w Twoim profilu nie jest adresem internetowym, który ten telefon może otworzyć. Zgłoś to administratorowi.</translation>
+    </message>
+</context>
+<context>
+    <name>SessionModel</name>
+    <message>
+        <source>You are already signed in.</source>
+        <translation>Jesteś już zalogowany.</translation>
+    </message>
+    <message>
+        <source>{count} call log(s) could not be sent yet. They stay on this computer and are sent the next time Communicator runs here.</source>
+        <translation>Nie udało się jeszcze wysłać zapisów połączeń (liczba: {count}). Pozostają na tym komputerze i zostaną wysłane przy następnym uruchomieniu Communicatora.</translation>
+    </message>
+    <message>
+        <source>You signed out.</source>
+        <translation>Wylogowano.</translation>
+    </message>
+    <message>
+        <source>The directory could not be loaded: {reason}</source>
+        <translation>Nie udało się wczytać książki adresowej: {reason}</translation>
+    </message>
+    <message>
+        <source>A call from {caller} was refused: all lines busy.</source>
+        <translation>Połączenie od {caller} zostało odrzucone: wszystkie linie są zajęte.</translation>
+    </message>
+    <message>
+        <source>A call from {caller} was answered busy: your state is {state}.</source>
+        <translation>Połączenie od {caller} otrzymało sygnał zajętości: Twój status to {state}.</translation>
+    </message>
+    <message>
+        <source>Sound is off in this session.</source>
+        <translation>Dźwięk jest wyłączony w tej sesji.</translation>
     </message>
 </context>
 <context>

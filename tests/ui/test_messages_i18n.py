@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from communicator.core.dialing import DialPlan, parse_dial_string
+from communicator.core.errors import InvalidDialStringError
 from communicator.core.messages import Message, MessageLevel, MessageSource
 from communicator.core.notices import Notice, NoticeCode
 from communicator.core.registration import (
@@ -32,6 +34,7 @@ from tests.ui.test_translations import build_translations
 
 PARAMS = {"caller": "Alice", "line": "2", "sip": " (488)", "detail": "503 Service Unavailable"}
 PARAMS |= {"target": "sip:1002@pbx", "seconds": "30", "transport": "UDP", "next": "TCP"}
+PARAMS |= {"dial": "'12a'", "min": "2", "max": "6", "lines": "4"}
 
 
 @pytest.fixture
@@ -73,6 +76,19 @@ def test_every_notice_code_speaks_polish(polish: None, qapp: Any) -> None:
         assert notice_sentence(code) != english[code], f"{code} is not translated"
     said = message_text(coded(NoticeCode.HOLD_FAILED))
     assert said == "Nie udało się wstrzymać połączenia na linii 2 (488): rozmowa nadal trwa"
+
+
+@pytest.mark.parametrize(
+    "dial", ["", "12a!", "sip:", "sip:@pbx", "sip:anna@", "tel:12a", "1", "+0123", "+12", "0" * 20]
+)
+def test_a_refused_dial_string_reads_in_english_as_the_core_wrote_it(dial: str, qapp: Any) -> None:
+    install_translators("en", qapp)
+    with pytest.raises(InvalidDialStringError) as refused:
+        parse_dial_string(dial, DialPlan(domain="pbx.example.com", country_code="48"))
+    said = refused.value.notice
+    assert said.code is not None, str(refused.value)
+    message = Message(MessageLevel.WARNING, MessageSource.AGENT, said.text, said.code, said.params)
+    assert message_text(message) == str(refused.value)
 
 
 def test_a_message_without_a_code_is_shown_as_it_came(polish: None) -> None:

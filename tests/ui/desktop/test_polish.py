@@ -188,6 +188,24 @@ def test_what_comes_from_below_the_ui_speaks_polish(
     window.close()
 
 
+def test_the_session_tells_the_agent_in_polish(
+    polish: None, deployment: Deployment, desk: Desk, qtbot: Any
+) -> None:
+    """The session's own messages, and a command the core refuses (by its code)."""
+    window = MainWindow(desk.model)
+    qtbot.addWidget(window)
+    messages = window.messages
+    desk.model.choose_devices(microphone=None, speaker=None, ringer=None)  # no sound here
+    qtbot.waitUntil(lambda: messages.latest is not None, timeout=5000)
+    assert messages.text.text() == "Dźwięk jest wyłączony w tej sesji."
+    sign_in(desk.model, deployment, qtbot)
+    assert desk.model.place_call("12a!") is None
+    qtbot.waitUntil(lambda: messages.latest is not None and messages.latest.code is not None)
+    assert messages.text.text() == (
+        "'12a!' nie jest numerem telefonu, numerem wewnętrznym ani adresem SIP"
+    )
+
+
 def test_qt_standard_buttons_follow_the_language(polish: None, qtbot: Any) -> None:
     box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
     qtbot.addWidget(box)
