@@ -32,6 +32,7 @@ from pathlib import Path
 
 from communicator.core.call_record import CallRecord, call_log_payload, should_log
 from communicator.core.messages import MessageLevel
+from communicator.core.notices import NoticeCode, NoticeParams
 from communicator.core.observers import Subscribers
 from communicator.provisioning.client import (
     AgentSession,
@@ -83,6 +84,10 @@ class OfflineStartError(Exception):
 class WorkstationNotice:
     level: MessageLevel
     text: str
+    """In English."""
+    code: NoticeCode | None = None
+    """For the UI to say it in the agent's language (`communicator.core.notices`)."""
+    params: NoticeParams = ()
 
 
 @dataclass(frozen=True)
@@ -185,8 +190,10 @@ class Workstation:
     def _emit(self, event: WorkstationEvent) -> None:
         self._subscribers.emit(event)
 
-    def _notice(self, text: str, level: MessageLevel = MessageLevel.INFO) -> None:
-        self._emit(WorkstationNotice(level, text))
+    def _notice(
+        self, text: str, level: MessageLevel = MessageLevel.INFO, code: NoticeCode | None = None
+    ) -> None:
+        self._emit(WorkstationNotice(level, text, code))
 
     # -- signing in and out -------------------------------------------------------------------
 
@@ -299,6 +306,7 @@ class Workstation:
             self._notice(
                 "Working offline: the server is unreachable; settings may be out of date",
                 MessageLevel.WARNING,
+                NoticeCode.WORKING_OFFLINE,
             )
             return
         watcher = ProfileWatcher(
@@ -461,7 +469,9 @@ class Workstation:
         self.cache.store(current.session.owner, etag, profile)
         self.engine.apply_profile(profile)  # SIP changes wait for the last call to end
         self._emit(ProfileUpdated(profile))
-        self._notice("Your profile was updated by an administrator")
+        self._notice(
+            "Your profile was updated by an administrator", code=NoticeCode.PROFILE_UPDATED
+        )
 
     def _revoked(self, why: str) -> None:
         if self.signed_in is None:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import unquote
 
+from communicator.core.notices import Notice, NoticeCode
+
 MAX_LINK_LENGTH = 512
 """Longer arguments are refused outright (nobody dials a page of text)."""
 
@@ -37,7 +39,38 @@ LINK_SCHEMES = tuple(scheme.value for scheme in LinkScheme)
 
 
 class LinkError(ValueError):
-    """A call link that cannot be dialled; ``str(err)`` is the agent's message."""
+    """A call link that cannot be dialled; ``str(err)`` is the agent's message in English,
+    `notice` the same with its `NoticeCode` (parameter ``link``) for the UI to translate."""
+
+    def __init__(self, code: NoticeCode, shown: str) -> None:
+        super().__init__(_ENGLISH[code].format(link=shown))
+        self.notice = Notice.coded(str(self), code, link=shown)
+
+
+_ENGLISH = {
+    NoticeCode.LINK_TOO_LONG: "The call link {link} is too long to be a phone number or address.",
+    NoticeCode.LINK_BAD_CHARACTERS: "The call link {link} contains characters a link cannot have.",
+    NoticeCode.NOT_A_LINK: (
+        "{link} is not a call link: Communicator opens sip:, sips:, tel: and callto: links."
+    ),
+    NoticeCode.LINK_NO_NUMBER: "The call link {link} has no phone number.",
+    NoticeCode.LINK_NOT_A_NUMBER: "The call link {link} does not hold a phone number.",
+    NoticeCode.LINK_EXTENSION: (
+        "The call link {link} asks for an extension after the number, which Communicator "
+        "cannot dial: type the number and then the extension."
+    ),
+    NoticeCode.LINK_EMPTY: "The call link {link} has no number or address.",
+    NoticeCode.LINK_NO_TARGET: "The call link {link} does not hold a number or an address.",
+    NoticeCode.LINK_NOT_USER_AT_HOST: (
+        "The call link {link} is not an address of the form user@host."
+    ),
+    NoticeCode.LINK_NO_USER: "The call link {link} has no user before the @.",
+    NoticeCode.LINK_BAD_USER: "The call link {link} has a user part that cannot be dialled.",
+    NoticeCode.LINK_NO_HOST: "The call link {link} has no valid host after the @.",
+    NoticeCode.LINK_BAD_PORT: "The call link {link} has an invalid port.",
+    NoticeCode.LINK_BAD_PARAMS: "The call link {link} has parameters that cannot be read.",
+}
+"""The agent's messages in English (the desktop has them in its translations too)."""
 
 
 @dataclass(frozen=True)
@@ -68,14 +101,12 @@ def parse_link(text: str) -> CallLink:
     text = text.strip()
     shown = _shorten(text)
     if len(text) > MAX_LINK_LENGTH:
-        raise LinkError(f"The call link {shown} is too long to be a phone number or address.")
+        raise LinkError(NoticeCode.LINK_TOO_LONG, shown)
     if any(ord(ch) < 32 or (ch.isspace() and ch != " ") for ch in text):
-        raise LinkError(f"The call link {shown} contains characters a link cannot have.")
+        raise LinkError(NoticeCode.LINK_BAD_CHARACTERS, shown)
     scheme_text, sep, rest = text.partition(":")
     if not sep or scheme_text.lower() not in LINK_SCHEMES:
-        raise LinkError(
-            f"{shown} is not a call link: Communicator opens sip:, sips:, tel: and callto: links."
-        )
+        raise LinkError(NoticeCode.NOT_A_LINK, shown)
     scheme = LinkScheme(scheme_text.lower())
     if scheme is LinkScheme.TEL:
         return CallLink(scheme, _tel_number(rest, shown), original)
@@ -88,21 +119,18 @@ def _tel_number(rest: str, shown: str) -> str:
     number, _, params = rest.partition(";")
     number = _TEL_SEPARATORS.sub("", unquote(number))
     if not number:
-        raise LinkError(f"The call link {shown} has no phone number.")
+        raise LinkError(NoticeCode.LINK_NO_NUMBER, shown)
     if not _TEL_NUMBER.fullmatch(number):
-        raise LinkError(f"The call link {shown} does not hold a phone number.")
+        raise LinkError(NoticeCode.LINK_NOT_A_NUMBER, shown)
     if any(p.lower().startswith(("ext=", "isub=")) for p in params.split(";")):
-        raise LinkError(
-            f"The call link {shown} asks for an extension after the number, "
-            "which Communicator cannot dial: type the number and then the extension."
-        )
+        raise LinkError(NoticeCode.LINK_EXTENSION, shown)
     return number
 
 
 def _callto(rest: str, shown: str) -> str:
     body = rest.removeprefix("//").strip().rstrip("/")
     if not body:
-        raise LinkError(f"The call link {shown} has no number or address.")
+        raise LinkError(NoticeCode.LINK_EMPTY, shown)
     inner, sep, inner_rest = body.partition(":")
     if sep and inner.lower() in ("sip", "sips"):
         return _sip_address(inner.lower(), inner_rest, shown)
@@ -113,27 +141,27 @@ def _callto(rest: str, shown: str) -> str:
         return number
     if re.fullmatch(r"[A-Za-z][A-Za-z0-9._~-]{0,63}", body):
         return body  # a user name: the dial plan puts it at the profile's domain
-    raise LinkError(f"The call link {shown} does not hold a number or an address.")
+    raise LinkError(NoticeCode.LINK_NO_TARGET, shown)
 
 
 def _sip_address(scheme: str, rest: str, shown: str) -> str:
     address = rest.split("?", 1)[0]  # headers: never taken from a link
     user, at, host_part = address.rpartition("@")
     if not at:
-        raise LinkError(f"The call link {shown} is not an address of the form user@host.")
+        raise LinkError(NoticeCode.LINK_NOT_USER_AT_HOST, shown)
     if not user:
-        raise LinkError(f"The call link {shown} has no user before the @.")
+        raise LinkError(NoticeCode.LINK_NO_USER, shown)
     user = unquote(user)
     if not _SIP_USER.fullmatch(user) or "@" in user:
-        raise LinkError(f"The call link {shown} has a user part that cannot be dialled.")
+        raise LinkError(NoticeCode.LINK_BAD_USER, shown)
     host_port, semi, params = host_part.partition(";")
     host, port = _split_port(host_port)
     if not host or not _HOST.fullmatch(host):
-        raise LinkError(f"The call link {shown} has no valid host after the @.")
+        raise LinkError(NoticeCode.LINK_NO_HOST, shown)
     if port is not None and (not _PORT.fullmatch(port) or not 0 < int(port) < 65536):
-        raise LinkError(f"The call link {shown} has an invalid port.")
+        raise LinkError(NoticeCode.LINK_BAD_PORT, shown)
     if semi and not _PARAMS.fullmatch(";" + params):
-        raise LinkError(f"The call link {shown} has parameters that cannot be read.")
+        raise LinkError(NoticeCode.LINK_BAD_PARAMS, shown)
     user = user.replace("#", "%23")
     return f"{scheme}:{user}@{host_port}" + (f";{params}" if semi else "")
 

@@ -75,6 +75,28 @@ class NoticeCode(Enum):
     SWAP_NEEDS_TWO = "swap_needs_two"
     """Swap needs one active call and one held call."""
 
+    # The workstation (`communicator.workstation.WorkstationNotice`).
+    WORKING_OFFLINE = "working_offline"
+    """Started from the cached profile: the server is unreachable."""
+    PROFILE_UPDATED = "profile_updated"
+    """An administrator changed the agent's profile."""
+
+    # Call links that cannot be dialled (`communicator.core.links.LinkError`): [link] each.
+    LINK_TOO_LONG = "link_too_long"
+    LINK_BAD_CHARACTERS = "link_bad_characters"
+    NOT_A_LINK = "not_a_link"
+    LINK_NO_NUMBER = "link_no_number"
+    LINK_NOT_A_NUMBER = "link_not_a_number"
+    LINK_EXTENSION = "link_extension"
+    LINK_EMPTY = "link_empty"
+    LINK_NO_TARGET = "link_no_target"
+    LINK_NOT_USER_AT_HOST = "link_not_user_at_host"
+    LINK_NO_USER = "link_no_user"
+    LINK_BAD_USER = "link_bad_user"
+    LINK_NO_HOST = "link_no_host"
+    LINK_BAD_PORT = "link_bad_port"
+    LINK_BAD_PARAMS = "link_bad_params"
+
 
 NoticeParams = tuple[tuple[str, str], ...]
 

@@ -175,6 +175,53 @@ def notice_sentence(code: NoticeCode) -> str:
         NoticeCode.SWAP_NEEDS_TWO: translate(
             "Notice", "Swap needs one active call and one held call"
         ),
+        NoticeCode.WORKING_OFFLINE: translate(
+            "Notice", "Working offline: the server is unreachable; settings may be out of date"
+        ),
+        NoticeCode.PROFILE_UPDATED: translate(
+            "Notice", "Your profile was updated by an administrator"
+        ),
+        NoticeCode.LINK_TOO_LONG: translate(
+            "Notice", "The call link {link} is too long to be a phone number or address."
+        ),
+        NoticeCode.LINK_BAD_CHARACTERS: translate(
+            "Notice", "The call link {link} contains characters a link cannot have."
+        ),
+        NoticeCode.NOT_A_LINK: translate(
+            "Notice",
+            "{link} is not a call link: Communicator opens sip:, sips:, tel: and callto: links.",
+        ),
+        NoticeCode.LINK_NO_NUMBER: translate("Notice", "The call link {link} has no phone number."),
+        NoticeCode.LINK_NOT_A_NUMBER: translate(
+            "Notice", "The call link {link} does not hold a phone number."
+        ),
+        NoticeCode.LINK_EXTENSION: translate(
+            "Notice",
+            "The call link {link} asks for an extension after the number, which Communicator "
+            "cannot dial: type the number and then the extension.",
+        ),
+        NoticeCode.LINK_EMPTY: translate(
+            "Notice", "The call link {link} has no number or address."
+        ),
+        NoticeCode.LINK_NO_TARGET: translate(
+            "Notice", "The call link {link} does not hold a number or an address."
+        ),
+        NoticeCode.LINK_NOT_USER_AT_HOST: translate(
+            "Notice", "The call link {link} is not an address of the form user@host."
+        ),
+        NoticeCode.LINK_NO_USER: translate(
+            "Notice", "The call link {link} has no user before the @."
+        ),
+        NoticeCode.LINK_BAD_USER: translate(
+            "Notice", "The call link {link} has a user part that cannot be dialled."
+        ),
+        NoticeCode.LINK_NO_HOST: translate(
+            "Notice", "The call link {link} has no valid host after the @."
+        ),
+        NoticeCode.LINK_BAD_PORT: translate("Notice", "The call link {link} has an invalid port."),
+        NoticeCode.LINK_BAD_PARAMS: translate(
+            "Notice", "The call link {link} has parameters that cannot be read."
+        ),
     }
     return sentences[code]
 

@@ -476,7 +476,8 @@ class SessionModel(QObject, SessionCommands):
             elif isinstance(event, Message):
                 self._post(event)
             elif isinstance(event, WorkstationNotice):
-                self._post(Message(event.level, MessageSource.WORKSTATION, event.text))
+                said = event.text, event.code, event.params
+                self._post(Message(event.level, MessageSource.WORKSTATION, *said))
             elif isinstance(event, ProfileUpdated):
                 self._presence.configure(event.profile.call_center)
             elif isinstance(event, SignedOutByServer):

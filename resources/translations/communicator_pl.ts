@@ -1045,6 +1045,70 @@
         <source>Swap needs one active call and one held call</source>
         <translation>Przełączenie wymaga jednego aktywnego i jednego wstrzymanego połączenia</translation>
     </message>
+    <message>
+        <source>Working offline: the server is unreachable; settings may be out of date</source>
+        <translation>Praca bez połączenia: serwer jest nieosiągalny; ustawienia mogą być nieaktualne</translation>
+    </message>
+    <message>
+        <source>Your profile was updated by an administrator</source>
+        <translation>Administrator zaktualizował Twój profil</translation>
+    </message>
+    <message>
+        <source>The call link {link} is too long to be a phone number or address.</source>
+        <translation>Link do połączenia {link} jest za długi jak na numer telefonu lub adres.</translation>
+    </message>
+    <message>
+        <source>The call link {link} contains characters a link cannot have.</source>
+        <translation>Link do połączenia {link} zawiera znaki niedozwolone w linku.</translation>
+    </message>
+    <message>
+        <source>{link} is not a call link: Communicator opens sip:, sips:, tel: and callto: links.</source>
+        <translation>{link} nie jest linkiem do połączenia: Communicator otwiera linki sip:, sips:, tel: i callto:.</translation>
+    </message>
+    <message>
+        <source>The call link {link} has no phone number.</source>
+        <translation>Link do połączenia {link} nie zawiera numeru telefonu.</translation>
+    </message>
+    <message>
+        <source>The call link {link} does not hold a phone number.</source>
+        <translation>Link do połączenia {link} nie zawiera prawidłowego numeru telefonu.</translation>
+    </message>
+    <message>
+        <source>The call link {link} asks for an extension after the number, which Communicator cannot dial: type the number and then the extension.</source>
+        <translation>Link do połączenia {link} wymaga wybrania numeru wewnętrznego po numerze, czego Communicator nie potrafi: wpisz numer, a potem numer wewnętrzny.</translation>
+    </message>
+    <message>
+        <source>The call link {link} has no number or address.</source>
+        <translation>Link do połączenia {link} nie zawiera numeru ani adresu.</translation>
+    </message>
+    <message>
+        <source>The call link {link} does not hold a number or an address.</source>
+        <translation>Link do połączenia {link} nie zawiera prawidłowego numeru ani adresu.</translation>
+    </message>
+    <message>
+        <source>The call link {link} is not an address of the form user@host.</source>
+        <translation>Link do połączenia {link} nie jest adresem w postaci użytkownik@host.</translation>
+    </message>
+    <message>
+        <source>The call link {link} has no user before the @.</source>
+        <translation>Link do połączenia {link} nie ma nazwy użytkownika przed znakiem @.</translation>
+    </message>
+    <message>
+        <source>The call link {link} has a user part that cannot be dialled.</source>
+        <translation>Link do połączenia {link} ma część z nazwą użytkownika, której nie można wybrać.</translation>
+    </message>
+    <message>
+        <source>The call link {link} has no valid host after the @.</source>
+        <translation>Link do połączenia {link} nie ma prawidłowego hosta po znaku @.</translation>
+    </message>
+    <message>
+        <source>The call link {link} has an invalid port.</source>
+        <translation>Link do połączenia {link} ma nieprawidłowy port.</translation>
+    </message>
+    <message>
+        <source>The call link {link} has parameters that cannot be read.</source>
+        <translation>Link do połączenia {link} ma parametry, których nie można odczytać.</translation>
+    </message>
 </context>
 <context>
     <name>PendingLogs</name>

@@ -12,6 +12,7 @@ import pytest
 
 from communicator.core.dialing import DialPlan, parse_dial_string
 from communicator.core.errors import InvalidDialStringError
+from communicator.core.links import LinkError, parse_link
 from communicator.core.messages import Message, MessageLevel, MessageSource
 from communicator.core.notices import Notice, NoticeCode
 from communicator.core.registration import (
@@ -34,7 +35,7 @@ from tests.ui.test_translations import build_translations
 
 PARAMS = {"caller": "Alice", "line": "2", "sip": " (488)", "detail": "503 Service Unavailable"}
 PARAMS |= {"target": "sip:1002@pbx", "seconds": "30", "transport": "UDP", "next": "TCP"}
-PARAMS |= {"dial": "'12a'", "min": "2", "max": "6", "lines": "4"}
+PARAMS |= {"dial": "'12a'", "min": "2", "max": "6", "lines": "4", "link": "sip:x"}
 
 
 @pytest.fixture
@@ -89,6 +90,34 @@ def test_a_refused_dial_string_reads_in_english_as_the_core_wrote_it(dial: str, 
     assert said.code is not None, str(refused.value)
     message = Message(MessageLevel.WARNING, MessageSource.AGENT, said.text, said.code, said.params)
     assert message_text(message) == str(refused.value)
+
+
+LINKS = [
+    *("sip:", "sip:@pbx.example.com", "sip:20 02@pbx.example.com", "sip:2002@"),
+    *("sip:2002@pbx.example.com:99999", "sip:2002@pbx.example.com;=", "tel:", "tel:call-me"),
+    *("tel:+4420;ext=12", "callto:", "callto:!!!", "sip:2002@pbx\nVia: evil"),
+    *("sip:" + "1" * 600 + "@pbx.example.com", "http://crm.example/"),
+]
+
+
+@pytest.mark.parametrize("link", LINKS)
+def test_a_refused_call_link_reads_as_the_core_wrote_it_and_in_polish(link: str, qapp: Any) -> None:
+    with pytest.raises(LinkError) as refused:
+        parse_link(link)
+    said = refused.value.notice
+    assert said.code is not None
+    message = Message(MessageLevel.WARNING, MessageSource.AGENT, said.text, said.code, said.params)
+    install_translators("en", qapp)
+    assert message_text(message) == str(refused.value)
+    build_translations()
+    assert install_translators("pl", qapp) == "pl"
+    try:
+        polish = message_text(message)
+    finally:
+        install_translators("en", qapp)
+    assert polish != str(refused.value)
+    assert dict(said.params)["link"] in polish
+    assert "link" in polish.lower()  # "Link do połączenia ...", "... nie jest linkiem ..."
 
 
 def test_a_message_without_a_code_is_shown_as_it_came(polish: None) -> None:

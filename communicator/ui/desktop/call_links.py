@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 
 from communicator.core.links import CallLink, LinkError, parse_link
 from communicator.core.messages import Message, MessageLevel, MessageSource
+from communicator.ui.messages_i18n import message_text
 
 if TYPE_CHECKING:
     from communicator.ui.desktop.main_window import MainWindow
@@ -65,14 +66,17 @@ class CallLinks(QObject):
             link = parse_link(text)
         except LinkError as err:
             log.info("call link refused: %s", err)
-            self._tell(str(err))
-            self.refused.emit(str(err))
+            said = err.notice  # by its code: in the agent's language
+            message = Message(
+                MessageLevel.WARNING, MessageSource.AGENT, said.text, said.code, said.params
+            )
+            self._post(message)
+            self.refused.emit(message_text(message))
             return
         self._pending = link
         self._try()
 
-    def _tell(self, text: str) -> None:
-        message = Message(MessageLevel.WARNING, MessageSource.AGENT, text)
+    def _post(self, message: Message) -> None:
         if self._model is None:
             self._untold.append(message)
         else:
