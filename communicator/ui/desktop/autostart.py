@@ -1,24 +1,32 @@
 """Start at login: the per-user entry each system reads when the agent logs in.
 
 * Linux (and other XDG desktops): ``$XDG_CONFIG_HOME/autostart/communicator.desktop``
-  (``~/.config`` when unset), the XDG Autostart specification.
+  (``~/.config`` when unset), the XDG Autostart specification (`desktop_entry`).
 * Windows: the value ``Communicator`` under ``HKCU\\Software\\Microsoft\\Windows\\
-  CurrentVersion\\Run``.
-* macOS: ``~/Library/LaunchAgents/com.communicator.Communicator.plist`` (``RunAtLoad``).
+  CurrentVersion\\Run``, a command line (`windows_run_value`).
+* macOS: ``~/Library/LaunchAgents/com.communicator.Communicator.plist`` (`launch_agent_plist`,
+  ``RunAtLoad``).
 
-The command started is the installed ``communicator`` program when there is one on PATH, else
-this Python with ``-m communicator.app``. Only the Linux path is tested on the rig.
+The command started (`command_for`) is the bundle's own executable in a packaged build (the MSI,
+the .app, where ``communicator`` is not on PATH), else the installed ``communicator`` program on
+PATH, else this Python with ``-m communicator.app`` (``pythonw.exe`` on Windows: no console
+window at login). The entries' texts are pure functions; the writers take the platform as a
+parameter and reach the registry through ``winreg`` looked up when used, so the Windows and
+macOS writers run in the tests too (a stand-in ``winreg``, a temporary home).
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import plistlib
 import shutil
+import subprocess
 import sys
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +37,30 @@ MACOS_LABEL = "com.communicator.Communicator"
 
 
 def launch_command() -> list[str]:
-    """How the system should start Communicator at login."""
-    installed = shutil.which("communicator")
+    """How the system should start this Communicator at login."""
+    return command_for(
+        executable=sys.executable,
+        frozen=bool(getattr(sys, "frozen", False)),
+        installed=shutil.which("communicator"),
+        platform=sys.platform,
+    )
+
+
+def command_for(
+    *, executable: str, frozen: bool, installed: str | None, platform: str
+) -> list[str]:
+    """The command for a Python at ``executable``: a PyInstaller bundle (``frozen``) is started
+    as itself (``communicator.exe -m communicator.app`` would be refused by its argument parser),
+    else the ``installed`` program, else the module with the window-less Python on Windows."""
+    if frozen:
+        return [executable]
     if installed:
         return [installed]
-    return [sys.executable, "-m", "communicator.app"]
+    if platform == "win32":
+        path = PureWindowsPath(executable)
+        if path.name.lower() == "python.exe":
+            executable = str(path.with_name("pythonw.exe"))
+    return [executable, "-m", "communicator.app"]
 
 
 def xdg_autostart_path() -> Path:
@@ -69,43 +96,47 @@ def _desktop_quote(arg: str) -> str:
     return f'"{escaped}"'
 
 
-def is_enabled() -> bool:
-    if sys.platform == "win32":
-        return _windows_get() is not None
-    if sys.platform == "darwin":
-        return macos_agent_path().exists()
-    return xdg_autostart_path().exists()
-
-
-def set_enabled(enabled: bool, command: list[str] | None = None) -> None:
-    """Write or remove the entry; raises OSError when the system refuses."""
-    command = command or launch_command()
-    if sys.platform == "win32":
-        _windows_set(subprocess_line(command) if enabled else None)
-    elif sys.platform == "darwin":
-        _write_or_remove(macos_agent_path(), _launch_agent(command) if enabled else None)
-    else:
-        text = desktop_entry(command).encode() if enabled else None
-        _write_or_remove(xdg_autostart_path(), text)
-    log.info("start at login %s", "on" if enabled else "off")
-
-
-def subprocess_line(command: list[str]) -> str:
-    """A Windows command line (each part quoted where needed)."""
-    import subprocess
-
+def windows_run_value(command: list[str]) -> str:
+    """The Run value: one command line, each part quoted as the Microsoft C runtime parses it
+    (a path under "Program Files" stays one argument)."""
     return subprocess.list2cmdline(command)
 
 
-def _launch_agent(command: list[str]) -> bytes:
+def launch_agent_plist(command: list[str]) -> bytes:
+    """The LaunchAgent: started at login (``RunAtLoad``) as an interactive application."""
     return plistlib.dumps(
         {
             "Label": MACOS_LABEL,
-            "ProgramArguments": command,
+            "ProgramArguments": list(command),
             "RunAtLoad": True,
             "ProcessType": "Interactive",
         }
     )
+
+
+def is_enabled(platform: str | None = None) -> bool:
+    platform = platform or sys.platform
+    if platform == "win32":
+        return _windows_get() is not None
+    if platform == "darwin":
+        return macos_agent_path().exists()
+    return xdg_autostart_path().exists()
+
+
+def set_enabled(
+    enabled: bool, command: list[str] | None = None, *, platform: str | None = None
+) -> None:
+    """Write or remove the entry; raises OSError when the system refuses."""
+    platform = platform or sys.platform
+    command = command or launch_command()
+    if platform == "win32":
+        _windows_set(windows_run_value(command) if enabled else None)
+    elif platform == "darwin":
+        _write_or_remove(macos_agent_path(), launch_agent_plist(command) if enabled else None)
+    else:
+        text = desktop_entry(command).encode() if enabled else None
+        _write_or_remove(xdg_autostart_path(), text)
+    log.info("start at login %s", "on" if enabled else "off")
 
 
 def _write_or_remove(path: Path, data: bytes | None) -> None:
@@ -118,11 +149,13 @@ def _write_or_remove(path: Path, data: bytes | None) -> None:
     tmp.replace(path)
 
 
-def _windows_get() -> str | None:
-    if sys.platform != "win32":
-        return None
-    import winreg
+def _winreg() -> Any:
+    """Windows' registry module (an ImportError elsewhere), looked up when used."""
+    return importlib.import_module("winreg")
 
+
+def _windows_get() -> str | None:
+    winreg = _winreg()
     try:
         with winreg.OpenKey(winreg.HKEY_CURRENT_USER, WINDOWS_RUN_KEY) as key:
             value = winreg.QueryValueEx(key, WINDOWS_VALUE)[0]
@@ -132,10 +165,7 @@ def _windows_get() -> str | None:
 
 
 def _windows_set(line: str | None) -> None:
-    if sys.platform != "win32":
-        return
-    import winreg
-
+    winreg = _winreg()
     with winreg.CreateKey(winreg.HKEY_CURRENT_USER, WINDOWS_RUN_KEY) as key:
         if line is None:
             with contextlib.suppress(FileNotFoundError):
@@ -144,4 +174,13 @@ def _windows_set(line: str | None) -> None:
             winreg.SetValueEx(key, WINDOWS_VALUE, 0, winreg.REG_SZ, line)
 
 
-__all__ = ["desktop_entry", "is_enabled", "launch_command", "set_enabled", "xdg_autostart_path"]
+__all__ = [
+    "command_for",
+    "desktop_entry",
+    "is_enabled",
+    "launch_agent_plist",
+    "launch_command",
+    "set_enabled",
+    "windows_run_value",
+    "xdg_autostart_path",
+]
