@@ -1,12 +1,13 @@
 """The agent's day in the main window on the real rig, by keys and clicks: the agent state round
 trip (Ready, a call, Wrap-up with its countdown and Extend, Ready; Not ready with a reason from
 the profile; "Not ready - no answer" with one key back to Ready), the lost-connection banner
-while Kamailio is down, the history (missed badge, search, filter, call back) and the directory
-(search, click to call)."""
+while Kamailio is down, the registration details (contact, transport, expiry, server), the
+history (missed badge, search, filter, call back) and the directory (search, click to call)."""
 
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import pytest
@@ -169,6 +170,51 @@ def test_the_lost_connection_banner_shows_while_kamailio_is_down_and_clears_when
     qtbot.waitUntil(banner.isHidden, timeout=15000)
     assert bar.status.text().startswith("Phone connected")
     assert model.state.registered
+
+
+def test_the_registration_details_show_the_contact_transport_expiry_and_server(
+    center: Deployment, desk: Desk, main_window: MainWindow, peer_factory: Any, qtbot: Any
+) -> None:
+    """Seed 002's "Current Registration": the contact the far end sees in the agent's INVITE,
+    the transport, the account's expiry and the server, in the details pane and on hover."""
+    center.patch_account({"register_expiry_s": 300})
+    window, model = main_window, desk.model
+    sign_in(model, center, qtbot)
+    bar = window.registration
+    assert bar.details.isHidden()
+    qtbot.mouseClick(bar.details_button, Qt.MouseButton.LeftButton)
+    assert bar.details.isVisible() and bar.details_button.isChecked()
+
+    far = far_end(peer_factory, center, "2002")
+    since = far.mark()
+    call_id = model.place_call("2002")
+    assert call_id is not None
+    invite = wait_peer(qtbot, far, "incoming_call", since=since)
+    contact = re.search(r"@([^:;>]+):(\d+)", invite["remote_contact"])
+    assert contact is not None, invite["remote_contact"]
+    host, port = contact[1], contact[2]
+
+    lines = bar.details.text().splitlines()
+    assert lines[:2] == [f"Contact: {host}:{port}", "Transport: UDP"], lines
+    expires = re.fullmatch(
+        r"Expires: every 300 s \(next at (\d\d):(\d\d):(\d\d), (\d+) s left\)", lines[2]
+    )
+    assert expires is not None, lines
+    left = int(expires[4])
+    assert 280 <= left <= 300, lines  # registered a moment ago (the details were read since)
+    due = time.localtime(time.time() + left)  # the time of day the agent reads: the wall clock's
+    shown_s = int(expires[1]) * 3600 + int(expires[2]) * 60 + int(expires[3])
+    due_s = due.tm_hour * 3600 + due.tm_min * 60 + due.tm_sec
+    assert min(abs(shown_s - due_s), 86400 - abs(shown_s - due_s)) <= 2, (lines, due)
+    assert lines[3:] == ["Server: 127.0.0.1"], lines
+    assert bar.status.toolTip() == bar.details.text()
+    assert bar.status.text() == f"Phone connected (UDP {host}:{port} → 127.0.0.1)"
+    assert bar.details.accessibleDescription() == bar.details.text()
+
+    qtbot.mouseClick(bar.details_button, Qt.MouseButton.LeftButton)
+    assert bar.details.isHidden()
+    model.hangup(call_id)
+    qtbot.waitUntil(lambda: model.line(1).free, timeout=5000)
 
 
 def test_history_missed_badge_search_filter_and_call_back(

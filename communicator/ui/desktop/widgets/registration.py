@@ -70,21 +70,23 @@ def status_words(state: SessionState) -> str:
     return translate("RegistrationBar", _STATE_WORDS[registration.state])
 
 
-def registration_details(status: RegistrationStatus, *, now: float | None = None) -> str:
-    """The "Current Registration" lines (contact, transport, expiry, server), or why none."""
+def registration_details(
+    status: RegistrationStatus, *, monotonic_now: float, wall_now: float
+) -> str:
+    """The "Current Registration" lines (contact, transport, expiry, server), or why none.
+
+    The registration's times are on the SIP engine's clock, `time.monotonic` (never set back or
+    forward with the wall clock): ``monotonic_now`` is that clock now, ``wall_now`` the wall
+    clock (`time.time`) at the same moment, which gives the expiry's time of day.
+    """
     current = status.current
     lines: list[str] = []
     if current is None:
         lines.append(translate("RegistrationBar", "No current registration."))
     else:
-        at = time.strftime("%H:%M:%S", time.localtime(current.expires_at))
-        left = (
-            ""
-            if now is None
-            else translate("RegistrationBar", ", {seconds} s left").format(
-                seconds=max(0, int(current.expires_at - now))
-            )
-        )
+        seconds_left = max(0.0, current.expires_at - monotonic_now)
+        at = time.strftime("%H:%M:%S", time.localtime(wall_now + seconds_left))
+        left = translate("RegistrationBar", ", {seconds} s left").format(seconds=int(seconds_left))
         lines += [
             translate("RegistrationBar", "Contact: {host}:{port}").format(
                 host=current.contact_host, port=current.contact_port
@@ -205,7 +207,9 @@ class RegistrationBar(QWidget):
                 f" → {current.server_host})"
             )
         self.status.setText(summary)
-        details = registration_details(state.registration, now=time.time())
+        details = registration_details(
+            state.registration, monotonic_now=time.monotonic(), wall_now=time.time()
+        )
         self.status.setToolTip(details)
         self.details.setText(details)
         describe(self.status, summary, details)
