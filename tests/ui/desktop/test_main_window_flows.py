@@ -2,7 +2,8 @@
 trip (Ready, a call, Wrap-up with its countdown and Extend, Ready; Not ready with a reason from
 the profile; "Not ready - no answer" with one key back to Ready), the lost-connection banner
 while Kamailio is down, the registration details (contact, transport, expiry, server), the
-history (missed badge, search, filter, call back) and the directory (search, click to call)."""
+history (missed badge, search, filter, call back; a declined call is rejected, not missed) and
+the directory (search, click to call)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMenu, QTableWidget
 
 from communicator.core.agent_state import AgentState
-from communicator.core.calls import CallState
+from communicator.core.calls import CallState, EndReason
 from communicator.core.line_view import LineView
 from communicator.core.registration import LOST_CONNECTION_MESSAGE
 from communicator.provisioning.history import HistoryOutcome
@@ -264,6 +265,34 @@ def test_history_missed_badge_search_filter_and_call_back(
     assert window.lines.row_text(1)[3] == "2003"
     press(qtbot, window, Action.HANG_UP)
     qtbot.waitUntil(lambda: model.line(1).free, timeout=5000)
+
+
+def test_a_declined_call_shows_as_rejected_in_the_history_and_is_not_missed(
+    center: Deployment, desk: Desk, signed_in: MainWindow, peer_factory: Any, qtbot: Any
+) -> None:
+    window, model = signed_in, desk.model
+    tabs = window.tabs
+    press(qtbot, window, Action.DIRECTORY)  # the history unseen: a missed call would count
+    caller = far_end(peer_factory, center, "2003")
+    ring_agent(qtbot, model, caller)
+    since = caller.mark()
+    with qtbot.waitSignal(model.call_ended, timeout=5000) as ended:
+        press(qtbot, window, Action.DECLINE)
+    record = ended.args[0]
+    assert record.end_reason is EndReason.REJECTED and not record.missed
+    wait_peer(qtbot, caller, "call_state", lambda e: e["state"] == "DISCONNECTED", since=since)
+    assert model.state.missed_calls == 0
+    assert tabs.tabText(HISTORY_TAB) == "History"
+
+    press(qtbot, window, Action.HISTORY)
+    history = window.history
+    qtbot.waitUntil(lambda: history.table.rowCount() == 1, timeout=2000)
+    assert [cell(history.table, 0, c) for c in (1, 3, 4)] == ["In", "2003", "Rejected"]
+    history.set_filter(HistoryOutcome.REJECTED)
+    assert [e.number for e in history.entries] == ["2003"]
+    history.set_filter(HistoryOutcome.MISSED)
+    assert history.table.rowCount() == 0
+    history.set_filter(None)
 
 
 def test_directory_search_and_click_to_call(
