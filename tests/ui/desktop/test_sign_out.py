@@ -1,4 +1,5 @@
-"""Signing out from the main window, and the call logs the status bar counts (rig tests)."""
+"""Signing out from the main window, and the call logs the status bar counts: waiting to be sent
+while the server is away, refused by the server (rig tests)."""
 
 from __future__ import annotations
 
@@ -80,3 +81,34 @@ def test_the_status_bar_counts_logs_the_server_refused(
     qtbot.waitUntil(signed_in.pending_logs.isVisible)
     assert "1 call log refused by the server, kept for support" in signed_in.pending_logs.text()
     assert "waiting" not in signed_in.pending_logs.text()
+
+
+def test_the_status_bar_counts_logs_waiting_for_the_server_until_they_are_sent(
+    signed_in: MainWindow, center: Deployment, desk: Desk, peer_factory: Any, qtbot: Any
+) -> None:
+    model, site = desk.model, center.site
+    workstation = desk.workstation
+    assert workstation is not None
+    far = far_end(peer_factory, center, "2002")
+    far.command("auto_answer", enabled=True, code=200)
+    assert not signed_in.pending_logs.isVisible()
+
+    site.stop()  # Kamailio reads the server's database itself: calls still go through
+    call_id = model.place_call("2002")
+    assert call_id is not None
+    qtbot.waitUntil(lambda: state_of(model, call_id) is CallState.CONNECTED, timeout=5000)
+    with qtbot.waitSignal(model.call_ended, timeout=5000):
+        model.hangup(call_id)
+    qtbot.waitUntil(signed_in.pending_logs.isVisible, timeout=5000)
+    assert signed_in.pending_logs.text() == "1 call log waiting to be sent"
+    assert model.state.pending_logs == 1
+
+    site.start()
+    workstation.sender.wake()  # not its backoff's next try: now
+    qtbot.waitUntil(lambda: not signed_in.pending_logs.isVisible(), timeout=15000)
+    assert model.state.pending_logs == 0
+    api = site.api
+    report = api.ok(
+        site.http.get("/api/v1/admin/reports/calls", params={"agent": "anna"}, headers=api.h)
+    )
+    assert report["total"] == 1
