@@ -70,6 +70,9 @@ class _CallsArea(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # No Tab stop of its own (a screen reader would announce an empty "Calls" between Sign
+        # out and the number field); it still scrolls to the control Tab moves to.
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         describe(
             self,
             translate("MainWindow", "Calls"),

@@ -1,8 +1,9 @@
 """Keyboard and accessibility of the agent's windows, checked through Qt's accessibility
 interface (what a screen reader reads): every control of the signed-in main window, the sign-in
 window and the incoming-call panel has a name and a description; the sign-in fields are visited
-in order by Tab; the main window fits the screen at 100, 150 and 200 % with nothing cut off and
-its icons drawn sharp; F1 lists every key of the shortcut table, and the window answers to each."""
+in order by Tab, and the main window's controls in reading order from the number field; the
+main window fits the screen at 100, 150 and 200 % with nothing cut off and its icons drawn
+sharp; F1 lists every key of the shortcut table, and the window answers to each."""
 
 from __future__ import annotations
 
@@ -161,6 +162,79 @@ def test_tab_visits_the_sign_in_fields_in_order(qtbot: Any) -> None:
     for widget in reversed([window.server_field, *expected[:-1]]):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab)
         assert QApplication.focusWidget() is widget
+
+
+@pytest.mark.rig
+def test_tab_goes_round_the_main_window_in_reading_order_from_the_number_field(
+    signed_in: MainWindow, qtbot: Any
+) -> None:
+    """From the number field (where an agent types most) Tab visits the call, the lines and
+    their actions, the history, then the state switch and the top bar, and comes back: every
+    stop named for the screen reader, none out of order, none outside this order."""
+    window = signed_in
+    dial, actions, picker = window.dial, window.actions_panel, window.picker
+    history, directory = window.history, window.directory_view
+    switch = window.agent_state
+    reading_order: list[QWidget] = [
+        dial.number,
+        dial.call_button,
+        *dial.pad.buttons.values(),
+        window.lines,
+        *actions.buttons.values(),
+        picker.target,
+        picker.suggestions,
+        picker.ok_button,
+        picker.cancel_button,
+        window.tabs.tabBar(),
+        history.search,
+        history.filter,
+        history.table,
+        history.redial_button,
+        directory.search,
+        directory.list,
+        directory.call_button,
+        directory.refresh_button,
+        switch.ready_button,
+        switch.not_ready_button,
+        switch.extend_button,
+        window.registration.details_button,
+        window.messages.dismiss,
+        window.help_button,
+        window.settings_button,
+        window.sign_out_button,
+    ]
+    dial.number.setFocus()
+    qtbot.waitUntil(dial.number.hasFocus, timeout=2000)
+    visited: list[QWidget] = []
+    for _ in range(len(reading_order) + 1):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        focused = QApplication.focusWidget()
+        if focused is dial.number:
+            break
+        assert focused is not None and focused in reading_order, (
+            ", ".join(spoken(w, QAccessible.Text.Name) for w in visited),
+            f"then {type(focused).__name__} {spoken(focused, QAccessible.Text.Name)!r}"
+            if focused is not None
+            else "then nothing",
+        )
+        visited.append(focused)
+    else:
+        pytest.fail(f"Tab never came back to the number field: {visited}")
+    places = [reading_order.index(w) for w in visited]
+    assert places == sorted(places), [spoken(w, QAccessible.Text.Name) for w in visited]
+    assert [w for w in visited if not spoken(w, QAccessible.Text.Name)] == []
+    assert {
+        dial.call_button,
+        dial.pad.buttons["1"],
+        window.lines,
+        window.tabs.tabBar(),
+        history.search,
+        switch.not_ready_button,
+        window.help_button,
+        window.sign_out_button,
+    } <= set(visited)
+    qtbot.keyClick(dial.number, Qt.Key.Key_Backtab)
+    assert QApplication.focusWidget() is visited[-1]
 
 
 @pytest.mark.rig
