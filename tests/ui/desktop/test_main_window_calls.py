@@ -1,5 +1,6 @@
-"""Calls in the main window on the real rig: answer by shortcut, hold and resume, two lines with
-swap, DTMF heard by the far end, and buttons enabled exactly from `LineView.allowed`."""
+"""Calls in the main window on the real rig: one row per line up to the profile's Max Phone Lines
+(state, the caller's name and number, the call timer), answer by shortcut, hold and resume, two
+lines with swap, DTMF heard by the far end, and buttons enabled exactly from `LineView.allowed`."""
 
 from __future__ import annotations
 
@@ -58,6 +59,46 @@ def test_every_agent_operation_has_a_button() -> None:
     from communicator.ui.desktop.widgets.line_actions import _BUTTONS
 
     assert {op for *_rest, op, _a in _BUTTONS if op is not None} == set(AGENT_OPERATIONS)
+
+
+def timer_seconds(text: str) -> int:
+    """``"0:07"`` -> 7."""
+    minutes, seconds = text.split(":")
+    return int(minutes) * 60 + int(seconds)
+
+
+def test_one_row_per_line_with_the_callers_name_and_number_and_a_running_timer(
+    deployment: Deployment, desk: Desk, window: MainWindow, peer_factory: Any, qtbot: Any
+) -> None:
+    deployment.patch_account({"max_lines": 3})  # the profile's Max Phone Lines
+    model = desk.model
+    sign_in(model, deployment, qtbot)
+    table = window.lines
+    assert table.rowCount() == 3
+    assert [table.row_text(n)[:2] for n in (1, 2, 3)] == [
+        ("Line 1", "Free"),
+        ("Line 2", "Free"),
+        ("Line 3", "Free"),
+    ]
+    carol = peer_factory(
+        "carol", account="2002", server=deployment.kamailio, display_name="Carol Customer"
+    )
+    view = ring_agent(qtbot, model, carol)
+    assert table.row_text(view.number)[1:4] == ("Incoming", "Carol Customer", "2002")
+
+    press(qtbot, window, Action.ANSWER)
+    qtbot.waitUntil(lambda: state_of(model, view.call_id) is CallState.CONNECTED, timeout=5000)
+    assert table.row_text(view.number)[1:4] == ("Talking", "Carol Customer", "2002")
+    first = timer_seconds(table.row_text(view.number)[4])
+    assert first <= 1
+    qtbot.waitUntil(
+        lambda: timer_seconds(table.row_text(view.number)[4]) >= first + 2, timeout=4000
+    )
+
+    press(qtbot, window, Action.HANG_UP)
+    qtbot.waitUntil(lambda: model.line(view.number).free, timeout=5000)
+    assert table.row_text(view.number)[1:6] == ("Free", "", "", "", "")
+    assert table.rowCount() == 3
 
 
 def test_answer_by_shortcut_hold_resume_and_the_buttons_follow_allowed(
