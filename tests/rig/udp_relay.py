@@ -11,8 +11,10 @@ its SDP named. To make the peer switch before the client could learn the peer's 
 client's first RTP packet to the peer `PROBATION_BURST` times.
 
 RTP from the peer to the client is dropped while `drop_every` is set: every Nth packet of that
-direction is not forwarded (counted in `dropped_to_client`). The relay runs an asyncio loop on
-a thread of its own; its counters are plain ints read by the test.
+direction is not forwarded (counted in `dropped_to_client`); RTP from the client to the peer
+while `drop_to_far_every` is set (counted in `dropped_to_far`; the first packet and its
+probation copies always pass). The relay runs an asyncio loop on a thread of its own; its
+counters are plain ints read by the test.
 """
 
 from __future__ import annotations
@@ -69,6 +71,10 @@ class UdpRelay:
         """RTP packets from the peer that reached the relay for the client (sent or dropped)."""
         self.dropped_to_client = 0
         self.to_far = 0
+        """RTP packets from the client that reached the relay for the peer (sent or dropped)."""
+        self.drop_to_far_every: int | None = None
+        """Drop every Nth RTP packet from the client to the peer (None: drop nothing)."""
+        self.dropped_to_far = 0
         self._client: list[Address | None] = [None, None]
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -100,6 +106,9 @@ class UdpRelay:
         copies = PROBATION_BURST if first and index == 0 else 1
         if index == 0:
             self.to_far += 1
+            if not first and self.drop_to_far_every and self.to_far % self.drop_to_far_every == 0:
+                self.dropped_to_far += 1
+                return
         for _ in range(copies):
             self._back[index].send(data, target)
 
