@@ -1,5 +1,6 @@
 """The number field: typed digits, Enter dials, a pasted number is tidied, and the dial plan's
-`+` and country-code rules apply to what is dialled; on the real rig."""
+`+` and country-code rules (the country code from the agent's profile) apply to what is
+dialled; on the real rig."""
 
 from __future__ import annotations
 
@@ -109,3 +110,37 @@ def test_typed_digits_and_the_dial_pad_build_the_number(
     assert window.lines.row_text(1)[1] == "Talking"
     qtbot.keyClick(window, Qt.Key.Key_F6)  # hang up
     qtbot.waitUntil(lambda: model.line(1).free, timeout=5000)
+
+
+@pytest.mark.rig
+@pytest.mark.parametrize(
+    ("pasted", "dialled"),
+    [
+        ("020 7946-0958", "+442079460958"),  # national: the profile's country code
+        ("+48 22 123 45 67", "+48221234567"),  # international: as written
+        ("0048 (22) 123.45.67", "+48221234567"),  # 00: international too
+    ],
+)
+def test_the_profiles_country_code_applies_to_what_the_window_dials(
+    deployment: Deployment,
+    desk: Desk,
+    window: MainWindow,
+    qtbot: Any,
+    pasted: str,
+    dialled: str,
+) -> None:
+    """The account's country code (44) reaches the number field's dialling; the INVITE goes to
+    the completed number (no phone answers it here: the call ends, its record says where)."""
+    deployment.patch_account({"country_code": "44"})
+    model = desk.model
+    sign_in(model, deployment, qtbot)
+    field = window.dial.number
+    window.dial.focus_number()
+    QGuiApplication.clipboard().setText(pasted)
+    qtbot.keyClick(field, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    with qtbot.waitSignal(model.call_ended, timeout=10000) as ended:
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+    record = ended.args[0]
+    assert record.remote.uri == f"sip:{dialled}@{SIP_DOMAIN}"
+    assert record.remote.number == dialled
+    assert [e.number for e in model.history()] == [dialled]
