@@ -1,6 +1,7 @@
 """Transfers and conference in the main window on the real rig, driven by the agent's keys and
-clicks: blind transfer through the picker (a typed number, or the directory), attended transfer
-(consult, talk, then complete or cancel), and a conference with a third party."""
+clicks: blind transfer through the picker (a typed number, the directory, or the history),
+attended transfer (consult, talk, then complete or cancel), and a conference with a third
+party."""
 
 from __future__ import annotations
 
@@ -130,6 +131,42 @@ def test_blind_transfer_to_a_colleague_chosen_from_the_directory(
     wait_peer(qtbot, colleague, "call_state", with_user("2002"), timeout=8)
     qtbot.waitUntil(lambda: all(v.free for v in model.state.lines), timeout=5000)
     assert window.lines.row_text(1)[1] == "Free"
+
+
+def test_blind_transfer_to_a_number_chosen_from_the_history(
+    center: Deployment, desk: Desk, signed_in: MainWindow, peer_factory: Any, qtbot: Any
+) -> None:
+    window, model = signed_in, desk.model
+    target = answering(peer_factory, center, "2003")
+    earlier = model.place_call("2003")  # the agent called 2003 earlier: it is in the history
+    assert earlier is not None
+    qtbot.waitUntil(lambda: state_of(model, earlier) is CallState.CONNECTED, timeout=5000)
+    with qtbot.waitSignal(model.call_ended, timeout=5000):
+        press(qtbot, window, Action.HANG_UP)
+    press(qtbot, window, Action.READY)  # out of wrap-up: calls ring again
+    qtbot.waitUntil(lambda: model.state.ready, timeout=2000)
+    caller = far_end(peer_factory, center, "2002")
+    answered_by_key(qtbot, window, model, caller)
+
+    press(qtbot, window, Action.TRANSFER)
+    picker = window.picker
+    item = suggestion(qtbot, picker.suggestions, "Recent:")
+    assert item.text() == "Recent: 2003 · 2003"
+    recent = [
+        picker.suggestions.item(i).text()
+        for i in range(picker.suggestions.count())
+        if picker.suggestions.item(i).text().startswith("Recent:")
+    ]
+    assert recent == [item.text()], "the call being transferred is not a suggestion"
+    picker.suggestions.setFocus()
+    picker.suggestions.setCurrentItem(item)
+    with qtbot.waitSignal(model.call_ended, timeout=10000) as ended:
+        qtbot.keyClick(picker.suggestions, Qt.Key.Key_Return)
+    assert ended.args[0].end_reason is EndReason.TRANSFERRED
+    assert ended.args[0].transferred_to == f"sip:2003@{SIP_DOMAIN}"
+    wait_peer(qtbot, caller, "call_state", with_user("2003"), timeout=8)
+    wait_peer(qtbot, target, "call_state", with_user("2002"), timeout=8)
+    qtbot.waitUntil(lambda: all(v.free for v in model.state.lines), timeout=5000)
 
 
 def test_the_picker_closes_with_escape_and_nothing_is_transferred(
