@@ -21,6 +21,7 @@ from communicator.provisioning.schema.validators import FIELD_CTX_KEY
 
 from ..api_models import AccountCreate, AccountFields
 from ..errors import ApiError
+from .numbers import number
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,7 +138,8 @@ _PLAIN = {f.name for s in SECTIONS for f in s.fields if f.kind in ("text", "sele
 
 def _int_or_text(value: str) -> int | str:
     value = value.strip()
-    return int(value) if value.isdigit() and len(value) < 12 else value
+    found = number(value, 11)
+    return value if found is None else found
 
 
 def forwarding_from_form(form: Mapping[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from ..security import hash_password
 from ..services import admin_users, agents, audited, groups
 from . import csv_pages, model_form
 from .auth import PREFIX, Admin, check_csrf
+from .numbers import number, row_ids
 from .render import add_page, page, redirect
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -130,7 +131,8 @@ def listed_agents(
     joined = select(func.count()).select_from(Agent).outerjoin(Group, Group.id == Agent.group_id)
     total = int(s.scalar(joined.where(*conds)) or 0)
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
-    current = min(pages, max(1, int(page_no))) if page_no.isdigit() and len(page_no) < 9 else 1
+    asked = number(page_no, 8)
+    current = min(pages, max(1, asked)) if asked is not None else 1
     order = (*_sorts(extension, group)[sort], Agent.id)
     rows = s.execute(
         select(
@@ -256,7 +258,8 @@ async def _save(request: Request, state: State, admin: Admin, agent_id: int | No
     check_csrf(admin, form.get("csrf"))
     data, errors = model_form.data_from_form(FIELDS, form.get, form.getlist)
     group = str(form.get("group_id") or "").strip()
-    data["group_id"] = int(group) if group.isdigit() and len(group) < 11 else (group or None)
+    group_id = number(group, 10)
+    data["group_id"] = group_id if group_id is not None else (group or None)
     body: AgentFields | None = None
     problem = ""
     try:
@@ -313,13 +316,7 @@ async def agent_create(request: Request, state: State, admin: Admin) -> Response
 async def agents_delete(request: Request, state: State, admin: Admin) -> Response:
     form = await request.form()
     check_csrf(admin, form.get("csrf"))
-    ids = list(
-        dict.fromkeys(
-            int(v)
-            for v in form.getlist("ids")
-            if isinstance(v, str) and v.isdigit() and len(v) < 11
-        )
-    )
+    ids = row_ids(form.getlist("ids"))
     if not ids:
         return redirect(f"{PREFIX}/agents")
     deleted, _missing = await state.write(audited.delete_agents, admin.name, ids[:10000])

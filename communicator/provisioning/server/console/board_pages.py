@@ -28,6 +28,7 @@ from ..models import Agent, AgentStatusRow, Group, SignInSession, VoipAccount, u
 from ..routers.deps import State
 from ..services import admin_users
 from .auth import COOKIE, PREFIX, Admin
+from .numbers import number, row_id
 from .render import PAGE_HEADERS, add_page, env, page
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -242,9 +243,9 @@ def read_filter(request: Request) -> BoardFilter:
     group, page_no = q.get("group", ""), q.get("page", "")
     state = q.get("state", "")
     return BoardFilter(
-        group_id=int(group) if group.isdigit() and len(group) < 10 else None,
+        group_id=row_id(group),
         state=state if state in STATE_FILTER else "",
-        page_no=int(page_no) if page_no.isdigit() and len(page_no) < 7 else 1,
+        page_no=number(page_no, 6) or 1,
     )
 
 

@@ -25,6 +25,7 @@ from ..routers.deps import State
 from ..services import admin_users, audited, groups
 from . import member_picker, model_form
 from .auth import PREFIX, Admin, check_csrf
+from .numbers import row_id
 from .render import add_page, page, redirect
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -158,9 +159,10 @@ async def group_edit(request: Request, state: State, admin: Admin, group_id: int
 def _moved(members: list[int], move: str) -> tuple[list[int], str]:
     """The members after ``<id>:up`` or ``<id>:down``, and the id of the button to focus."""
     who, _sep, way = move.partition(":")
-    if not who.isdigit() or int(who) not in members or way not in ("up", "down"):
+    moved = row_id(who)
+    if moved is None or moved not in members or way not in ("up", "down"):
         return members, ""
-    i = members.index(int(who))
+    i = members.index(moved)
     j = i - 1 if way == "up" else i + 1
     if 0 <= j < len(members):
         members[i], members[j] = members[j], members[i]

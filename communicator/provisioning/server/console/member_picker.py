@@ -22,6 +22,7 @@ from ..models import Agent, Group, utcnow
 from ..routers.deps import State
 from .agents_pages import agent_extension
 from .auth import PREFIX, Admin
+from .numbers import row_ids
 from .render import PAGE_HEADERS, env
 
 router = APIRouter(include_in_schema=False)  # included by groups_pages (under /admin)
@@ -99,9 +100,7 @@ def status_text(text: str, shown: int, total: int) -> str:
 
 
 def ids_of(values: Sequence[Any]) -> list[int]:
-    return list(
-        dict.fromkeys(int(v) for v in values if isinstance(v, str) and v.isdigit() and len(v) < 11)
-    )
+    return row_ids(values)
 
 
 @router.get("/member-choices")

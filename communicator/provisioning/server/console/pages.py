@@ -24,6 +24,7 @@ from ..routers.deps import State
 from ..services import accounts, admin_users, audit, audited, pool
 from . import account_form
 from .auth import PREFIX, Admin, check_csrf
+from .numbers import number, row_ids
 from .render import page, redirect
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -136,7 +137,8 @@ def _listed(search: str, sort: str, desc: bool, page_no: str) -> Any:
             ]
         keys.sort(key=SORTS[sort], reverse=desc)
         pages = max(1, (len(keys) + PAGE_SIZE - 1) // PAGE_SIZE)
-        current = min(pages, max(1, int(page_no))) if page_no.isdigit() else 1
+        asked = number(page_no, 9)
+        current = min(pages, max(1, asked)) if asked is not None else 1
         shown = [k.id for k in keys[(current - 1) * PAGE_SIZE : current * PAGE_SIZE]]
         by_id = {r.id: r for r in accounts.account_rows(s, shown)}
         return [by_id[i] for i in shown if i in by_id], len(keys), pages, current
@@ -327,9 +329,7 @@ def _delete(admin_name: str, ids: list[int]) -> Any:
 async def accounts_delete(request: Request, state: State, admin: Admin) -> Response:
     form = await request.form()
     check_csrf(admin, form.get("csrf"))
-    ids = list(
-        dict.fromkeys(int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit())
-    )
+    ids = row_ids(form.getlist("ids"))
     if not ids:
         return redirect(f"{PREFIX}/accounts")
     deleted, pushed = await state.write(_delete(admin.name, ids[:10000]))
@@ -355,7 +355,7 @@ async def audit_page(request: Request, state: State, admin: Admin) -> HTMLRespon
     who = q.get("admin", "")[:120]
     what = q.get("object", "")[:40]
     since, until = _day(q.get("since", "")), _day(q.get("until", ""))
-    page_no = int(q["page"]) if q.get("page", "").isdigit() else 1
+    page_no = number(q.get("page"), 9) or 1
     result = await state.read(
         lambda s: audit.entries(
             s,

@@ -23,6 +23,7 @@ from ..models import Agent, Group, SignInSession, VoipAccount, utcnow
 from ..routers.deps import State
 from ..services import audited, numbering, pool
 from .auth import PREFIX, Admin, check_csrf
+from .numbers import number
 from .render import add_page, page, redirect
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -220,8 +221,7 @@ async def pool_page(request: Request, state: State, admin: Admin) -> HTMLRespons
     chosen = [n for n in view.numbers if wanted is None or n.state is wanted]
     pages = max(1, (len(chosen) + PAGE_SIZE - 1) // PAGE_SIZE)
     asked = request.query_params.get("page", "")
-    page_no = min(pages, int(asked)) if asked.isdigit() and 0 < len(asked) < 7 else 1
-    page_no = max(1, page_no)
+    page_no = max(1, min(pages, number(asked, 6) or 1))
     rows = chosen[(page_no - 1) * PAGE_SIZE : page_no * PAGE_SIZE]
     return page(
         request,

@@ -10,6 +10,8 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from .numbers import number
+
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 
@@ -73,7 +75,7 @@ def add_page(key: str, label: str, url: str, order: int, messages: dict[str, str
 
 
 def _count(value: str | None) -> int:
-    return int(value) if value and value.isdigit() and len(value) < 9 else 0
+    return number(value, 8) or 0
 
 
 def flash(request: Request) -> str:

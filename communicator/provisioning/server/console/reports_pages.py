@@ -25,6 +25,7 @@ from ..routers.deps import State
 from ..services import call_logs, reports
 from . import calls_csv
 from .auth import PREFIX, Admin
+from .numbers import number
 from .render import PAGE_HEADERS, add_page, page
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -135,8 +136,7 @@ def _choices(s: Any) -> tuple[list[tuple[str, str]], list[str]]:
 async def reports_page(request: Request, state: State, admin: Admin) -> HTMLResponse:
     form = read_form(request)
     q = request.query_params
-    page_no = int(q["page"]) if q.get("page", "").isdigit() and len(q["page"]) < 7 else 1
-    page_no = max(1, page_no)
+    page_no = max(1, number(q.get("page"), 6) or 1)
     total, rows, sums = 0, list[ReportRow](), None
     errors = dict(form.errors)
     if not errors:
