@@ -1,6 +1,6 @@
 """Screenshots of the agent desktop for README.md, taken from a real X server (Xvfb).
 
-    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--language pl]
 
 Without a display it runs itself again under ``xvfb-run`` (1280x800, 24-bit). It starts the
 demo's contact center (provisioning server, Kamailio, far ends: ``communicator.demo``), shows
@@ -9,6 +9,10 @@ X root window (not a widget rendering) for each picture:
 
 sign-in.png, main-two-lines.png (one call on hold), incoming-call.png (the panel over another
 window the agent is typing in), wrap-up.png (agent state with its countdown), history.png.
+
+``--language pl`` installs the Polish translator as the language setting does at start and
+names the pictures ``main-two-lines-pl.png`` and so on (the Polish sign-in window, with IT's
+locked server, comes from ``scripts/screenshot_polish.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--language", choices=("en", "pl"), default="en")
     args = parser.parse_args(argv)
     if not os.environ.get("DISPLAY"):
         return rerun_under_xvfb(argv)
@@ -41,14 +46,19 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     from PySide6.QtWidgets import QApplication
 
+    from communicator.ui.i18n import install_translators
+
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Communicator")
+    if install_translators(args.language, app) != args.language:
+        raise RuntimeError(f"no {args.language} translation: build it first (make venv)")
+    suffix = "" if args.language == "en" else f"-{args.language}"
     with tempfile.TemporaryDirectory(prefix="communicator-shots-") as tmp:
-        take_all(Path(tmp), args.out.resolve())
+        take_all(Path(tmp), args.out.resolve(), suffix)
     return 0
 
 
-def take_all(work: Path, out: Path) -> None:
+def take_all(work: Path, out: Path, suffix: str = "") -> None:
     from PySide6.QtCore import QRect
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QPlainTextEdit, QWidget
@@ -71,6 +81,9 @@ def take_all(work: Path, out: Path) -> None:
         wait_until(lambda: time.monotonic() >= end, ms / 1000 + 1, "painting")
 
     def grab(name: str, *widgets: QWidget, margin: int = 0) -> None:
+        if suffix and name == "sign-in.png":
+            return  # scripts/screenshot_polish.py takes that one
+        name = name.replace(".png", f"{suffix}.png")
         settle()
         screen = QGuiApplication.primaryScreen()
         area = QRect()
