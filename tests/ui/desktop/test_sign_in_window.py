@@ -1,10 +1,12 @@
 """The sign-in window on the real session model and a real provisioning server (and, for the
 successful sign-in, the rig's Kamailio): what the agent types, what they see, where the focus
-goes when something must be fixed."""
+goes when something must be fixed (each failure: wrong password, unknown server, unreachable,
+certificate, no free number, disabled)."""
 
 from __future__ import annotations
 
 import socket
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QApplication, QWidget
 
-from communicator.provisioning.client import ProvisioningClient
+from communicator.provisioning.client import ErrorKind, ProvisioningClient
 from communicator.provisioning.credentials import CredentialStore
 from communicator.ui.desktop.sign_in_window import SignInWindow
 from communicator.ui.dispatch import MainThreadDispatcher
@@ -23,6 +25,8 @@ from communicator.workstation import Workstation
 from tests.client.site import Site
 from tests.credentials.memory_backend import MemoryKeyring
 from tests.rig.deployment import AGENT_PW, Deployment
+from tests.rig.kamailio import generate_certificate
+from tests.server.conftest import LiveServer
 from tests.ui.helpers import Desk
 
 pytestmark = [
@@ -151,6 +155,45 @@ def test_a_malformed_address_focuses_the_server_address(desk: Desk, qtbot: Any) 
     assert "server address" in window.message_label.text().lower()
     qtbot.waitUntil(window.server_field.hasFocus)
     assert not desk.model.state.signing_in
+
+
+@pytest.fixture
+def https_server(tmp_path: Path) -> Iterator[str]:
+    """A real provisioning server over HTTPS whose certificate no system CA signed (a private
+    CA the workstation was not given): its address."""
+    cert, key = generate_certificate(tmp_path / "tls", common_name="localhost")
+    server = LiveServer(
+        f"sqlite:///{tmp_path / 'https.sqlite3'}",
+        tmp_path,
+        "--ssl-certfile",
+        str(cert),
+        "--ssl-keyfile",
+        str(key),
+        verify=ssl.create_default_context(cafile=str(cert)),
+    ).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def test_a_certificate_problem_focuses_the_server_address(
+    https_server: str, desk: Desk, qtbot: Any
+) -> None:
+    window = SignInWindow(desk.model)
+    shown(qtbot, window)
+    type_in(qtbot, window, https_server, "anna", AGENT_PW)
+    failure = fail_with(qtbot, window)
+    assert failure.kind is ErrorKind.TLS and not failure.offline_possible
+    text = window.message_label.text()
+    assert text.startswith(f"Secure connection to {https_server} failed ("), text
+    assert text.endswith(
+        "Check the server address, or ask IT for the server's certificate authority."
+    )
+    assert AGENT_PW not in text
+    qtbot.waitUntil(window.server_field.hasFocus)
+    assert window.server_field.selectedText() == https_server  # type over it
+    assert not window.offline_button.isVisible()
 
 
 def test_no_free_number_leaves_the_fields_alone_and_enter_tries_again(
