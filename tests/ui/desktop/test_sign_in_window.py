@@ -1,7 +1,8 @@
 """The sign-in window on the real session model and a real provisioning server (and, for the
 successful sign-in, the rig's Kamailio): what the agent types, what they see, where the focus
 goes when something must be fixed (each failure: wrong password, unknown server, unreachable,
-certificate, no free number, disabled)."""
+certificate, no free number, disabled), and the offline start an unreachable server offers
+where the admin allows it."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from communicator.provisioning.client import ErrorKind, ProvisioningClient
 from communicator.provisioning.credentials import CredentialStore
+from communicator.ui.desktop.main_window import MainWindow
 from communicator.ui.desktop.sign_in_window import SignInWindow
 from communicator.ui.dispatch import MainThreadDispatcher
 from communicator.ui.session import SessionModel
@@ -27,7 +29,7 @@ from tests.credentials.memory_backend import MemoryKeyring
 from tests.rig.deployment import AGENT_PW, Deployment
 from tests.rig.kamailio import generate_certificate
 from tests.server.conftest import LiveServer
-from tests.ui.helpers import Desk
+from tests.ui.helpers import Desk, sign_in
 
 pytestmark = [
     pytest.mark.rig,
@@ -194,6 +196,41 @@ def test_a_certificate_problem_focuses_the_server_address(
     qtbot.waitUntil(window.server_field.hasFocus)
     assert window.server_field.selectedText() == https_server  # type over it
     assert not window.offline_button.isVisible()
+
+
+def test_an_unreachable_server_offers_the_saved_settings_where_the_admin_allows_it(
+    site: Site, kamailio_factory: Any, tmp_path: Path, desk: Desk, qtbot: Any
+) -> None:
+    center = Deployment(
+        site, kamailio_factory, tmp_path, group_fields={"allow_offline_start": True}
+    )
+    model = desk.model
+    sign_in(model, center, qtbot)  # the last sign-in here: its settings are kept
+    with qtbot.waitSignal(model.signed_out, timeout=15000):
+        model.sign_out()
+    site.stop()
+
+    window = SignInWindow(model)
+    shown(qtbot, window)
+    type_in(qtbot, window, site.url, "anna", AGENT_PW)
+    failure = fail_with(qtbot, window)
+    assert failure.offline_possible
+    text = window.message_label.text()
+    assert "cannot be reached" in text
+    assert text.endswith("You can start with the settings saved at your last sign-in here.")
+    assert window.offline_button.isVisible() and window.offline_button.isEnabled()
+    qtbot.waitUntil(window.server_field.hasFocus)
+    assert name_of(window.offline_button) == "Start with saved settings"
+
+    with qtbot.waitSignal(model.signed_in_changed, timeout=10000):
+        qtbot.mouseClick(window.offline_button, Qt.MouseButton.LeftButton)
+    signed_in = model.state.signed_in
+    assert signed_in is not None and signed_in.offline
+    assert signed_in.session.login == "anna"
+    qtbot.waitUntil(lambda: model.state.registered, timeout=5000)  # Kamailio reads the database
+    main = MainWindow(model)
+    qtbot.addWidget(main)
+    assert main.who.text().endswith("offline start")
 
 
 def test_no_free_number_leaves_the_fields_alone_and_enter_tries_again(
