@@ -26,7 +26,7 @@ from ..security import hash_password
 from ..services import admin_users, agents, audited, groups
 from . import csv_pages, model_form
 from .auth import PREFIX, Admin, check_csrf
-from .numbers import number, row_ids
+from .numbers import is_row_id, number, row_ids
 from .render import add_page, page, redirect
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -238,6 +238,8 @@ async def agent_new(request: Request, state: State, admin: Admin) -> HTMLRespons
 @router.get("/agents/{agent_id}")
 async def agent_edit(request: Request, state: State, admin: Admin, agent_id: int) -> HTMLResponse:
     try:
+        if not is_row_id(agent_id):  # (the path takes any integer)
+            raise NotFound(f"agent {agent_id} does not exist")
         out = await state.read(lambda s: agents.agent_out(s, agents.get_agent(s, agent_id)))
     except NotFound:
         return page(request, "agents_missing.html", status=404, admin=admin, csrf=admin.csrf_token)
@@ -256,6 +258,8 @@ class _Saved:
 async def _save(request: Request, state: State, admin: Admin, agent_id: int | None) -> Response:
     form = await request.form()
     check_csrf(admin, form.get("csrf"))
+    if agent_id is not None and not is_row_id(agent_id):
+        return page(request, "agents_missing.html", status=404, admin=admin, csrf=admin.csrf_token)
     data, errors = model_form.data_from_form(FIELDS, form.get, form.getlist)
     group = str(form.get("group_id") or "").strip()
     group_id = number(group, 10)

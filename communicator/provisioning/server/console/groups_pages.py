@@ -25,7 +25,7 @@ from ..routers.deps import State
 from ..services import admin_users, audited, groups
 from . import member_picker, model_form
 from .auth import PREFIX, Admin, check_csrf
-from .numbers import row_id
+from .numbers import is_row_id, row_id
 from .render import add_page, page, redirect
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -141,6 +141,8 @@ async def group_new(request: Request, state: State, admin: Admin) -> HTMLRespons
 @router.get("/groups/{group_id}")
 async def group_edit(request: Request, state: State, admin: Admin, group_id: int) -> HTMLResponse:
     try:
+        if not is_row_id(group_id):  # (the path takes any integer)
+            raise NotFound(f"group {group_id} does not exist")
         out = await state.read(lambda s: groups.group_out(s, groups.get_group(s, group_id)))
     except NotFound:
         return page(
@@ -178,6 +180,8 @@ class _Saved:
 async def _save(request: Request, state: State, admin: Admin, group_id: int | None) -> Response:
     form = await request.form()
     check_csrf(admin, form.get("csrf"))
+    if group_id is not None and not is_row_id(group_id):
+        return page(request, "groups_missing.html", status=404, admin=admin, csrf=admin.csrf_token)
     data, errors = model_form.data_from_form(FIELDS, form.get, form.getlist)
     members = member_picker.ids_of(form.getlist("members"))
     members += [i for i in member_picker.ids_of(form.getlist("add")) if i not in members]

@@ -24,7 +24,7 @@ from ..routers.deps import State
 from ..services import accounts, admin_users, audit, audited, pool
 from . import account_form
 from .auth import PREFIX, Admin, check_csrf
-from .numbers import number, row_ids
+from .numbers import is_row_id, number, row_ids
 from .render import page, redirect
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -256,6 +256,13 @@ def _new_values() -> dict[str, Any]:
     return account_form.form_values(values)
 
 
+def _known(account_id: int) -> int:
+    """An id a row can have (the path takes any integer), else ``NotFound``."""
+    if not is_row_id(account_id):
+        raise NotFound(f"VoIP account {account_id} does not exist")
+    return account_id
+
+
 @router.get("/accounts/new")
 async def account_new(request: Request, state: State, admin: Admin) -> HTMLResponse:
     return await _editor(request, state, admin, account_id=None, values=_new_values())
@@ -266,7 +273,7 @@ async def account_edit(
     request: Request, state: State, admin: Admin, account_id: int
 ) -> HTMLResponse:
     try:
-        details = await state.read(accounts.account_details, account_id)
+        details = await state.read(accounts.account_details, _known(account_id))
     except NotFound:
         return page(request, "not_found.html", status=404, admin=admin, csrf=admin.csrf_token)
     return await _editor(
@@ -279,9 +286,9 @@ async def _save(request: Request, state: State, admin: Admin, account_id: int | 
     check_csrf(admin, form.get("csrf"))
     new = account_id is None
     data = account_form.data_from_form(form, new=new, getlist=form.getlist)
-    if not new:
+    if account_id is not None:
         try:
-            stored = await state.read(accounts.account_details, account_id)
+            stored = await state.read(accounts.account_details, _known(account_id))
         except NotFound:
             return page(request, "not_found.html", status=404, admin=admin, csrf=admin.csrf_token)
     else:

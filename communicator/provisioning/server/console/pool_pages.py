@@ -23,7 +23,7 @@ from ..models import Agent, Group, SignInSession, VoipAccount, utcnow
 from ..routers.deps import State
 from ..services import audited, numbering, pool
 from .auth import PREFIX, Admin, check_csrf
-from .numbers import number
+from .numbers import is_row_id, number
 from .render import add_page, page, redirect
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -247,7 +247,7 @@ def _release(admin_name: str, account_id: int) -> Any:
     says whether the number was leased."""
 
     def run(s: Session) -> tuple[int, bool]:
-        acc = s.get(VoipAccount, account_id)
+        acc = s.get(VoipAccount, account_id) if is_row_id(account_id) else None
         if acc is None:
             raise NotFound(f"VoIP account {account_id} does not exist")
         leased = acc.lease_agent_id is not None
