@@ -904,6 +904,10 @@
         <translation>Najnowszy komunikat dla Ciebie</translation>
     </message>
     <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
         <source>Dismiss message</source>
         <translation>Zamknij komunikat</translation>
     </message>

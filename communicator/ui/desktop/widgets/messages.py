@@ -35,7 +35,7 @@ class MessageLine(QWidget):
         self.text.setWordWrap(True)
         self.text.setAccessibleDescription(translate("MessageLine", "The latest message for you"))
         self.dismiss = QToolButton(self)
-        self.dismiss.setText("OK")
+        self.dismiss.setText(translate("MessageLine", "OK"))
         describe(
             self.dismiss,
             translate("MessageLine", "Dismiss message"),
