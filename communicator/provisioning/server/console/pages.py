@@ -356,6 +356,13 @@ def _day(value: str) -> dt.datetime | None:
         return None
 
 
+def _end_of(day: dt.datetime | None) -> dt.datetime | None:
+    """The end of ``day``; None for the calendar's last day (nothing is later)."""
+    if day is None or day.date() == dt.date.max:
+        return None
+    return day + dt.timedelta(days=1)
+
+
 @router.get("/audit")
 async def audit_page(request: Request, state: State, admin: Admin) -> HTMLResponse:
     q = request.query_params
@@ -369,7 +376,7 @@ async def audit_page(request: Request, state: State, admin: Admin) -> HTMLRespon
             admin=who,
             object_type=what,
             since=since,
-            until=until + dt.timedelta(days=1) if until else None,
+            until=_end_of(until),
             offset=(max(1, page_no) - 1) * 50,
             limit=50,
         )
