@@ -1,16 +1,20 @@
 """``make demo`` with a display (Xvfb): the desktop opens signed in, and closing its window
-from outside, as a window manager does when the agent clicks the close button, stops the demo
-and everything it started."""
+from outside (as a window manager does when the agent clicks the close button) or Ctrl-C stops
+the demo and everything it started."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -116,9 +120,18 @@ class X11:
         self.x.XCloseDisplay(self.dpy)
 
 
-def test_closing_the_desktop_window_stops_the_demo_and_everything_it_started(
-    tmp_path: Path,
-) -> None:
+@dataclass
+class DesktopDemo:
+    demo: subprocess.Popen[str]
+    seen: list[str]
+    display: str
+    mark: str
+
+
+@contextlib.contextmanager
+def desktop_demo() -> Iterator[DesktopDemo]:
+    """``python -m communicator.demo`` on its own Xvfb, once it says the desktop is open (signed
+    in as the demo agent)."""
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed")
     display = f":{os.getpid() % 400 + 500}"
@@ -139,26 +152,49 @@ def test_closing_the_desktop_window_stops_the_demo_and_everything_it_started(
             stderr=subprocess.STDOUT,
             text=True,
         )
-        assert demo.stdout is not None
-        seen = []
-        for line in demo.stdout:
-            seen.append(line)
-            if "desktop open" in line:
-                break
-        else:
-            pytest.fail("".join(seen))
-        x = X11(display)
+        try:
+            assert demo.stdout is not None
+            seen = []
+            for line in demo.stdout:
+                seen.append(line)
+                if "desktop open" in line:
+                    break
+            else:
+                pytest.fail("".join(seen))
+            yield DesktopDemo(demo, seen, display, mark)
+        finally:
+            if demo.poll() is None:  # a failed test: do not leave it running
+                demo.terminate()
+                demo.communicate(timeout=60)
+    finally:
+        xvfb.terminate()
+        xvfb.wait(10)
+
+
+def test_closing_the_desktop_window_stops_the_demo_and_everything_it_started() -> None:
+    with desktop_demo() as run:
+        x = X11(run.display)
         try:
             windows = x.windows()
             assert "Communicator" in windows, windows
             x.ask_to_close(windows["Communicator"])
         finally:
             x.close()
-        rest, _ = demo.communicate(timeout=60)
-        assert demo.returncode == 0, "".join(seen) + rest
+        rest, _ = run.demo.communicate(timeout=60)
+        assert run.demo.returncode == 0, "".join(run.seen) + rest
         assert "window closed (main window): quitting" in rest
+        assert "interrupted" not in rest
         assert "done: everything stopped in order" in rest
-        assert processes_marked(mark) == []
-    finally:
-        xvfb.terminate()
-        xvfb.wait(10)
+        assert processes_marked(run.mark) == []
+
+
+def test_ctrl_c_stops_the_desktop_demo_and_everything_it_started() -> None:
+    with desktop_demo() as run:
+        assert processes_marked(run.mark)  # server, Kamailio, far ends
+        run.demo.send_signal(signal.SIGINT)
+        rest, _ = run.demo.communicate(timeout=60)
+        assert run.demo.returncode == 0, "".join(run.seen) + rest
+        assert "interrupted: quitting" in rest
+        assert "window closed" not in rest, "the windows closing as it stops are not the cause"
+        assert "done: everything stopped in order" in rest
+        assert processes_marked(run.mark) == []

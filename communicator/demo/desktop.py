@@ -38,7 +38,14 @@ def run_desktop(work: Path, *, ring_every: float = 60.0) -> int:
         say(f"provisioning server at {center.url}; Kamailio on udp/{center.kamailio.udp_port}")
         desk = Desk(work / "client", audio=True)
         model = desk.model
-        quitter = SignalQuitter(app)
+        stopped_by: list[str] = []
+
+        def interrupted(_signum: int) -> None:
+            if not stopped_by:
+                stopped_by.append("signal")
+                say("interrupted: quitting")
+
+        quitter = SignalQuitter(app, on_signal=interrupted)
         desktop = Desktop(
             model,
             server_url=center.url,
@@ -48,6 +55,9 @@ def run_desktop(work: Path, *, ring_every: float = 60.0) -> int:
         )
 
         def quit_requested(window: str) -> None:
+            if stopped_by:  # the windows closing as the demo stops: nothing to say
+                return
+            stopped_by.append(window)
             say(f"window closed ({window}): quitting")
             app.quit()
 

@@ -37,13 +37,28 @@ class SignalQuitter:
     a QSocketNotifier on the other end wakes the loop, and the handler runs. Keep the object
     for as long as the loop runs; :meth:`close` restores the previous wakeup fd."""
 
-    def __init__(self, app: QCoreApplication, signals: tuple[int, ...] = ()) -> None:
+    def __init__(
+        self,
+        app: QCoreApplication,
+        signals: tuple[int, ...] = (),
+        *,
+        on_signal: Callable[[int], None] | None = None,
+    ) -> None:
+        """``on_signal(signum)`` runs first, on the main thread, before the loop is told to
+        quit (quitting closes the windows: a handler of their closing can then tell the two
+        apart)."""
         self._reader, self._writer = socket.socketpair()
         self._reader.setblocking(False)
         self._writer.setblocking(False)
         self._previous_fd = signal.set_wakeup_fd(self._writer.fileno())
+
+        def handle(signum: int, _frame: object) -> None:
+            if on_signal is not None:
+                on_signal(signum)
+            app.quit()
+
         for sig in signals or (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: app.quit())
+            signal.signal(sig, handle)
         self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read)
         self._notifier.activated.connect(self._drain)
 
