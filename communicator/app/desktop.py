@@ -233,8 +233,10 @@ class DesktopApp:
             self._recall_password(credentials)
 
     def _set_up_settings(self) -> None:
-        """The saved sound choices applied, and the main window's Settings button."""
+        """The saved sound choices applied, the main window's Settings button, and a start-at-login
+        entry pointed at this installation."""
         from communicator.ui.audio_extras import AudioExtras
+        from communicator.ui.desktop import autostart
         from communicator.ui.desktop.settings_actions import SettingsActions
 
         model, user, client = self.model, self.user, self.client
@@ -254,6 +256,7 @@ class DesktopApp:
         self.settings_actions = SettingsActions(
             self.desktop, set_sip_trace=client.endpoint.set_sip_trace, parent=self.desktop
         )
+        autostart.refresh()  # an entry an earlier version or install wrote starts this one
         window = self.desktop.main_window
         if window is not None:
             window.settings_button.clicked.connect(self.show_settings)

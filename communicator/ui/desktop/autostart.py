@@ -10,9 +10,12 @@
 The command started (`command_for`) is the bundle's own executable in a packaged build (the MSI,
 the .app, where ``communicator`` is not on PATH), else the installed ``communicator`` program on
 PATH, else this Python with ``-m communicator.app`` (``pythonw.exe`` on Windows: no console
-window at login). The entries' texts are pure functions; the writers take the platform as a
-parameter and reach the registry through ``winreg`` looked up when used, so the Windows and
-macOS writers run in the tests too (a stand-in ``winreg``, a temporary home).
+window at login). `refresh`, at start, points an existing entry at that command when it names
+another (an earlier version's, an install since moved).
+
+The entries' texts are pure functions; the writers take the platform as a parameter and reach
+the registry through ``winreg`` looked up when used, so the Windows and macOS writers run in the
+tests too (a stand-in ``winreg``, a temporary home).
 """
 
 from __future__ import annotations
@@ -139,6 +142,41 @@ def set_enabled(
     log.info("start at login %s", "on" if enabled else "off")
 
 
+def refresh(command: list[str] | None = None, *, platform: str | None = None) -> bool:
+    """Point an existing entry at this installation's command when it names another (one written
+    by an earlier version, e.g. a packaged build's that could not start, or by an install since
+    moved). Never creates or removes an entry; True when it rewrote one. A system that refuses
+    is logged, not raised: this runs at start."""
+    platform = platform or sys.platform
+    command = command or launch_command()
+    try:
+        if platform == "win32":
+            current = _windows_get()
+            wanted_line = windows_run_value(command)
+            if current is None or current == wanted_line:
+                return False
+            _windows_set(wanted_line)
+        else:
+            path = macos_agent_path() if platform == "darwin" else xdg_autostart_path()
+            wanted = (
+                launch_agent_plist(command)
+                if platform == "darwin"
+                else desktop_entry(command).encode()
+            )
+            try:
+                current_data = path.read_bytes()
+            except FileNotFoundError:
+                return False
+            if current_data == wanted:
+                return False
+            _write_or_remove(path, wanted)
+    except OSError as err:
+        log.warning("could not update the start-at-login entry: %s", err)
+        return False
+    log.info("start at login: entry updated to start %s", command[0])
+    return True
+
+
 def _write_or_remove(path: Path, data: bytes | None) -> None:
     if data is None:
         path.unlink(missing_ok=True)
@@ -180,6 +218,7 @@ __all__ = [
     "is_enabled",
     "launch_agent_plist",
     "launch_command",
+    "refresh",
     "set_enabled",
     "windows_run_value",
     "xdg_autostart_path",

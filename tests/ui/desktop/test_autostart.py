@@ -239,3 +239,31 @@ def test_the_launch_agent_is_written_and_removed(
     autostart.set_enabled(False, command, platform="darwin")
     assert not agent.exists() and not autostart.is_enabled(platform="darwin")
     assert list(agent.parent.iterdir()) == []  # no temporary file left behind
+
+
+@pytest.mark.parametrize("platform", ["linux", "darwin", "win32"])
+def test_refresh_points_an_old_entry_at_this_installation_and_creates_none(
+    platform: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    module, keys = fake_winreg()
+    monkeypatch.setitem(sys.modules, "winreg", module)
+    old = ["/Applications/Communicator.app/Contents/MacOS/communicator", "-m", "communicator.app"]
+    new = ["/Applications/Communicator.app/Contents/MacOS/communicator"]
+
+    assert not autostart.refresh(new, platform=platform)  # no entry: none is made
+    assert not autostart.is_enabled(platform=platform)
+    autostart.set_enabled(True, old, platform=platform)  # an earlier version's entry
+    assert autostart.refresh(new, platform=platform)
+    assert autostart.is_enabled(platform=platform)
+    if platform == "win32":
+        run = keys[(module.HKEY_CURRENT_USER, autostart.WINDOWS_RUN_KEY)]
+        assert run["Communicator"][1] == autostart.windows_run_value(new)
+    elif platform == "darwin":
+        agent = tmp_path / "Library" / "LaunchAgents" / "com.communicator.Communicator.plist"
+        assert plistlib.loads(agent.read_bytes())["ProgramArguments"] == new
+    else:
+        text = (tmp_path / "config" / "autostart" / "communicator.desktop").read_text()
+        assert f"Exec={new[0]}\n" in text
+    assert not autostart.refresh(new, platform=platform)  # already right: left alone
