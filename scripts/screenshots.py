@@ -8,7 +8,8 @@ the real windows bound to the real session model, drives them through the flows,
 X root window (not a widget rendering) for each picture:
 
 sign-in.png, main-two-lines.png (one call on hold), incoming-call.png (the panel over another
-window the agent is typing in), wrap-up.png (agent state with its countdown), history.png.
+window the agent is typing in), wrap-up.png (agent state with its countdown), history.png
+(answered, rejected and missed calls).
 
 ``--language pl`` installs the Polish translator as the language setting does at start and
 names the pictures ``main-two-lines-pl.png`` and so on (the Polish sign-in window, with IT's
@@ -168,6 +169,10 @@ def take_all(work: Path, out: Path, suffix: str = "") -> None:
 
             model.set_ready()
             wait_until(lambda: model.state.agent.state is AgentState.READY, 5, "ready")
+            far.ring_agent_every(center.agent_uri, first_in_s=0, give_up_s=40, interval_s=600)
+            wait_until(panel.isVisible, 15, "a call to decline")
+            panel.decline()
+            wait_until(lambda: all(v.call is None for v in model.state.lines), 10, "declining")
             far.ring_agent_every(center.agent_uri, first_in_s=0, give_up_s=2, interval_s=600)
             wait_until(lambda: bool(far.caller.events("gave_up")), 15, "a missed call")
             wait_until(lambda: all(v.call is None for v in model.state.lines), 10, "the hang-up")
