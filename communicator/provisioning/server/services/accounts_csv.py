@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..api_models import AccountCreate, AccountFields
 from ..config import ServerConfig
-from ..csvsafe import safe_cell, unsafe_cell
+from ..csvsafe import CsvRow, read_csv, safe_cell, unsafe_cell
 from ..errors import Conflict, Invalid, NotFound
 from ..guards import MAX_JSON_DEPTH, unstorable_text, value_depth
 from ..models import Agent, Group, VoipAccount
@@ -51,7 +51,7 @@ def export_accounts_csv(s: Session, box: SecretBox, *, with_passwords: bool) -> 
     return out.getvalue()
 
 
-def _parse_csv_row(row: dict[str, str]) -> dict[str, Any]:
+def _parse_csv_row(row: CsvRow) -> dict[str, Any]:
     data: dict[str, Any] = {}
     bad = unstorable_text({k: v for k, v in row.items() if isinstance(k, str)})
     if bad is not None:
@@ -90,12 +90,12 @@ def import_accounts_csv(
     s: Session, cfg: ServerConfig, box: SecretBox, text: str
 ) -> tuple[int, int]:
     """Creates or updates accounts (matched by sip_username). All rows or none."""
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "sip_username" not in reader.fieldnames:
+    header, lines = read_csv(text)
+    if "sip_username" not in header:
         raise Invalid("the CSV needs a header line with at least a sip_username column")
     created = updated = 0
     problems: list[dict[str, Any]] = []
-    for line_no, row in enumerate(reader, start=2):
+    for line_no, row in lines:
         try:
             data = _parse_csv_row(row)
             login = unsafe_cell((row.get("agent") or "").strip())

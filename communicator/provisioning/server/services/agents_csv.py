@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..api_models import AgentCreate, AgentFields
-from ..csvsafe import safe_cell, unsafe_cell
+from ..csvsafe import CsvRow, read_csv, safe_cell, unsafe_cell
 from ..errors import ApiError, Invalid
 from ..guards import MAX_JSON_DEPTH, unstorable_text, value_depth
 from ..models import Agent, Group
@@ -86,7 +86,7 @@ def export_agents_csv(s: Session) -> str:
     return out.getvalue()
 
 
-def _parse_cells(row: dict[str | None, Any]) -> dict[str, Any]:
+def _parse_cells(row: CsvRow) -> dict[str, Any]:
     if None in row:
         raise Invalid("more cells than the header has columns")
     data: dict[str, Any] = {}
@@ -125,12 +125,12 @@ def _parse_cells(row: dict[str | None, Any]) -> dict[str, Any]:
 
 def parse_agents_csv(text: str) -> tuple[list[AgentRow], list[dict[str, Any]]]:
     """(rows, problems): every row checked against the API's models, no database."""
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "login" not in reader.fieldnames:
+    header, lines = read_csv(text)
+    if "login" not in header:
         raise Invalid("the CSV needs a header line with at least a login column")
     rows: list[AgentRow] = []
     problems: list[dict[str, Any]] = []
-    for line_no, row in enumerate(reader, start=2):
+    for line_no, row in lines:
         if line_no - 1 > MAX_ROWS:
             raise Invalid(f"at most {MAX_ROWS} agents in one import")
         try:

@@ -8,8 +8,6 @@ shows as ``(changed)``.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,7 +18,7 @@ from ..admin_models import AuditEntry
 from ..api_models import AccountCreate, AccountFields, AgentCreate, AgentFields, GroupCreate
 from ..api_models import GroupFields as GroupBody
 from ..config import ServerConfig
-from ..csvsafe import unsafe_cell
+from ..csvsafe import read_csv, unsafe_cell
 from ..models import Agent, Group, VoipAccount
 from ..security import SecretBox
 from . import accounts, accounts_csv, agents, audit, groups, pool
@@ -279,10 +277,10 @@ def _open_transaction(s: Session) -> None:
 
 
 def _csv_rows_with_password(text: str) -> set[str]:
-    reader = csv.DictReader(io.StringIO(text))
+    _header, rows = read_csv(text)
     return {
         unsafe_cell((row.get("sip_username") or "").strip())
-        for row in reader
+        for _line, row in rows
         if unsafe_cell((row.get("sip_password") or "").strip())
     }
 
