@@ -33,6 +33,9 @@ MAX_JSON_DEPTH = 32
 """Deeper than any body of the API (a forwarding rule or a not-ready reason is 3 levels)."""
 
 API = "/api/v1"
+CONSOLE_IMPORTS = "/admin/csv/"
+FORM_OVERHEAD = 64 << 10
+"""Room for a form's other fields and its multipart headers around an uploaded file."""
 
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[\[\]{}]")
@@ -114,6 +117,9 @@ class RequestGuard:
             return self.cfg.max_recording_bytes
         if path.startswith(f"{API}/call-logs") or path.endswith("/import"):
             return self.cfg.max_call_log_batch_bytes
+        if path.startswith(CONSOLE_IMPORTS) and path.endswith("-import"):
+            # The console's CSV upload: a file as large as the API's import, in a form.
+            return self.cfg.max_call_log_batch_bytes + FORM_OVERHEAD
         return self.cfg.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
