@@ -73,3 +73,50 @@ def test_a_hot_desk_agent_is_rung_on_the_desk_phone_it_chose(
     final = caller.wait_call_state(call_id, "DISCONNECTED")
     assert final["code"] == 404, final
     assert not desk_phone.events("incoming_call", lambda e: e["_i"] >= since)
+
+
+def _asserted(incoming: dict[str, Any]) -> list[str]:
+    return [
+        line.split(":", 1)[1].strip()
+        for line in str(incoming["message"]).splitlines()
+        if line.lower().startswith("p-asserted-identity:")
+    ]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+def test_calls_from_the_desk_phone_carry_the_agents_number(
+    directory: DirectoryRig, peer_factory: Any
+) -> None:
+    """While a hot-desk agent's session has chosen a desk phone, the calls placed from that
+    desk phone show the agent's phone number, as its softphone's would; once the agent is
+    back on "this computer", the desk phone's own number."""
+    rig = directory
+    hd = rig.agent("hd", "hd-sip", extension=220, phone_number="+49 30 1234")
+    rig.patch("agents", hd.agent_id, {"hot_desk": True})
+    desk = rig.api.account(
+        None,
+        sip_username="desk-sip",
+        sip_password=DESK_PW,
+        sip_server="127.0.0.1",
+        sip_domain=DEFAULT_DOMAIN,
+        pool=False,
+        extension=301,
+        phone_number="+49 30 9999",
+    )
+    rig.kamailio.remember_account("desk-sip", DESK_PW)
+    rig.agent("callee", "callee-sip", extension=250)
+    callee = rig.phone("callee")
+    desk_phone: PeerProcess = peer_factory("desk", account="desk-sip", server=rig.kamailio)
+
+    assert _asserted(_rings(desk_phone, callee, f"sip:250@{DEFAULT_DOMAIN}")) == [
+        f"<sip:+49309999@{DEFAULT_DOMAIN}>"
+    ]
+    token = rig.sign_in("hd")
+    _choose(rig, token, desk["id"])
+    assert _asserted(_rings(desk_phone, callee, f"sip:250@{DEFAULT_DOMAIN}")) == [
+        f"<sip:+49301234@{DEFAULT_DOMAIN}>"
+    ]
+    _choose(rig, token, None)
+    assert _asserted(_rings(desk_phone, callee, f"sip:250@{DEFAULT_DOMAIN}")) == [
+        f"<sip:+49309999@{DEFAULT_DOMAIN}>"
+    ]

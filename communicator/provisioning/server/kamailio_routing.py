@@ -43,7 +43,7 @@ modparam("auth_db", "calculate_ha1", 0)
 modparam("auth_db", "password_column", "ha1")
 modparam("auth_db", "password_column_2", "ha1b")
 modparam("auth_db", "use_domain", 1)
-modparam("auth_db", "load_credentials", "$avp(caller_number)=caller_number")
+modparam("auth_db", "load_credentials", "$avp(caller_number)=caller_number;$avp(caller_account)=id")
 modparam("alias_db", "db_url", "@DB_URL@")
 modparam("alias_db", "use_domain", 0)
 modparam("sqlops", "sqlcon", "cdir=>@DB_URL@")
@@ -52,11 +52,30 @@ modparam("htable", "htable", "grr=>size=6;")
 # CANCELs tm sends when one member answers carry Reason: SIP;cause=200;text="Call completed
 # elsewhere": the other members' phones log "answered elsewhere", not a missed call.
 modparam("tm", "local_cancel_reason", 1)
+# Only this proxy may say so: the Reason of a CANCEL the caller sends is not copied into the
+# CANCELs to the phones (a caller's "cause=200" would make a missed call "answered elsewhere").
+modparam("tm", "e2e_cancel_reason", 0)
 
 route[AUTH] {
     if (is_method("REGISTER") || from_uri == myself) {
-        if (!auth_check("$fd", "sip_subscribers", "1")) {
+        if (!auth_check("$fd", "sip_subscribers", "0")) {
             auth_challenge("$fd", "1");
+            exit;
+        }
+        # The identity (To of a REGISTER or PUBLISH, From of anything else) must be the
+        # authenticated user, compared unescaped: a SIP user name may hold "#", "%23" in a
+        # URI, which auth_check's own comparison (flag 1) takes for another user. cmp_str
+        # compares as strings: a malformed escape makes the transformation fail and the $var
+        # an integer 0, which "!=" would find equal to any name not starting with a digit.
+        if (is_method("REGISTER|PUBLISH")) {
+            $var(id_user) = $(tU{s.unescape.user});
+            $var(id_domain) = $td;
+        } else {
+            $var(id_user) = $(fU{s.unescape.user});
+            $var(id_domain) = $fd;
+        }
+        if (!cmp_str("$var(id_user)", "$au") || !cmp_istr("$var(id_domain)", "$ar")) {
+            sl_send_reply("403", "Identity mismatch");
             exit;
         }
         if (!is_method("REGISTER|PUBLISH")) {
@@ -73,8 +92,31 @@ route[AUTH] {
         remove_hf("P-Preferred-Identity");
         remove_hf("X-Communicator-Group");
         if (from_uri == myself && $avp(caller_number) != $null) {
+            if (!has_totag()) {
+                route(HOT_DESK_CALLER);
+            }
             append_hf("P-Asserted-Identity: <sip:$avp(caller_number)@$fd>\r\n");
         }
+    }
+}
+
+# A desk phone that a hot-desk agent's session chose (seed 004) calls with the agent's number,
+# as the agent's softphone would: sip_aliases maps the agent's account (its own, or the pool
+# account it holds) to the desk phone's SIP user while the choice stands; that account's
+# caller number replaces the desk phone's own.
+route[HOT_DESK_CALLER] {
+    if (!($avp(caller_account) =~ "^[0-9]{1,18}$")) {
+        return;
+    }
+    $xavp(hd[*]) = $null;
+    $var(q) = "SELECT c.caller_number AS number FROM sip_subscribers me "
+        + "JOIN sip_aliases al ON al.username = me.username AND al.domain = me.domain "
+        + "AND al.id > 0 AND al.id <> me.id "
+        + "JOIN sip_subscribers c ON c.id = al.id "
+        + "WHERE me.id = " + $avp(caller_account) + " ORDER BY al.id LIMIT 1";
+    sql_xquery("cdir", "$var(q)", "hd");
+    if ($xavp(hd=>number) != $null) {
+        $avp(caller_number) = $xavp(hd=>number);
     }
 }
 
@@ -176,7 +218,10 @@ route[GROUP_RING] {
     $var(k) = 0;
     while ($var(k) < $var(n)) {
         $var(i) = ($var(start) + $var(k)) mod $var(n);
-        $var(uri) = "sip:" + $xavp(m[$var(i)]=>username) + "@" + $xavp(m[$var(i)]=>domain);
+        # The user name escaped for the URI (RFC 3261: "#", "%", "@"... are not allowed as
+        # such in a user part); registered() and lookup() compare it unescaped.
+        $var(user) = $xavp(m[$var(i)]=>username);
+        $var(uri) = "sip:" + $(var(user){s.escape.user}) + "@" + $xavp(m[$var(i)]=>domain);
         # Never the caller itself (a member calling its own group).
         if ($xavp(m[$var(i)]=>username) != $fU
                 && !in_list("$var(uri)", "$avp(grp_tried)", " ")
@@ -229,7 +274,9 @@ route[GROUP_OVERFLOW] {
     }
     if ($avp(grp_overflow_number) != $null && $avp(grp_overflow_number) != "") {
         xlog("L_INFO", "group $avp(grp_id): overflow to $avp(grp_overflow_number)\n");
-        $ru = "sip:" + $avp(grp_overflow_number) + "@" + $avp(grp_domain);
+        # Escaped: a service number like "*12#" ("#" is not allowed as such in a user part).
+        $var(user) = $avp(grp_overflow_number);
+        $ru = "sip:" + $(var(user){s.escape.user}) + "@" + $avp(grp_domain);
         $(avp(grp_label)[*]) = $null;
         $(avp(grp_id)[*]) = $null;
         alias_db_lookup("sip_aliases");
