@@ -116,6 +116,22 @@ def test_a_notice_reaches_the_desktops_notification_service(
     }
 
 
+@pytest.mark.skipif(
+    os.environ.get("COMMUNICATOR_SECRET_SERVICE") != "1",
+    reason="runs on the tests' session bus (scripts/with-secret-service.sh)",
+)
+def test_the_tests_session_bus_starts_no_notification_service() -> None:
+    """Without a display an activated dunst dies at once, printing into the test log each time
+    a client (Chromium, for one) asks for it; the keyring's services stay activatable."""
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import open_dbus_connection
+
+    with open_dbus_connection(bus="SESSION") as bus:
+        (activatable,) = bus.send_and_get_reply(message_bus.ListActivatableNames()).body
+    assert "org.freedesktop.Notifications" not in activatable
+    assert "org.freedesktop.secrets" in activatable
+
+
 def test_without_a_notification_service_a_notice_fails_quietly(qtbot: Any, tmp_path: Any) -> None:
     notifier = DbusNotifier(bus=f"unix:path={tmp_path / 'no-bus'}")
     try:
