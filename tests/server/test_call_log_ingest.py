@@ -272,8 +272,16 @@ def test_concurrent_posts_of_one_new_id_accept_it_once(
                 # Other logs in the batch make the inserts take long enough to overlap.
                 batch = [call_log() for _ in range(30)] + [shared]
                 barrier.wait()
-                resp = clients[i].post(URL, json={"logs": batch}, headers=headers[i])
-                verdicts[i] = resp.json() if resp.status_code == 200 else {"status": resp.text}
+                try:
+                    resp = clients[i].post(URL, json={"logs": batch}, headers=headers[i])
+                except httpx.HTTPError as exc:  # shown by the assertion below
+                    verdicts[i] = {"status": repr(exc)}
+                    return
+                verdicts[i] = (
+                    resp.json()
+                    if resp.status_code == 200
+                    else {"status": f"{resp.status_code} {resp.text[:300]}"}
+                )
 
             threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
             for t in threads:
