@@ -326,6 +326,15 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--db", help="database URL (postgresql://...) or SQLite file path")
     common.add_argument("--data-dir", help="where the default database and server key live")
     common.add_argument("--extensions", help="extension range, default 100-999")
+    common.add_argument(
+        "--kamailio-rpc",
+        dest="kamailio_rpc",
+        metavar="URL",
+        help="Kamailio's JSON-RPC over HTTP (e.g. http://127.0.0.1:5071/RPC, see export "
+        "kamailio-routing --rpc-port; default $COMMUNICATOR_KAMAILIO_RPC): a deleted or "
+        "deactivated account's, a changed password's or a rotated pool number's "
+        "registrations are removed at once",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("serve", parents=[common], help="run the HTTP API")
@@ -355,14 +364,6 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="end a pool lease when the client has not reported its state for this many "
         "seconds (default 180)",
-    )
-    s.add_argument(
-        "--kamailio-rpc",
-        dest="kamailio_rpc",
-        metavar="URL",
-        help="Kamailio's JSON-RPC over HTTP (e.g. http://127.0.0.1:5071/RPC, see export "
-        "kamailio-routing --rpc-port): a deleted or deactivated account's, a changed "
-        "password's or a rotated pool number's registrations are removed at once",
     )
     s.add_argument(
         "--agent-stale",

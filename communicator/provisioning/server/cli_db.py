@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -11,11 +12,15 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from . import db as db_mod
+from . import kamailio_rpc
 from .config import ServerConfig
 from .keycheck import check_server_key
 from .security import SecretBox
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+RPC_WAIT_S = 10.0
+"""How long a command waits for Kamailio to remove stale registrations before it exits."""
 
 
 def config_of(args: argparse.Namespace) -> ServerConfig:
@@ -41,6 +46,8 @@ def config_of(args: argparse.Namespace) -> ServerConfig:
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value
+    if "kamailio_rpc" not in overrides and os.environ.get("COMMUNICATOR_KAMAILIO_RPC"):
+        overrides["kamailio_rpc"] = os.environ["COMMUNICATOR_KAMAILIO_RPC"]
     return ServerConfig.create(
         db=args.db or os.environ.get("COMMUNICATOR_SERVER_DB"),
         data_dir=Path(args.data_dir) if args.data_dir else None,
@@ -57,17 +64,24 @@ def with_db(
     needs_key: bool = True,
 ) -> T:
     """Runs ``fn`` in one transaction. Commands that read or write SIP passwords
-    (``needs_key``) refuse a server key that cannot read the stored ones."""
+    (``needs_key``) refuse a server key that cannot read the stored ones.
+
+    With ``cfg.kamailio_rpc`` the registrations the change made stale are removed, as
+    ``serve`` does (kamailio_rpc.py, the same hook), before the command returns."""
     engine = db_mod.make_engine(cfg.db_url, pool_size=1)
     try:
         db_mod.upgrade(engine)
         box = SecretBox.load(cfg.data_dir)
         if needs_key:
             check_server_key(engine, box, cfg.data_dir)
-        with db_mod.make_sessionmaker(engine, box)() as s:
+        maker = db_mod.make_sessionmaker(engine, box)
+        rpc = kamailio_rpc.attach(maker, cfg.kamailio_rpc) if commit else None
+        with maker() as s:
             result = fn(s, box)
             if commit:
                 s.commit()
-            return result
+        if rpc is not None and not rpc.flush(RPC_WAIT_S):
+            log.warning("Kamailio did not answer within %s s: registrations may remain", RPC_WAIT_S)
+        return result
     finally:
         engine.dispose()

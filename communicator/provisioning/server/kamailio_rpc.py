@@ -17,7 +17,10 @@ notes the old ``user@domain`` in ``before_flush`` and sends after commit; a roll
 
 The call runs on one background thread, off the request's path; Kamailio being down or slow
 never fails or delays the admin's change (a warning is logged, naming the user, never a
-credential). Changes made outside this process (the CLI, another worker) are not covered.
+credential). The command line (``communicator-server accounts delete`` / ``release``,
+``import``) attaches the same hook when given ``--kamailio-rpc`` or
+``COMMUNICATOR_KAMAILIO_RPC`` and waits for the removals (:meth:`KamailioRpc.flush`) before
+it exits. Changes made by a process without the option are not covered.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ class KamailioRpc:
             raise ValueError("the Kamailio RPC address must be an http(s):// URL")
         self.url = url
         self.table = table
-        self._queue: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[str | threading.Event] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -64,9 +67,23 @@ class KamailioRpc:
                 self._thread = threading.Thread(target=self._run, name="kamailio-rpc", daemon=True)
                 self._thread.start()
 
+    def flush(self, timeout: float) -> bool:
+        """Waits until the removals queued so far were sent (or failed), up to ``timeout``
+        seconds; False if they were not all done by then. For a process that exits after its
+        change (the command line): the sender thread is a daemon and would die with it."""
+        with self._lock:
+            if self._thread is None:
+                return True
+        done = threading.Event()
+        self._queue.put(done)
+        return done.wait(timeout)
+
     def _run(self) -> None:
         while True:
             aor = self._queue.get()
+            if isinstance(aor, threading.Event):
+                aor.set()
+                continue
             try:
                 self.call("ul.rm", [self.table, aor])
             except Exception as exc:  # never let the thread die: the next change is tried
