@@ -1,6 +1,6 @@
-"""``make demo`` with a display (Xvfb): the desktop opens signed in, and closing its window
-from outside (as a window manager does when the agent clicks the close button) or Ctrl-C stops
-the demo and everything it started."""
+"""``make demo`` with a display (Xvfb): the desktop opens signed in, the demo caller rings it,
+and closing its window from outside (as a window manager does when the agent clicks the close
+button) or Ctrl-C stops the demo and everything it started."""
 
 from __future__ import annotations
 
@@ -129,9 +129,9 @@ class DesktopDemo:
 
 
 @contextlib.contextmanager
-def desktop_demo() -> Iterator[DesktopDemo]:
-    """``python -m communicator.demo`` on its own Xvfb, once it says the desktop is open (signed
-    in as the demo agent)."""
+def desktop_demo(*args: str) -> Iterator[DesktopDemo]:
+    """``python -m communicator.demo ARGS`` on its own Xvfb, once it says the desktop is open
+    (signed in as the demo agent)."""
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed")
     display = f":{os.getpid() % 400 + 500}"
@@ -145,7 +145,7 @@ def desktop_demo() -> Iterator[DesktopDemo]:
     )
     try:
         demo = subprocess.Popen(
-            [sys.executable, "-m", "communicator.demo"],
+            [sys.executable, "-m", "communicator.demo", *args],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -188,10 +188,16 @@ def test_closing_the_desktop_window_stops_the_demo_and_everything_it_started() -
         assert processes_marked(run.mark) == []
 
 
-def test_ctrl_c_stops_the_desktop_demo_and_everything_it_started() -> None:
-    with desktop_demo() as run:
+def test_the_demo_caller_rings_the_desktop_and_ctrl_c_stops_everything_it_started() -> None:
+    with desktop_demo("--ring-every", "2") as run:
+        assert run.demo.stdout is not None
+        for line in run.demo.stdout:  # the demo caller's first ring reaches the agent
+            run.seen.append(line)
+            if "ringing:" in line:
+                break
+        assert "ringing: Demo Caller on line 1 (F5 answers)" in run.seen[-1], run.seen
         assert processes_marked(run.mark)  # server, Kamailio, far ends
-        run.demo.send_signal(signal.SIGINT)
+        run.demo.send_signal(signal.SIGINT)  # while it rings
         rest, _ = run.demo.communicate(timeout=60)
         assert run.demo.returncode == 0, "".join(run.seen) + rest
         assert "interrupted: quitting" in rest

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from communicator.demo.contact_center import (
     AGENT_EXTENSION,
@@ -22,6 +23,9 @@ from communicator.demo.contact_center import (
 from communicator.demo.desk import Desk
 from communicator.demo.far_ends import CALLER, CUSTOMER, ECHO, far_ends
 from communicator.demo.scenario import say
+
+if TYPE_CHECKING:
+    from communicator.core.line_view import LineView
 
 
 def run_desktop(work: Path, *, ring_every: float = 60.0) -> int:
@@ -70,10 +74,17 @@ def run_desktop(work: Path, *, ring_every: float = 60.0) -> int:
                 f"the demo caller ({CALLER.user}) rings every {ring_every:g} s. "
                 "Close the window or press Ctrl-C to stop."
             )
-            far.ring_agent_every(center.agent_uri, interval_s=ring_every, first_in_s=15)
+            far.ring_agent_every(
+                center.agent_uri, interval_s=ring_every, first_in_s=min(15.0, ring_every)
+            )
+
+        def ringing(view: LineView) -> None:
+            if view.call is not None:
+                say(f"ringing: {view.call.remote.label} on line {view.number} (F5 answers)")
 
         desktop.quit_requested.connect(quit_requested)
         model.signed_in_changed.connect(signed_in)
+        model.incoming_call.connect(ringing)
         try:
             desktop.show()
             desktop.sign_in_window.set_password(AGENT_PASSWORD)
