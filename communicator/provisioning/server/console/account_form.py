@@ -21,6 +21,7 @@ from communicator.provisioning.schema.validators import FIELD_CTX_KEY
 
 from ..api_models import AccountCreate, AccountFields
 from ..errors import ApiError
+from ..guards import unstorable_text
 from .numbers import number
 
 
@@ -201,6 +202,11 @@ def validate(
     Forwarding that means the same as the stored rules is left out of the body, so saving
     other fields neither rewrites nor audits it."""
     errors: dict[str, str] = {}
+    for name, value in data.items():
+        unstorable = unstorable_text(value, name)
+        if unstorable is not None:  # the JSON API's guard refuses it in a body
+            where, _sep, message = unstorable.partition(": ")
+            errors[where if name == "forwarding" else name] = message
     body_data = dict(data)
     try:
         rules = ForwardingSettings.model_validate(data["forwarding"])

@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from ..guards import unstorable_text
 from ..routers.deps import State, client_address
 from ..security import verify_password
 from ..services import admin_users, signin_limits
@@ -110,6 +111,8 @@ async def sign_in(request: Request, state: State) -> Response:
     ):
         raise CsrfRefusedError()
     name = str(form.get("name", "")).strip()[:100]
+    if unstorable_text(name) is not None:
+        name = ""  # (a NUL is in no admin's name, and no database takes it to look)
     password = str(form.get("password", ""))
     address = client_address(request)
     # The agents' sign-in limits (services/signin_limits.py), on admin names of their own.

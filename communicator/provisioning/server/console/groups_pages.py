@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..api_models import GroupCreate, GroupFields
 from ..errors import ApiError, NotFound
+from ..guards import unstorable_text
 from ..models import Group, fill_defaults
 from ..routers.deps import State
 from ..services import admin_users, audited, groups
@@ -186,6 +187,7 @@ async def _save(request: Request, state: State, admin: Admin, group_id: int | No
     members = member_picker.ids_of(form.getlist("members"))
     members += [i for i in member_picker.ids_of(form.getlist("add")) if i not in members]
     move = str(form.get("move") or "")
+    member_q = str(form.get("member_q") or "").strip()[:100]
     if move or form.get("find"):
         # Without script: an up/down button shows the new order, Find the agents matching
         # the members search (ticked ones join the members); nothing is saved.
@@ -200,7 +202,8 @@ async def _save(request: Request, state: State, admin: Admin, group_id: int | No
             errors=errors,
             focus=focus,
             flash="Call order changed; Save to keep it." if move else "Not saved yet.",
-            member_q=str(form.get("member_q") or "").strip()[:100],
+            # (A NUL is in no agent's name, and no database takes it to look.)
+            member_q="" if unstorable_text(member_q) else member_q,
         )
     data["members"] = members
     body: GroupFields | None = None

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from ..errors import ApiError
+from ..guards import unstorable_text
 
 INHERIT_SUFFIX = "__inherit"
 DB_ID_MAX = 2_147_483_647  # a bound this high is an id's, not worth a hint
@@ -256,7 +257,8 @@ def data_from_form(
     get: Callable[[str], Any],
     getlist: Callable[[str], list[Any]],
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """(the body the form describes, errors found reading it: JSON that does not parse).
+    """(the body the form describes, errors found reading it: JSON that does not parse, text
+    no database stores: a NUL character).
 
     An empty number or select sends None, as a checked "use ..." box does: the API's
     services read None as "none" where a field may be empty (a group's overflow), "the
@@ -266,6 +268,10 @@ def data_from_form(
     errors: dict[str, str] = {}
     for f in fields:
         key = f.name.rsplit(".", 1)[-1]
+        unstorable = unstorable_text(getlist(f.name))
+        if unstorable is not None:  # the JSON API's guard refuses it in a body
+            errors[f.name] = unstorable.partition(": ")[2]
+            continue
         text = str(get(f.name) or "").strip() if f.kind is not Kind.PASSWORD else ""
         if f.inherit and get(f.name + INHERIT_SUFFIX) == "on":
             data[key] = None
