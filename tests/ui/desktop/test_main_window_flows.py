@@ -12,8 +12,9 @@ import time
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QMenu, QTableWidget
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QApplication, QMenu, QTableWidget
 
 from communicator.core.agent_state import AgentState
 from communicator.core.calls import CallState, EndReason
@@ -173,6 +174,13 @@ def test_the_lost_connection_banner_shows_while_kamailio_is_down_and_clears_when
     assert model.state.registered
 
 
+def registration_left(details: str) -> int:
+    """The registration details' ``..., 287 s left)`` -> 287."""
+    match = re.search(r", (\d+) s left\)", details)
+    assert match is not None, details
+    return int(match[1])
+
+
 def test_the_registration_details_show_the_contact_transport_expiry_and_server(
     center: Deployment, desk: Desk, main_window: MainWindow, peer_factory: Any, qtbot: Any
 ) -> None:
@@ -212,8 +220,19 @@ def test_the_registration_details_show_the_contact_transport_expiry_and_server(
     assert bar.status.text() == f"Phone connected (UDP {host}:{port} → 127.0.0.1)"
     assert bar.details.accessibleDescription() == bar.details.text()
 
+    # Open, the pane counts down; closed, the tooltip still tells the time left when it shows.
+    qtbot.waitUntil(lambda: registration_left(bar.details.text()) < left, timeout=3000)
     qtbot.mouseClick(bar.details_button, Qt.MouseButton.LeftButton)
     assert bar.details.isHidden()
+    before = registration_left(bar.status.toolTip())
+    current = model.state.registration.current
+    assert current is not None
+    qtbot.waitUntil(lambda: current.expires_at - time.monotonic() < before, timeout=3000)
+    spot = bar.status.rect().center()
+    QApplication.sendEvent(
+        bar.status, QHelpEvent(QEvent.Type.ToolTip, spot, bar.status.mapToGlobal(spot))
+    )
+    assert registration_left(bar.status.toolTip()) < before
     model.hangup(call_id)
     qtbot.waitUntil(lambda: model.line(1).free, timeout=5000)
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import time
 
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from communicator.core.registration import (
@@ -151,7 +153,10 @@ class LostConnectionBanner(QFrame):
 
 
 class RegistrationBar(QWidget):
-    """The phone's status in one line, with the details on hover and on request."""
+    """The phone's status in one line, with the details on hover and on request.
+
+    The details' "s left" counts down while the pane is open and shown (a timer each second
+    then, none otherwise), and is read afresh when the tooltip is about to show."""
 
     def __init__(self, model: SessionModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -178,6 +183,10 @@ class RegistrationBar(QWidget):
         self.details.setWordWrap(True)
         self.details.setVisible(False)
         self.details_button.toggled.connect(self._show_details)
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(1000)
+        self._countdown.timeout.connect(self._refresh_details)
+        self.status.installEventFilter(self)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.light)
@@ -195,6 +204,36 @@ class RegistrationBar(QWidget):
     def _show_details(self, shown: bool) -> None:
         self._update()
         self.details.setVisible(shown)
+        self._follow_countdown()
+
+    def _follow_countdown(self) -> None:
+        if self.details_button.isChecked() and self.isVisible():
+            self._countdown.start()
+        else:
+            self._countdown.stop()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self._refresh_details()
+        self._follow_countdown()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt's name)
+        super().hideEvent(event)
+        self._countdown.stop()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.status and event.type() == QEvent.Type.ToolTip:
+            self._refresh_details()  # the tooltip Qt is about to show: the time left now
+        return super().eventFilter(watched, event)
+
+    def _refresh_details(self) -> None:
+        details = registration_details(
+            self._model.state.registration, monotonic_now=time.monotonic(), wall_now=time.time()
+        )
+        self.status.setToolTip(details)
+        self.details.setText(details)
+        describe(self.status, self.status.text(), details)
+        describe(self.details, translate("RegistrationBar", "Current registration"), details)
 
     def _update(self) -> None:
         state = self._model.state
@@ -207,13 +246,7 @@ class RegistrationBar(QWidget):
                 f" → {current.server_host})"
             )
         self.status.setText(summary)
-        details = registration_details(
-            state.registration, monotonic_now=time.monotonic(), wall_now=time.time()
-        )
-        self.status.setToolTip(details)
-        self.details.setText(details)
-        describe(self.status, summary, details)
-        describe(self.details, translate("RegistrationBar", "Current registration"), details)
+        self._refresh_details()
         connected = desk_phone(state) is not None or (
             state.registered and (state.static_ip or not state.registration.lost_connection)
         )
