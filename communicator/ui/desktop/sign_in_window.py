@@ -5,7 +5,11 @@ model answers: ``signing_in_changed`` drives the progress row, ``sign_in_failed`
 the focus (the field the agent has to fix), ``phone_choice_needed`` the hot-desk "Phone for this
 session" choice (seed 004: this computer or a free desk phone). Nothing here blocks: the model
 signs in on a worker thread. The window is light on purpose (no provisioning client, no pjsua2
-imported here), so it can be shown before the rest of the application loads.
+imported here), so it can be shown before the rest of the application loads. For the same
+reason it does not touch PySide6's ``Qt`` namespace, ``QAccessible`` or the translated failure
+texts (`messages_i18n`, which loads the core's call modules) until it needs them: PySide6 builds
+a type on its first use, and ``Qt``'s ~140 enums take ~30 ms, the failure texts ~40 ms, of a
+~100 ms start of a bare PySide6 window (issue 14: the sign-in window within 1.3 times that).
 
 When IT preset the server and forbids changing it (`SystemConfig.server_locked`), the address
 shows the preset read-only (still focusable and readable by screen readers) with a line saying
@@ -17,8 +21,8 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAccessible, QAccessibleEvent, QCloseEvent, QKeyEvent, QPalette
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,7 +38,6 @@ from PySide6.QtWidgets import (
 
 from communicator.provisioning.settings import SystemConfig, load_system_config
 from communicator.ui.i18n import translate
-from communicator.ui.messages_i18n import failure_text
 
 if TYPE_CHECKING:  # not at run time: the window shows before these load
     from communicator.ui.session import SessionModel
@@ -44,6 +47,13 @@ if TYPE_CHECKING:  # not at run time: the window shows before these load
 def _describe(widget: QWidget, name: str, description: str) -> None:
     widget.setAccessibleName(name)
     widget.setAccessibleDescription(description)
+
+
+def _focus(widget: QWidget) -> None:
+    """Put the keyboard focus on ``widget`` (the window's doing, not the agent's)."""
+    from PySide6.QtCore import Qt
+
+    widget.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
 class SignInWindow(QWidget):
@@ -129,8 +139,7 @@ class SignInWindow(QWidget):
         )
 
         self.message_label = QLabel(self)
-        self.message_label.setWordWrap(True)
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message_label.setWordWrap(True)  # selectable once it has a message (show_message)
         _describe(self.message_label, translate("SignInWindow", "Sign-in message"), "")
         self.message_label.hide()
 
@@ -250,6 +259,8 @@ class SignInWindow(QWidget):
 
     def lock_server(self, url: str) -> None:
         """Show IT's preset ``url`` read-only: the agent cannot sign in anywhere else."""
+        from PySide6.QtGui import QPalette
+
         self.server_field.setText(url)
         self.server_field.setReadOnly(True)
         palette = self.server_field.palette()  # looks fixed, not like a field to type in
@@ -341,7 +352,7 @@ class SignInWindow(QWidget):
             translate("SignInWindow", "Choose the phone for this session, then press Enter.")
         )
         self._busy_changed(False, False)
-        self.phone_combo.setFocus(Qt.FocusReason.OtherFocusReason)
+        _focus(self.phone_combo)
 
     def _end_choice(self) -> None:
         self.phone_label.hide()
@@ -362,7 +373,7 @@ class SignInWindow(QWidget):
         self._end_choice()
         self._busy_changed(True, False if self.model is None else self.model.state.signing_in)
         self.show_message(translate("SignInWindow", "Sign-in cancelled."))
-        self.first_field().setFocus(Qt.FocusReason.OtherFocusReason)
+        _focus(self.first_field())
 
     def start_offline(self) -> None:
         self.clear_message()
@@ -372,6 +383,8 @@ class SignInWindow(QWidget):
     # ------------------------------------------------------------------ what the model says
 
     def show_failure(self, failure: SignInFailure) -> None:
+        from communicator.ui.messages_i18n import failure_text
+
         self.offline_button.setVisible(failure.offline_possible)
         text = failure_text(failure)
         if failure.offline_possible:
@@ -381,20 +394,24 @@ class SignInWindow(QWidget):
         self.show_message(text, problem=True)
         field = self._fields.get(failure.field.value)
         if failure.field.value == "phone" and self.choosing:  # taken: choose another
-            self.phone_combo.setFocus(Qt.FocusReason.OtherFocusReason)
+            _focus(self.phone_combo)
         elif not self.choosing and failure.field.value == "phone":
             self._end_choice()  # the session ended meanwhile: sign in again
-            self.first_field().setFocus(Qt.FocusReason.OtherFocusReason)
+            _focus(self.first_field())
         elif field is not None:
-            field.setFocus(Qt.FocusReason.OtherFocusReason)
+            _focus(field)
             field.selectAll()
         elif failure.offline_possible:
-            self.offline_button.setFocus(Qt.FocusReason.OtherFocusReason)
+            _focus(self.offline_button)
         else:  # nothing typed is wrong (no free number...): Enter tries again
-            self.sign_in_button.setFocus(Qt.FocusReason.OtherFocusReason)
+            _focus(self.sign_in_button)
 
     def show_message(self, text: str, *, problem: bool = False) -> None:
         """A line for the agent under the fields (also: why they were signed out)."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QAccessible, QAccessibleEvent
+
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message_label.setText(text)
         self.message_label.setAccessibleDescription(text)
         self.message_label.setStyleSheet("color: #b00020;" if problem else "")
@@ -422,10 +439,12 @@ class SignInWindow(QWidget):
         self.phone_combo.setEnabled(not busy)
         if busy:
             self.offline_button.hide()
-            self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)
+            _focus(self.cancel_button)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
         """Enter anywhere the focused control does not take it (fields, the checkbox)."""
+        from PySide6.QtCore import Qt
+
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
             self.model is not None and self.model.state.signing_in
         ):
