@@ -7,6 +7,12 @@ pjsip unless this thread polls. `plan_next_poll` (pure, unit-tested) decides how
   just issued) or events were just processed: poll again at once and let ``libHandleEvents``
   *block* in epoll for up to ``hot_block_ms``. A response is then handled the moment it arrives
   (no timer latency), and waiting costs no CPU. The Qt loop still runs between polls.
+  Where pjsip's sockets can be watched and its timers are known (below), no poll blocks: an
+  answer wakes the pump through its socket, so waiting for it in epoll only froze the windows
+  (the 5 ms block was part of most GUI stalls of a sign-in and a call, bench/ui_bench.py). The
+  pump then polls again at once after events and every ``hot_tick`` while a transaction is
+  under way: that tick catches what no watched socket announces (one pjsip opened since the
+  last rescan, or all of them while the watch is renewed after pjsip's sockets changed).
 * **media** - calls are up and their RTP comes through the pumped ioqueue (only with
   ``EndpointOptions(media_thread=False)``): poll continuously, blocking up to
   ``rtp_block_ms`` in epoll, so each packet is handled as it arrives.
@@ -66,9 +72,17 @@ class PumpPolicy:
     linger: float = 0.05
     """Stay hot this long after the last event or command (transactions we wait for are
     reported as ``hot`` by the engine; this only catches quick follow-ups)."""
+    hot_tick: float = 0.005
+    """While hot where pjsip's sockets can be watched and its timers are known: the interval of
+    the non-blocking polls (answers on watched sockets wake the pump at once)."""
 
     def __post_init__(self) -> None:
-        if self.hot_block_ms < 0 or self.warm_interval < 0 or self.idle_interval <= 0:
+        if (
+            self.hot_block_ms < 0
+            or self.warm_interval < 0
+            or self.idle_interval <= 0
+            or self.hot_tick <= 0
+        ):
             raise ValueError("pump intervals must not be negative")
 
 
@@ -88,14 +102,24 @@ def plan_next_poll(
     policy: PumpPolicy,
     watching: bool = False,
     timers_known: bool = False,
+    can_watch: bool | None = None,
 ) -> PollPlan:
     """When to poll next and how long that poll may block.
 
     ``events``: what the poll just processed; ``since_activity``: seconds since the last event
     or engine command; ``watching``: pjsip's sockets wake the pump (no need to poll for them);
-    ``timers_known``: and ``hint.next_deadline_in`` includes pjsip's own timers.
+    ``timers_known``: and ``hint.next_deadline_in`` includes pjsip's own timers;
+    ``can_watch``: the sockets can be watched, even if the watch is being renewed (None: as
+    ``watching``) - hot polls then never block.
     """
     quiet = watching and timers_known
+    can_watch = watching if can_watch is None else can_watch
+    if can_watch and timers_known and (events > 0 or hint.hot) and not hint.rtp:
+        # Sockets and timers wake the pump: never block the Qt loop waiting for an answer.
+        delay = 0.0 if events > 0 else policy.hot_tick
+        if hint.next_deadline_in is not None:
+            delay = min(delay, max(0.0, hint.next_deadline_in))
+        return PollPlan(delay, 0)
     if events > 0 or hint.hot:
         return PollPlan(0.0, policy.hot_block_ms)
     if since_activity < policy.linger and not quiet:
@@ -159,6 +183,8 @@ class Pump(QObject):
         self._notifiers: dict[int, QSocketNotifier] = {}
         self._watch_generation = -1
         self._watching = False
+        self._can_watch = False
+        """The last rescan found pjsip's sockets (a watch is possible on this system)."""
         self._idle_wakeups: dict[int, int] = {}
         self._last_check = clock()
         self._active_since_check = False
@@ -235,6 +261,7 @@ class Pump(QObject):
             return
         self._watch_generation = source.watch_generation
         fds = source.watched_fds()
+        self._can_watch = fds is not None
         self._watching = fds is not None and bool(fds)
         self._set_notifiers(fds or frozenset())
         self._idle_wakeups.clear()
@@ -313,8 +340,10 @@ class Pump(QObject):
         # let go of their notifiers before the event loop polls them again.
         self._forget_closed_sockets()
         if self._running and not self._in_poll:
-            # A command was just sent: the next poll may wait for its answer right away.
-            self._next_block_ms = self._policy.hot_block_ms
+            # A command was just sent: the next poll may wait for its answer right away (unless
+            # the answer's socket wakes the pump anyway: then it only blocks the windows).
+            quiet = self._can_watch and _timers_known(self._sockets)
+            self._next_block_ms = 0 if quiet else self._policy.hot_block_ms
             self._timer.start(0)
 
     def _run(self) -> None:
@@ -357,6 +386,7 @@ class Pump(QObject):
             policy=self._policy,
             watching=self._watching,
             timers_known=_timers_known(self._sockets),
+            can_watch=self._can_watch,
         )
         delay = plan.delay
         if self._active_since_check and self._sockets is not None:
