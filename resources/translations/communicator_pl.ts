@@ -1904,7 +1904,7 @@
         <translation>Przerwij logowanie i zmień dane</translation>
     </message>
     <message>
-        <source>Start with &amp;saved settings</source>
+        <source>Start with saved se&amp;ttings</source>
         <translation>U&amp;ruchom z zapisanymi ustawieniami</translation>
     </message>
     <message>
@@ -1916,7 +1916,7 @@
         <translation>Serwer jest nieosiągalny: uruchom z ustawieniami zapisanymi przy ostatnim logowaniu na tym komputerze (bez bieżących aktualizacji do czasu powrotu serwera)</translation>
     </message>
     <message>
-        <source>Se&amp;rver address:</source>
+        <source>Ser&amp;ver address:</source>
         <translation>Adres &amp;serwera:</translation>
     </message>
     <message>
@@ -1940,7 +1940,7 @@
         <translation>Ten komputer</translation>
     </message>
     <message>
-        <source>&amp;Continue</source>
+        <source>C&amp;ontinue</source>
         <translation>&amp;Dalej</translation>
     </message>
     <message>

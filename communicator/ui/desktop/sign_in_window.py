@@ -172,7 +172,7 @@ class SignInWindow(QWidget):
             translate("SignInWindow", "Stop signing in and change the details"),
         )
         self.offline_button = QPushButton(
-            translate("SignInWindow", "Start with &saved settings"), self
+            translate("SignInWindow", "Start with saved se&ttings"), self
         )
         _describe(
             self.offline_button,
@@ -219,7 +219,7 @@ class SignInWindow(QWidget):
     def _layout(self) -> None:
         form = QFormLayout()
         for text, field in (
-            (translate("SignInWindow", "Se&rver address:"), self.server_field),
+            (translate("SignInWindow", "Ser&ver address:"), self.server_field),
             (translate("SignInWindow", "&User name:"), self.login_field),
             (translate("SignInWindow", "&Password:"), self.password_field),
         ):
@@ -342,7 +342,7 @@ class SignInWindow(QWidget):
             self.phone_combo.addItem(phone.label, phone.id)
         self.phone_label.show()
         self.phone_combo.show()
-        self.sign_in_button.setText(translate("SignInWindow", "&Continue"))
+        self.sign_in_button.setText(translate("SignInWindow", "C&ontinue"))
         _describe(
             self.sign_in_button,
             translate("SignInWindow", "Continue"),

@@ -37,7 +37,9 @@ from communicator.ui.desktop.incoming_panel import IncomingCallPanel
 from communicator.ui.desktop.main_window import MainWindow
 from communicator.ui.desktop.shortcuts import SHORTCUTS, keys_for
 from communicator.ui.desktop.sign_in_window import SignInWindow
+from communicator.ui.sign_in import SignInFailure, SignInField
 from tests.rig.fixtures import require_pjsua2
+from tests.ui.desktop.alt_keys import alt_key_clashes
 from tests.ui.helpers import Desk
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -138,6 +140,29 @@ def test_every_control_of_the_incoming_call_panel_is_named_and_described(
     qtbot.addWidget(panel)
     assert {panel.answer_button, panel.decline_button} <= set(controls(panel))
     assert unnamed(panel) == []
+
+
+def test_no_two_controls_of_the_sign_in_window_share_an_alt_key(qtbot: Any) -> None:
+    """As it opens, once it offers the saved settings (server unreachable), and while signing
+    in (Enter before the phone is ready: the progress and Cancel); the phone choice is checked
+    in test_hot_desk."""
+    window = SignInWindow(server_url="https://pbx.example.com", login="anna")
+    qtbot.addWidget(window)
+    with qtbot.waitExposed(window):
+        window.show()
+    assert alt_key_clashes(window) == {}
+    window.show_failure(
+        SignInFailure(
+            "The server https://pbx.example.com cannot be reached.",
+            SignInField.SERVER,
+            offline_possible=True,
+        )
+    )
+    assert window.offline_button.isVisible()
+    assert alt_key_clashes(window) == {}
+    window.submit()
+    assert window.cancel_button.isVisible()
+    assert alt_key_clashes(window) == {}
 
 
 def test_tab_visits_the_sign_in_fields_in_order(qtbot: Any) -> None:

@@ -19,6 +19,7 @@ from communicator.ui.desktop.widgets.registration import RegistrationBar
 from communicator.ui.sign_in import SignInField
 from tests.client.site import Site
 from tests.rig.deployment import AGENT_PW, Deployment
+from tests.ui.desktop.alt_keys import alt_key_clashes
 from tests.ui.helpers import REASONS, Desk
 
 pytestmark = [
@@ -67,6 +68,7 @@ def offered(qtbot: Any, window: SignInWindow) -> tuple[Any, ...]:
     with qtbot.waitSignal(window.model.phone_choice_needed, timeout=10000) as needed:
         qtbot.keyClick(window.password_field, Qt.Key.Key_Return)
     qtbot.waitUntil(window.phone_combo.hasFocus)
+    assert alt_key_clashes(window) == {}  # Continue and Cancel each have their own Alt key
     return tuple(needed.args[0])
 
 
