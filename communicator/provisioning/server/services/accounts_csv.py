@@ -22,6 +22,12 @@ from .accounts import ACCOUNT_COLUMNS, create_account, update_account
 from .agents import agent_by_login
 
 CSV_COLUMNS = ["agent", "group", *ACCOUNT_COLUMNS, "sip_password"]
+MAX_ROWS = 20_000
+"""The most accounts one import takes (as the agents' import)."""
+MAX_PROBLEMS = 100
+"""An import stops at this many refused rows: it imports nothing anyway, and every row after
+costs its look-ups inside the write transaction (a file of 50,000 rows, 49,100 of them past
+the free numbers, held the database's write lock for over three minutes)."""
 _LIST_COLUMNS = {"transports", "codecs"}
 
 
@@ -89,13 +95,20 @@ def _parse_csv_row(row: CsvRow) -> dict[str, Any]:
 def import_accounts_csv(
     s: Session, cfg: ServerConfig, box: SecretBox, text: str
 ) -> tuple[int, int]:
-    """Creates or updates accounts (matched by sip_username). All rows or none."""
+    """Creates or updates accounts (matched by sip_username). All rows or none: the file is
+    refused with the problems of its first ``MAX_PROBLEMS`` refused rows."""
     header, lines = read_csv(text)
     if "sip_username" not in header:
         raise Invalid("the CSV needs a header line with at least a sip_username column")
+    rows = list(lines)
+    if len(rows) > MAX_ROWS:
+        raise Invalid(f"at most {MAX_ROWS} accounts in one import")
     created = updated = 0
     problems: list[dict[str, Any]] = []
-    for line_no, row in lines:
+    refused: set[int] = set()
+    for line_no, row in rows:
+        if len(refused) >= MAX_PROBLEMS:
+            break
         try:
             data = _parse_csv_row(row)
             login = unsafe_cell((row.get("agent") or "").strip())
@@ -119,10 +132,14 @@ def import_accounts_csv(
             for err in exc.errors():
                 loc = ".".join(str(x) for x in err["loc"])
                 problems.append({"line": line_no, "field": loc, "message": err["msg"]})
+            refused.add(line_no)
         except (Invalid, Conflict, NotFound, ValueError) as exc:
             problems.append({"line": line_no, "message": str(exc)})
+            refused.add(line_no)
     if problems:
+        more = f" (the first {MAX_PROBLEMS} refused rows)" if len(refused) >= MAX_PROBLEMS else ""
         raise Invalid(
-            f"{len(problems)} problem(s) in the CSV; nothing was imported", problems=problems
+            f"{len(problems)} problem(s) in the CSV{more}; nothing was imported",
+            problems=problems,
         )
     return created, updated
