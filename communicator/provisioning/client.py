@@ -474,7 +474,14 @@ def _transport_error(err: httpx.HTTPError, server_url: str) -> ProvisioningError
     cause: BaseException | None = err
     while cause is not None:
         if isinstance(cause, ssl.SSLError):
-            tls_reason = getattr(cause, "reason", None) or type(cause).__name__
+            # OpenSSL's words for a certificate it refused ("self-signed certificate",
+            # "certificate has expired", "Hostname mismatch, ..."), not its code
+            # (CERTIFICATE_VERIFY_FAILED); other TLS failures give their code.
+            tls_reason = (
+                getattr(cause, "verify_message", None)
+                or getattr(cause, "reason", None)
+                or type(cause).__name__
+            )
             return ProvisioningError(
                 ErrorKind.TLS,
                 f"Secure connection to {server_url} failed ({tls_reason}). Check the server "

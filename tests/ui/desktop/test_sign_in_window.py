@@ -189,6 +189,7 @@ def test_a_certificate_problem_focuses_the_server_address(
     assert failure.kind is ErrorKind.TLS and not failure.offline_possible
     text = window.message_label.text()
     assert text.startswith(f"Secure connection to {https_server} failed ("), text
+    assert "(self-signed certificate)" in text, "OpenSSL's words, not CERTIFICATE_VERIFY_FAILED"
     assert text.endswith(
         "Check the server address, or ask IT for the server's certificate authority."
     )
