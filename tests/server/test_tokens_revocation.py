@@ -133,6 +133,20 @@ def test_expired_sessions_are_pruned(api: Api, config: ServerConfig) -> None:
     assert api.c.get("/api/v1/profile", headers=api.bearer(signed["token"])).status_code == 200
 
 
+def test_sign_in_prunes_once_dead_rows_add_up(api: Api, config: ServerConfig) -> None:
+    """A sign-in skips the prune while the agent has fewer than PRUNE_AT sessions, so the
+    few dead rows stay; the sign-in that finds PRUNE_AT prunes them all."""
+    agent = api.agent("fred")
+    api.account(agent["id"])
+    add_sessions(config, agent["id"], sessions.PRUNE_AT - 1, expired=True)
+    first = api.sign_in("fred")
+    assert count_rows(config, agent["id"]) == (sessions.PRUNE_AT, sessions.PRUNE_AT)
+    second = api.sign_in("fred")
+    assert count_rows(config, agent["id"]) == (2, 2)  # the two live sessions and tokens
+    for signed in (first, second):
+        assert api.c.get("/api/v1/profile", headers=api.bearer(signed["token"])).status_code == 200
+
+
 def test_change_notice_stays_small() -> None:
     """Whatever a change names, its notice fits PostgreSQL's NOTIFY (under 8,000 bytes) and
     still tells every process what to drop."""

@@ -117,13 +117,19 @@ def emit(
     ):
         return
     session.info.setdefault("changes", []).append(change)
-    payload = change.to_json(ORIGIN)
+    payload = _STATUS_PAYLOAD if change == _STATUS else change.to_json(ORIGIN)
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_notify(:c, :p)"), {"c": CHANNEL, "p": payload})
     else:
         # A plain statement (no ORM flush): every sign-in announces itself.
-        session.connection().execute(insert(ChangeEvent), {"payload": payload})
+        session.connection().execute(_NEW_EVENT, {"payload": payload})
+
+
+_STATUS = Change(status=True)
+_STATUS_PAYLOAD = _STATUS.to_json(ORIGIN)
+"""Every sign-in's notice (the live board's), worded once."""
+_NEW_EVENT = insert(ChangeEvent)
 
 
 Listener = Callable[[Change], None]

@@ -32,4 +32,4 @@ def render_profile(
     group = agent.group if agent is not None and agent.group_id else None
     password = box.decrypt(account.sip_password_enc)
     doc = profile_mod.profile_document(account, agent, group, password, desk_phone)
-    return profile_mod.render(doc)
+    return profile_mod.render_stored(doc)
