@@ -340,9 +340,10 @@ class SessionModel(QObject, SessionCommands):
         threading.Thread(target=lambda: _quietly(lambda: client.sign_out(session))).start()
 
     def _start(self, signed_in: SignedIn) -> None:
-        """Starts the phone in two turns of the Qt loop (no GUI stall over a frame, issue 14):
-        this one creates the account and registers; the next attaches the status reporter,
-        logs the agent in and signals the new state. In between the model still reads as
+        """Starts the phone in three turns of the Qt loop (no GUI stall over a frame, issue
+        14): this one creates the account and registers; the next attaches the status reporter
+        and logs the agent in (the agent state's widgets update); the last signals who is signed
+        in (the windows that follow the session update). Until then the model still reads as
         signing in, with no one signed in: no window sees a half-started session."""
         self._presence.configure(signed_in.profile.call_center)
         self._ws.start(signed_in)
@@ -350,14 +351,22 @@ class SessionModel(QObject, SessionCommands):
         QTimer.singleShot(0, self, self._finish_start)
 
     def _finish_start(self) -> None:
-        signed_in, self._starting = self._starting, None
+        signed_in = self._starting
         if signed_in is None or self._closed or self._ws.signed_in is None:
+            self._starting = None
             self._refresh()  # closed, or signed out by the server meanwhile
             return
         if not signed_in.offline:  # before logging in: the server hears the first state too
             self._status.attach(signed_in)  # (with a hot-desk phone, no registration follows)
         self._presence.log_in()
         self._refresh()
+        # 1 ms, not 0: Qt runs a 0 ms single shot with the posted events, in the same turn.
+        QTimer.singleShot(1, self, self._started)
+
+    def _started(self) -> None:
+        if self._starting is not None:
+            self._starting = None
+            self._refresh()
 
     def _signed_out(self, waiting: int) -> None:
         self._signing_out = False

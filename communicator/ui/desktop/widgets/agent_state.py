@@ -193,7 +193,9 @@ class AgentStateSwitch(QWidget):
         status = self._model.state.agent
         text = self._label_for(status)
         self.state_label.setText(text)
-        self.state_label.setStyleSheet(_STYLE[status.state])
+        style = _STYLE[status.state]
+        if self.state_label.styleSheet() != style:  # a new style sheet re-polishes (~2 ms)
+            self.state_label.setStyleSheet(style)
         describe(
             self.state_label,
             translate("AgentStateSwitch", "Your state: {state}").format(state=text),
@@ -222,7 +224,7 @@ class AgentStateSwitch(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
-        self._update()
+        self._tick(self._clock.now())  # the clock runs while shown (the rest is up to date)
 
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt's name)
         super().hideEvent(event)
