@@ -140,7 +140,7 @@ class SessionModel(QObject, SessionCommands):
         self._state = self._build()
         self._told: dict[str, object] = {name: getattr(self._state, name) for name in FIELD_NAMES}
         """Each field's value as last signalled."""
-        self._reported = (self._state.agent, self._state.registration)
+        self._reported = self._report_key(self._state)
 
     # ================================================================ reading
 
@@ -536,11 +536,17 @@ class SessionModel(QObject, SessionCommands):
             if current != told:
                 self._told[name] = current
                 getattr(self, _SIGNALS[name]).emit(told, current)
-        reported = (self._state.agent, self._state.registration)
+        reported = self._report_key(self._state)
         if reported != self._reported:
             self._reported = reported
             self._status.report(self._state)
         self._announce_ringing()
+
+    @staticmethod
+    def _report_key(state: SessionState) -> tuple[object, ...]:
+        """What a status report says, and whether one could be sent (a start's middle turn
+        logs the agent in while no one reads as signed in: its last turn must send)."""
+        return (state.signed_in is not None, state.agent, state.registration)
 
     def _build(self) -> SessionState:
         engine = self._engine
