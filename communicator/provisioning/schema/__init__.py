@@ -7,7 +7,8 @@ Public API
     ``"sip.port"`` or ``""`` for the whole document, ``.problem``, ``.problems``).
 ``VoipProfile``
     Frozen pydantic model with sections ``agent``, ``sip``, ``equipment``, ``nat``,
-    ``registration``, ``media``, ``recording``, ``call_center``, ``forwarding`` and ``pbx``.
+    ``registration``, ``media``, ``recording``, ``call_center``, ``forwarding``, ``pbx`` and
+    ``desktop`` (optional: the settings the admin fixed, null = the agent's choice).
     Unknown fields are kept (``section.unknown_fields``) and written back unchanged.
 
     - ``to_json(*, include_secrets=False, indent=None) -> str``,
@@ -38,6 +39,7 @@ from .codecs import (
     build_codec_report,
     canonical_codec,
 )
+from .desktop import DESKTOP_FIELDS, DesktopSettings, LinkAction
 from .enums import (
     DtmfMethod,
     EquipmentType,
@@ -79,6 +81,7 @@ __all__ = [
     "CANONICAL_CODECS",
     "CODEC_ALIASES",
     "DEFAULT_CODECS",
+    "DESKTOP_FIELDS",
     "MAX_DOCUMENT_BYTES",
     "MAX_LINES_LIMIT",
     "SCHEMA_VERSION",
@@ -89,12 +92,14 @@ __all__ = [
     "BusyForwarding",
     "CallCenterSettings",
     "CodecReport",
+    "DesktopSettings",
     "DtmfMethod",
     "Equipment",
     "EquipmentType",
     "ForwardDecision",
     "ForwardingKind",
     "ForwardingSettings",
+    "LinkAction",
     "MediaSettings",
     "NatMode",
     "NatSettings",

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, Field, SecretStr, model_validator
 from .base import Section
 from .call_center import CallCenterSettings
 from .codecs import CodecReport, build_codec_report
+from .desktop import DesktopSettings
 from .enums import EquipmentType
 from .forwarding import ForwardingSettings
 from .sections import (
@@ -83,6 +84,11 @@ class VoipProfile(Section):
     )
     pbx: PbxSettings = Field(
         default_factory=PbxSettings, description="PBX-side settings (unused by the client)."
+    )
+    desktop: DesktopSettings = Field(
+        default_factory=DesktopSettings,
+        description="Desktop settings the admin fixed (null: the agent's choice); optional, "
+        "a client without it ignores it.",
     )
 
     @model_validator(mode="after")
