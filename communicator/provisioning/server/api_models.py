@@ -8,6 +8,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.config import JsonDict
 
 from communicator.provisioning.agent_status import AgentStatus
 from communicator.provisioning.schema.call_center import check_screen_pop_template
@@ -237,6 +238,39 @@ CallOrderName = Literal[
 OverflowNumber = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+*#._\-]{0,40}$")]
 
 
+AGENTS_CHOICE: JsonDict = {"null_choice": "Agent's choice"}
+"""A field whose null is a choice of its own (the console offers it by these words)."""
+
+
+class DesktopFields(Strict):
+    """Desktop settings fixed for the group's members (the profile's ``desktop`` section);
+    null = the agent's choice. Fields left out of a change keep their value."""
+
+    close_to_tray: bool | None = Field(
+        default=None,
+        description="Closing the main window hides it in the tray; null = the agent's choice.",
+        json_schema_extra=AGENTS_CHOICE,
+    )
+    start_at_login: bool | None = Field(
+        default=None,
+        description="Communicator starts when the agent logs in to the computer; "
+        "null = the agent's choice.",
+        json_schema_extra=AGENTS_CHOICE,
+    )
+    links: Literal["dial", "fill"] | None = Field(
+        default=None,
+        description="What a call link does: dial at once, or fill in the number field; "
+        "null = the agent's choice.",
+        json_schema_extra=AGENTS_CHOICE,
+    )
+    sip_trace: bool | None = Field(
+        default=None,
+        description="SIP messages are logged for support (never passwords); "
+        "null = the agent's choice.",
+        json_schema_extra=AGENTS_CHOICE,
+    )
+
+
 class GroupFields(Strict):
     name: Name | None = None
     extension: Extension | None = Field(
@@ -281,6 +315,11 @@ class GroupFields(Strict):
     screen_pop_url: ScreenPopUrl | None = None
     screen_pop_on: ScreenPopOn | None = None
     allow_offline_start: bool | None = None
+    desktop: DesktopFields | None = Field(
+        default=None,
+        description="Desktop settings fixed for the members (issue 16); a field null or "
+        "left out of the first save: the agent's choice.",
+    )
     members: Annotated[list[DbId], Field(max_length=10000)] | None = Field(
         default=None,
         description="Agent ids; replaces the membership; their order is the in_order call order.",
@@ -311,6 +350,7 @@ class GroupOut(BaseModel):
     screen_pop_url: str
     screen_pop_on: str
     allow_offline_start: bool
+    desktop: DesktopFields = Field(default_factory=DesktopFields)
     members: list[int]
 
 

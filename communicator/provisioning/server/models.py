@@ -134,6 +134,12 @@ class Group(Base):
     )
     # The name percent-encoded (RFC 3986, UTF-8): the X-Communicator-Group header's value.
     sip_label: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    # Desktop settings the admin fixed for the members (issue 16, revision 0014): the profile's
+    # desktop section; null: the agent's own choice.
+    desktop_close_to_tray: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    desktop_start_at_login: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    desktop_links: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    desktop_sip_trace: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
     members: Mapped[list[Agent]] = relationship(
         back_populates="group", foreign_keys="Agent.group_id"

@@ -7,7 +7,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from communicator.provisioning.schema import ProfileError, VoipProfile, parse_profile
+from communicator.provisioning.schema import (
+    DESKTOP_FIELDS,
+    ProfileError,
+    VoipProfile,
+    parse_profile,
+)
 
 from .errors import Invalid
 from .models import Agent, Group, VoipAccount
@@ -22,6 +27,12 @@ CALL_CENTER_DEFAULTS: dict[str, Any] = {
     "screen_pop_on": "ringing",
 }
 """Call-center values of an agent without a group (the schema's defaults)."""
+
+
+def desktop_of(group: Group | None) -> dict[str, Any]:
+    """The desktop settings fixed for a group's members (its ``desktop_*`` columns) by the
+    profile's names; None: the agent's choice (no group: nothing fixed)."""
+    return {k: getattr(group, f"desktop_{k}", None) for k in DESKTOP_FIELDS}
 
 
 def effective(agent: Agent | None, group: Group | None, name: str) -> Any:
@@ -111,6 +122,7 @@ def profile_document(
             "desk_phone": desk_phone,
         },
         "forwarding": dict(account.forwarding or {}),
+        "desktop": desktop_of(group),
     }
 
 

@@ -3,7 +3,9 @@
 Each field of the request model (``GroupFields``, ``AgentFields``...) becomes a form field by
 its type: ``Literal`` and enums a select, ``bool`` a checkbox, numbers a numeric input,
 strings a text input, a nested model a fieldset of its own, a list of two-text models one
-line per item (``code: label``), anything else JSON. The field's description is its hint and
+line per item (``code: label``), anything else JSON. A field whose null is a choice of its own
+(``json_schema_extra={"null_choice": words}``, e.g. "Agent's choice") is a select offering
+those words for null, and On / Off for a ``bool``. The field's description is its hint and
 its bounds are named. A field added to the model appears in the editor with no change here.
 
 Nothing is checked here: the values go to the same model and services as the JSON API, and
@@ -54,6 +56,7 @@ class FormField:
     inherit: str = ""  # set: a checkbox "use <inherit>" stands for the value None
     children: tuple[FormField, ...] = ()
     line_keys: tuple[str, str] = ("", "")
+    blank: str = ""  # set: the select's empty option (the value None), in these words
 
     @property
     def html_id(self) -> str:
@@ -78,6 +81,9 @@ LABELS = {
     "display_name": "Name",
     "group_id": "Group",
     "overflow_group_id": "Overflow group",
+    "desktop": "Desktop settings",
+    "links": "Call links",
+    "sip_trace": "SIP trace",
 }
 """Labels where the field's name would read badly; any other field is labelled from its name."""
 
@@ -88,7 +94,12 @@ OPTION_LABELS = {
     "in_order": "In order (each for the ring time)",
     "round_robin": "Round robin",
     "longest_idle": "The one idle longest",
+    "dial": "Dial",
+    "fill": "Fill in",
 }
+
+TOGGLE_OPTIONS = (("on", "On"), ("off", "Off"))
+"""A ``bool`` whose null is a choice of its own (the model reads "on" and "off" as booleans)."""
 
 
 def label_of(name: str) -> str:
@@ -184,8 +195,12 @@ def _field(name: str, info: FieldInfo, inherit: str) -> FormField:
     if inherit:
         common["inherit"] = inherit
     options = _options(t)
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    null_choice = str(extra.get("null_choice") or "")
+    if null_choice and t is bool:
+        options = TOGGLE_OPTIONS
     if options is not None:
-        return FormField(kind=Kind.SELECT, options=options, **common)
+        return FormField(kind=Kind.SELECT, options=options, blank=null_choice, **common)
     if t is bool:
         return FormField(kind=Kind.CHECKBOX, **common)
     if t in (int, float):
@@ -385,6 +400,8 @@ def values_of(fields: Iterable[FormField], data: Mapping[str, Any]) -> dict[str,
             values[f.name] = [str(v) for v in value or []]
         elif f.kind is Kind.PASSWORD:
             values[f.name] = ""
+        elif f.kind is Kind.SELECT and isinstance(value, bool):
+            values[f.name] = "on" if value else "off"
         else:
             values[f.name] = value
     return values

@@ -7,11 +7,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..api_models import GroupCreate, GroupFields, GroupOut
+from ..api_models import DesktopFields, GroupCreate, GroupFields, GroupOut
 from ..changes import emit
 from ..config import ServerConfig
 from ..errors import Conflict, Invalid, NotFound
 from ..models import Agent, CallOrder, Group, fill_defaults, utcnow
+from ..profile import desktop_of
 from ..sip_directory import set_group_label
 from .numbering import check_extension, next_free_extension
 
@@ -48,6 +49,7 @@ def group_out(s: Session, g: Group) -> GroupOut:
         screen_pop_url=g.screen_pop_url,
         screen_pop_on=g.screen_pop_on,
         allow_offline_start=g.allow_offline_start,
+        desktop=DesktopFields(**desktop_of(g)),
         members=agents_of_group(s, g.id),
     )
 
@@ -108,6 +110,9 @@ def _apply_group(s: Session, cfg: ServerConfig, g: Group, data: dict[str, Any]) 
         g.call_order = CallOrder(data["call_order"])
     if data.get("not_ready_reasons") is not None:
         g.not_ready_reasons = [dict(r) for r in data["not_ready_reasons"]]
+    # A desktop field given as null is the agent's choice again; one left out is unchanged.
+    for key, value in (data.get("desktop") or {}).items():
+        setattr(g, f"desktop_{key}", value)
     g.updated_at = utcnow()
 
 
