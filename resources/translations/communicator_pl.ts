@@ -1343,6 +1343,10 @@
         <translation>Domyślne systemowe</translation>
     </message>
     <message>
+        <source>Set by your administrator</source>
+        <translation>Ustawione przez administratora</translation>
+    </message>
+    <message>
         <source>System</source>
         <translation>Systemowy</translation>
     </message>

@@ -5,7 +5,9 @@ It binds to the session model for what the phone does now (the device lists, ``c
 and ``set_volumes``) and to `AudioExtras` for the rest of the sound (None without sound: the
 sound controls are disabled). OK and Apply apply the sound at once and emit ``applied`` with the
 new `UserSettings`; the owner saves them and applies the general choices
-(`settings_actions.SettingsActions`).
+(`settings_actions.SettingsActions`). A general choice the admin fixed in the profile (its
+desktop section, issue 16) shows the fixed value, disabled, "Set by your administrator", and
+follows a profile pushed while the dialog is open; the agent's own value of it is kept.
 """
 
 from __future__ import annotations
@@ -36,12 +38,14 @@ from PySide6.QtWidgets import (
 )
 
 from communicator.provisioning.settings import UserSettings
+from communicator.provisioning.settings_pushed import fixed_settings
 from communicator.ui.audio_extras import AudioExtras
 from communicator.ui.desktop.widgets.common import describe
 from communicator.ui.i18n import QT_TRANSLATE_NOOP, translate
 from communicator.ui.session import SessionModel
 
 SYSTEM_DEFAULT = QT_TRANSLATE_NOOP("SettingsDialog", "System default")
+SET_BY_ADMIN = QT_TRANSLATE_NOOP("SettingsDialog", "Set by your administrator")
 LANGUAGES = (
     ("system", QT_TRANSLATE_NOOP("SettingsDialog", "System")),
     ("en", "English"),  # each language in its own words, whatever the windows speak
@@ -127,8 +131,10 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
         self._meter = QTimer(self)
         self._meter.timeout.connect(self._read_meter)
+        self._fixed: dict[str, bool] = {}
         self._fill()
         model.audio_changed.connect(lambda _old, _new: self._fill_devices())
+        model.signed_in_changed.connect(self._profile_changed)
 
     # ------------------------------------------------------------------ pages
 
@@ -318,11 +324,28 @@ class SettingsDialog(QDialog):
             page,
         )
         self.about.clicked.connect(self.show_about)
+        self._fixable: dict[str, QWidget] = {
+            "close_to_tray": self.close_to_tray,
+            "start_at_login": self.start_at_login,
+            "links_dial": self.links,
+            "sip_trace": self.sip_trace,
+        }
+        self._descriptions = {k: w.accessibleDescription() for k, w in self._fixable.items()}
+        self.admin_notes = {
+            k: QLabel(translate("SettingsDialog", SET_BY_ADMIN), page) for k in self._fixable
+        }
+        self._general_form = form
         form.addRow("", self.close_to_tray)
+        form.addRow("", self.admin_notes["close_to_tray"])
         form.addRow("", self.start_minimised)
         form.addRow("", self.start_at_login)
+        form.addRow("", self.admin_notes["start_at_login"])
         form.addRow(translate("SettingsDialog", "Call &links:"), self.links)
+        form.addRow("", self.admin_notes["links_dial"])
         form.addRow("", self.sip_trace)
+        form.addRow("", self.admin_notes["sip_trace"])
+        for note in self.admin_notes.values():
+            form.setRowVisible(note, False)
         form.addRow(translate("SettingsDialog", "&Language:"), self.language)
         language_note = QLabel(
             translate("SettingsDialog", "A new language applies at the next start."), page
@@ -351,6 +374,40 @@ class SettingsDialog(QDialog):
         self.sip_trace.setChecked(s.sip_trace)
         index = self.language.findData(s.language)
         self.language.setCurrentIndex(max(0, index))
+        self._fixed = {}
+        self._show_fixed()
+
+    def _show_fixed(self) -> None:
+        """The general choices the admin fixed in the profile: their value, disabled, "Set by
+        your administrator"; one no longer fixed shows the agent's own value again."""
+        signed_in = self.model.state.signed_in
+        fixed = fixed_settings(signed_in.profile.desktop if signed_in is not None else None)
+        before, self._fixed = self._fixed, fixed
+        for name, widget in self._fixable.items():
+            if name in fixed:
+                self._show_value(name, fixed[name])
+            elif name in before:
+                self._show_value(name, getattr(self.settings, name))
+            widget.setEnabled(name not in fixed)
+            widget.setToolTip(translate("SettingsDialog", SET_BY_ADMIN) if name in fixed else "")
+            widget.setAccessibleDescription(
+                translate("SettingsDialog", SET_BY_ADMIN)
+                if name in fixed
+                else self._descriptions[name]
+            )
+            self._general_form.setRowVisible(self.admin_notes[name], name in fixed)
+
+    def _show_value(self, name: str, value: bool | None) -> None:
+        if name == "links_dial":
+            self.links.setCurrentIndex(1 if value else 0)
+        else:
+            box = self._fixable[name]
+            assert isinstance(box, QCheckBox)
+            box.setChecked(value is not False if name == "close_to_tray" else bool(value))
+
+    def _profile_changed(self, _old: object, new: object) -> None:
+        if new is not None:
+            self._show_fixed()
 
     def _fill_devices(self) -> None:
         audio = self.model.state.audio
@@ -374,7 +431,8 @@ class SettingsDialog(QDialog):
             combo.blockSignals(False)
 
     def choices(self) -> UserSettings:
-        """The settings as the dialog shows them."""
+        """The settings as the dialog shows them; a choice the admin fixed keeps the agent's
+        own value (the settings file never takes the admin's)."""
         return self.settings.with_changes(
             microphone=self.microphone.currentData(),
             speaker=self.speaker.currentData(),
@@ -389,7 +447,7 @@ class SettingsDialog(QDialog):
             links_dial=bool(self.links.currentData()),
             sip_trace=self.sip_trace.isChecked(),
             language=str(self.language.currentData()),
-        )
+        ).with_changes(**{name: getattr(self.settings, name) for name in self._fixed})
 
     def preference_list(self) -> tuple[str, ...]:
         return tuple(self.preferences.item(i).text() for i in range(self.preferences.count()))
