@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from communicator.core.observers import Subscribers
 
+from .logsafe import describe
 from .models import ChangeEvent, utcnow
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ class ChangeBus:
 
     def __init__(self) -> None:
         self._subscribers = Subscribers[Change](
-            on_error=lambda _error: log.exception("change listener failed")
+            on_error=lambda error: log.error("change listener failed: %s", describe(error))
         )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop = threading.Event()
@@ -245,8 +246,8 @@ class ChangeBus:
             n += 1
             try:
                 rows = await asyncio.to_thread(fetch, last, n % 240 == 0)
-            except Exception:
-                log.exception("change poll failed")
+            except Exception as exc:
+                log.warning("change poll failed: %s", describe(exc))
                 continue
             for row_id, payload in rows:
                 last = max(last, row_id)

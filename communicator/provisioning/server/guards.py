@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 
 from .config import ServerConfig
 from .errors import TooLarge
+from .logsafe import describe
 
 log = logging.getLogger(__name__)
 
@@ -276,14 +277,6 @@ class QuietErrors:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
-            where = exc.__traceback__
-            while where is not None and where.tb_next is not None:
-                where = where.tb_next
-            origin = (
-                f" in {where.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{where.tb_lineno}"
-                if where is not None
-                else ""
-            )
-            log.error("unexpected %s while handling a request%s", type(exc).__name__, origin)
+            log.error("unexpected %s while handling a request", describe(exc))
             if scope["type"] == "http" and not started:
                 await error_response(500, "internal", "internal server error")(scope, receive, send)

@@ -19,6 +19,7 @@ from .changes import Change, ChangeBus
 from .config import ServerConfig
 from .errors import NoFreeNumber
 from .keycheck import check_server_key
+from .logsafe import describe
 from .ratelimit import HashQueue, TokenBuckets
 from .security import SecretBox
 from .services import directory, pool, profiles, sessions
@@ -111,8 +112,8 @@ class ServerState:
             await asyncio.sleep(self.cfg.lease_sweep_s)
             try:
                 await self.write(pool.end_idle_leases)
-            except Exception:
-                log.exception("sweeping idle pool leases failed")
+            except Exception as exc:
+                log.error("sweeping idle pool leases failed: %s", describe(exc))
 
     async def _prune(self) -> None:
         """Deletes dead sessions, tokens and sign-in limits of agents that never sign in again
