@@ -2,7 +2,8 @@
 session model, provisioning server and the rig's Kamailio: as the profile arrives they are
 applied over the agent's own, the Settings dialog shows them disabled, "Set by your
 administrator", and a change the admin pushes later applies at once (no restart) in both;
-the agent's settings file keeps the agent's own values throughout."""
+the agent's settings file keeps the agent's own values throughout. Through the `Desktop`,
+closing to the tray and what links do follow a push and come back to the agent's choice."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from communicator.provisioning.settings import UserSettings, load_user_settings, save_user_settings
+from communicator.ui.desktop.controller import Desktop
 from communicator.ui.desktop.settings_actions import SettingsActions
 from communicator.ui.desktop.settings_dialog import SettingsDialog
 from tests.rig.deployment import Deployment
@@ -88,3 +90,38 @@ def test_fixed_settings_apply_show_disabled_and_follow_a_push(
     assert actions.pushed is not None and actions.pushed.close_to_tray is False
     assert settings_file.read_bytes() == saved  # a push never writes the agent's file
     assert dialog.choices().close_to_tray is True  # the agent's own value, kept
+
+
+def test_the_desktop_closes_to_tray_and_opens_links_as_the_profile_fixes(
+    deployment: Deployment, desk: Desk, tmp_path: Path, qtbot: Any, qapp: Any
+) -> None:
+    settings_file = tmp_path / "settings.toml"
+    save_user_settings(LOCAL, settings_file)
+    saved = settings_file.read_bytes()
+    desktop = Desktop(
+        server_url=deployment.site.url,
+        login="anna",
+        save_settings=False,
+        close_to_tray=LOCAL.close_to_tray,
+        links_dial=LOCAL.links_dial,
+        tray_available=True,
+    )
+    try:
+        desktop.attach(desk.model)
+        SettingsActions(desktop, settings_file=settings_file, parent=desktop)  # as the app does
+        links = desktop.links
+        assert links is not None
+        assert desktop.closes_to_tray and not links.dial_at_once  # the agent's own
+        sign_in(desk.model, deployment, qtbot)
+        assert desktop.closes_to_tray and not links.dial_at_once  # nothing fixed yet
+
+        _fix(deployment, {"close_to_tray": False, "links": "dial"})
+        qtbot.waitUntil(lambda: links.dial_at_once, timeout=10000)
+        assert not desktop.closes_to_tray
+
+        _fix(deployment, {"close_to_tray": None, "links": None})
+        qtbot.waitUntil(lambda: not links.dial_at_once, timeout=10000)
+        assert desktop.closes_to_tray  # the agent's choices again
+        assert settings_file.read_bytes() == saved
+    finally:
+        desktop.close()
