@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from communicator.provisioning.settings import UserSettings, load_user_settings, save_user_settings
+from communicator.ui.desktop import autostart
 from communicator.ui.desktop.controller import Desktop
 from communicator.ui.desktop.settings_actions import SettingsActions
 from communicator.ui.desktop.settings_dialog import SettingsDialog
@@ -52,13 +53,14 @@ def test_fixed_settings_apply_show_disabled_and_follow_a_push(
     settings_file = tmp_path / "settings.toml"
     save_user_settings(LOCAL, settings_file)
     saved = settings_file.read_bytes()
-    _fix(deployment, {"sip_trace": True, "links": "dial"})
+    _fix(deployment, {"sip_trace": True, "links": "dial", "start_at_login": True})
     model = desk.model
     traces: list[bool] = []
     actions = SettingsActions(settings_file=settings_file, set_sip_trace=traces.append, model=model)
 
     sign_in(model, deployment, qtbot)
     assert traces == [True]  # the profile's SIP trace, over the agent's "off"
+    assert autostart.is_enabled()  # the profile's start at login, over the agent's "off"
     dialog = SettingsDialog(model, load_user_settings(settings_file))
     qtbot.addWidget(dialog)
     dialog.applied.connect(actions.apply)
@@ -67,22 +69,24 @@ def test_fixed_settings_apply_show_disabled_and_follow_a_push(
     assert not dialog.links.isEnabled() and dialog.links.currentIndex() == 1  # dial at once
     assert dialog.sip_trace.toolTip() == "Set by your administrator"
     assert not notes["sip_trace"].isHidden() and not notes["links_dial"].isHidden()
+    assert not dialog.start_at_login.isEnabled() and dialog.start_at_login.isChecked()
     assert dialog.close_to_tray.isEnabled() and dialog.close_to_tray.isChecked()
-    assert notes["close_to_tray"].isHidden() and notes["start_at_login"].isHidden()
+    assert notes["close_to_tray"].isHidden() and not notes["start_at_login"].isHidden()
 
     dialog.start_minimised.setChecked(True)  # the agent's own change is saved...
     dialog.apply()
     after = load_user_settings(settings_file)
     assert (after.start_minimised, after.language) == (True, "pl")
-    assert (after.sip_trace, after.links_dial) == (False, False)  # not the admin's values
+    assert (after.sip_trace, after.links_dial, after.start_at_login) == (False, False, False)
     assert traces[-1] is True  # ...and what the admin fixed still applies
     saved = settings_file.read_bytes()
 
     # The admin gives SIP trace back to the agent and fixes close to tray: at once, in the
     # open dialog and in what is applied.
-    _fix(deployment, {"sip_trace": None, "close_to_tray": False})
+    _fix(deployment, {"sip_trace": None, "close_to_tray": False, "start_at_login": None})
     qtbot.waitUntil(dialog.sip_trace.isEnabled, timeout=10000)
-    assert traces[-1] is False  # the agent's own choice again
+    assert traces[-1] is False  # the agent's own choices again
+    assert not autostart.is_enabled()
     assert not dialog.sip_trace.isChecked() and notes["sip_trace"].isHidden()
     assert not dialog.close_to_tray.isEnabled() and not dialog.close_to_tray.isChecked()
     assert not notes["close_to_tray"].isHidden()
