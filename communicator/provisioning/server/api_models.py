@@ -317,8 +317,8 @@ class GroupFields(Strict):
     allow_offline_start: bool | None = None
     desktop: DesktopFields | None = Field(
         default=None,
-        description="Desktop settings fixed for the members (issue 16); a field null or "
-        "left out of the first save: the agent's choice.",
+        description="Settings of the members' desktop client that the admin fixes over their "
+        "own; a field left to the agent's choice (null) is each agent's own setting.",
     )
     members: Annotated[list[DbId], Field(max_length=10000)] | None = Field(
         default=None,
