@@ -22,7 +22,7 @@ from tests.ui.helpers import Desk, ring_agent, sign_in
 
 pytestmark = [
     pytest.mark.rig,
-    pytest.mark.timeout(90),
+    pytest.mark.timeout(150),
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
 __all__ = ["window"]
@@ -69,9 +69,11 @@ def test_the_light_turns_green_again_once_the_loss_stops(
     relay.drop_every = None
     stopped = time.monotonic()
 
+    # Green once the window has passed over the loss (8-10 s here); the generous bound is for a
+    # loaded machine's late readings: what shows the light is live is the totals, still > 2 %.
     qtbot.waitUntil(
         lambda: lines.row_text(view.number)[QUALITY_COLUMN] == "Good",
-        timeout=int((LIVE_WINDOW_S + 3 * READINGS_S) * 1000),
+        timeout=int((LIVE_WINDOW_S + 10 * READINGS_S) * 1000),
     )
     recovered_after = time.monotonic() - stopped
     shown = model.view_of(view.call_id)
