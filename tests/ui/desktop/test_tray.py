@@ -72,8 +72,12 @@ def test_the_tray_never_shows_online_while_the_phone_is_not_registered(
     qtbot.waitUntil(lambda: shows(tray, TrayKind.READY), timeout=3000)
     assert tray.icon.toolTip().startswith("Communicator \u2013 ")
     assert tray.icon.toolTip().endswith(": Ready")
-    first = next(status for status, _registered in seen if status.kind is not TrayKind.SIGNED_OUT)
-    assert first.kind is TrayKind.NOT_CONNECTED  # signed in, still registering
+    first, registered = next((s, r) for s, r in seen if s.kind is not TrayKind.SIGNED_OUT)
+    # Signed in while still registering; or, when the registration was quicker than the
+    # session's last start-up turn, Ready at once, and then truly registered.
+    assert first.kind is TrayKind.NOT_CONNECTED or (first.kind is TrayKind.READY and registered), (
+        seen
+    )
 
     deployment.kamailio.stop()
     qtbot.waitUntil(lambda: shows(tray, TrayKind.NOT_CONNECTED), timeout=(expiry + 2) * 1000)
