@@ -4,10 +4,8 @@ The engine calls `QualitySampler.sample_if_due` from its pump step (the thread t
 endpoint, never inside a pjsua2 callback): one ``getStreamStat`` per call with media, a few
 microseconds each. The last figures of each call are kept until its call record is published
 (`attach`), so the call log carries them even when the record waits for its recording; the
-line's light gets the same readings over the last few seconds (`live_quality`, the core's
-`LiveQuality`). The last reading is at most one interval old when the call ends (pjsua2
-destroys the stream before the engine hears of the disconnect, so nothing fresher can be read
-then).
+last reading is at most one interval old when the call ends (pjsua2 destroys the stream before
+the engine hears of the disconnect, so nothing fresher can be read then).
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ from typing import Any
 
 import pjsua2 as pj
 
-from communicator.core.call_quality import CallQuality, LiveQuality
+from communicator.core.call_quality import CallQuality
 from communicator.core.call_record import CallRecord
 from communicator.core.calls import CallId
 from communicator.sip.events import EngineEvent, QualityMeasured
@@ -65,18 +63,11 @@ class QualitySampler:
         self._emit = emit
         self._mono = monotonic
         self._last: dict[CallId, CallQuality] = {}
-        self._windows: dict[CallId, LiveQuality] = {}
-        self._live: dict[CallId, CallQuality] = {}
         self._codecs: dict[CallId, str] = {}
         self._next_at: float | None = None
 
     def quality(self, call_id: CallId) -> CallQuality | None:
-        """The last reading: counts since the call's media began (the call log's)."""
         return self._last.get(call_id)
-
-    def live_quality(self, call_id: CallId) -> CallQuality | None:
-        """The last reading over the last `LIVE_WINDOW_S` (the line's light)."""
-        return self._live.get(call_id)
 
     def _media_calls(self) -> list[tuple[CallId, Any, int]]:
         return [
@@ -109,15 +100,12 @@ class QualitySampler:
             except pj.Error as error:  # the stream went away meanwhile
                 log.debug("no stream statistics for %s: %s", call_id, error.info())
                 continue
-            window = self._windows.setdefault(call_id, LiveQuality())
-            self._live[call_id] = window.add(now, quality)
             if self._last.get(call_id) != quality:
                 self._last[call_id] = quality
                 self._emit(QualityMeasured(call_id, quality))
                 changed = True
-        for kept in (self._last, self._windows, self._live):
-            while len(kept) > MAX_KEPT:
-                del kept[next(iter(kept))]
+        while len(self._last) > MAX_KEPT:
+            del self._last[next(iter(self._last))]
         return changed
 
     def deadline(self) -> float | None:
@@ -129,7 +117,5 @@ class QualitySampler:
     def attach(self, record: CallRecord) -> CallRecord:
         """``record`` with its call's last figures (which are forgotten)."""
         self._codecs.pop(record.call_id, None)
-        self._windows.pop(record.call_id, None)
-        self._live.pop(record.call_id, None)
         quality = self._last.pop(record.call_id, None)
         return record if quality is None else dataclasses.replace(record, quality=quality)

@@ -36,12 +36,6 @@ def relay() -> Iterator[UdpRelay]:
         relay.close()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="failed once (2026-12-03, 80 tests into tests/ui/desktop; 3 of 3 passed alone): the "
-    "light did not turn Poor within 15 s of the relay dropping 10 % since the light became "
-    "live (a3a4a15); cause not found yet (closing note)",
-)
 def test_quality_light_turns_red_with_loss_and_shows_the_figures(
     deployment: Deployment,
     desk: Desk,
