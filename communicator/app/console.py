@@ -72,6 +72,7 @@ def run(
 ) -> int:
 
     from communicator.sip.endpoint import EndpointOptions
+    from communicator.sip.events import EngineEvent
     from communicator.ui.audio import AgentAudio
     from communicator.ui.dispatch import MainThreadDispatcher, SignalQuitter
     from communicator.ui.headless import HeadlessClient, describe_event
@@ -102,7 +103,25 @@ def run(
             client.quit()
 
     workstation.subscribe(show)
-    client.engine.subscribe(lambda event: print(describe_event(event), flush=True))
+    # The session reads as signed in a loop turn or two after the phone starts (issue 14's
+    # three-turn start), so a quick registration would print first: its lines wait for the
+    # sign-in line, in the order a person reading the terminal expects.
+    held: list[str] | None = []
+
+    def engine_line(event: EngineEvent) -> None:
+        line = describe_event(event)
+        if held is None:
+            print(line, flush=True)
+        else:
+            held.append(line)
+
+    def release_held() -> None:
+        nonlocal held
+        for line in held or ():
+            print(line, flush=True)
+        held = None
+
+    client.engine.subscribe(engine_line)
     audio = (
         None
         if args.no_audio
@@ -119,6 +138,7 @@ def run(
             print(f"warning: {failure.message}", file=sys.stderr)
             model.start_offline(server_url, login, password)
             return
+        release_held()
         print(f"error: {failure.message}", file=sys.stderr)
         exit_code = 1
         client.quit()
@@ -130,6 +150,7 @@ def run(
             f"signed in as {new.session.display_name} (extension {new.session.extension})",
             flush=True,
         )
+        release_held()
         settings = load_user_settings()
         save_user_settings(
             settings.with_changes(server_url=server_url, login=login, remember_me=args.remember)
