@@ -266,6 +266,7 @@ def run_app(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProce
     environ |= {
         "COMMUNICATOR_CONFIG_DIR": str(tmp_path / "config"),
         "COMMUNICATOR_DATA_DIR": str(tmp_path / "data"),
+        "PYTHONFAULTHANDLER": "1",  # a crash at exit names the threads still running
         **env,
     }
     return subprocess.run(

@@ -232,7 +232,9 @@ def test_starting_minimised_keeps_the_windows_out_of_the_way_until_asked(
         sign_in(desk.model, deployment, qtbot)
         window = desktop.main_window
         assert window is not None
-        assert not desktop.sign_in_window.isVisible()
+        # The windows switch a loop turn after the session reads as signed in (issue 14's
+        # short turns); a quick registration can be there before it.
+        qtbot.waitUntil(lambda: not desktop.sign_in_window.isVisible(), timeout=3000)
         if tray_available:
             assert not window.isVisible()  # only the tray icon
         else:
