@@ -7,9 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from communicator.core.calls import CallId, CallState
 from communicator.provisioning.schema import VoipProfile, parse_profile
 from tests.rig.kamailio import KamailioServer
 from tests.rig.peer_client import Event, PeerError, PeerProcess
+from tests.rig.udp_relay import UdpRelay, relayed_call
 
 TEST_CODECS = ["PCMU", "PCMA"]
 
@@ -74,6 +76,29 @@ def wait_peer(
 
 def peer_call_id(qtbot: Any, peer: PeerProcess, *, since: int = 0, timeout: float = 5.0) -> int:
     return int(wait_peer(qtbot, peer, "incoming_call", since=since, timeout=timeout)["call_id"])
+
+
+def placed_through_relay(
+    qtbot: Any, engine: Any, far: PeerProcess, relay: UdpRelay, number: str
+) -> tuple[CallId, int]:
+    """A call ``engine`` placed to ``number`` at ``far`` (which answers by itself), connected,
+    its media through ``relay`` both ways (`tests.rig.udp_relay.relayed_call`): the engine's
+    call id and the far end's."""
+
+    def start() -> tuple[CallId, int]:
+        since = far.mark()
+        call_id = engine.place_call(number)
+        qtbot.waitUntil(lambda: engine.call(call_id).state is CallState.CONNECTED, timeout=5000)
+        far_call = peer_call_id(qtbot, far, since=since)
+        wait_peer(qtbot, far, "media_state", lambda e: e["call_id"] == far_call, since=since)
+        return call_id, far_call
+
+    def end(ids: tuple[CallId, int]) -> None:
+        since = far.mark()
+        engine.hangup(ids[0])
+        wait_peer(qtbot, far, "call_state", lambda e: e["state"] == "DISCONNECTED", since=since)
+
+    return relayed_call(relay, start, end, qtbot.waitUntil)
 
 
 def wav_complete(path: Path) -> bool:

@@ -17,10 +17,9 @@ from typing import Any
 import pytest
 
 from communicator.core.call_quality import QualityLevel
-from communicator.core.calls import CallState
 from tests.rig.kamailio import KamailioServer
 from tests.rig.udp_relay import UdpRelay
-from tests.sip.helpers import TEST_CODECS, peer_call_id, wait_peer
+from tests.sip.helpers import TEST_CODECS, placed_through_relay
 from tests.sip.test_calls import signed_in_engine
 
 pytestmark = [pytest.mark.rig, pytest.mark.timeout(90)]
@@ -56,10 +55,7 @@ def test_the_far_ends_reported_loss_matches_what_the_relay_dropped_and_rtt_is_kn
     )
     far.command("auto_answer", code=200)
 
-    call_id = engine.place_call("1007")
-    qtbot.waitUntil(lambda: engine.call(call_id).state is CallState.CONNECTED, timeout=5000)
-    far_call = peer_call_id(qtbot, far)
-    wait_peer(qtbot, far, "media_state", lambda e: e["call_id"] == far_call)
+    call_id, _ = placed_through_relay(qtbot, engine, far, relay, "1007")
     # A first report that answers the agent's sender report gives the round-trip time, and
     # the loss before any dropping: the agent's first packets, sent before the far end's stream
     # was listening (a few, counted by the far end as lost), are the baseline.

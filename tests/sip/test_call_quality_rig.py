@@ -15,11 +15,10 @@ import pytest
 
 from communicator.core.call_quality import QualityLevel
 from communicator.core.call_record import CallRecord
-from communicator.core.calls import CallState
 from communicator.sip.events import CallEnded
 from tests.rig.kamailio import KamailioServer
 from tests.rig.udp_relay import UdpRelay
-from tests.sip.helpers import TEST_CODECS, peer_call_id, wait_peer
+from tests.sip.helpers import TEST_CODECS, placed_through_relay
 from tests.sip.test_calls import signed_in_engine
 
 pytestmark = [pytest.mark.rig, pytest.mark.timeout(90)]
@@ -45,8 +44,8 @@ def test_measured_loss_matches_what_the_relay_dropped(
     qtbot: Any,
 ) -> None:
     engine = signed_in_engine(engine_factory, kamailio, qtbot, "1006")
-    records: list[CallRecord] = []
-    engine.subscribe(lambda e: records.append(e.record) if isinstance(e, CallEnded) else None)
+    ended: list[CallRecord] = []  # a call made again (`relayed_call`) ends first
+    engine.subscribe(lambda e: ended.append(e.record) if isinstance(e, CallEnded) else None)
     far = peer_factory(
         "far",
         account="1007",
@@ -56,10 +55,7 @@ def test_measured_loss_matches_what_the_relay_dropped(
     )
     far.command("auto_answer", code=200)
 
-    call_id = engine.place_call("1007")
-    qtbot.waitUntil(lambda: engine.call(call_id).state is CallState.CONNECTED, timeout=5000)
-    far_call = peer_call_id(qtbot, far)
-    wait_peer(qtbot, far, "media_state", lambda e: e["call_id"] == far_call)
+    call_id, far_call = placed_through_relay(qtbot, engine, far, relay, "1007")
     far.command("play_tone", call_id=far_call, freq=440)
     # Dropping starts once the stream runs (pjmedia does not count a loss among a stream's
     # first, probation packets).
@@ -99,7 +95,8 @@ def test_measured_loss_matches_what_the_relay_dropped(
     )
 
     engine.hangup(call_id)
-    qtbot.waitUntil(lambda: len(records) == 1, timeout=5000)
-    assert records[0].quality is not None
-    assert abs(records[0].quality.rx_lost - dropped) <= 1
+    qtbot.waitUntil(lambda: any(r.call_id == call_id for r in ended), timeout=5000)
+    (record,) = [r for r in ended if r.call_id == call_id]
+    assert record.quality is not None
+    assert abs(record.quality.rx_lost - dropped) <= 1
     assert engine.call_quality(call_id) is None  # forgotten with the record

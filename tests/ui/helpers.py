@@ -14,6 +14,8 @@ from communicator.ui.session import SessionModel
 from communicator.workstation import Workstation
 from tests.credentials.memory_backend import MemoryKeyring
 from tests.rig.deployment import AGENT_PW, SIP_DOMAIN, Deployment
+from tests.rig.udp_relay import UdpRelay, relayed_call
+from tests.sip.helpers import wait_peer
 
 AGENT_URI = f"sip:2001@{SIP_DOMAIN}"
 REASONS = [{"code": "lunch", "label": "Lunch"}, {"code": "training", "label": "Training"}]
@@ -68,6 +70,27 @@ def ring_agent(qtbot: Any, model: SessionModel, far: Any) -> Any:
     with qtbot.waitSignal(model.incoming_call, timeout=5000) as ringing:
         far.call(AGENT_URI)
     return ringing.args[0]
+
+
+def answered_through_relay(qtbot: Any, model: SessionModel, far: Any, relay: UdpRelay) -> Any:
+    """The view of a call from ``far`` that the agent answered, its media through ``relay`` both
+    ways (`tests.rig.udp_relay.relayed_call`), the far end playing a tone."""
+
+    def start() -> Any:
+        since = far.mark()
+        view = ring_agent(qtbot, model, far)
+        model.answer(view.call_id)
+        far_call = int(wait_peer(qtbot, far, "media_state", since=since)["call_id"])
+        far.command("play_tone", call_id=far_call, freq=440)
+        return view
+
+    def end(view: Any) -> None:
+        since = far.mark()
+        model.hangup(view.call_id)
+        wait_peer(qtbot, far, "call_state", lambda e: e["state"] == "DISCONNECTED", since=since)
+        qtbot.waitUntil(lambda: model.view_of(view.call_id) is None, timeout=5000)
+
+    return relayed_call(relay, start, end, qtbot.waitUntil)
 
 
 def state_of(model: SessionModel, call_id: Any) -> CallState | None:

@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from pytestqt.exceptions import TimeoutError as WaitTimeout
 
 from communicator.core.call_quality import QualityLevel
 from communicator.ui.desktop.main_window import MainWindow
 from communicator.ui.desktop.widgets.lines_table import QUALITY_COLOURS, QUALITY_COLUMN
 from tests.rig.deployment import Deployment
 from tests.rig.udp_relay import UdpRelay
-from tests.sip.helpers import wait_peer
 from tests.ui.desktop.test_main_window_calls import window
-from tests.ui.helpers import Desk, ring_agent, sign_in
+from tests.ui.helpers import Desk, answered_through_relay, sign_in
 
 pytestmark = [
     pytest.mark.rig,
@@ -53,13 +53,9 @@ def test_quality_light_turns_red_with_loss_and_shows_the_figures(
         media_public_address=relay.public_address,
         media_port=relay.media_port,
     )
-    view = ring_agent(qtbot, model, far)
-    assert window.lines.row_text(view.number)[QUALITY_COLUMN] == ""
-    model.answer(view.call_id)
-    far_call = int(wait_peer(qtbot, far, "media_state")["call_id"])
-    far.command("play_tone", call_id=far_call, freq=440)
-
     lines = window.lines
+    assert lines.row_text(1)[QUALITY_COLUMN] == ""  # no call, no light
+    view = answered_through_relay(qtbot, model, far, relay)
     qtbot.waitUntil(lambda: lines.row_text(view.number)[QUALITY_COLUMN] == "Good", timeout=10000)
     item = lines.item(view.number - 1, QUALITY_COLUMN)
     assert item is not None
@@ -67,7 +63,12 @@ def test_quality_light_turns_red_with_loss_and_shows_the_figures(
     assert "Received: loss 0.0 %" in lines.quality_tip(view.number)
 
     relay.drop_every = 10
-    qtbot.waitUntil(lambda: lines.row_text(view.number)[QUALITY_COLUMN] == "Poor", timeout=15000)
+    try:
+        qtbot.waitUntil(
+            lambda: lines.row_text(view.number)[QUALITY_COLUMN] == "Poor", timeout=15000
+        )
+    except WaitTimeout as timeout:  # what the light showed, and what the relay did
+        raise AssertionError(f"not Poor: {model.view_of(view.call_id)}; {relay}") from timeout
     assert item.background().color() == QUALITY_COLOURS[QualityLevel.RED]
     tip = lines.quality_tip(view.number)
     assert tip.startswith("Call quality: red")
