@@ -18,13 +18,20 @@ MOS: ITU-T G.107 E-model, simplified the usual way for VoIP monitoring:
   wideband codecs are rated on the narrowband scale (no G.107.1 extension);
 * ``MOS = 1 + 0.035 R + 7e-6 R (R - 60) (100 - R)`` clamped to 1..4.5.
 
-Pure: no Qt, no pjsua2.
+The stack's counts run from the call's start: the call log keeps those. The line's light shows
+the call as it is now (`LiveQuality`): the packets and losses of the last `LIVE_WINDOW_S`
+(`over_stretch`), so a call that goes bad after ten good minutes turns red at once, and one
+that recovers turns green again.
+
+Pure: no Qt, no pjsua2, no clock (the times are given).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
+from collections import deque
 from dataclasses import dataclass
 
 PACKETISATION_MS = 20.0
@@ -216,3 +223,43 @@ class CallQuality:
             key: (None if isinstance(v, float) and not math.isfinite(v) else v)
             for key, v in values.items()
         }
+
+
+LIVE_WINDOW_S = 10.0
+"""The stretch the live figures count: two of the far end's RTCP reports (~5 s apart), which
+the sent direction's loss needs, and a few of the engine's readings."""
+
+
+def over_stretch(earlier: CallQuality, later: CallQuality) -> CallQuality:
+    """The figures between two readings of one call: the packets and losses counted in between
+    (a direction whose counts went down, a stream the stack started afresh, counts from zero);
+    jitter, round-trip time and the jitter buffer as the later reading has them."""
+    rx_restarted = later.rx_packets < earlier.rx_packets
+    tx_restarted = later.tx_packets < earlier.tx_packets
+    return dataclasses.replace(
+        later,
+        rx_packets=later.rx_packets if rx_restarted else later.rx_packets - earlier.rx_packets,
+        rx_lost=later.rx_lost if rx_restarted else max(0, later.rx_lost - earlier.rx_lost),
+        tx_packets=later.tx_packets if tx_restarted else later.tx_packets - earlier.tx_packets,
+        tx_lost=later.tx_lost if tx_restarted else max(0, later.tx_lost - earlier.tx_lost),
+    )
+
+
+class LiveQuality:
+    """One call's readings, turned into its live figures: each reading over the stretch since
+    the newest reading at least ``window_s`` older (the whole call while it is younger)."""
+
+    def __init__(self, window_s: float = LIVE_WINDOW_S) -> None:
+        self._window_s = window_s
+        self._readings: deque[tuple[float, CallQuality]] = deque()
+
+    def add(self, at: float, reading: CallQuality) -> CallQuality:
+        """Take the reading made at ``at`` (monotonic seconds); the live figures."""
+        readings = self._readings
+        readings.append((at, reading))
+        while len(readings) > 2 and at - readings[1][0] >= self._window_s:
+            readings.popleft()
+        base_at, base = readings[0]
+        if base is reading or at - base_at < self._window_s:
+            return reading
+        return over_stretch(base, reading)

@@ -25,7 +25,8 @@ class LineView:
     allowed: frozenset[Operation] = frozenset()
     """What the agent may do with the call now (a subset of `AGENT_OPERATIONS`)."""
     quality: CallQuality | None = None
-    """The call's last stream statistics (None before its media has run a moment)."""
+    """The call's stream statistics as they are now: the packets and losses of the last
+    `call_quality.LIVE_WINDOW_S` (None before its media has run a moment)."""
 
     @property
     def free(self) -> bool:

@@ -207,6 +207,10 @@ class SipEngine(CallCommands):
         """The call's last stream statistics (read every few seconds while it has media)."""
         return self._quality.quality(call_id)
 
+    def live_quality(self, call_id: CallId) -> CallQuality | None:
+        """The same over the last seconds (`core.call_quality.LIVE_WINDOW_S`): the line's light."""
+        return self._quality.live_quality(call_id)
+
     def audio_links(self) -> tuple[AudioLink, ...]:
         """The conference-bridge connections the engine has made now (frozen values)."""
         return self._calls.router.links()

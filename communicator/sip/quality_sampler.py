@@ -4,8 +4,10 @@ The engine calls `QualitySampler.sample_if_due` from its pump step (the thread t
 endpoint, never inside a pjsua2 callback): one ``getStreamStat`` per call with media, a few
 microseconds each. The last figures of each call are kept until its call record is published
 (`attach`), so the call log carries them even when the record waits for its recording; the
-last reading is at most one interval old when the call ends (pjsua2 destroys the stream before
-the engine hears of the disconnect, so nothing fresher can be read then).
+line's light gets the same readings over the last few seconds (`live_quality`, the core's
+`LiveQuality`). The last reading is at most one interval old when the call ends (pjsua2
+destroys the stream before the engine hears of the disconnect, so nothing fresher can be read
+then).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 import pjsua2 as pj
 
-from communicator.core.call_quality import CallQuality
+from communicator.core.call_quality import CallQuality, LiveQuality
 from communicator.core.call_record import CallRecord
 from communicator.core.calls import CallId
 from communicator.sip.events import EngineEvent, QualityMeasured
@@ -63,11 +65,18 @@ class QualitySampler:
         self._emit = emit
         self._mono = monotonic
         self._last: dict[CallId, CallQuality] = {}
+        self._windows: dict[CallId, LiveQuality] = {}
+        self._live: dict[CallId, CallQuality] = {}
         self._codecs: dict[CallId, str] = {}
         self._next_at: float | None = None
 
     def quality(self, call_id: CallId) -> CallQuality | None:
+        """The last reading: counts since the call's media began (the call log's)."""
         return self._last.get(call_id)
+
+    def live_quality(self, call_id: CallId) -> CallQuality | None:
+        """The last reading over the last `LIVE_WINDOW_S` (the line's light)."""
+        return self._live.get(call_id)
 
     def _media_calls(self) -> list[tuple[CallId, Any, int]]:
         return [
@@ -100,12 +109,15 @@ class QualitySampler:
             except pj.Error as error:  # the stream went away meanwhile
                 log.debug("no stream statistics for %s: %s", call_id, error.info())
                 continue
+            window = self._windows.setdefault(call_id, LiveQuality())
+            self._live[call_id] = window.add(now, quality)
             if self._last.get(call_id) != quality:
                 self._last[call_id] = quality
                 self._emit(QualityMeasured(call_id, quality))
                 changed = True
-        while len(self._last) > MAX_KEPT:
-            del self._last[next(iter(self._last))]
+        for kept in (self._last, self._windows, self._live):
+            while len(kept) > MAX_KEPT:
+                del kept[next(iter(kept))]
         return changed
 
     def deadline(self) -> float | None:
@@ -117,5 +129,7 @@ class QualitySampler:
     def attach(self, record: CallRecord) -> CallRecord:
         """``record`` with its call's last figures (which are forgotten)."""
         self._codecs.pop(record.call_id, None)
+        self._windows.pop(record.call_id, None)
+        self._live.pop(record.call_id, None)
         quality = self._last.pop(record.call_id, None)
         return record if quality is None else dataclasses.replace(record, quality=quality)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QDateTime
 
 from communicator.core.agent_state import AgentState
-from communicator.core.call_quality import CallQuality, QualityLevel
+from communicator.core.call_quality import LIVE_WINDOW_S, CallQuality, QualityLevel
 from communicator.core.messages import Message
 from communicator.core.notices import NoticeCode
 from communicator.core.registration_values import (
@@ -303,7 +303,8 @@ def quality_level_name(level: QualityLevel) -> str:
 
 def quality_summary(quality: CallQuality) -> str:
     """The call's figures for the quality light's tooltip, one per line, in the installed
-    language (numbers with its decimal separator)."""
+    language (numbers with its decimal separator): the live ones (`LiveQuality`), as the last
+    line says."""
     locale = ui_locale()
 
     def number(value: float, decimals: int) -> str:
@@ -326,6 +327,9 @@ def quality_summary(quality: CallQuality) -> str:
         ),
         translate("CallQuality", "Round trip: {rtt}").format(rtt=rtt),
         translate("CallQuality", "Codec: {codec}").format(codec=quality.codec),
+        translate("CallQuality", "Packets and losses of the last {seconds} s").format(
+            seconds=number(LIVE_WINDOW_S, 0)
+        ),
     )
     return "\n".join(lines)
 

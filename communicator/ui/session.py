@@ -559,7 +559,7 @@ class SessionModel(QObject, SessionCommands):
                 frozenset()
                 if call is None or lines is None
                 else lines.allowed_operations(call.call_id) & AGENT_OPERATIONS,
-                None if call is None else engine.call_quality(call.call_id),
+                None if call is None else engine.live_quality(call.call_id),
             )
             for number, call in enumerate(snapshot.lines, start=1)
         )

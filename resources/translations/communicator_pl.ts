@@ -164,6 +164,10 @@
         <source>Codec: {codec}</source>
         <translation>Kodek: {codec}</translation>
     </message>
+    <message>
+        <source>Packets and losses of the last {seconds} s</source>
+        <translation>Pakiety i straty z ostatnich {seconds} s</translation>
+    </message>
 </context>
 <context>
     <name>Desktop</name>
