@@ -445,6 +445,14 @@
 <context>
     <name>IncomingCallPanel</name>
     <message>
+        <source>{answer} answers, {decline} declines</source>
+        <translation>{answer} odbiera, {decline} odrzuca</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>Klawisze</translation>
+    </message>
+    <message>
         <source>Incoming call - Communicator</source>
         <translation>Połączenie przychodzące - Communicator</translation>
     </message>

@@ -15,11 +15,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtGui import QAccessible, QAccessibleEvent, QAction, QGuiApplication
+from PySide6.QtGui import QAccessible, QAccessibleEvent, QAction, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from communicator.core.calls import CallState
-from communicator.ui.desktop.shortcuts import Action, keys_for, with_key
+from communicator.ui.desktop.shortcuts import Action, keys_for, shortcut_for, with_key
 from communicator.ui.i18n import translate
 
 if TYPE_CHECKING:
@@ -98,6 +98,18 @@ class IncomingCallPanel(QWidget):
             button.setToolTip(with_key(what, action))
             button.setAccessibleDescription(button.toolTip())
 
+        # The keys on the panel itself: an agent typing elsewhere answers without the mouse,
+        # and should not have to hover a button to learn how.
+        self.keys_label = QLabel(
+            translate("IncomingCallPanel", "{answer} answers, {decline} declines").format(
+                answer=shortcut_for(Action.ANSWER).shown(),
+                decline=shortcut_for(Action.DECLINE).shown(),
+            ),
+            self,
+        )
+        self.keys_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # a quiet hint
+        self.keys_label.setAccessibleName(translate("IncomingCallPanel", "Keys"))
+
         details = QVBoxLayout()
         for label in (
             self.title,
@@ -113,6 +125,7 @@ class IncomingCallPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(details)
         layout.addLayout(buttons)
+        layout.addWidget(self.keys_label)
         self.setMinimumWidth(300)
         model.lines_changed.connect(self._lines_changed)
 

@@ -102,6 +102,8 @@ def test_the_panel_shows_the_caller_keeps_the_focus_away_and_answers_by_key(
     assert "2002" in panel.caller_label.text() + panel.number_label.text()
     assert panel.line_label.text() == f"Line {view.number}"
     assert panel.answer_button.text().replace("&", "") == "Answer"
+    assert panel.keys_label.isVisible()  # the keys shown, not only in the tooltips
+    assert panel.keys_label.text() == "F5 answers, Shift+F5 declines"
     screen = panel.screen().availableGeometry()
     assert screen.contains(panel.frameGeometry()), "the whole panel is on the screen"
     interface = QAccessible.queryAccessibleInterface(panel)
