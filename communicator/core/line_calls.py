@@ -127,13 +127,14 @@ class LineCalls:
         transfer: TransferState = TransferState.NONE,
         linked_call: CallId | None = None,
         takes_line_from: CallId | None = None,
+        name: str = "",
     ) -> Call:
         """A new outgoing call on ``line``, dialling ``target`` (placed, a consultation, or a
-        far end's transfer followed)."""
+        far end's transfer followed); ``name``: who the agent is calling, where known."""
         return Call(
             call_id=self._new_call_id(),
             direction=CallDirection.OUTGOING,
-            remote=RemoteParty(uri=target.uri, number=target.number),
+            remote=RemoteParty(uri=target.uri, number=target.number, display_name=name),
             line=line,
             state=CallState.DIALING,
             created_at=now,

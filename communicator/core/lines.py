@@ -135,12 +135,15 @@ class Lines(TransferOperations, AdapterEvents):
     # ------------------------------------------------------------- placing and answering
 
     @atomic
-    def place_call(self, dial: str, now: float, *, line: int | None = None) -> Outcome:
-        """Dial on ``line`` (or the first free line), holding the active call first."""
+    def place_call(
+        self, dial: str, now: float, *, line: int | None = None, name: str = ""
+    ) -> Outcome:
+        """Dial on ``line`` (or the first free line), holding the active call first. ``name``:
+        whom the agent picked (a directory or history entry), shown with the number."""
         target = parse_dial_string(dial, self._plan)
         line_no = self._allocate_line(line)
         effects = self._hold_active(keep=())
-        call = self._new_outgoing(target, line_no, now)
+        call = self._new_outgoing(target, line_no, now, name=name)
         self._calls[call.call_id] = call
         effects.append(MakeCall(call.call_id, target.uri))
         return Outcome(tuple(effects), call.call_id)

@@ -40,10 +40,11 @@ class CallCommands(ABC):
     @abstractmethod
     def lines(self) -> Lines | None: ...
 
-    def place_call(self, dial: str, *, line: int | None = None) -> CallId:
-        """Dial a number, extension or SIP URI (normalised with the profile's dial plan)."""
+    def place_call(self, dial: str, *, line: int | None = None, name: str = "") -> CallId:
+        """Dial a number, extension or SIP URI (normalised with the profile's dial plan);
+        ``name``: whom the agent picked, where known."""
         lines = self._require_signed_in()
-        outcome = self._op(lambda: lines.place_call(dial, self._now(), line=line))
+        outcome = self._op(lambda: lines.place_call(dial, self._now(), line=line, name=name))
         assert outcome.call_id is not None
         return outcome.call_id
 

@@ -55,8 +55,10 @@ class SessionCommands:
 
     # ------------------------------------------------------------------ calls
 
-    def place_call(self, dial: str, *, line: int | None = None) -> CallId | None:
-        return self._command(lambda: self._engine.place_call(dial, line=line))
+    def place_call(self, dial: str, *, line: int | None = None, name: str = "") -> CallId | None:
+        """``name``: whom the agent picked (a directory or history entry), shown on the line
+        and kept in the history with the number."""
+        return self._command(lambda: self._engine.place_call(dial, line=line, name=name))
 
     def answer(self, call_id: CallId) -> None:
         self._command(lambda: self._engine.answer(call_id))

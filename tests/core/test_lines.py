@@ -129,6 +129,15 @@ def test_place_call_dials_on_the_first_free_line() -> None:
     assert call.remote.number == "+442079460958"
     assert call.created_at == 10.0
     assert lines.free_lines == (2,)
+    assert call.remote.display_name == ""  # typed: nobody known
+    assert call.remote.label == "+442079460958"
+
+
+def test_place_call_keeps_whom_the_agent_picked() -> None:
+    lines = make_lines()
+    call = lines.call(call_id_of(lines.place_call("1002", 10.0, name="Bert Colleague")))
+    assert (call.remote.display_name, call.remote.number) == ("Bert Colleague", "1002")
+    assert call.remote.label == "Bert Colleague"
 
 
 def test_place_call_holds_the_active_call_first() -> None:

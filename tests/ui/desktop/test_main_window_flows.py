@@ -331,9 +331,12 @@ def test_directory_search_and_click_to_call(
     qtbot.mouseClick(view.call_button, Qt.MouseButton.LeftButton)
     wait_peer(qtbot, colleague, "incoming_call", since=since)
     qtbot.waitUntil(lambda: window.lines.row_text(1)[1] == "Ringing", timeout=5000)
-    assert window.lines.row_text(1)[3] == COLLEAGUE
+    # Whom the agent picked shows with the number, on the line and then in the history.
+    assert window.lines.row_text(1)[2:4] == (COLLEAGUE_NAME, COLLEAGUE)
     press(qtbot, window, Action.HANG_UP)
     qtbot.waitUntil(lambda: model.line(1).free, timeout=5000)
+    (last, *_) = model.history()
+    assert (last.name, last.number) == (COLLEAGUE_NAME, COLLEAGUE)
 
     # A double-click on the entry calls too (QTest's double-click needs the first click).
     spot = view.list.visualItemRect(view.list.item(0)).center()

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from communicator.provisioning.client import DirectoryEntry
 
 
+NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+"""An item's person (its extension is under ``UserRole``): the line shows whom the agent called."""
+
+
 def entry_text(entry: DirectoryEntry) -> str:
     where = f" ({entry.group})" if entry.group else ""
     number = entry.extension or translate("DirectoryView", "no number now")
@@ -133,6 +137,7 @@ class DirectoryView(QWidget):
                 continue
             item = QListWidgetItem(entry_text(entry))
             item.setData(Qt.ItemDataRole.UserRole, entry.extension)
+            item.setData(NAME_ROLE, entry.name)
             if not entry.extension:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
             self.list.addItem(item)
@@ -147,4 +152,4 @@ class DirectoryView(QWidget):
     def _call_item(self, item: QListWidgetItem) -> None:
         extension = item.data(Qt.ItemDataRole.UserRole)
         if extension:
-            self._model.place_call(str(extension))
+            self._model.place_call(str(extension), name=str(item.data(NAME_ROLE) or ""))

@@ -162,4 +162,5 @@ class HistoryView(QWidget):
         rows = {i.row() for i in self.table.selectedIndexes()}
         row = min(rows) if rows else 0
         if 0 <= row < len(self._entries):
-            self._model.place_call(self._entries[row].redial_target)
+            entry = self._entries[row]
+            self._model.place_call(entry.redial_target, name=entry.name or "")
