@@ -471,6 +471,7 @@ def idle_client(url: str, idle_s: float) -> dict[str, Any]:
         suffix = "" if audio else "_no_audio"
         figures[f"idle_cpu_pct{suffix}"] = result["idle_cpu_pct"]
         figures[f"rss_mb{suffix}"] = result["rss_mb"]
+        figures[f"rss_by_mapping_mb{suffix}"] = result["rss_by_mapping_mb"]
         figures[f"idle_load{suffix}"] = result["load"]
         figures[f"idle_cpu_pct_by_thread{suffix}"] = result["cpu_pct_by_thread"]
         figures[f"idle_events_per_s{suffix}"] = result["events_per_s"]
@@ -482,6 +483,24 @@ def rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def rss_by_mapping(top: int = 12) -> dict[str, float]:
+    """Where the resident memory is (MB): anonymous memory (heap, Python objects, pools) and
+    each library or file mapped, the largest first."""
+    sizes: dict[str, int] = {}
+    name = "?"
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if not fields:
+            continue
+        if not fields[0].endswith(":"):  # a mapping's header: address perms offset dev inode [path]
+            path = fields[5] if len(fields) > 5 else "[anon]"
+            name = Path(path).name if path.startswith("/") else path
+        elif fields[0] == "Rss:":
+            sizes[name] = sizes.get(name, 0) + int(fields[1])
+    ranked = sorted(sizes.items(), key=lambda item: -item[1])
+    return {key: round(kb / 1024, 1) for key, kb in ranked[:top]}
 
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -553,7 +572,7 @@ def client(url: str, data: Path, idle_s: float, audio: bool) -> int:
         wait_until(window.isVisible, 5, "the main window")
         wait_until(lambda: model.state.registered, 20, "registering")
         settle(wait_until, 3.0)
-        rss = rss_mb()
+        rss, rss_where = rss_mb(), rss_by_mapping()
         # Idle as an agent waiting for calls is: a while in the state already (its time shows
         # whole minutes after the first one, see AgentStateSwitch), no input for 10 s or more.
         loop = QEventLoop()
@@ -578,6 +597,7 @@ def client(url: str, data: Path, idle_s: float, audio: bool) -> int:
                 {
                     "idle_cpu_pct": round(100 * cpu / elapsed, 3),
                     "rss_mb": round(rss, 1),
+                    "rss_by_mapping_mb": rss_where,
                     "load": load(),
                     "audio": audio,
                     "cpu_pct_by_thread": by_thread,
