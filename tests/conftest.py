@@ -7,7 +7,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from tests.rig.fixtures import kamailio, kamailio_factory, peer_factory, stun_server
+from tests.rig.fixtures import kamailio, kamailio_factory, peer_factory, relay, stun_server
 from tests.rig.sip_fixtures import engine_factory, sip_endpoint
 from tests.sip.sound.pulse_fixture import pulse
 
@@ -17,6 +17,7 @@ __all__ = [
     "kamailio_factory",
     "peer_factory",
     "pulse",
+    "relay",
     "sip_endpoint",
     "stun_server",
 ]

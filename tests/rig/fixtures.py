@@ -28,6 +28,7 @@ import pytest
 from tests.rig.kamailio import KamailioServer, find_module_dir, kamailio_binary, random_accounts
 from tests.rig.peer_client import PeerProcess
 from tests.rig.stun import StunServer
+from tests.rig.udp_relay import UdpRelay
 
 ACCOUNT_USERS = tuple(str(n) for n in range(1001, 1011))
 
@@ -135,3 +136,13 @@ def peer_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pee
     finally:
         for peer in reversed(peers):
             peer.close()
+
+
+@pytest.fixture
+def relay() -> Iterator[UdpRelay]:
+    """A loss-injecting relay for a far end's media (`tests.rig.udp_relay`)."""
+    relay = UdpRelay().start()
+    try:
+        yield relay
+    finally:
+        relay.close()

@@ -11,7 +11,6 @@ end's stream listened); the tolerance is one packet, as in the receiving directi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,15 +26,6 @@ pytestmark = [pytest.mark.rig, pytest.mark.timeout(90)]
 DROP_EVERY = 10
 """10 % of the agent's packets for one report's time: the call's loss so far passes the 2 %
 limit, though the agent hears every packet."""
-
-
-@pytest.fixture
-def relay() -> Iterator[UdpRelay]:
-    relay = UdpRelay().start()
-    try:
-        yield relay
-    finally:
-        relay.close()
 
 
 def test_the_far_ends_reported_loss_matches_what_the_relay_dropped_and_rtt_is_known(

@@ -8,7 +8,6 @@ arrives): the tolerance is one packet, for a reading taken between a drop and th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,15 +24,6 @@ pytestmark = [pytest.mark.rig, pytest.mark.timeout(90)]
 
 DROP_EVERY = 10
 """10 % loss: red on the agent's line."""
-
-
-@pytest.fixture
-def relay() -> Iterator[UdpRelay]:
-    relay = UdpRelay().start()
-    try:
-        yield relay
-    finally:
-        relay.close()
 
 
 def test_measured_loss_matches_what_the_relay_dropped(

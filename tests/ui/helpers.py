@@ -72,6 +72,17 @@ def ring_agent(qtbot: Any, model: SessionModel, far: Any) -> Any:
     return ringing.args[0]
 
 
+def far_end_behind(relay: UdpRelay, peer_factory: Any, deployment: Deployment) -> Any:
+    """Extension 2002 with its media behind ``relay``."""
+    return peer_factory(
+        "far2002",
+        account="2002",
+        server=deployment.kamailio,
+        media_public_address=relay.public_address,
+        media_port=relay.media_port,
+    )
+
+
 def answered_through_relay(qtbot: Any, model: SessionModel, far: Any, relay: UdpRelay) -> Any:
     """The view of a call from ``far`` that the agent answered, its media through ``relay`` both
     ways (`tests.rig.udp_relay.relayed_call`), the far end playing a tone."""

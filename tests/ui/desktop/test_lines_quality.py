@@ -4,7 +4,6 @@ the figures in its tooltip and accessible description."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from communicator.ui.desktop.widgets.lines_table import QUALITY_COLOURS, QUALITY
 from tests.rig.deployment import Deployment
 from tests.rig.udp_relay import UdpRelay
 from tests.ui.desktop.test_main_window_calls import window
-from tests.ui.helpers import Desk, answered_through_relay, sign_in
+from tests.ui.helpers import Desk, answered_through_relay, far_end_behind, sign_in
 
 pytestmark = [
     pytest.mark.rig,
@@ -25,15 +24,6 @@ pytestmark = [
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
 __all__ = ["window"]
-
-
-@pytest.fixture
-def relay() -> Iterator[UdpRelay]:
-    relay = UdpRelay().start()
-    try:
-        yield relay
-    finally:
-        relay.close()
 
 
 def test_quality_light_turns_red_with_loss_and_shows_the_figures(
@@ -46,13 +36,7 @@ def test_quality_light_turns_red_with_loss_and_shows_the_figures(
 ) -> None:
     model = desk.model
     sign_in(model, deployment, qtbot)
-    far = peer_factory(
-        "far2002",
-        account="2002",
-        server=deployment.kamailio,
-        media_public_address=relay.public_address,
-        media_port=relay.media_port,
-    )
+    far = far_end_behind(relay, peer_factory, deployment)
     lines = window.lines
     assert lines.row_text(1)[QUALITY_COLUMN] == ""  # no call, no light
     view = answered_through_relay(qtbot, model, far, relay)

@@ -6,7 +6,6 @@ keeps) still count the loss past the 2 % limit."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from communicator.ui.desktop.widgets.lines_table import QUALITY_COLUMN
 from tests.rig.deployment import Deployment
 from tests.rig.udp_relay import UdpRelay
 from tests.ui.desktop.test_main_window_calls import window
-from tests.ui.helpers import Desk, answered_through_relay, sign_in
+from tests.ui.helpers import Desk, answered_through_relay, far_end_behind, sign_in
 
 pytestmark = [
     pytest.mark.rig,
@@ -31,15 +30,6 @@ READINGS_S = 2.0
 """The engine reads the statistics every 2 s (`sip.quality_sampler.QUALITY_INTERVAL_S`)."""
 
 
-@pytest.fixture
-def relay() -> Iterator[UdpRelay]:
-    relay = UdpRelay().start()
-    try:
-        yield relay
-    finally:
-        relay.close()
-
-
 def test_the_light_turns_green_again_once_the_loss_stops(
     deployment: Deployment,
     desk: Desk,
@@ -50,13 +40,7 @@ def test_the_light_turns_green_again_once_the_loss_stops(
 ) -> None:
     model, lines = desk.model, window.lines
     sign_in(model, deployment, qtbot)
-    far = peer_factory(
-        "far2002",
-        account="2002",
-        server=deployment.kamailio,
-        media_public_address=relay.public_address,
-        media_port=relay.media_port,
-    )
+    far = far_end_behind(relay, peer_factory, deployment)
     view = answered_through_relay(qtbot, model, far, relay)
     qtbot.waitUntil(lambda: lines.row_text(view.number)[QUALITY_COLUMN] == "Good", timeout=10000)
 
