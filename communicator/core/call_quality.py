@@ -20,8 +20,9 @@ MOS: ITU-T G.107 E-model, simplified the usual way for VoIP monitoring:
 
 The stack's counts run from the call's start: the call log keeps those. The line's light shows
 the call as it is now (`LiveQuality`): the packets and losses of the last `LIVE_WINDOW_S`
-(`over_stretch`), so a call that goes bad after ten good minutes turns red at once, and one
-that recovers turns green again.
+(`over_stretch`), so a call that goes bad after ten good minutes turns red within seconds (the
+loss must outweigh the window's good part: ~6 s for 10 % loss), and one that recovers turns
+green again.
 
 Pure: no Qt, no pjsua2, no clock (the times are given).
 """
@@ -233,7 +234,9 @@ the sent direction's loss needs, and a few of the engine's readings."""
 def over_stretch(earlier: CallQuality, later: CallQuality) -> CallQuality:
     """The figures between two readings of one call: the packets and losses counted in between
     (a direction whose counts went down, a stream the stack started afresh, counts from zero);
-    jitter, round-trip time and the jitter buffer as the later reading has them."""
+    jitter, round-trip time and the jitter buffer as the later reading has them. The sent
+    direction's losses are the far end's running count (its reports go on across our stream's
+    restart), so they are always the difference, never less than none."""
     rx_restarted = later.rx_packets < earlier.rx_packets
     tx_restarted = later.tx_packets < earlier.tx_packets
     return dataclasses.replace(
@@ -241,7 +244,7 @@ def over_stretch(earlier: CallQuality, later: CallQuality) -> CallQuality:
         rx_packets=later.rx_packets if rx_restarted else later.rx_packets - earlier.rx_packets,
         rx_lost=later.rx_lost if rx_restarted else max(0, later.rx_lost - earlier.rx_lost),
         tx_packets=later.tx_packets if tx_restarted else later.tx_packets - earlier.tx_packets,
-        tx_lost=later.tx_lost if tx_restarted else max(0, later.tx_lost - earlier.tx_lost),
+        tx_lost=max(0, later.tx_lost - earlier.tx_lost),
     )
 
 

@@ -110,9 +110,11 @@ class QualitySampler:
                 log.debug("no stream statistics for %s: %s", call_id, error.info())
                 continue
             window = self._windows.setdefault(call_id, LiveQuality())
-            self._live[call_id] = window.add(now, quality)
-            if self._last.get(call_id) != quality:
-                self._last[call_id] = quality
+            live = window.add(now, quality)
+            # The live figures move on while the totals stand still (a call on hold): the light
+            # follows them, so either change is news.
+            if self._last.get(call_id) != quality or self._live.get(call_id) != live:
+                self._last[call_id], self._live[call_id] = quality, live
                 self._emit(QualityMeasured(call_id, quality))
                 changed = True
         for kept in (self._last, self._windows, self._live):

@@ -53,6 +53,17 @@ def test_a_restarted_stream_counts_from_zero_and_losses_never_go_negative() -> N
     assert over_stretch(earlier, fewer).rx_lost == 0
 
 
+def test_the_far_ends_running_loss_count_across_our_restart_is_not_new_loss() -> None:
+    # Our stream started afresh (a resume), the far end's reports go on counting: 12 lost
+    # before the restart must not show as 12 of the new stream's 200 packets (6 %, red).
+    earlier = reading(600, tx_lost=12)
+    restarted = reading(4, tx_lost=12)
+    stretch = over_stretch(earlier, restarted)
+    assert (stretch.tx_packets, stretch.tx_lost) == (200, 0)
+    assert stretch.level is QualityLevel.GOOD
+    assert over_stretch(earlier, reading(4, tx_lost=15)).tx_lost == 3
+
+
 def test_a_bad_patch_after_good_minutes_turns_the_light_red_and_recovery_green() -> None:
     live = LiveQuality()
     seen: list[tuple[float, QualityLevel]] = []
