@@ -4,11 +4,13 @@ The peer advertises the relay's address in its SDP (``media_public_address`` = 1
 RTP bound on 127.0.0.1 at ``media_port``): the client sends RTP and RTCP to the relay's front
 sockets (127.0.0.2:port, port+1), which forward them to the peer from two back sockets
 (127.0.0.1, consecutive ports). The peer learns the back sockets as the client's address
-(pjmedia's symmetric RTP: it switches after 10 packets from a new source, RTCP following RTP),
-and from then on its RTP and RTCP come back through the relay to the client, from the address
-its SDP named. To make the peer switch before the client could learn the peer's own address
-(from the few packets the peer sends straight to the client meanwhile), the relay sends the
-client's first RTP packet to the peer `PROBATION_BURST` times.
+(pjmedia's symmetric RTP: a stream switches at once to the source of the first packet with the
+right SSRC, and after 10 packets from a new source once it has had one from the SDP's address;
+RTCP follows RTP), and from then on its RTP and RTCP come back through the relay to the client,
+from the address its SDP named. The relay sends the client's first RTP packet to the peer
+`PROBATION_BURST` times, for a peer that needs the 10. If the peer's first packet, sent straight
+to the client, reaches the client first, the client learns the peer's own address instead and
+the media bypasses the relay: `relayed_call` makes such a call again.
 
 RTP from the peer to the client is dropped while `drop_every` is set: every Nth packet of that
 direction is not forwarded (counted in `dropped_to_client`); RTP from the client to the peer
@@ -93,6 +95,12 @@ class UdpRelay:
             f"to_far={self.to_far}, dropped_to_far={self.dropped_to_far}, client={self._client})"
         )
 
+    def new_call(self) -> None:
+        """Forget the last call: its client addresses (a new call may use other ports, and its
+        first packet gets the burst again) and its counts."""
+        self._client = [None, None]
+        self.to_client = self.dropped_to_client = self.to_far = self.dropped_to_far = 0
+
     def passes_both_ways(self, packets: int = RELAYED_PACKETS) -> Callable[[], bool]:
         """For a wait: true once ``packets`` more RTP packets have passed each way from now."""
         to_client, to_far = self.to_client, self.to_far
@@ -168,7 +176,8 @@ def relayed_call(
 ) -> T:
     """A call whose media passes the relay both ways. ``start()`` makes one and returns what the
     test needs of it; when its media has not passed the relay within 3 s, ``end(call)`` ends it
-    and another is made. ``wait_until`` is ``qtbot.waitUntil``.
+    and another is made (the relay's counts start again with each). ``wait_until`` is
+    ``qtbot.waitUntil``.
 
     Why: pjmedia switches a stream at once to an address a packet with the right SSRC came from
     (symmetric RTP). The relay stays in the path only if the client's first packet, through the
@@ -180,6 +189,7 @@ def relayed_call(
     is what the tests need before they measure anything, so the call is made again.
     """
     for attempt in range(1, attempts + 1):
+        relay.new_call()
         call = start()
         try:
             wait_until(relay.passes_both_ways(), timeout=3000)

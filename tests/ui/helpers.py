@@ -3,6 +3,7 @@ in, far ends that call the agent."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -83,13 +84,21 @@ def far_end_behind(relay: UdpRelay, peer_factory: Any, deployment: Deployment) -
     )
 
 
-def answered_through_relay(qtbot: Any, model: SessionModel, far: Any, relay: UdpRelay) -> Any:
+def answered_through_relay(
+    qtbot: Any,
+    model: SessionModel,
+    far: Any,
+    relay: UdpRelay,
+    ringing: Callable[[Any], None] = lambda _view: None,
+) -> Any:
     """The view of a call from ``far`` that the agent answered, its media through ``relay`` both
-    ways (`tests.rig.udp_relay.relayed_call`), the far end playing a tone."""
+    ways (`tests.rig.udp_relay.relayed_call`), the far end playing a tone. ``ringing(view)``
+    runs while the call rings, before the answer."""
 
     def start() -> Any:
         since = far.mark()
         view = ring_agent(qtbot, model, far)
+        ringing(view)
         model.answer(view.call_id)
         far_call = int(wait_peer(qtbot, far, "media_state", since=since)["call_id"])
         far.command("play_tone", call_id=far_call, freq=440)
@@ -100,6 +109,8 @@ def answered_through_relay(qtbot: Any, model: SessionModel, far: Any, relay: Udp
         model.hangup(view.call_id)
         wait_peer(qtbot, far, "call_state", lambda e: e["state"] == "DISCONNECTED", since=since)
         qtbot.waitUntil(lambda: model.view_of(view.call_id) is None, timeout=5000)
+        model.set_ready()  # out of the wrap-up the call began, or the next call finds it busy
+        qtbot.waitUntil(lambda: model.state.agent.state is AgentState.READY, timeout=5000)
 
     return relayed_call(relay, start, end, qtbot.waitUntil)
 

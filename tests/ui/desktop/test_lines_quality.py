@@ -38,8 +38,11 @@ def test_quality_light_turns_red_with_loss_and_shows_the_figures(
     sign_in(model, deployment, qtbot)
     far = far_end_behind(relay, peer_factory, deployment)
     lines = window.lines
-    assert lines.row_text(1)[QUALITY_COLUMN] == ""  # no call, no light
-    view = answered_through_relay(qtbot, model, far, relay)
+
+    def no_light_while_ringing(ringing: Any) -> None:
+        assert lines.row_text(ringing.number)[QUALITY_COLUMN] == ""
+
+    view = answered_through_relay(qtbot, model, far, relay, ringing=no_light_while_ringing)
     qtbot.waitUntil(lambda: lines.row_text(view.number)[QUALITY_COLUMN] == "Good", timeout=10000)
     item = lines.item(view.number - 1, QUALITY_COLUMN)
     assert item is not None
