@@ -179,6 +179,7 @@ def run(
         finally:
             quitter.close()
     finally:
+        release_held()  # quit while still starting: what the phone said is still shown
         close_in_order(
             ("closing the session", model.close),
             ("signing out", lambda: workstation.sign_out(forget_password=args.forget)),

@@ -98,8 +98,8 @@ class IncomingCallPanel(QWidget):
             button.setToolTip(with_key(what, action))
             button.setAccessibleDescription(button.toolTip())
 
-        # The keys on the panel itself: an agent typing elsewhere answers without the mouse,
-        # and should not have to hover a button to learn how.
+        # The keys on the panel itself: an agent answers without the mouse, and should not
+        # have to hover a button to learn how.
         self.keys_label = QLabel(
             translate("IncomingCallPanel", "{answer} answers, {decline} declines").format(
                 answer=shortcut_for(Action.ANSWER).shown(),
