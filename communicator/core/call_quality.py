@@ -18,7 +18,8 @@ MOS: ITU-T G.107 E-model, simplified the usual way for VoIP monitoring:
   wideband codecs are rated on the narrowband scale (no G.107.1 extension);
 * ``MOS = 1 + 0.035 R + 7e-6 R (R - 60) (100 - R)`` clamped to 1..4.5.
 
-The stack's counts run from the call's start: the call log keeps those. The line's light shows
+The stack's counts run from the stream's start, and a hold makes the stream afresh: the call log
+keeps the call's totals (`CallTotals`). The line's light shows
 the call as it is now (`LiveQuality`): the packets and losses of the last `LIVE_WINDOW_S`
 (`over_stretch`), so a call that goes bad after ten good minutes turns red within seconds (the
 loss must outweigh the window's good part: ~6 s for 10 % loss), and one that recovers turns
@@ -248,6 +249,44 @@ def over_stretch(earlier: CallQuality, later: CallQuality) -> CallQuality:
     )
 
 
+def added(earlier: CallQuality, later: CallQuality) -> CallQuality:
+    """Two streams' counts one after the other, as one call's; jitter, round-trip time and the
+    jitter buffer as the later has them."""
+    return dataclasses.replace(
+        later,
+        rx_packets=earlier.rx_packets + later.rx_packets,
+        rx_lost=earlier.rx_lost + later.rx_lost,
+        tx_packets=earlier.tx_packets + later.tx_packets,
+        tx_lost=earlier.tx_lost + later.tx_lost,
+    )
+
+
+class CallTotals:
+    """One call's counts since it began (the call log's), across the stack's stream restarts:
+    pjsua makes a call's stream afresh on a hold and again on the resume, and its counts start
+    from zero (seen on the rig: 251 packets received before a hold, 100 soon after the resume).
+    Each stream's last reading is added to the streams' before it."""
+
+    def __init__(self) -> None:
+        self._before: CallQuality | None = None
+        self._last: CallQuality | None = None
+        self._stream: object = None
+
+    def add(self, reading: CallQuality, stream: object = None) -> CallQuality:
+        """Take the stack's reading of the call's current stream (``stream``: what tells it
+        from the one before, such as its start time; without it, counts that went down); the
+        call's totals."""
+        last = self._last
+        if last is not None and (
+            (stream is not None and stream != self._stream)
+            or reading.rx_packets < last.rx_packets
+            or reading.tx_packets < last.tx_packets
+        ):
+            self._before = last if self._before is None else added(self._before, last)
+        self._last, self._stream = reading, stream
+        return reading if self._before is None else added(self._before, reading)
+
+
 class LiveQuality:
     """One call's readings, turned into its live figures: each reading over the stretch since
     the newest reading at least ``window_s`` older (the whole call while it is younger)."""
@@ -255,10 +294,16 @@ class LiveQuality:
     def __init__(self, window_s: float = LIVE_WINDOW_S) -> None:
         self._window_s = window_s
         self._readings: deque[tuple[float, CallQuality]] = deque()
+        self._stream: object = None
 
-    def add(self, at: float, reading: CallQuality) -> CallQuality:
-        """Take the reading made at ``at`` (monotonic seconds); the live figures."""
+    def add(self, at: float, reading: CallQuality, stream: object = None) -> CallQuality:
+        """Take the reading made at ``at`` (monotonic seconds); the live figures. A new
+        ``stream`` (see `CallTotals.add`) starts them afresh: its counts are not comparable
+        with the stream's before."""
         readings = self._readings
+        if stream is not None and stream != self._stream:
+            readings.clear()
+        self._stream = stream
         readings.append((at, reading))
         while len(readings) > 2 and at - readings[1][0] >= self._window_s:
             readings.popleft()

@@ -204,7 +204,8 @@ class SipEngine(CallCommands):
         return self._require_lines().call(call_id)
 
     def call_quality(self, call_id: CallId) -> CallQuality | None:
-        """The call's last stream statistics (read every few seconds while it has media)."""
+        """The call's figures since it began, across its streams (read every few seconds while
+        it has media; `core.call_quality.CallTotals`)."""
         return self._quality.quality(call_id)
 
     def live_quality(self, call_id: CallId) -> CallQuality | None:

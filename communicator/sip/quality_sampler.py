@@ -19,7 +19,7 @@ from typing import Any
 
 import pjsua2 as pj
 
-from communicator.core.call_quality import CallQuality, LiveQuality
+from communicator.core.call_quality import CallQuality, CallTotals, LiveQuality
 from communicator.core.call_record import CallRecord
 from communicator.core.calls import CallId
 from communicator.sip.events import EngineEvent, QualityMeasured
@@ -34,12 +34,14 @@ MAX_KEPT = 16
 """Readings kept for calls whose record is not published yet (a bound, never reached)."""
 
 
-def read_quality(call: Any, index: int, codec: str) -> CallQuality:
-    """One reading of the audio stream ``index`` of the pjsua2 ``call``."""
+def read_quality(call: Any, index: int, codec: str) -> tuple[CallQuality, tuple[int, int]]:
+    """One reading of the audio stream ``index`` of the pjsua2 ``call``, and when that stream
+    began (which tells a stream made afresh from the one before)."""
     stat = call.getStreamStat(index)
     rtcp = stat.rtcp
     rx, tx = rtcp.rxStat, rtcp.txStat
     rtt = rtcp.rttUsec
+    started = (int(rtcp.start.sec), int(rtcp.start.msec))
     return CallQuality(
         codec=codec,
         rx_packets=int(rx.pkt),
@@ -50,7 +52,7 @@ def read_quality(call: Any, index: int, codec: str) -> CallQuality:
         tx_jitter_ms=int(tx.jitterUsec.last) / 1000.0,
         rtt_ms=int(rtt.last) / 1000.0 if int(rtt.n) > 0 else None,
         jitter_buffer_ms=float(stat.jbuf.avgDelayMsec),
-    )
+    ), started
 
 
 class QualitySampler:
@@ -65,6 +67,7 @@ class QualitySampler:
         self._emit = emit
         self._mono = monotonic
         self._last: dict[CallId, CallQuality] = {}
+        self._totals: dict[CallId, CallTotals] = {}
         self._windows: dict[CallId, LiveQuality] = {}
         self._live: dict[CallId, CallQuality] = {}
         self._codecs: dict[CallId, str] = {}
@@ -105,19 +108,19 @@ class QualitySampler:
                     info = call.getStreamInfo(index)
                     codec = f"{info.codecName}/{info.codecClockRate}"
                     self._codecs[call_id] = codec
-                quality = read_quality(call, index, codec)
+                reading, stream = read_quality(call, index, codec)
             except pj.Error as error:  # the stream went away meanwhile
                 log.debug("no stream statistics for %s: %s", call_id, error.info())
                 continue
-            window = self._windows.setdefault(call_id, LiveQuality())
-            live = window.add(now, quality)
+            quality = self._totals.setdefault(call_id, CallTotals()).add(reading, stream)
+            live = self._windows.setdefault(call_id, LiveQuality()).add(now, reading, stream)
             # The live figures move on while the totals stand still (a call on hold): the light
             # follows them, so either change is news.
             if self._last.get(call_id) != quality or self._live.get(call_id) != live:
                 self._last[call_id], self._live[call_id] = quality, live
                 self._emit(QualityMeasured(call_id, quality))
                 changed = True
-        for kept in (self._last, self._windows, self._live):
+        for kept in (self._last, self._totals, self._windows, self._live):
             while len(kept) > MAX_KEPT:
                 del kept[next(iter(kept))]
         return changed
@@ -131,6 +134,7 @@ class QualitySampler:
     def attach(self, record: CallRecord) -> CallRecord:
         """``record`` with its call's last figures (which are forgotten)."""
         self._codecs.pop(record.call_id, None)
+        self._totals.pop(record.call_id, None)
         self._windows.pop(record.call_id, None)
         self._live.pop(record.call_id, None)
         quality = self._last.pop(record.call_id, None)

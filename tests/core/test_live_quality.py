@@ -106,3 +106,15 @@ def test_the_sent_direction_counts_the_far_ends_reports_in_the_window() -> None:
         if t == 32.0:
             assert level is QualityLevel.RED
     assert level is QualityLevel.GOOD  # 40 s after: the report is out of the window
+
+
+def test_a_new_stream_starts_the_live_figures_afresh() -> None:
+    # After a resume the new stream's count can pass the old one's by the next reading: the
+    # difference of the two would be nonsense (here 15 lost of 50: a false red).
+    live = LiveQuality()
+    live.add(0.0, reading(600, rx_lost=5), stream="before")
+    live.add(10.0, reading(610, rx_lost=5), stream="before")
+    fresh = live.add(12.0, reading(12, rx_lost=0), stream="after the resume")
+    assert fresh == reading(12, rx_lost=0)
+    later = live.add(22.0, reading(22, rx_lost=1), stream="after the resume")
+    assert later.rx_lost == 1 and later.level is QualityLevel.GOOD
