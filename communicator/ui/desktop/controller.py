@@ -14,7 +14,7 @@ Desktop integration (also built in `attach`): the tray icon (`tray.DesktopTray`)
 show the window, change the agent state, sign out and quit; closing the main window hides it in
 the tray when "close to tray" is on (by default wherever there is a tray); call notifications
 (through the desktop's notification service over D-Bus where there is no tray); the headset's
-call keys (`call_keys.CallKeyFilter`, application-wide); the text cursor's blinking stopped
+call keys (`call_keys.CallKeyFilter`, in every window of ours); the text cursor's blinking stopped
 after 10 s without input (`cursor_blink.CursorBlinkTimeout`); call links
 (`call_links.CallLinks`) from the command line or a second launch (`handle_arguments`).
 """
@@ -188,9 +188,9 @@ class Desktop(QObject):
         self.desktop_notifications = DbusNotifier() if dbus_supported() else None
         self.notifier = CallNotifier(model, self.tray, self, fallback=self.desktop_notifications)
         self.call_keys = CallKeyFilter(model, self)
+        self.call_keys.watch(self.main_window)
+        self.call_keys.watch(self.panel)
         app = QCoreApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.call_keys)
         if isinstance(app, QApplication):
             self.cursor_blink = CursorBlinkTimeout(app, parent=self)
         self.links = CallLinks(dial=self._links_dial, parent=self)
@@ -324,9 +324,8 @@ class Desktop(QObject):
     def close(self) -> None:
         """Close every window without asking to quit (the application is shutting down)."""
         self._closing = True
-        app = QCoreApplication.instance()
-        if self.call_keys is not None and app is not None:
-            app.removeEventFilter(self.call_keys)
+        if self.call_keys is not None:
+            self.call_keys.close()
         if self.cursor_blink is not None:
             self.cursor_blink.close()
         if self.desktop_notifications is not None:

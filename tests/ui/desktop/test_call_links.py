@@ -147,3 +147,17 @@ def test_headset_keys_answer_and_hang_up_from_any_window(
         press_key(window, Qt.Key.Key_Hangup)
     assert not ended.args[0].answered and not ended.args[0].missed
     assert window.dial.number.text() == ""  # the keys typed nothing
+
+    # Another window of ours is the active one (a dialog, the transfer picker): the keys work
+    # there too, and stop there once it is gone.
+    model.set_ready()
+    view = ring_agent(qtbot, model, far)
+    other = QWidget(window, Qt.WindowType.Dialog)
+    other.show()
+    other.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is other, timeout=2000)
+    with qtbot.waitSignal(model.call_ended, timeout=5000) as ended:
+        press_key(other, Qt.Key.Key_Hangup)
+    assert not ended.args[0].answered
+    other.close()
+    other.deleteLater()
