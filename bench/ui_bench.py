@@ -16,11 +16,14 @@ Without a display it runs itself again under ``xvfb-run``. Figures (last line: o
 * ``max_gui_stall_ms``: the longest gap, beyond its 1 ms interval, between two ticks of a
   precise timer on the GUI thread while the agent signs in (the main window opens), makes a
   call, takes one (ringing, the panel, answering, hanging up: phase ``incoming``, since 2 Dec
-  22:00 UTC) and the admin changes the profile (pushed and applied live). Far-end and admin commands
-  run on another thread, as they would in other processes. The windows are opened as the
-  application opens them (`communicator.ui.desktop.controller.Desktop`, see `open_desktop`):
-  the main window is built when the session model is attached, behind the sign-in window, and
-  shown by the desktop on sign-in. (Until 2 Dec, 16:30 UTC the bench built it itself right
+  22:00 UTC) and the admin changes the profile (pushed and applied live). Before the incoming
+  call the history holds ``HISTORY_SEEDED`` calls more (a week of an agent's calls: the
+  history shows its 500 newest), so its hang-up refreshes a full history (since 3 Dec 16:20
+  UTC). Far-end and admin commands run on another thread, as they would in other processes.
+  The windows are opened as the application opens them
+  (`communicator.ui.desktop.controller.Desktop`, see `open_desktop`): the main window is built
+  when the session model is attached, behind the sign-in window, and shown by the desktop on
+  sign-in. (Until 2 Dec, 16:30 UTC the bench built it itself right
   after sign-in, which the application never did.)
 * ``idle_cpu_pct`` and ``rss_mb``: a separate client process (``--client``, nothing of the
   bench in it; the same `Desktop`): signed in, main window open, registered; RSS after
@@ -46,6 +49,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREEN = "1280x800x24"
+HISTORY_SEEDED = 600
 
 
 def load() -> float:
@@ -233,6 +237,18 @@ class StallMonitor:
         self._running = False
 
 
+def seed_history(desk: Any, record: Any, count: int) -> None:
+    """``count`` earlier calls in the history, ten minutes apart, copies of ``record``."""
+    import uuid
+    from dataclasses import replace
+
+    signed_in = desk.model.state.signed_in
+    assert signed_in is not None
+    for n in range(1, count + 1):
+        earlier = replace(record, record_id=uuid.uuid4(), created_at=record.created_at - 600 * n)
+        desk.workstation.history.add(signed_in.session.owner, earlier, logged=True)
+
+
 def in_background(action: Callable[[], Any]) -> threading.Thread:
     """Far-end and admin commands block until answered: never on the GUI thread."""
     thread = threading.Thread(target=action, daemon=True)
@@ -283,6 +299,8 @@ def on_the_rig(work: Path, rings: int, idle_s: float) -> dict[str, Any]:
             def idle() -> bool:
                 return all(v.call is None for v in model.state.lines)
 
+            ended: list[Any] = []
+            model.call_ended.connect(ended.append)
             monitor.start("call")
             model.place_call(CUSTOMER.user)
             wait_until(connected, 10, "the customer's answer")
@@ -296,8 +314,10 @@ def on_the_rig(work: Path, rings: int, idle_s: float) -> dict[str, Any]:
             wait_until(lambda: model.state.agent.state is AgentState.READY, 5, "ready")
             settle(wait_until, 0.5)
 
+            seed_history(desk, ended[0], HISTORY_SEEDED)
+            settle(wait_until, 0.5)
             # Ringing, answering and hanging up an incoming call (the panel, the answer, the
-            # call log written at hang-up), then back to Ready.
+            # call log written at hang-up, the full history refreshed), then back to Ready.
             monitor.start("incoming")
             sent: dict[str, Any] = {}
             uri = center.agent_uri

@@ -81,10 +81,9 @@ def anna_on_server(deployment: Deployment) -> str | None:
 
 def history_cells(desktop: Desktop, column: str) -> list[str]:
     assert desktop.main_window is not None
-    table = desktop.main_window.history.table
+    shown = desktop.main_window.history.table.model()
     index = COLUMNS.index(column)
-    items = (table.item(row, index) for row in range(table.rowCount()))
-    return [item.text() if item is not None else "" for item in items]
+    return [str(shown.index(row, index).data() or "") for row in range(shown.rowCount())]
 
 
 def test_a_group_call_answered_by_another_member(
