@@ -232,6 +232,10 @@ class StallMonitor:
                         )
                     )
 
+    def pause(self) -> None:
+        """Stop measuring until the next `start` (the bench's own set-up between phases)."""
+        self._timer.stop()
+
     def stop(self) -> None:
         self._timer.stop()
         self._running = False
@@ -314,6 +318,7 @@ def on_the_rig(work: Path, rings: int, idle_s: float) -> dict[str, Any]:
             wait_until(lambda: model.state.agent.state is AgentState.READY, 5, "ready")
             settle(wait_until, 0.5)
 
+            monitor.pause()
             seed_history(desk, ended[0], HISTORY_SEEDED)
             settle(wait_until, 0.5)
             # Ringing, answering and hanging up an incoming call (the panel, the answer, the

@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -182,7 +183,13 @@ class HistoryView(QWidget):
         self.filter.currentIndexChanged.connect(lambda _i: self.refresh())
         self.table.activated.connect(lambda _index: self.redial())
         self.redial_button.clicked.connect(self.redial)
-        model.call_ended.connect(lambda _record: self.refresh())
+        # After a call's end the history is read in a loop turn of its own: the lines and the
+        # agent state, which the agent looks at first, change and paint without waiting for it.
+        self._refresh_soon = QTimer(self)
+        self._refresh_soon.setSingleShot(True)
+        self._refresh_soon.setInterval(0)
+        self._refresh_soon.timeout.connect(self.refresh)
+        model.call_ended.connect(lambda _record: self.refresh_soon())
         model.signed_in_changed.connect(lambda _old, _new: self.refresh())
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
@@ -207,6 +214,10 @@ class HistoryView(QWidget):
     def set_filter(self, outcome: HistoryOutcome | None) -> None:
         index = next(i for i, (_t, o) in enumerate(_FILTERS) if o is outcome)
         self.filter.setCurrentIndex(index)
+
+    def refresh_soon(self) -> None:
+        """`refresh` in a coming turn of the loop, once however often asked before it."""
+        self._refresh_soon.start()
 
     def refresh(self) -> None:
         outcome = _FILTERS[max(0, self.filter.currentIndex())][1]
