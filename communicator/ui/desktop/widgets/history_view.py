@@ -5,12 +5,13 @@ The table is a view of `HistoryTable`, a model whose rows are replaced at once. 
 `QTableWidget` refilled cell by cell at every call's end: with its columns sized to their
 contents each cell set re-measured the whole column, so a refill grew with the square of the
 rows (an agent's 100 past calls froze the window for 1.3 s at each hang-up, 300 for 12 s). The
-columns are sized from the rows in sight and a few more (`SIZED_ROWS`), not all 500.
+columns are sized from the rows in sight (`SIZED_ROWS` more: none), not from all 500.
 """
 
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -39,6 +40,9 @@ from communicator.ui.desktop.widgets.common import action_button, describe
 from communicator.ui.i18n import QT_TRANSLATE_NOOP, translate
 from communicator.ui.messages_i18n import when_text
 from communicator.ui.session import SessionModel
+
+if TYPE_CHECKING:
+    from communicator.workstation import SignedIn
 
 COLUMNS = (
     QT_TRANSLATE_NOOP("HistoryView", "When"),
@@ -69,15 +73,16 @@ _FILTERS: tuple[tuple[str, HistoryOutcome | None], ...] = (
 )
 
 
-SIZED_ROWS = 20
-"""Rows past those in sight that the columns' widths are measured from."""
+SIZED_ROWS = 0
+"""Rows past those in sight that the columns' widths are measured from (each cell measured is
+~10 calls into Python from Qt's item delegate)."""
 
 _Index = QModelIndex | QPersistentModelIndex
 
 
 class HistoryTable(QAbstractTableModel):
     """The entries shown; each row's texts made when the view first asks for them (the rows in
-    sight and `SIZED_ROWS` more), not for all 500 at every call's end."""
+    sight), not for all 500 at every call's end."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -115,6 +120,10 @@ class HistoryTable(QAbstractTableModel):
         if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self._headers[section]
         return None
+
+
+def _owner(signed_in: SignedIn | None) -> str | None:
+    return None if signed_in is None else signed_in.session.owner
 
 
 def _row_texts(entry: HistoryEntry, now: float) -> tuple[str, ...]:
@@ -190,7 +199,7 @@ class HistoryView(QWidget):
         self._refresh_soon.setInterval(0)
         self._refresh_soon.timeout.connect(self.refresh)
         model.call_ended.connect(lambda _record: self.refresh_soon())
-        model.signed_in_changed.connect(lambda _old, _new: self.refresh())
+        model.signed_in_changed.connect(self._signed_in_changed)
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.filter)
@@ -214,6 +223,11 @@ class HistoryView(QWidget):
     def set_filter(self, outcome: HistoryOutcome | None) -> None:
         index = next(i for i, (_t, o) in enumerate(_FILTERS) if o is outcome)
         self.filter.setCurrentIndex(index)
+
+    def _signed_in_changed(self, old: SignedIn | None, new: SignedIn | None) -> None:
+        """Another agent's history, or none; not at each profile update of the same agent."""
+        if _owner(old) != _owner(new):
+            self.refresh()
 
     def refresh_soon(self) -> None:
         """`refresh` in a coming turn of the loop, once however often asked before it."""
