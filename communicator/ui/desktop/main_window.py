@@ -499,7 +499,8 @@ class MainWindow(QMainWindow):
         took 15-18 ms of the GUI thread at sign-in (perf: the style's frames and buttons), past
         a frame; the two later turns follow within a few milliseconds."""
         later = [self.dial, self._actions_panel, self.tabs]
-        self._later_stages = [w for w in later if w is not None and w.updatesEnabled()]
+        # All of them again, also those a show hidden again before its paint left waiting.
+        self._later_stages = [w for w in later if w is not None]
         for widget in self._later_stages:
             widget.setUpdatesEnabled(False)
 
