@@ -12,7 +12,7 @@ travels up to its window, so that is where the filter sees it. An application-wi
 run Python for every event of every widget, thousands while the main window paints (perf, 3 Dec:
 12 % of the GUI thread's CPU during a call). The main window and the incoming-call panel are
 always watched (`watch`); any other window of ours (a dialog, the transfer picker) while it is
-the active one.
+the active one, and an open popup (a menu, a list dropping down).
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ class CallKeyFilter(QObject):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusWindowChanged.connect(self._follow)
+            self._follow(app.focusWindow())  # a window of ours may be active already
 
     def watch(self, window: QWidget) -> None:
         """See the call keys pressed anywhere in ``window`` (for as long as it lives)."""
@@ -67,8 +68,14 @@ class CallKeyFilter(QObject):
         self._watched.clear()
 
     def _follow(self, _window: QWindow | None) -> None:
-        """The active window, when it is not one we always watch, is watched while active."""
-        active = QApplication.activeWindow() if _window is not None else None
+        """The active window, when it is not one we always watch, is watched while active; an
+        open popup (a menu, a list dropping down) gets the keys before any window, and its own
+        keys stop at it."""
+        active = (
+            (QApplication.activePopupWidget() or QApplication.activeWindow())
+            if _window is not None
+            else None
+        )
         if active is self._active:
             return
         if self._active is not None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
 from communicator.core.calls import CallState
 from communicator.core.messages import MessageLevel
@@ -149,15 +149,31 @@ def test_headset_keys_answer_and_hang_up_from_any_window(
     assert window.dial.number.text() == ""  # the keys typed nothing
 
     # Another window of ours is the active one (a dialog, the transfer picker): the keys work
-    # there too, and stop there once it is gone.
+    # there too.
     model.set_ready()
     view = ring_agent(qtbot, model, far)
     other = QWidget(window, Qt.WindowType.Dialog)
     other.show()
-    other.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is other, timeout=2000)
+
+    def active() -> bool:  # the agent clicks it (the ringing panel may take the focus first)
+        other.activateWindow()
+        return QApplication.activeWindow() is other
+
+    qtbot.waitUntil(active, timeout=2000)
     with qtbot.waitSignal(model.call_ended, timeout=5000) as ended:
         press_key(other, Qt.Key.Key_Hangup)
     assert not ended.args[0].answered
     other.close()
     other.deleteLater()
+
+    # A menu of ours is open (the Not ready reasons, a list dropping down): its keys stop at it.
+    model.set_ready()
+    view = ring_agent(qtbot, model, far)
+    menu = QMenu(window)
+    menu.addAction("Lunch")
+    menu.popup(window.mapToGlobal(window.rect().center()))
+    qtbot.waitUntil(lambda: QApplication.focusWindow() is menu.windowHandle(), timeout=2000)
+    with qtbot.waitSignal(model.call_ended, timeout=5000) as ended:
+        press_key(menu, Qt.Key.Key_Hangup)
+    assert not ended.args[0].answered
+    menu.close()

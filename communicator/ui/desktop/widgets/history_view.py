@@ -4,8 +4,10 @@ search, and redial (button, double-click or Enter).
 The table is a view of `HistoryTable`, a model whose rows are replaced at once. It was a
 `QTableWidget` refilled cell by cell at every call's end: with its columns sized to their
 contents each cell set re-measured the whole column, so a refill grew with the square of the
-rows (an agent's 100 past calls froze the window for 1.3 s at each hang-up, 300 for 12 s). The
-columns are sized from the rows in sight (`SIZED_ROWS` more: none), not from all 500.
+rows (an agent's 100 past calls froze the window for 1.3 s at each hang-up, 300 for 12 s).
+Qt's own sizing to contents asks the model about ten questions per cell, for every row when the
+table is out of sight; the columns are instead measured here with the font, from every entry's
+texts (`HistoryTable.widest_texts`), so no older row's date or number is cut off either.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -73,16 +76,15 @@ _FILTERS: tuple[tuple[str, HistoryOutcome | None], ...] = (
 )
 
 
-SIZED_ROWS = 0
-"""Rows past those in sight that the columns' widths are measured from (each cell measured is
-~10 calls into Python from Qt's item delegate)."""
-
 _Index = QModelIndex | QPersistentModelIndex
+HORIZONTAL = Qt.Orientation.Horizontal
 
 
 class HistoryTable(QAbstractTableModel):
     """The entries shown; each row's texts made when the view first asks for them (the rows in
     sight), not for all 500 at every call's end."""
+
+    NAME_COLUMN = COLUMNS.index("Name")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -96,6 +98,22 @@ class HistoryTable(QAbstractTableModel):
         self.beginResetModel()
         self._entries, self._texts, self._now = entries, {}, now
         self.endResetModel()
+
+    def widest_texts(self) -> list[set[str]]:
+        """Per column, texts among which is its widest for every entry (the Name column: none,
+        it takes the spare width), made without the texts of every row."""
+        entries = self._entries
+        columns: list[set[str]] = [set() for _ in COLUMNS]
+        columns[0] = {
+            when_text(entry.started_at, self._now) for entry in _one_a_month(entries, self._now)
+        }
+        columns[1] = {translate("HistoryView", "In"), translate("HistoryView", "Out")}
+        columns[3] = {entry.number or entry.uri for entry in entries}
+        columns[4] = {translate("HistoryView", word) for word in _OUTCOME_WORDS.values()}
+        longest = max((entry.talk_time for entry in entries), default=0.0)
+        columns[5] = {format_duration(longest)} if longest else set()
+        columns[6] = {entry.group for entry in entries}
+        return columns
 
     def text(self, row: int, column: int) -> str:
         texts = self._texts.get(row)
@@ -120,6 +138,17 @@ class HistoryTable(QAbstractTableModel):
         if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self._headers[section]
         return None
+
+
+def _one_a_month(entries: tuple[HistoryEntry, ...], now: float) -> list[HistoryEntry]:
+    """An entry of today and one of each month (their times read alike, but the months' names
+    differ in width)."""
+    today = time.localtime(now)[:3]
+    chosen: dict[tuple[int, ...], HistoryEntry] = {}
+    for entry in entries:
+        day = time.localtime(entry.started_at)[:3]
+        chosen.setdefault(day if day == today else day[:2], entry)
+    return list(chosen.values())
 
 
 def _owner(signed_in: SignedIn | None) -> str | None:
@@ -176,10 +205,9 @@ class HistoryView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setTabKeyNavigation(False)
         header = self.table.horizontalHeader()
-        header.setResizeContentsPrecision(SIZED_ROWS)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # sized in `_fit_columns`
         # The spare width goes to the caller's name (a group column, often empty, took it all).
-        header.setSectionResizeMode(COLUMNS.index("Name"), QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(HistoryTable.NAME_COLUMN, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
         self.redial_button = action_button(
             translate("HistoryView", "Call back"),
@@ -234,13 +262,42 @@ class HistoryView(QWidget):
         self._refresh_soon.start()
 
     def refresh(self) -> None:
+        """Read the history again. A row the agent chose stays chosen (a click that also
+        brought the window to the front is not undone by the refresh that follows); otherwise
+        the newest call is."""
+        chosen = self._chosen_entry()
         outcome = _FILTERS[max(0, self.filter.currentIndex())][1]
         entries = self._model.history(self.search.text().strip())
         self._entries = tuple(e for e in entries if outcome is None or e.outcome is outcome)
         self.rows.set_entries(self._entries, time.time())
+        self._fit_columns()
         if self._entries:
-            self.table.setCurrentIndex(self.rows.index(0, 0))  # selects the row
+            ids = [entry.record_id for entry in self._entries]
+            row = ids.index(chosen) if chosen in ids else 0
+            self.table.setCurrentIndex(self.rows.index(row, 0))  # selects the row
         self.redial_button.setEnabled(bool(self._entries))
+
+    def _chosen_entry(self) -> str | None:
+        """The record id of the row the agent chose, when it is not the top one."""
+        rows = [index.row() for index in self.table.selectionModel().selectedRows()]
+        if rows and 0 < rows[0] < len(self._entries):
+            return self._entries[rows[0]].record_id
+        return None
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its widest text in any entry, or its title."""
+        header = self.table.horizontalHeader()
+        style = self.table.style()
+        metric = QStyle.PixelMetric
+        cell_font, title_font = self.table.fontMetrics(), header.fontMetrics()
+        cell_margin = 2 * (style.pixelMetric(metric.PM_FocusFrameHMargin, None, self.table) + 1)
+        title_margin = 2 * style.pixelMetric(metric.PM_HeaderMargin, None, header) + 4
+        for column, texts in enumerate(self.rows.widest_texts()):
+            if column == HistoryTable.NAME_COLUMN:
+                continue
+            widest = max((cell_font.horizontalAdvance(text) for text in texts), default=0)
+            title = title_font.horizontalAdvance(str(self.rows.headerData(column, HORIZONTAL)))
+            header.resizeSection(column, max(widest + cell_margin + 1, title + title_margin))
 
     def redial(self) -> None:
         rows = {i.row() for i in self.table.selectionModel().selectedRows()}
