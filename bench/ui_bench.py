@@ -187,6 +187,7 @@ class StallMonitor:
         self.worst_own.setdefault(phase, 0.0)
         self._last = time.perf_counter()
         self._last_sched = self._read_sched()
+        self._seen.clear()  # what the watcher saw while paused was the bench's own set-up
         self._timer.start()
         if self._watcher is None:
             self._running = True

@@ -24,6 +24,14 @@ def describe(widget: W, name: str, description: str) -> W:
     return widget
 
 
+def keep_place(widget: QWidget) -> None:
+    """``widget`` keeps its room in its layout while hidden: showing or hiding it moves nothing
+    else (no layout shift under the agent's pointer, no whole window laid out and painted)."""
+    policy = widget.sizePolicy()
+    policy.setRetainSizeWhenHidden(True)
+    widget.setSizePolicy(policy)
+
+
 def action_button(
     text: str,
     description: str,

@@ -102,18 +102,18 @@ class HistoryTable(QAbstractTableModel):
     def widest_texts(self) -> list[set[str]]:
         """Per column, texts among which is its widest for every entry (the Name column: none,
         it takes the spare width), made without the texts of every row."""
-        entries = self._entries
-        columns: list[set[str]] = [set() for _ in COLUMNS]
-        columns[0] = {
-            when_text(entry.started_at, self._now) for entry in _one_a_month(entries, self._now)
-        }
-        columns[1] = {translate("HistoryView", "In"), translate("HistoryView", "Out")}
-        columns[3] = {entry.number or entry.uri for entry in entries}
-        columns[4] = {translate("HistoryView", word) for word in _OUTCOME_WORDS.values()}
+        entries, now = self._entries, self._now
         longest = max((entry.talk_time for entry in entries), default=0.0)
-        columns[5] = {format_duration(longest)} if longest else set()
-        columns[6] = {entry.group for entry in entries}
-        return columns
+        widest = {
+            "When": {when_text(entry.started_at, now) for entry in _one_a_month(entries, now)},
+            "Direction": {translate("HistoryView", "In"), translate("HistoryView", "Out")},
+            "Name": set(),
+            "Number": {entry.number or entry.uri for entry in entries},
+            "Outcome": {translate("HistoryView", word) for word in _OUTCOME_WORDS.values()},
+            "Talk time": {format_duration(longest)} if longest else set(),
+            "Group": {entry.group for entry in entries},
+        }
+        return [widest[column] for column in COLUMNS]
 
     def text(self, row: int, column: int) -> str:
         texts = self._texts.get(row)

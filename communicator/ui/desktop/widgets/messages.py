@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from communicator.core.messages import Message, MessageLevel
 from communicator.ui.desktop.icons import icon
-from communicator.ui.desktop.widgets.common import ICON_SIZE, describe
+from communicator.ui.desktop.widgets.common import ICON_SIZE, describe, keep_place
 from communicator.ui.i18n import translate
 from communicator.ui.messages_i18n import message_text
 from communicator.ui.session import SessionModel
@@ -23,13 +23,6 @@ _STYLE = {
     MessageLevel.WARNING: "background: #fff4e5; color: #663c00; font-weight: bold;",
     MessageLevel.ERROR: "background: #fdecea; color: #8e0000; font-weight: bold;",
 }
-
-
-def keep_place(widget: QWidget) -> None:
-    """``widget`` keeps its room in its layout while hidden."""
-    policy = widget.sizePolicy()
-    policy.setRetainSizeWhenHidden(True)
-    widget.setSizePolicy(policy)
 
 
 class MessageLine(QWidget):
