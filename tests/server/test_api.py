@@ -437,6 +437,23 @@ def test_directory_lists_agents_and_groups_with_extensions(api: Api) -> None:
     assert api.c.get("/api/v1/directory").status_code == 401
 
 
+def test_an_agent_or_group_created_after_the_directory_was_read_is_listed_at_once(
+    api: Api,
+) -> None:
+    """The server keeps the directory it built until something changes: a new agent (with no
+    number yet) or a new group without members is such a change."""
+    _, _, token = setup_agent(api, "tina")
+    before = api.ok(api.c.get("/api/v1/directory", headers=api.bearer(token)))
+    assert "Vera New" not in {a["display_name"] for a in before["agents"]}
+    api.agent("vera", display_name="Vera New")
+    after = api.ok(api.c.get("/api/v1/directory", headers=api.bearer(token)))
+    listed = {a["display_name"]: a["extension"] for a in after["agents"]}
+    assert "Vera New" in listed and listed["Vera New"] is None
+    group = api.group("Night shift")
+    after = api.ok(api.c.get("/api/v1/directory", headers=api.bearer(token)))
+    assert {"name": "Night shift", "extension": group["extension"]} in after["groups"]
+
+
 def test_invalid_requests_get_4xx_json_naming_the_problem(api: Api) -> None:
     _, _, token = setup_agent(api)
     h = api.bearer(token)

@@ -16,7 +16,7 @@ import logging
 import os
 import secrets
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from sqlalchemy import Engine, delete, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -117,6 +117,10 @@ def emit(
         or change.status
     ):
         return
+    batch: list[Change] | None = session.info.get(_BATCH)
+    if batch is not None:
+        batch.append(change)
+        return
     session.info.setdefault("changes", []).append(change)
     payload = _STATUS_PAYLOAD if change == _STATUS else change.to_json(ORIGIN)
     bind = session.get_bind()
@@ -125,6 +129,36 @@ def emit(
     else:
         # A plain statement (no ORM flush): every sign-in announces itself.
         session.connection().execute(_NEW_EVENT, {"payload": payload})
+
+
+_BATCH = "communicator.changes_batched"
+
+
+@contextlib.contextmanager
+def one_notice(session: Session) -> Iterator[None]:
+    """The changes emitted inside the block become one notice, given when it ends (an
+    import of 20,000 accounts is one notice, not 20,000 that every process must read and
+    every open event stream wake for). Nothing is given when the block raises: its
+    transaction is not to be committed."""
+    if _BATCH in session.info:  # already inside one
+        yield
+        return
+    pending: list[Change] = []
+    session.info[_BATCH] = pending
+    try:
+        yield
+    finally:
+        session.info.pop(_BATCH, None)
+    if pending:
+        emit(
+            session,
+            frozenset().union(*(c.agents for c in pending)),
+            everyone=any(c.everyone for c in pending),
+            sessions_revoked=frozenset().union(*(c.sessions_revoked for c in pending)),
+            signed_out=frozenset().union(*(c.signed_out for c in pending)),
+            recheck_credentials=any(c.recheck_credentials for c in pending),
+            status=any(c.status for c in pending),
+        )
 
 
 _STATUS = Change(status=True)

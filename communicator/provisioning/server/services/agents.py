@@ -121,6 +121,7 @@ def create_agent(s: Session, body: AgentCreate, password_hash: str) -> Agent:
     s.add(a)
     _apply_agent(s, a, data, password_hash)
     s.flush()
+    emit(s, [a.id])  # the directory lists every active agent, with a number or not
     return a
 
 

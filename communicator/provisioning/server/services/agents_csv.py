@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import changes
 from ..api_models import AgentCreate, AgentFields
 from ..csvsafe import CsvRow, read_csv, safe_cell, unsafe_cell
 from ..errors import ApiError, Invalid
@@ -176,38 +177,39 @@ def import_agents(
     by_login = {a.login: a for a in s.scalars(select(Agent))}  # one query, not one a row
     created = updated = 0
     problems: list[dict[str, Any]] = []
-    for r in rows:
-        data = dict(r.data)
-        has_group = "group" in data
-        group = data.pop("group", None)
-        try:
-            if has_group:
-                if group is not None and group not in groups:
-                    raise Invalid(f"group {group!r} does not exist")
-                data["group_id"] = groups[group] if group is not None else None
-            existing = by_login.get(r.login)
-            # No savepoint per row: on SQLite (pysqlite) a SAVEPOINT opened before any write
-            # of the transaction is committed by its RELEASE, which would keep the first row
-            # of a refused file. A refused file rolls back as a whole anyway.
-            if existing is None:
-                if r.line not in hashes:
-                    raise Invalid("a new agent needs a password (8 characters or more)")
-                body = AgentCreate.model_validate({**data, "password": r.password})
-                audited.create_agent(s, who, body, hashes[r.line])
-                created += 1
-            else:
-                data.pop("login", None)
-                fields = AgentFields.model_validate(data)
-                audited.update_agent(s, who, existing.id, fields, hashes.get(r.line))
-                updated += 1
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = ".".join(str(x) for x in err["loc"])
-                problems.append({"line": r.line, "field": loc, "message": err["msg"]})
-        except ApiError as exc:
-            problems.append({"line": r.line, "message": exc.message})
-    if problems:
-        raise Invalid(
-            f"{len(problems)} problem(s) in the CSV; nothing was imported", problems=problems
-        )
+    with changes.one_notice(s):  # one notice for the whole file
+        for r in rows:
+            data = dict(r.data)
+            has_group = "group" in data
+            group = data.pop("group", None)
+            try:
+                if has_group:
+                    if group is not None and group not in groups:
+                        raise Invalid(f"group {group!r} does not exist")
+                    data["group_id"] = groups[group] if group is not None else None
+                existing = by_login.get(r.login)
+                # No savepoint per row: on SQLite (pysqlite) a SAVEPOINT opened before any write
+                # of the transaction is committed by its RELEASE, which would keep the first row
+                # of a refused file. A refused file rolls back as a whole anyway.
+                if existing is None:
+                    if r.line not in hashes:
+                        raise Invalid("a new agent needs a password (8 characters or more)")
+                    body = AgentCreate.model_validate({**data, "password": r.password})
+                    audited.create_agent(s, who, body, hashes[r.line])
+                    created += 1
+                else:
+                    data.pop("login", None)
+                    fields = AgentFields.model_validate(data)
+                    audited.update_agent(s, who, existing.id, fields, hashes.get(r.line))
+                    updated += 1
+            except ValidationError as exc:
+                for err in exc.errors():
+                    loc = ".".join(str(x) for x in err["loc"])
+                    problems.append({"line": r.line, "field": loc, "message": err["msg"]})
+            except ApiError as exc:
+                problems.append({"line": r.line, "message": exc.message})
+        if problems:
+            raise Invalid(
+                f"{len(problems)} problem(s) in the CSV; nothing was imported", problems=problems
+            )
     return created, updated

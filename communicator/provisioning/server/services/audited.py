@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from .. import changes
 from ..admin_models import AuditEntry
 from ..api_models import AccountCreate, AccountFields, AgentCreate, AgentFields, GroupCreate
 from ..api_models import GroupFields as GroupBody
@@ -21,7 +22,7 @@ from ..config import ServerConfig
 from ..csvsafe import read_csv, unsafe_cell
 from ..models import Agent, Group, VoipAccount
 from ..security import SecretBox
-from . import accounts, accounts_csv, agents, audit, groups, pool
+from . import accounts, accounts_csv, agents, audit, groups, numbering, pool
 
 PASSWORD_CHANGED = frozenset({"password"})
 SIP_PASSWORD_CHANGED = frozenset({"sip_password"})
@@ -257,7 +258,8 @@ def import_accounts_csv(
     account it created or changed."""
     before = _all_accounts(s)
     _open_transaction(s)
-    created, updated = accounts_csv.import_accounts_csv(s, cfg, box, text)
+    with changes.one_notice(s), numbering.extensions_held(s):
+        created, updated = accounts_csv.import_accounts_csv(s, cfg, box, text)
     with_password = _csv_rows_with_password(text)
     for account_id, after in _all_accounts(s).items():
         old = before.get(account_id)

@@ -153,8 +153,8 @@ def create_group(s: Session, cfg: ServerConfig, body: GroupCreate) -> Group:
     s.add(g)
     _apply_group(s, cfg, g, data)
     s.flush()
-    if members is not None:
-        emit(s, _set_members(s, g, members), everyone=True)
+    # The directory lists every group: every process drops the one it keeps.
+    emit(s, _set_members(s, g, members) if members is not None else (), everyone=True)
     return g
 
 
