@@ -235,7 +235,8 @@ class SipEngine(CallCommands):
     @property
     def stack_call_limit(self) -> int | None:
         """Calls pjsua2 can hold at once in this process (a compiled limit: 4 in the wheel
-        used); calls beyond it are refused busy (and logged) whatever Max Phone Lines says."""
+        used); calls beyond it are refused busy (and logged) whatever Max Phone Lines says,
+        so the engine has no more lines than this (`StackFullGuard.lines_for`)."""
         return self._stack_full.capacity()
 
     def local_address(self, transport: str = "udp") -> TransportAddress:
@@ -260,7 +261,7 @@ class SipEngine(CallCommands):
         old = self._profile
         if old is None:
             self._configure(profile)
-        elif old.sip_settings_differ(profile) or _lines_differ(old, profile):
+        elif old.sip_settings_differ(profile) or self._lines_differ(old, profile):
             if self._busy():
                 self._pending_profile = profile
                 self._hub.notice(
@@ -305,6 +306,13 @@ class SipEngine(CallCommands):
         self._sync_audio()
         self._update_clock()
 
+    def _lines_differ(self, old: VoipProfile, new: VoipProfile) -> bool:
+        lines_for = self._stack_full.lines_for
+        return (
+            lines_for(old.agent.max_lines) != lines_for(new.agent.max_lines)
+            or old.agent.country_code != new.agent.country_code
+        )
+
     def set_sip_trace(self, enabled: bool) -> None:
         self._endpoint.set_sip_trace(enabled)
 
@@ -323,11 +331,10 @@ class SipEngine(CallCommands):
         if not self._codec_report.complete:
             self._hub.notice(f"Codecs: {self._codec_report.describe()}")
         self._lines = Lines(
-            profile.agent.max_lines,
+            self._stack_full.lines_for(profile.agent.max_lines),
             DialPlan(domain=profile.sip.effective_domain, country_code=profile.agent.country_code),
         )
         self._peers.resolve(profile)
-        self._stack_full.check_lines(profile.agent.max_lines)
         self._registrar.configure(profile, tids, kinds)
         if self._signed_in:
             self._registrar.sign_in()
@@ -555,13 +562,6 @@ class SipEngine(CallCommands):
             self._clock.release()
             self._endpoint.detach(self)
             gc.collect()
-
-
-def _lines_differ(old: VoipProfile, new: VoipProfile) -> bool:
-    return (
-        old.agent.max_lines != new.agent.max_lines
-        or old.agent.country_code != new.agent.country_code
-    )
 
 
 __all__ = [

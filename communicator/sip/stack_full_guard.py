@@ -112,6 +112,7 @@ class StackFullGuard:
         self._module.on_rx_request = self._callback
         self._registered = False
         self._endpt: int | None = None
+        self._warned_for: int | None = None
         self._declare()
 
     def _declare(self) -> None:
@@ -130,17 +131,22 @@ class StackFullGuard:
             return int(self._lib.pjsua_call_get_max_count())
         return None
 
-    def check_lines(self, max_lines: int) -> None:
-        """Log when a profile's Max Phone Lines reaches the limit (callers past it are
-        refused busy by pjsua, and logged through this guard)."""
+    def lines_for(self, max_lines: int) -> int:
+        """The lines this process can offer for a profile's Max Phone Lines: no more than
+        the calls pjsua holds at once. Showing the agent lines that could never ring would
+        be a lie; the admin learns of the cut from the log (and the console's hint)."""
         limit = self.capacity()
-        if limit is not None and max_lines >= limit:
+        if limit is None or max_lines <= limit:
+            return max_lines
+        if max_lines != self._warned_for:
+            self._warned_for = max_lines
             log.warning(
-                "Max Phone Lines is %d but the SIP stack holds %d calls at once: "
-                "further callers are refused busy",
+                "Max Phone Lines is %d but the SIP stack holds %d calls at once: %d lines offered",
                 max_lines,
                 limit,
+                limit,
             )
+        return limit
 
     def install(self) -> bool:
         """Register the module with pjsip; False (and a log line) when it cannot be."""

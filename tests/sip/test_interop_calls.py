@@ -16,6 +16,7 @@ import pytest
 
 from communicator.core.calls import CallState, EndReason, TransferState
 from communicator.core.registration import RegistrationState
+from communicator.provisioning.schema import MAX_LINES_LIMIT
 from communicator.sip.events import NoticePosted
 from tests.rig.kamailio import KamailioServer
 from tests.sip.helpers import TEST_CODECS, make_profile, wait_peer
@@ -65,10 +66,12 @@ def test_a_caller_refused_when_the_stack_is_full_still_leaves_a_record(
     engine_factory: Any, kamailio: KamailioServer, peer_factory: Any, qtbot: Any
 ) -> None:
     """Every line busy with as many calls as pjsua allows: the next INVITE never reaches
-    pjsua's onIncomingCall; the engine must still refuse it (486) and log it."""
+    pjsua's onIncomingCall; the engine must still refuse it (486) and log it. A profile
+    allowing more lines than that gets only as many lines as can ever hold a call."""
     engine = signed_in_engine(
-        engine_factory, kamailio, qtbot, "1006", agent={"max_lines": STACK_CALL_LIMIT}
+        engine_factory, kamailio, qtbot, "1006", agent={"max_lines": MAX_LINES_LIMIT}
     )
+    assert len(engine.state.lines) == STACK_CALL_LIMIT
     records = records_of(engine)
     # Two far ends with two calls each (a far end is a pjsua2 process too: 4 calls at most).
     far_users = ("1009", "1010")

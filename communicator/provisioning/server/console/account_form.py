@@ -52,7 +52,13 @@ SECTIONS: tuple[Section, ...] = (
             Field("country_code", "Country code", hint="Up to 3 digits, e.g. 1 or 44."),
             Field("phone_number", "Phone number", hint="A direct line is not required."),
             Field("extension", "Extension", "number", hint="Empty: the next free one."),
-            Field("max_lines", "Max phone lines", "number"),
+            Field(
+                "max_lines",
+                "Max phone lines",
+                "number",
+                hint="1 to 12. Communicator on a computer holds 4 calls at once: it offers"
+                " at most 4 lines.",
+            ),
             Field("min_call_log_s", "Min call log length (seconds)", "number"),
             Field("active", "Active", "checkbox"),
             Field("pool", "Lend from the pool while it has no agent", "checkbox"),
