@@ -26,7 +26,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -38,9 +38,7 @@ from communicator.core.line_view import AGENT_OPERATIONS, LineView
 from communicator.core.messages import Message, MessageLevel, MessageSource
 from communicator.provisioning.client import (
     DeskPhone,
-    ErrorKind,
     ProvisioningError,
-    normalise_server_url,
 )
 from communicator.provisioning.history import HistoryEntry
 from communicator.sip.events import CallEnded, NoticePosted
@@ -50,12 +48,11 @@ from communicator.ui.group_decline import decline_group_calls
 from communicator.ui.i18n import translate
 from communicator.ui.messages_i18n import agent_state_name
 from communicator.ui.session_commands import AudioControls, SessionCommands
+from communicator.ui.session_sign_in import SignInFlow
 from communicator.ui.session_state import FIELD_NAMES, AudioSetup, SessionState
-from communicator.ui.sign_in import SignInFailure, SignInField
 from communicator.ui.status_link import StatusLink
 from communicator.workstation import (
     SIGN_OUT_DELIVERY_S,
-    OfflineStartError,
     ProfileUpdated,
     SignedIn,
     SignedOutByServer,
@@ -120,13 +117,17 @@ class SessionModel(QObject, SessionCommands):
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(0)
         self._flush_timer.timeout.connect(self._flush)
-        self._attempt = 0
-        self._signing_in = False
+        self._sign_in = SignInFlow(
+            workstation,
+            self._dispatcher,
+            refresh=self._refresh,
+            start=self._start,
+            failed=self.sign_in_failed.emit,
+            choice_needed=lambda s: self.phone_choice_needed.emit(s.session.phones),
+        )
         self._signing_out = False
-        self._choosing: SignedIn | None = None
         self._starting: SignedIn | None = None
         """The phone started; the agent's log-in follows in the next turn (`_start`)."""
-        """Hot desk: signed in on the server, waiting for the agent's choice of phone."""
         self._announced: set[CallId | None] = set()
         self._closed = False
         self._messages: deque[Message] = deque(maxlen=100)
@@ -163,7 +164,8 @@ class SessionModel(QObject, SessionCommands):
     def phone_choices(self) -> tuple[DeskPhone, ...]:
         """Hot desk: the desk phones offered while the agent chooses (else empty); "this
         computer" is always a choice too (``choose_phone(None)``)."""
-        return (self._choosing.session.phones or ()) if self._choosing is not None else ()
+        choosing = self._sign_in.choosing
+        return (choosing.session.phones or ()) if choosing is not None else ()
 
     def history(self, search: str = "") -> tuple[HistoryEntry, ...]:
         signed_in = self._state.signed_in
@@ -188,88 +190,21 @@ class SessionModel(QObject, SessionCommands):
         self, server_url: str, login: str, password: str, *, remember: bool = False
     ) -> None:
         """Signs in on a worker thread; ``signed_in_changed`` or ``sign_in_failed`` follow."""
-        if not self._may_sign_in():
-            return
-        try:
-            server_url = normalise_server_url(server_url)
-        except Exception as err:  # ValueError, httpx.InvalidURL
-            self.sign_in_failed.emit(SignInFailure(str(err), SignInField.SERVER))
-            return
-        if not login.strip():
-            self.sign_in_failed.emit(SignInFailure("Enter your user name.", SignInField.LOGIN))
-            return
-        attempt = self._begin_sign_in()
-
-        def work() -> None:
-            try:
-                signed_in = self._ws.authenticate(server_url, login, password, remember=remember)
-            except ProvisioningError as err:
-                offline = self._offline_allowed(server_url, login)
-                failure = SignInFailure.from_error(err, offline_possible=offline)
-                self._dispatcher.post(lambda: self._sign_in_failed(attempt, failure))
-            except Exception:
-                log.exception("sign-in failed")
-                failure = SignInFailure("Signing in failed unexpectedly.", SignInField.NONE)
-                self._dispatcher.post(lambda: self._sign_in_failed(attempt, failure))
-            else:
-                self._dispatcher.post(lambda: self._sign_in_done(attempt, signed_in))
-
-        threading.Thread(target=work, name="sign-in", daemon=True).start()
+        if self._may_sign_in():
+            self._sign_in.sign_in(server_url, login, password, remember=remember)
 
     def start_offline(self, server_url: str, login: str, password: str) -> None:
         """Start from the saved profile while the server is unreachable (admin-allowed)."""
-        if not self._may_sign_in():
-            return
-        attempt = self._begin_sign_in()
-
-        def work() -> None:
-            try:
-                signed_in = self._ws.check_offline(server_url, login, password)
-            except OfflineStartError as err:
-                failure = SignInFailure(str(err), SignInField.PASSWORD)
-                self._dispatcher.post(lambda: self._sign_in_failed(attempt, failure))
-            else:
-                self._dispatcher.post(lambda: self._sign_in_done(attempt, signed_in))
-
-        threading.Thread(target=work, name="offline-start", daemon=True).start()
+        if self._may_sign_in():
+            self._sign_in.start_offline(server_url, login, password)
 
     def choose_phone(self, phone_id: int | None) -> None:
         """Hot desk: where the calls ring (a desk phone's id; None: this computer); the phone
         starts, or ``sign_in_failed`` (field PHONE) says why not (a phone another agent took)."""
-        choosing = self._choosing
-        if choosing is None or self._signing_in:
-            return
-        if phone_id is None:  # the server's default: nothing to tell it
-            self._choosing = None
-            self._start(choosing)
-            return
-        attempt = self._begin_sign_in()
-
-        def work() -> None:
-            try:
-                chosen = self._ws.choose_phone(choosing, phone_id)
-            except ProvisioningError as err:
-                failure = SignInFailure(err.message, SignInField.PHONE, err.kind)
-                self._dispatcher.post(lambda: self._sign_in_failed(attempt, failure))
-            else:
-                self._dispatcher.post(lambda: self._phone_chosen(attempt, chosen))
-
-        threading.Thread(target=work, name="choose-phone", daemon=True).start()
-
-    def _phone_chosen(self, attempt: int, signed_in: SignedIn) -> None:
-        if attempt == self._attempt and self._choosing is not None:
-            self._choosing = None
-            self._signing_in = False
-            self._start(signed_in)
+        self._sign_in.choose_phone(phone_id)
 
     def cancel_sign_in(self) -> None:
-        choosing, self._choosing = self._choosing, None
-        if choosing is not None:  # end the session the server opened
-            self._end_server_session(choosing)
-        if self._signing_in:
-            self._attempt += 1
-            self._signing_in = False
-            self._refresh()
+        self._sign_in.cancel()
 
     def sign_out(self, *, forget_password: bool = False) -> None:
         """Hang up, unregister, give waiting call logs a few seconds, end the server session;
@@ -296,48 +231,12 @@ class SessionModel(QObject, SessionCommands):
         threading.Thread(target=work, name="sign-out", daemon=True).start()
 
     def _may_sign_in(self) -> bool:
-        busy = self._signing_in or self._signing_out or self._choosing is not None
+        busy = self._sign_in.busy or self._signing_out
         if self._state.signed_in is not None or busy:
             already = translate("SessionModel", "You are already signed in.")
             self._tell(MessageSource.AGENT, already, MessageLevel.INFO)
             return False
         return True
-
-    def _begin_sign_in(self) -> int:
-        self._attempt += 1
-        self._signing_in = True
-        self._refresh()
-        return self._attempt
-
-    def _offline_allowed(self, server_url: str, login: str) -> bool:
-        cached = self._ws.cache_for(server_url, login)
-        return cached is not None and cached.profile.call_center.allow_offline_start
-
-    def _sign_in_failed(self, attempt: int, failure: SignInFailure) -> None:
-        if attempt != self._attempt:
-            return  # cancelled meanwhile
-        self._signing_in = False
-        if failure.kind is ErrorKind.SESSION_EXPIRED:
-            self._choosing = None  # the session the choice was for is gone: sign in again
-        self._refresh()
-        self.sign_in_failed.emit(failure)
-
-    def _sign_in_done(self, attempt: int, signed_in: SignedIn) -> None:
-        if attempt != self._attempt:  # cancelled: end the session the server opened
-            if not signed_in.offline:
-                self._end_server_session(signed_in)
-            return
-        self._signing_in = False
-        if signed_in.session.phones and not signed_in.offline:  # hot desk: the agent chooses
-            self._choosing = signed_in
-            self._refresh()
-            self.phone_choice_needed.emit(signed_in.session.phones)
-            return
-        self._start(signed_in)
-
-    def _end_server_session(self, signed_in: SignedIn) -> None:
-        session, client = signed_in.session, self._ws.client(signed_in.session.server_url)
-        threading.Thread(target=lambda: _quietly(lambda: client.sign_out(session))).start()
 
     def _start(self, signed_in: SignedIn) -> None:
         """Starts the phone in three turns of the Qt loop (no GUI stall over a frame, issue
@@ -416,8 +315,7 @@ class SessionModel(QObject, SessionCommands):
         if self._closed:
             return
         self._closed = True
-        if self._choosing is not None:  # quit while choosing a phone: end that session
-            self._end_server_session(self._choosing)
+        self._sign_in.close()  # quit while choosing a phone: that session ends
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
@@ -566,7 +464,7 @@ class SessionModel(QObject, SessionCommands):
         signed_in = None if self._starting is not None else self._ws.signed_in
         return SessionState(
             signed_in=signed_in,
-            signing_in=self._signing_in or self._starting is not None,
+            signing_in=self._sign_in.signing_in or self._starting is not None,
             signing_out=self._signing_out,
             registration=snapshot.registration,
             static_ip=snapshot.static_ip,
@@ -588,13 +486,6 @@ class SessionModel(QObject, SessionCommands):
 
 
 _SIGNALS: dict[str, str] = {name: f"{name}_changed" for name in SessionState.__dataclass_fields__}
-
-
-def _quietly(action: Callable[[], Any]) -> None:
-    try:
-        action()
-    except Exception as err:
-        log.info("ignored: %s", err)
 
 
 __all__ = ["AudioControls", "SessionModel", "WorkstationEvent"]

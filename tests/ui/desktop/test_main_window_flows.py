@@ -325,9 +325,10 @@ def test_directory_search_and_click_to_call(
     press(qtbot, window, Action.DIRECTORY)
     view = window.directory_view
     assert window.tabs.currentIndex() == DIRECTORY_TAB and view.search.hasFocus()
-    qtbot.waitUntil(lambda: view.list.count() >= 3, timeout=5000)  # anna, bert, Support
+    rows = view.list.model()
+    qtbot.waitUntil(lambda: rows.rowCount() >= 3, timeout=5000)  # anna, bert, Support
     qtbot.keyClicks(view.search, "bert")
-    assert [view.list.item(i).text() for i in range(view.list.count())] == [
+    assert [rows.index(i, 0).data() for i in range(rows.rowCount())] == [
         f"{COLLEAGUE_NAME} (Support) · {COLLEAGUE}"
     ]
     since = colleague.mark()
@@ -342,7 +343,7 @@ def test_directory_search_and_click_to_call(
     assert (last.name, last.number) == (COLLEAGUE_NAME, COLLEAGUE)
 
     # A double-click on the entry calls too (QTest's double-click needs the first click).
-    spot = view.list.visualItemRect(view.list.item(0)).center()
+    spot = view.list.visualRect(rows.index(0, 0)).center()
     since = colleague.mark()
     qtbot.mouseClick(view.list.viewport(), Qt.MouseButton.LeftButton, pos=spot)
     qtbot.mouseDClick(view.list.viewport(), Qt.MouseButton.LeftButton, pos=spot)
@@ -350,3 +351,14 @@ def test_directory_search_and_click_to_call(
     qtbot.waitUntil(lambda: not model.line(1).free, timeout=5000)
     press(qtbot, window, Action.HANG_UP)
     qtbot.waitUntil(lambda: model.line(1).free, timeout=5000)
+
+    # An administrator's change to the agent's profile keeps the directory in sight (it was
+    # emptied and fetched again at each update); it is fetched afresh when next shown.
+    shown = [rows.index(i, 0).data() for i in range(rows.rowCount())]
+    with qtbot.waitSignal(model.signed_in_changed, timeout=5000) as updated:
+        center.patch_account({"min_call_log_s": 7})
+    assert updated.args[1].profile.agent.min_call_log_seconds == 7
+    assert [rows.index(i, 0).data() for i in range(rows.rowCount())] == shown
+    window.tabs.setCurrentIndex(0)
+    with qtbot.waitSignal(model.directory_loaded, timeout=5000):
+        window.tabs.setCurrentIndex(DIRECTORY_TAB)
