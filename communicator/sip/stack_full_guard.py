@@ -136,7 +136,7 @@ class StackFullGuard:
         the calls pjsua holds at once. Showing the agent lines that could never ring would
         be a lie; the admin learns of the cut from the log (and the console's hint)."""
         limit = self.capacity()
-        if limit is None or max_lines <= limit:
+        if limit is None or limit < 1 or max_lines <= limit:
             return max_lines
         if max_lines != self._warned_for:
             self._warned_for = max_lines

@@ -21,6 +21,9 @@ from communicator.workstation import OfflineStartError, SignedIn, Workstation
 
 log = logging.getLogger(__name__)
 
+UNEXPECTED = "Signing in failed unexpectedly."
+"""Said for any failure that is not the server's or the agent's (translated by the windows)."""
+
 
 class SignInFlow:
     def __init__(
@@ -75,7 +78,7 @@ class SignInFlow:
                 offline = self._offline_allowed(server_url, login)
                 return SignInFailure.from_error(err, offline_possible=offline)
             log.error("sign-in failed", exc_info=err)
-            return SignInFailure("Signing in failed unexpectedly.", SignInField.NONE)
+            return SignInFailure(UNEXPECTED, SignInField.NONE)
 
         self._run("sign-in", work, failure, self._signed_in)
 
@@ -87,7 +90,7 @@ class SignInFlow:
             if isinstance(err, OfflineStartError):
                 return SignInFailure(str(err), SignInField.PASSWORD)
             log.error("offline start failed", exc_info=err)
-            return SignInFailure("Starting without the server failed.", SignInField.NONE)
+            return SignInFailure(UNEXPECTED, SignInField.NONE)
 
         self._run("offline-start", work, failure, self._signed_in)
 
@@ -107,7 +110,7 @@ class SignInFlow:
             if isinstance(err, ProvisioningError):
                 return SignInFailure(err.message, SignInField.PHONE, err.kind)
             log.error("choosing a phone failed", exc_info=err)
-            return SignInFailure("Choosing the phone failed unexpectedly.", SignInField.PHONE)
+            return SignInFailure(UNEXPECTED, SignInField.PHONE)
 
         # A late answer after a cancel: the cancel already ended the session.
         self._run("choose-phone", work, failure, self._phone_chosen, end_stale=False)
@@ -150,7 +153,11 @@ class SignInFlow:
             try:
                 result = work()
             except Exception as err:
-                failed = failure(err)
+                try:
+                    failed = failure(err)
+                except Exception as worse:  # e.g. the saved profile unreadable
+                    log.error("%s failed", name, exc_info=worse)
+                    failed = SignInFailure(UNEXPECTED, SignInField.NONE)
                 self._dispatcher.post(lambda: self._attempt_failed(attempt, failed))
             else:
                 self._dispatcher.post(

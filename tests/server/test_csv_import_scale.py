@@ -112,3 +112,22 @@ def test_an_agents_import_gives_one_notice(config: ServerConfig) -> None:
         assert len(notices(sent)) == 1, notices(sent)
         agents = console.api.ok(console.c.get("/api/v1/admin/agents", headers=console.api.h))
         assert len(agents) == 12
+
+
+def test_an_import_may_move_accounts_onto_numbers_it_frees(api: Api) -> None:
+    """An exported file with every number moved down by one (in export order): each row
+    takes the number the row before gave up."""
+    api.account(sip_username="first", extension=101)
+    api.account(sip_username="second", extension=102)
+    text = (
+        "sip_username,sip_password,sip_server,extension\r\n"
+        "first,pw-1,10.0.0.1,100\r\n"
+        "second,pw-2,10.0.0.1,101\r\n"
+        "third,pw-3,10.0.0.1,\r\n"
+    )
+    resp = import_accounts(api, text)
+    assert api.ok(resp) == {"created": 1, "updated": 2}
+    accounts = api.ok(api.c.get("/api/v1/admin/accounts", headers=api.h))
+    extensions = {a["sip_username"]: a["extension"] for a in accounts}
+    # The freed 102 is not picked again within the import: the new row gets the next one.
+    assert extensions == {"first": 100, "second": 101, "third": 103}

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import cli_exports, sip_directory, workers
+from . import changes, cli_exports, sip_directory, workers
 from .api_models import AccountCreate, AgentCreate, CallOrderName, GroupCreate
 from .cli_db import config_of, with_db
 from .cli_exports import write as _write
@@ -27,7 +27,16 @@ from .errors import ApiError
 from .keycheck import ServerKeyMismatchError
 from .models import Agent, Group
 from .security import SecretBox, hash_password
-from .services import accounts, accounts_csv, admin_users, agents, groups, pool, sessions
+from .services import (
+    accounts,
+    accounts_csv,
+    admin_users,
+    agents,
+    groups,
+    numbering,
+    pool,
+    sessions,
+)
 
 log = logging.getLogger("communicator.server")
 
@@ -295,7 +304,12 @@ def cmd_accounts_release(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     cfg = config_of(args)
     text = Path(args.csv).read_text(encoding="utf-8-sig")
-    created, updated = with_db(cfg, lambda s, b: accounts_csv.import_accounts_csv(s, cfg, b, text))
+
+    def run(s: Session, box: SecretBox) -> tuple[int, int]:
+        with changes.one_notice(s), numbering.extensions_held(s):
+            return accounts_csv.import_accounts_csv(s, cfg, box, text)
+
+    created, updated = with_db(cfg, run)
     print(f"created {created}, updated {updated}")
     return 0
 

@@ -49,3 +49,8 @@ def test_a_row_carries_its_number_and_name_and_one_without_a_number_is_not_enabl
     assert anna.flags() & Qt.ItemFlag.ItemIsEnabled
     assert not bert.flags() & Qt.ItemFlag.ItemIsEnabled
     assert model.entry(1) is BERT and model.entry(2) is None
+    assert model.first_callable() == 0
+    model.set_entries((BERT, ANNA))  # the first row has no number now
+    assert model.first_callable() == 1
+    model.set_search("bert")
+    assert model.first_callable() is None

@@ -41,7 +41,11 @@ _HELD = "communicator.extensions_held"
 def extensions_held(s: Session) -> Iterator[None]:
     """Inside the block (one transaction, as an import's): the allocation lock is taken and
     the used extensions read once; every pick and check in the block uses and updates them.
-    An extension freed inside the block is not handed out again before it ends."""
+    An extension freed inside the block is not picked again before it ends (it may be asked
+    for by number)."""
+    if _HELD in s.info:  # already inside one
+        yield
+        return
     lock_extensions(s)
     s.info[_HELD] = _Held(used_extensions(s), 0)
     try:
@@ -78,12 +82,18 @@ def check_extension(s: Session, cfg: ServerConfig, ext: int, *, mine: int | None
         )
     held: _Held | None = s.info.get(_HELD)
     if held is not None:
-        if ext in held.used and ext != mine:
+        # The held set only grows (a number given up in the block, or by a row rolled back,
+        # stays in it): only the database tells whether a number in it is still taken.
+        if ext in held.used and ext != mine and _taken(s, ext):
             raise Conflict(f"extension {ext} is already in use")
         held.used.add(ext)
         return
     lock_extensions(s)
+    if _taken(s, ext) and ext != mine:
+        raise Conflict(f"extension {ext} is already in use")
+
+
+def _taken(s: Session, ext: int) -> bool:
     owner = s.scalar(select(VoipAccount.extension).where(VoipAccount.extension == ext))
     group = s.scalar(select(Group.id).where(Group.extension == ext))
-    if (owner is not None or group is not None) and ext != mine:
-        raise Conflict(f"extension {ext} is already in use")
+    return owner is not None or group is not None

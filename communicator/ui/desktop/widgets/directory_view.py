@@ -82,6 +82,10 @@ class DirectoryModel(QAbstractListModel):
     def entry(self, row: int) -> DirectoryEntry | None:
         return self._shown[row] if 0 <= row < len(self._shown) else None
 
+    def first_callable(self) -> int | None:
+        """The first row with a number now (a signed-out pooled agent's has none)."""
+        return next((row for row, entry in enumerate(self._shown) if entry.extension), None)
+
     def _select(self, search: str | None = None) -> None:
         if search is not None:
             self._search = search.strip().lower()
@@ -234,12 +238,16 @@ class DirectoryView(QWidget):
         self._first_current()
 
     def _first_current(self) -> None:
-        if self.rows.rowCount():
-            self.list.setCurrentIndex(self.rows.index(0, 0))
+        """The first row that can be called is current (Enter in the search field calls it)."""
+        row = self.rows.first_callable()
+        if row is not None:
+            self.list.setCurrentIndex(self.rows.index(row, 0))
 
     def _call_first_or_selected(self) -> None:
         current = self.list.currentIndex()
-        self._call_row(current if current.isValid() else self.rows.index(0, 0))
+        if not current.isValid() and (row := self.rows.first_callable()) is not None:
+            current = self.rows.index(row, 0)
+        self._call_row(current)
 
     def _call_row(self, index: QModelIndex) -> None:
         entry = self.rows.entry(index.row()) if index.isValid() else None
