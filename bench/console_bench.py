@@ -20,17 +20,14 @@ Usage: .venv/bin/python bench/console_bench.py [--db sqlite|postgresql] [--reque
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import os
 import queue
 import random
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -44,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from server_bench import PASSWORD, Server, pct, pg_cluster  # noqa: E402
+from server_bench import PASSWORD, Server, bench_database, pct  # noqa: E402
 
 from communicator.provisioning.server import db as db_mod  # noqa: E402
 from communicator.provisioning.server.admin_models import AuditEntry  # noqa: E402
@@ -383,16 +380,8 @@ def main() -> int:
     args = ap.parse_args()
     if args.quick:
         args.agents, args.logs, args.requests, args.board_updates = 100, 5000, 10, 5
-    tmp = Path(tempfile.mkdtemp(prefix="console-bench-"))
-    try:
-        with contextlib.ExitStack() as stack:
-            if args.db == "postgresql":
-                db_url = stack.enter_context(pg_cluster())
-            else:
-                db_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
-            result = run(args, db_url, tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with bench_database(args.db, "console-bench-") as (db_url, tmp):
+        result = run(args, db_url, tmp)
     print(json.dumps(result))
     return 0
 

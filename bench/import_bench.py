@@ -15,13 +15,10 @@ Usage: .venv/bin/python bench/import_bench.py [--db sqlite|postgresql] [--rows 5
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -31,7 +28,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from server_bench import PASSWORD, Server, pg_cluster, seed
+from server_bench import PASSWORD, Server, bench_database, seed
 
 from communicator.provisioning.server import db as db_mod
 from communicator.provisioning.server.config import ServerConfig
@@ -188,16 +185,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--probe-s", type=float, default=0.5, help="pause between probe sign-ins")
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="import-bench-"))
-    try:
-        with contextlib.ExitStack() as stack:
-            if args.db == "postgresql":
-                db_url = stack.enter_context(pg_cluster())
-            else:
-                db_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
-            result = run_all(args, db_url, tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with bench_database(args.db, "import-bench-") as (db_url, tmp):
+        result = run_all(args, db_url, tmp)
     print(json.dumps(result))
     return 0
 

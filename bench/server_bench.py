@@ -145,6 +145,21 @@ def pg_cluster() -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def bench_database(kind: str, prefix: str) -> Iterator[tuple[str, Path]]:
+    """A scratch folder and the URL of a database for one bench run: SQLite in the folder, or
+    a throwaway PostgreSQL cluster (``kind`` "postgresql"); both gone afterwards."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        with contextlib.ExitStack() as stack:
+            if kind == "postgresql":
+                yield stack.enter_context(pg_cluster()), tmp
+            else:
+                yield f"sqlite:///{tmp / 'bench.sqlite3'}", tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def seed(cfg: ServerConfig, agents: int, sse_sessions: int) -> list[str]:
     """Agents with fixed accounts (one shared hash: verifying costs the same) and sessions."""
     engine = db_mod.make_engine(cfg.db_url, pool_size=1)
@@ -596,16 +611,8 @@ def main() -> int:
         args.runs, args.sse, args.storm, args.fetches = 1, 200, 40, 3000
     raise_fd_limit(args.sse * 2 + 4096)
 
-    tmp = Path(tempfile.mkdtemp(prefix="server-bench-"))
-    try:
-        with contextlib.ExitStack() as stack:
-            if args.db == "postgresql":
-                db_url = stack.enter_context(pg_cluster())
-            else:
-                db_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
-            result = run_all(args, db_url, tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with bench_database(args.db, "server-bench-") as (db_url, tmp):
+        result = run_all(args, db_url, tmp)
     print(json.dumps(result))
     return 0
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -128,12 +129,15 @@ def launch_seconds(kind: str, home: Path) -> tuple[float, float]:
 
 def cold_start(launches: int) -> dict[str, Any]:
     home = Path(tempfile.mkdtemp(prefix="ui-bench-home-"))
-    launch_seconds("bare", home)  # warm the file cache once for both
-    launch_seconds("app", home)
-    bare, sign_in = [], []
-    for _ in range(launches):
-        bare.append(launch_seconds("bare", home))
-        sign_in.append(launch_seconds("app", home))
+    try:
+        launch_seconds("bare", home)  # warm the file cache once for both
+        launch_seconds("app", home)
+        bare, sign_in = [], []
+        for _ in range(launches):
+            bare.append(launch_seconds("bare", home))
+            sign_in.append(launch_seconds("app", home))
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
     b, s = (statistics.median(t for t, _cpu in runs) for runs in (bare, sign_in))
     b_cpu, s_cpu = (statistics.median(cpu for _t, cpu in runs) for runs in (bare, sign_in))
     return {
