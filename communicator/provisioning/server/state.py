@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 SESSION_CACHE_S = 30.0
 PRUNE_EVERY_S = 600.0
+CHECKPOINT_EVERY_S = 2.0
+"""SQLite: how often the WAL is copied into the database file (`db.checkpoint_wal`)."""
 
 
 @dataclasses.dataclass
@@ -86,6 +88,7 @@ class ServerState:
         self.shutdown = asyncio.Event()
         self._sweeper: asyncio.Task[None] | None = None
         self._pruner: asyncio.Task[None] | None = None
+        self._checkpointer: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------------------ database
 
@@ -125,6 +128,17 @@ class ServerState:
             except Exception as exc:  # logged by type: the error's text carries SQL parameters
                 log.warning("pruning expired sessions failed: %s", type(exc).__name__)
 
+    async def _checkpoint(self) -> None:
+        """SQLite: the WAL into the database file every few seconds, on a reader thread (the
+        writer's commits stay short; see `db.WAL_AUTOCHECKPOINT_PAGES`)."""
+        loop = asyncio.get_running_loop()
+        while not self.shutdown.is_set():
+            await asyncio.sleep(CHECKPOINT_EVERY_S)
+            try:
+                await loop.run_in_executor(self.reader, db_mod.checkpoint_wal, self.engine)
+            except Exception as exc:  # logged by type: the error's text may carry paths
+                log.warning("checkpointing the database failed: %s", type(exc).__name__)
+
     async def hash_read(self, fn: Callable[..., T], *args: Any) -> T:
         """Runs ``fn(session, *args)`` on a hashing thread with a read-only database session:
         a sign-in's look-up and its password check in one hand-off instead of two."""
@@ -140,9 +154,16 @@ class ServerState:
         await self.bus.start(self.engine, self.cfg.change_poll_s)
         self._sweeper = asyncio.create_task(self._sweep_leases())
         self._pruner = asyncio.create_task(self._prune())
+        if self.engine.dialect.name == "sqlite":
+            self._checkpointer = asyncio.create_task(self._checkpoint())
 
     async def stop(self) -> None:
         self.shutdown.set()
+        if self._checkpointer is not None:
+            self._checkpointer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpointer
+            self._checkpointer = None
         if self._pruner is not None:
             self._pruner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
